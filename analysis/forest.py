@@ -1,0 +1,142 @@
+"""林木覆盖率 (tree and woody cover rate) from a land-cover raster, per district and city-wide.
+
+Definition (DOMAIN.md §3): forest land + all shrubland + shelterbelts and scattered trees, over the unit's
+total area. From land cover the closest proxy is the area of the scheme's ``tree`` and ``shrub`` classes
+(plus ``orchard`` where the scheme has one). The narrower 森林覆盖率 counts only designated shrubland; its
+proxy here is ``tree`` (+ ``orchard``) alone.
+
+The denominator is a choice the result always states:
+
+``official``
+    the statistical area of the unit (DOMAIN.md §1), the default, as the plan's figure is reported;
+``polygon``
+    the area of the boundary polygon on the raster grid, in EPSG:4549 or on the ellipsoid;
+``land``
+    the polygon area less the scheme's ``water`` classes (Taihu makes up 46% of 滨湖's polygon).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+import geopandas as gpd
+
+from analysis.results import IndicatorResult
+from analysis.schemes import load_scheme
+from analysis.units import AdminUnit, build_result, district_frame, primary_target, units_from_boundaries
+from analysis.zonal import ClassAreaTable, ProgressCallback, zonal_class_areas
+
+if TYPE_CHECKING:
+    from analysis.sources import RasterSource
+    from analysis.targets import Target
+
+__all__ = ["DENOMINATORS", "VARIANTS", "Denominator", "Variant", "forest_coverage"]
+
+Denominator = Literal["official", "polygon", "land"]
+Variant = Literal["linmu", "senlin"]
+DENOMINATORS: tuple[Denominator, ...] = ("official", "polygon", "land")
+VARIANTS: tuple[Variant, ...] = ("linmu", "senlin")
+
+_VARIANT_ROLES: dict[Variant, tuple[str, ...]] = {
+    "linmu": ("tree", "shrub", "orchard"),
+    "senlin": ("tree", "orchard"),
+}
+_VARIANT_NAMES = {"linmu": "林木覆盖率", "senlin": "森林覆盖率"}
+_DENOMINATOR_KINDS = {"official": "official_area", "polygon": "polygon_area", "land": "land_area"}
+
+
+def forest_coverage(
+    landcover: RasterSource,
+    boundaries: gpd.GeoDataFrame,
+    targets: Sequence[Target] = (),
+    *,
+    denominator: Denominator = "official",
+    variant: Variant = "linmu",
+    class_areas: ClassAreaTable | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[IndicatorResult]:
+    """Tree and woody cover rate (%) for the city and each district.
+
+    Parameters
+    ----------
+    landcover
+        The land-cover raster and its scheme.
+    boundaries
+        City and district boundaries (``analysis.boundaries.load_boundaries``).
+    targets
+        The plan's targets; the ``forest_coverage`` ones give the target and baseline.
+    denominator
+        ``official`` (default), ``polygon`` or ``land``; see the module docstring.
+    variant
+        ``linmu`` (林木覆盖率, tree + shrub + orchard) or ``senlin`` (森林覆盖率 proxy, tree + orchard).
+    class_areas
+        Per-district class areas already computed on this raster (saves a second pass).
+
+    Returns
+    -------
+    list of IndicatorResult
+        The city first, then the districts; ``value`` in percent, ``numerator``/``denominator`` in m².
+    """
+    if denominator not in DENOMINATORS:
+        raise ValueError(f"denominator must be one of {', '.join(DENOMINATORS)}, not {denominator!r}")
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
+    scheme = load_scheme(landcover.scheme)
+    woody_codes = scheme.codes_for(_VARIANT_ROLES[variant])
+    water_codes = scheme.codes_for(("water",))
+    if class_areas is None:
+        class_areas = zonal_class_areas(landcover.path, district_frame(boundaries), "adcode", progress=progress)
+
+    per_unit: dict[str, tuple[float, float, float, float]] = {}  # woody, polygon, water, valid (m²)
+    for zone in class_areas.zones:
+        woody = sum(area for code, area in zone.class_area_m2.items() if code in woody_codes)
+        water = sum(area for code, area in zone.class_area_m2.items() if code in water_codes)
+        per_unit[zone.zone_id] = (woody, zone.zone_area_m2, water, zone.valid_area_m2)
+
+    target = primary_target(targets, "forest_coverage", landcover.year)
+    results = []
+    for unit in units_from_boundaries(boundaries):
+        if unit.is_city:
+            woody, polygon, water, valid = (sum(parts) for parts in zip(*per_unit.values(), strict=True))
+        else:
+            woody, polygon, water, valid = per_unit[unit.adcode]
+        area_m2 = _denominator_m2(unit, denominator, polygon, water)
+        results.append(
+            build_result(
+                "forest_coverage",
+                unit,
+                value=100.0 * woody / area_m2,
+                value_unit="%",
+                numerator=woody,
+                denominator=area_m2,
+                numerator_unit="m2",
+                denominator_kind=_DENOMINATOR_KINDS[denominator],
+                source=landcover.source,
+                vintage=str(landcover.year or ""),
+                synthetic=landcover.synthetic,
+                method=(
+                    f"{_VARIANT_NAMES[variant]}: area of {scheme.name} classes "
+                    f"{sorted(woody_codes)} ({'+'.join(_VARIANT_ROLES[variant])}) / "
+                    f"{_DENOMINATOR_KINDS[denominator].replace('_', ' ')}; exact pixel fractions"
+                ),
+                target=target,
+                data_year=landcover.year,
+                extra={
+                    "variant": _VARIANT_NAMES[variant],
+                    "valid_fraction": valid / polygon if polygon else 0.0,
+                    "polygon_area_m2": polygon,
+                    "water_area_m2": water,
+                    "woody_area_ha": woody / 1e4,
+                },
+            )
+        )
+    return results
+
+
+def _denominator_m2(unit: AdminUnit, denominator: Denominator, polygon_m2: float, water_m2: float) -> float:
+    if denominator == "official":
+        return unit.official_area_km2 * 1e6
+    if denominator == "polygon":
+        return polygon_m2
+    return polygon_m2 - water_m2

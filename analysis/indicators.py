@@ -1,0 +1,146 @@
+"""Every spatial indicator for the city and its districts, from one set of input layers.
+
+This is the one entry point the CLI (``geoplan indicators``) and the app share. Each family lives in its
+own module (:mod:`analysis.forest`, :mod:`analysis.wetland`, :mod:`analysis.green`, :mod:`analysis.pv`,
+:mod:`analysis.charging`); this module only routes inputs to them and reports missing inputs as not
+computable, never as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+
+from analysis.charging import DEFAULT_SERVICE_RADIUS_M, charging_service_coverage, station_counts
+from analysis.forest import Denominator, Variant, forest_coverage
+from analysis.green import builtup_green_coverage
+from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
+from analysis.results import IndicatorResult, not_computable
+from analysis.units import units_from_boundaries
+from analysis.wetland import wetland_protection_rate
+
+if TYPE_CHECKING:
+    from analysis.sources import RasterSource, VectorSource
+    from analysis.targets import Target
+
+__all__ = ["INDICATOR_IDS", "IndicatorInputs", "IndicatorOptions", "StageProgress", "compute_indicators"]
+
+INDICATOR_IDS: tuple[str, ...] = (
+    "forest_coverage",
+    "wetland_protection_rate",
+    "builtup_green_coverage",
+    "pv_installed_capacity",
+    "pv_rooftop_potential",
+    "charging_piles",
+    "battery_swap_stations",
+    "hydrogen_stations",
+    "charging_service_coverage",
+)
+
+# (stage label, blocks done, blocks total): one call per raster block of each pass over the raster.
+StageProgress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class IndicatorInputs:
+    """The layers an indicator run reads; any but ``boundaries`` may be missing."""
+
+    boundaries: gpd.GeoDataFrame
+    landcover: RasterSource | None = None
+    wetlands: VectorSource | None = None
+    protected: VectorSource | None = None
+    builtup: VectorSource | None = None
+    buildings: VectorSource | None = None
+    pv_sites: VectorSource | None = None
+    stations: VectorSource | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorOptions:
+    """The method choices, with DOMAIN.md's defaults."""
+
+    forest_denominator: Denominator = "official"
+    forest_variant: Variant = "linmu"
+    pv: PVParameters = field(default_factory=PVParameters)
+    service_radius_m: float = DEFAULT_SERVICE_RADIUS_M
+
+
+def compute_indicators(
+    inputs: IndicatorInputs,
+    targets: Sequence[Target] = (),
+    options: IndicatorOptions | None = None,
+    *,
+    only: Sequence[str] | None = None,
+    progress: StageProgress | None = None,
+) -> list[IndicatorResult]:
+    """All spatial indicators (or those in ``only``) for the city and every district.
+
+    Results come grouped by indicator, the city first within each group.
+    """
+    options = options or IndicatorOptions()
+    wanted = tuple(only) if only else INDICATOR_IDS
+    unknown = sorted(set(wanted) - set(INDICATOR_IDS))
+    if unknown:
+        raise ValueError(f"unknown indicator(s) {', '.join(unknown)}; choose from {', '.join(INDICATOR_IDS)}")
+
+    def stage(label: str) -> Callable[[int, int], None] | None:
+        if progress is None:
+            return None
+        return lambda done, total: progress(label, done, total)
+
+    units = units_from_boundaries(inputs.boundaries)
+    results: list[IndicatorResult] = []
+    if "forest_coverage" in wanted:
+        if inputs.landcover is None:
+            results += [
+                not_computable("forest_coverage", u.adcode, u.name_zh, "%", "no land-cover raster was given")
+                for u in units
+            ]
+        else:
+            results += forest_coverage(
+                inputs.landcover,
+                inputs.boundaries,
+                targets,
+                denominator=options.forest_denominator,
+                variant=options.forest_variant,
+                progress=stage("forest_coverage"),
+            )
+    if "wetland_protection_rate" in wanted:
+        results += wetland_protection_rate(
+            inputs.boundaries,
+            inputs.protected,
+            targets,
+            wetlands=inputs.wetlands,
+            landcover=inputs.landcover,
+            progress=stage("wetland_protection_rate"),
+        )
+    if "builtup_green_coverage" in wanted:
+        if inputs.landcover is None:
+            results += [
+                not_computable(
+                    "builtup_green_coverage", u.adcode, u.name_zh, "%", "no land-cover raster was given"
+                )
+                for u in units
+            ]
+        else:
+            results += builtup_green_coverage(
+                inputs.landcover,
+                inputs.builtup,
+                inputs.boundaries,
+                targets,
+                progress=stage("builtup_green_coverage"),
+            )
+    if "pv_installed_capacity" in wanted:
+        results += pv_installed_capacity(inputs.pv_sites, inputs.boundaries, targets)
+    if "pv_rooftop_potential" in wanted:
+        results += pv_rooftop_potential(inputs.buildings, inputs.boundaries, options.pv)
+    if {"charging_piles", "battery_swap_stations", "hydrogen_stations"} & set(wanted):
+        results += [r for r in station_counts(inputs.stations, inputs.boundaries, targets) if r.indicator in wanted]
+    if "charging_service_coverage" in wanted:
+        results += charging_service_coverage(
+            inputs.stations, inputs.builtup, inputs.boundaries, radius_m=options.service_radius_m
+        )
+    return results

@@ -1,0 +1,165 @@
+"""Administrative units and the bookkeeping every indicator family shares.
+
+A unit is the city (adcode 320200) or one of its 7 districts. Indicator families compute per district,
+then add the districts up for the city: the districts tile the city exactly (tested in
+``tests/test_boundaries.py``), so the sum is the city's figure and no second pass over the data is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+
+from analysis.errors import CRSError
+from analysis.results import CITY_ADCODE, IndicatorResult, Status, judge_status
+
+if TYPE_CHECKING:
+    from analysis.targets import Target
+
+__all__ = [
+    "METRIC_CRS",
+    "AdminUnit",
+    "assign_points_to_districts",
+    "build_result",
+    "district_frame",
+    "primary_target",
+    "units_from_boundaries",
+]
+
+METRIC_CRS = "EPSG:4549"
+
+
+@dataclass(frozen=True)
+class AdminUnit:
+    """One unit: its codes, names and the two areas an indicator may divide by (km²)."""
+
+    adcode: str
+    name_zh: str
+    name_en: str
+    kind: str
+    official_area_km2: float
+    polygon_area_km2: float
+
+    @property
+    def is_city(self) -> bool:
+        return self.adcode == CITY_ADCODE
+
+
+def units_from_boundaries(boundaries: gpd.GeoDataFrame) -> tuple[AdminUnit, ...]:
+    """The city first, then the districts by adcode, as :class:`AdminUnit` records."""
+    ordered = sorted(
+        (row for _, row in boundaries.iterrows()),
+        key=lambda row: (str(row["adcode"]) != CITY_ADCODE, str(row["adcode"])),
+    )
+    return tuple(
+        AdminUnit(
+            adcode=str(row["adcode"]),
+            name_zh=str(row["name_zh"]),
+            name_en=str(row["name_en"]),
+            kind=str(row["kind"]),
+            official_area_km2=float(row["official_area_km2"]),
+            polygon_area_km2=float(row["polygon_area_km2"]),
+        )
+        for row in ordered
+    )
+
+
+def district_frame(boundaries: gpd.GeoDataFrame, crs: str = METRIC_CRS) -> gpd.GeoDataFrame:
+    """The district rows only (not the city), reprojected to ``crs``, indexed by adcode."""
+    if boundaries.crs is None:
+        raise CRSError(f"the boundaries have no CRS; expected EPSG:4326 (they are compared in {crs})")
+    districts = boundaries[boundaries["adcode"].astype(str) != CITY_ADCODE].copy()
+    districts["adcode"] = districts["adcode"].astype(str)
+    return districts.to_crs(crs).set_index("adcode", drop=False)
+
+
+def assign_points_to_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each point with the adcode of the district that contains it (``None`` outside the city).
+
+    Both frames must share a CRS; the join is a point-in-polygon test, so a point exactly on a shared
+    boundary goes to one district only (the first match), never two.
+    """
+    if points.crs != districts.crs:
+        raise CRSError(f"points are in {points.crs}, districts in {districts.crs}; reproject one of them")
+    joined = gpd.sjoin(
+        points, districts[["adcode", "geometry"]].reset_index(drop=True), how="left", predicate="within"
+    )
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return joined.drop(columns=["index_right"], errors="ignore")
+
+
+def primary_target(targets: Sequence[Target], measure: str, data_year: int | None) -> Target | None:
+    """The target of ``measure`` that matters now: the earliest one not before the data's year.
+
+    When every target year has passed, the latest target is returned, so a 2026 dataset is still judged
+    against 2025.
+    """
+    matching = sorted((t for t in targets if t.measure == measure), key=lambda t: t.year)
+    if not matching:
+        return None
+    if data_year is None:
+        return matching[0]
+    upcoming = [t for t in matching if t.year >= data_year]
+    return upcoming[0] if upcoming else matching[-1]
+
+
+def build_result(
+    indicator: str,
+    unit: AdminUnit,
+    *,
+    value: float,
+    value_unit: str,
+    numerator: float,
+    denominator: float | None,
+    numerator_unit: str,
+    denominator_kind: str,
+    source: str,
+    vintage: str,
+    synthetic: bool,
+    method: str,
+    target: Target | None,
+    target_scale: float = 1.0,
+    data_year: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> IndicatorResult:
+    """An :class:`IndicatorResult` with its status judged against ``target``.
+
+    ``target_scale`` converts the target's unit to the value's (1000 for a target in GW and a value in MW).
+    """
+    target_value = None if target is None else target.value * target_scale
+    baseline_value = None
+    if target is not None and target.baseline_value is not None:
+        baseline_value = target.baseline_value * target_scale
+    status: Status = judge_status(
+        value,
+        target_value,
+        None if target is None else target.year,
+        "at_least" if target is None else target.comparison,
+        data_year=data_year,
+        baseline_value=baseline_value,
+        baseline_year=None if target is None else target.baseline_year,
+    )
+    return IndicatorResult(
+        indicator=indicator,
+        adcode=unit.adcode,
+        district=unit.name_zh,
+        value=value,
+        unit=value_unit,
+        target=target_value,
+        target_year=None if target is None else target.year,
+        status=status,
+        numerator=numerator,
+        denominator=denominator,
+        numerator_unit=numerator_unit,
+        denominator_kind=denominator_kind,
+        source=source,
+        vintage=vintage,
+        synthetic=synthetic,
+        method=method,
+        target_id=None if target is None else target.id,
+        extra=dict(extra or {}),
+    )
+

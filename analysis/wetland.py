@@ -1,0 +1,159 @@
+"""湿地保护率 (wetland protection rate), per district and city-wide.
+
+Definition (DOMAIN.md §3): wetland area inside the protection system (reserves, wetland parks,
+protection plots, other protected areas) over the total wetland area, on the third land survey's (三调)
+scope, which counts river, lake, reservoir and pond surfaces as wetland. Water is therefore in both the
+numerator and the denominator.
+
+The wetland polygons are used when there is a wetland layer. Without one, the land-cover raster's
+``water`` and ``wetland`` classes stand in for the 三调 scope, and the method line says so. Overlapping
+wetland or protected polygons are dissolved first, so no square metre is counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+
+from analysis.results import IndicatorResult, not_computable
+from analysis.schemes import load_scheme
+from analysis.units import build_result, district_frame, primary_target, units_from_boundaries
+from analysis.zonal import ProgressCallback, zonal_class_areas
+
+if TYPE_CHECKING:
+    from analysis.sources import RasterSource, VectorSource
+    from analysis.targets import Target
+
+__all__ = ["WETLAND_ROLES", "wetland_protection_rate"]
+
+WETLAND_ROLES: tuple[str, ...] = ("wetland", "water")
+_INDICATOR = "wetland_protection_rate"
+
+
+def wetland_protection_rate(
+    boundaries: gpd.GeoDataFrame,
+    protected: VectorSource | None,
+    targets: Sequence[Target] = (),
+    *,
+    wetlands: VectorSource | None = None,
+    landcover: RasterSource | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[IndicatorResult]:
+    """Wetland protection rate (%) for the city and each district.
+
+    ``numerator`` is the protected wetland area and ``denominator`` the wetland area, both in m².
+    Uses ``wetlands`` when given and non-empty, else the ``landcover`` raster's water and wetland classes.
+    """
+    units = units_from_boundaries(boundaries)
+
+    def none_computable(reason: str) -> list[IndicatorResult]:
+        return [not_computable(_INDICATOR, u.adcode, u.name_zh, "%", reason) for u in units]
+
+    if protected is None:
+        return none_computable("no protected-area layer was given")
+    has_wetlands = wetlands is not None and not wetlands.empty
+    if not has_wetlands and landcover is None:
+        return none_computable("neither a wetland layer nor a land-cover raster was given")
+
+    districts = district_frame(boundaries)
+    protected_union = protected.frame.to_crs(districts.crs).union_all()
+    if has_wetlands:
+        assert wetlands is not None
+        per_district = _from_polygons(wetlands, protected_union, districts)
+        source = f"wetlands: {wetlands.source}; protected: {protected.source}"
+        vintage, synthetic = wetlands.vintage, wetlands.synthetic or protected.synthetic
+        method = (
+            "area of wetland polygons (三调 scope: water surfaces included) inside the dissolved protected "
+            "areas / area of wetland polygons, in EPSG:4549"
+        )
+        data_year = _year(wetlands.vintage)
+    else:
+        assert landcover is not None
+        per_district = _from_raster(landcover, protected_union, districts, progress)
+        source = f"land cover: {landcover.source}; protected: {protected.source}"
+        vintage, synthetic = str(landcover.year or ""), landcover.synthetic or protected.synthetic
+        method = (
+            "no wetland layer: area of land-cover water + wetland classes inside the protected areas / "
+            "their total area (a proxy for the 三调 scope); exact pixel fractions"
+        )
+        data_year = landcover.year
+
+    target = primary_target(targets, _INDICATOR, data_year)
+    results = []
+    for unit in units:
+        if unit.is_city:
+            inside, total = (sum(parts) for parts in zip(*per_district.values(), strict=True))
+        else:
+            inside, total = per_district.get(unit.adcode, (0.0, 0.0))
+        if total <= 0:
+            results.append(
+                not_computable(_INDICATOR, unit.adcode, unit.name_zh, "%", "no wetland area in this unit")
+            )
+            continue
+        results.append(
+            build_result(
+                _INDICATOR,
+                unit,
+                value=100.0 * inside / total,
+                value_unit="%",
+                numerator=inside,
+                denominator=total,
+                numerator_unit="m2",
+                denominator_kind="wetland_area",
+                source=source,
+                vintage=vintage,
+                synthetic=synthetic,
+                method=method,
+                target=target,
+                data_year=data_year,
+                extra={
+                    "wetland_area_km2": total / 1e6,
+                    "protected_wetland_km2": inside / 1e6,
+                    "unprotected_wetland_km2": (total - inside) / 1e6,
+                    "wetland_basis": "polygons" if has_wetlands else "landcover",
+                },
+            )
+        )
+    return results
+
+
+def _from_polygons(
+    wetlands: VectorSource, protected_union: object, districts: gpd.GeoDataFrame
+) -> dict[str, tuple[float, float]]:
+    wetland_union = wetlands.frame.to_crs(districts.crs).union_all()
+    protected_wetland = wetland_union.intersection(protected_union)
+    return {
+        adcode: (
+            float(district.intersection(protected_wetland).area),
+            float(district.intersection(wetland_union).area),
+        )
+        for adcode, district in zip(districts["adcode"], districts.geometry, strict=True)
+    }
+
+
+def _from_raster(
+    landcover: RasterSource,
+    protected_union: object,
+    districts: gpd.GeoDataFrame,
+    progress: ProgressCallback | None,
+) -> dict[str, tuple[float, float]]:
+    scheme = load_scheme(landcover.scheme)
+    wetland_codes = scheme.codes_for(WETLAND_ROLES)
+    protected_zones = districts[["adcode", "geometry"]].copy()
+    protected_zones["geometry"] = protected_zones.geometry.intersection(protected_union)
+    protected_zones = protected_zones[~protected_zones.geometry.is_empty]
+    totals = zonal_class_areas(landcover.path, districts, "adcode", progress=progress)
+    inside_table = zonal_class_areas(landcover.path, protected_zones, "adcode", progress=progress)
+
+    def wet(zone_areas: dict[int, float]) -> float:
+        return sum(area for code, area in zone_areas.items() if code in wetland_codes)
+
+    inside = {zone.zone_id: wet(dict(zone.class_area_m2)) for zone in inside_table.zones}
+    return {zone.zone_id: (inside.get(zone.zone_id, 0.0), wet(dict(zone.class_area_m2))) for zone in totals.zones}
+
+
+def _year(vintage: str) -> int | None:
+    digits = vintage[:4]
+    return int(digits) if digits.isdigit() else None
