@@ -1,0 +1,67 @@
+"""Assemble an indicator run's inputs: the shipped demo layers, with any layer overridden by a file.
+
+The CLI and the app both call :func:`load_indicator_inputs`, so a layer given as ``--stations x.csv`` on
+the command line and an uploaded station file go through the same readers and validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from analysis.boundaries import load_boundaries
+from analysis.indicators import IndicatorInputs
+from analysis.sources import VectorSource
+from layers import defaults
+from layers.base import read_landcover, read_vector
+
+__all__ = ["VECTOR_KINDS", "load_indicator_inputs"]
+
+VECTOR_KINDS = ("wetlands", "protected", "builtup", "buildings", "pv_sites", "stations")
+
+
+def load_indicator_inputs(
+    *,
+    landcover: Path | None = None,
+    scheme: str | None = None,
+    districts: Path | None = None,
+    layer_paths: Mapping[str, Path | None] | None = None,
+    stations_crs: str | None = None,
+    without: Iterable[str] = (),
+) -> IndicatorInputs:
+    """Read every layer an indicator run needs.
+
+    A layer comes from ``layer_paths[kind]`` (or ``landcover``) when given, else from the shipped demo
+    data; a kind listed in ``without`` is left out, so its indicators come back as not computable.
+    """
+    layer_paths = dict(layer_paths or {})
+    unknown = sorted(set(layer_paths) - set(VECTOR_KINDS))
+    if unknown:
+        raise ValueError(f"unknown layer kind(s) {', '.join(unknown)}; expected {', '.join(VECTOR_KINDS)}")
+    left_out = set(without)
+    vectors: dict[str, VectorSource | None] = {}
+    for kind in VECTOR_KINDS:
+        path = layer_paths.get(kind)
+        if kind in left_out:
+            vectors[kind] = None
+        elif path is not None:
+            options = {"lonlat_crs": stations_crs} if kind == "stations" and stations_crs else {}
+            vectors[kind] = read_vector(kind, path, **options)
+        else:
+            vectors[kind] = defaults.load_default(kind)
+    if "landcover" in left_out:
+        raster = None
+    elif landcover is not None:
+        raster = read_landcover(landcover, scheme=scheme)
+    else:
+        raster = defaults.load_default_landcover(scheme=scheme)
+    return IndicatorInputs(
+        boundaries=load_boundaries(districts),
+        landcover=raster,
+        wetlands=vectors["wetlands"],
+        protected=vectors["protected"],
+        builtup=vectors["builtup"],
+        buildings=vectors["buildings"],
+        pv_sites=vectors["pv_sites"],
+        stations=vectors["stations"],
+    )
