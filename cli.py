@@ -6,6 +6,7 @@ code 2 in one place, :func:`main`; nothing else here catches exceptions.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,9 +18,10 @@ from analysis.charging import DEFAULT_SERVICE_RADIUS_M
 from analysis.errors import AtlasError
 from analysis.forest import DENOMINATORS, VARIANTS, Denominator, Variant
 from analysis.indicators import INDICATOR_IDS, IndicatorOptions, compute_indicators
+from analysis.paths import targets_path
 from analysis.pv import PVParameters
 from analysis.report import format_results_table, results_to_csv, results_to_geojson, results_to_json
-from analysis.targets import load_targets
+from analysis.targets import MEASURES, load_targets, select_targets, targets_table, validate_targets
 from layers.inputs import load_indicator_inputs
 
 
@@ -168,6 +170,58 @@ def indicators(
     _write_output(text, output, overwrite)
     if any(r.synthetic for r in results):
         click.echo("note: results include SYNTHETIC demo data (not real measurements)", err=True)
+
+
+# --- geoplan targets --------------------------------------------------------------------------------------
+
+
+@geoplan.group("targets")
+def targets_group() -> None:
+    """The plan's quantified targets (data/targets.toml): list them, validate a targets file."""
+
+
+@targets_group.command("list")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--measure",
+    type=click.Choice(MEASURES),
+    help="Only targets tracked by this spatial indicator (or 'statistic').",
+)
+@click.option("--year", type=int, help="Only targets for this target year.")
+@click.option(
+    "--file",
+    "targets_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Targets file. Default: the shipped data/targets.toml.",
+)
+def targets_list(
+    output_format: str, measure: str | None, year: int | None, targets_file: Path | None
+) -> None:
+    """List the plan's targets, each with the clause it comes from."""
+    selected = select_targets(load_targets(targets_file), measure=measure, year=year)
+    if output_format == "json":
+        click.echo(json.dumps([t.to_record() for t in selected], ensure_ascii=False, indent=2))
+    else:
+        click.echo(targets_table(selected))
+
+
+@targets_group.command("validate")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def targets_validate(file: Path | None) -> None:
+    """Check a targets FILE against the schema.
+
+    FILE defaults to the shipped data/targets.toml. Prints "OK: N targets in FILE", or every problem
+    found (each naming the entry and the field) and exits with code 2.
+    """
+    checked = file if file is not None else targets_path()
+    click.echo(f"OK: {len(validate_targets(checked))} targets in {checked}")
 
 
 def main() -> None:
