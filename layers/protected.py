@@ -1,0 +1,69 @@
+"""自然保护地 protected areas: reserves, wetland parks and plots; the numerator of 湿地保护率."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import folium
+import pandas as pd
+
+from analysis.sources import VectorSource
+from layers.base import LegendEntry, get_spec, read_vector
+from layers.draw import Parent, feature_group, geojson_layer, group_name
+
+__all__ = ["LEVEL_COLOURS", "SPEC", "draw", "read", "style"]
+
+SPEC = get_spec("protected")
+
+#: Protection level → (label_zh, label_en, colour); anything else is drawn as "other".
+LEVEL_COLOURS: dict[str, tuple[str, str, str]] = {
+    "national": ("国家级", "national", "#00441b"),
+    "provincial": ("省级", "provincial", "#238b45"),
+    "municipal": ("市级", "municipal", "#41ab5d"),
+    "county": ("县区级", "county", "#74c476"),
+}
+_OTHER = ("其他/未注明", "other or not stated", "#a1d99b")
+_FIELDS = (("name", "名称 name"), ("protection_type", "类型 type"), ("level", "级别 level"))
+
+
+def read(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    lonlat_crs: str | None = None,
+    encoding: str | None = None,
+) -> VectorSource:
+    """Read protected-area polygons (``name``, ``protection_type``; ``level`` optional)."""
+    return read_vector(
+        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
+    )
+
+
+def _level_colour(row: pd.Series) -> str:
+    return LEVEL_COLOURS.get(str(row.get("level")), _OTHER)[2]
+
+
+def style(source: VectorSource | None = None) -> list[LegendEntry]:
+    """Legend entries by protection level; only the levels present when ``source`` is given."""
+    levels = list(LEVEL_COLOURS)
+    if source is not None and "level" in source.frame:
+        present = set(source.frame["level"].dropna().astype(str))
+        levels = [level for level in levels if level in present]
+        has_other = source.frame["level"].isna().any() or bool(present - set(LEVEL_COLOURS))
+    else:
+        has_other = True
+    entries = [LegendEntry(*LEVEL_COLOURS[level]) for level in levels]
+    return [*entries, LegendEntry(*_OTHER)] if has_other else entries
+
+
+def draw(
+    parent: Parent, source: VectorSource, *, opacity: float = 0.6, show: bool = True
+) -> folium.FeatureGroup:
+    """Add the protected areas, coloured by level, with a dashed outline; returns the group."""
+    group = feature_group(parent, group_name(SPEC, source), show=show)
+    geojson_layer(
+        source.frame, fields=_FIELDS, colour=_level_colour, opacity=opacity, weight=1.5, dash="4 3"
+    ).add_to(group)
+    return group

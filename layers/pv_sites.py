@@ -1,0 +1,88 @@
+"""光伏项目 PV sites: installed or planned photovoltaic plants with their capacity (kW).
+
+The plan's targets are 2.53 GW installed in 2025 and 3.10 GW in 2030 (DOMAIN.md §3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import folium
+import pandas as pd
+
+from analysis.sources import VectorSource
+from layers.base import LegendEntry, get_spec, read_vector
+from layers.draw import Parent, feature_group, geojson_layer, group_name
+
+__all__ = ["KIND_COLOURS", "SPEC", "draw", "read", "style"]
+
+SPEC = get_spec("pv_sites")
+
+KIND_COLOURS: dict[str, tuple[str, str, str]] = {
+    "rooftop": ("屋顶分布式", "rooftop", "#f1a340"),
+    "ground": ("地面电站", "ground-mounted", "#d95f02"),
+    "floating": ("水面/渔光互补", "floating", "#1b9e77"),
+    "agrivoltaic": ("农光互补", "agrivoltaic", "#66a61e"),
+    "carport": ("车棚", "carport", "#7570b3"),
+}
+_OTHER = ("其他", "other", "#9e9e9e")
+_FIELDS = (
+    ("name", "名称 name"),
+    ("kind", "类型 kind"),
+    ("capacity_kw", "装机容量 capacity kW"),
+    ("year", "年份 year"),
+)
+
+
+def read(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    lonlat_crs: str | None = None,
+    encoding: str | None = None,
+) -> VectorSource:
+    """Read PV sites (points or polygons): ``capacity_kw`` (> 0); ``name``, ``kind``, ``year`` optional."""
+    return read_vector(
+        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
+    )
+
+
+def _kind_colour(row: pd.Series) -> str:
+    return KIND_COLOURS.get(str(row.get("kind")), _OTHER)[2]
+
+
+def style(source: VectorSource | None = None) -> list[LegendEntry]:
+    """Legend entries by PV kind; only the kinds present when ``source`` is given."""
+    kinds = list(KIND_COLOURS)
+    has_other = True
+    if source is not None:
+        values = source.frame["kind"] if "kind" in source.frame else pd.Series(dtype=object)
+        present = set(values.dropna().astype(str))
+        kinds = [kind for kind in kinds if kind in present]
+        has_other = bool(present - set(KIND_COLOURS)) or bool(values.isna().any()) or values.empty
+    entries = [LegendEntry(*KIND_COLOURS[kind]) for kind in kinds]
+    return [*entries, LegendEntry(*_OTHER)] if has_other else entries
+
+
+def draw(
+    parent: Parent, source: VectorSource, *, opacity: float = 0.85, show: bool = True
+) -> folium.FeatureGroup:
+    """Add the PV sites coloured by kind (points as circle markers); returns the group."""
+    group = feature_group(parent, group_name(SPEC, source), show=show)
+    frame = source.frame
+    points = frame.geometry.geom_type.isin(("Point", "MultiPoint"))
+    if (~points).any():
+        geojson_layer(frame[~points], fields=_FIELDS, colour=_kind_colour, opacity=opacity).add_to(group)
+    if points.any():
+        geojson_layer(
+            frame[points],
+            fields=_FIELDS,
+            colour=_kind_colour,
+            opacity=opacity,
+            weight=1,
+            fill_opacity=opacity,
+            marker=folium.CircleMarker(radius=5),
+        ).add_to(group)
+    return group

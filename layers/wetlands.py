@@ -1,0 +1,134 @@
+"""湿地 wetlands: rivers, lakes, reservoirs, ponds, marshes, flats (三调 scope); the 湿地保护率 denominator.
+
+Drawn by protection status when the protected areas are given (each wetland split into the part inside
+them and the part outside, for display only; the rate itself is computed in :mod:`analysis.wetland`),
+else by wetland type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from analysis.errors import LayerError
+from analysis.sources import VectorSource
+from layers.base import LegendEntry, get_spec, read_vector
+from layers.draw import Parent, feature_group, geojson_layer, group_name
+
+__all__ = ["SPEC", "STATUS_COLOURS", "TYPE_COLOURS", "draw", "protection_status", "read", "style"]
+
+SPEC = get_spec("wetlands")
+
+ColourBy = Literal["status", "type"]
+
+STATUS_COLOURS: dict[str, tuple[str, str, str]] = {
+    "protected": ("受保护湿地", "protected wetland", "#1b7837"),
+    "unprotected": ("未受保护湿地", "unprotected wetland", "#e08214"),
+}
+TYPE_COLOURS: dict[str, tuple[str, str, str]] = {
+    "river": ("河流", "river", "#2c7fb8"),
+    "lake": ("湖泊", "lake", "#08519c"),
+    "reservoir": ("水库", "reservoir", "#6baed6"),
+    "pond": ("坑塘", "pond", "#9ecae1"),
+    "marsh": ("沼泽", "marsh", "#41ae76"),
+    "tidal_flat": ("滩涂", "tidal flat", "#c2a35a"),
+}
+_OTHER = ("其他", "other", "#9e9e9e")
+_FIELDS = (
+    ("name", "名称 name"),
+    ("wetland_type", "类型 type"),
+    ("protection_status", "保护状态 status"),
+)
+
+
+def read(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    lonlat_crs: str | None = None,
+    encoding: str | None = None,
+) -> VectorSource:
+    """Read wetland polygons: ``name`` and ``wetland_type`` (river, lake, reservoir, pond, marsh,
+    tidal_flat)."""
+    return read_vector(
+        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
+    )
+
+
+def protection_status(wetlands: VectorSource, protected: VectorSource) -> gpd.GeoDataFrame:
+    """Split each wetland into its part inside the protected areas and its part outside, for display.
+
+    Returns the wetlands' rows (repeated) with a ``protection_status`` column, ``"protected"`` or
+    ``"unprotected"``, and the matching part as geometry (EPSG:4326); empty parts are left out.
+    """
+    if wetlands.frame.crs != protected.frame.crs:
+        raise LayerError(
+            f"wetlands ({wetlands.frame.crs}) and protected areas ({protected.frame.crs}) must share a CRS; "
+            "read both with layers.base.read_vector"
+        )
+    frame = wetlands.frame
+    protected_union = shapely.union_all(protected.frame.geometry.array) if len(protected.frame) else None
+    pieces = []
+    for status in ("protected", "unprotected"):
+        if protected_union is None:
+            parts = frame.geometry.array if status == "unprotected" else shapely.empty(len(frame))
+        elif status == "protected":
+            parts = shapely.intersection(frame.geometry.array, protected_union)
+        else:
+            parts = shapely.difference(frame.geometry.array, protected_union)
+        piece = frame.set_geometry(gpd.GeoSeries(parts, index=frame.index, crs=frame.crs))
+        piece = piece.assign(protection_status=status)
+        pieces.append(piece[~(piece.geometry.isna() | piece.geometry.is_empty)])
+    combined = pd.concat(pieces, ignore_index=True)
+    return gpd.GeoDataFrame(combined, geometry=frame.geometry.name, crs=frame.crs)
+
+
+def style(source: VectorSource | None = None, *, by: ColourBy = "status") -> list[LegendEntry]:
+    """Legend entries: protected/unprotected (``by="status"``) or one per wetland type (``by="type"``)."""
+    if by == "status":
+        return [LegendEntry(*entry) for entry in STATUS_COLOURS.values()]
+    if by != "type":
+        raise LayerError(f"wetlands are coloured by 'status' or 'type', not {by!r}")
+    types = list(TYPE_COLOURS)
+    if source is not None and "wetland_type" in source.frame:
+        present = set(source.frame["wetland_type"].dropna().astype(str))
+        types = [name for name in types if name in present]
+        has_other = bool(present - set(TYPE_COLOURS)) or source.frame["wetland_type"].isna().any()
+    else:
+        has_other = False
+    entries = [LegendEntry(*TYPE_COLOURS[name]) for name in types]
+    return [*entries, LegendEntry(*_OTHER)] if has_other else entries
+
+
+def _status_colour(row: pd.Series) -> str:
+    return STATUS_COLOURS.get(str(row.get("protection_status")), _OTHER)[2]
+
+
+def _type_colour(row: pd.Series) -> str:
+    return TYPE_COLOURS.get(str(row.get("wetland_type")), _OTHER)[2]
+
+
+def draw(
+    parent: Parent,
+    source: VectorSource,
+    *,
+    protected: VectorSource | None = None,
+    opacity: float = 0.7,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Add the wetlands: by protection status when ``protected`` is given, else by type; returns the group."""
+    group = feature_group(parent, group_name(SPEC, source), show=show)
+    if protected is not None:
+        frame = protection_status(source, protected)
+        layer = geojson_layer(frame, fields=_FIELDS, colour=_status_colour, opacity=opacity)
+    else:
+        layer = geojson_layer(source.frame, fields=_FIELDS, colour=_type_colour, opacity=opacity)
+    layer.add_to(group)
+    return group
