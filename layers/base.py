@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Literal, NamedTuple, cast, get_args
 
 import geopandas as gpd
@@ -50,12 +52,14 @@ __all__ = [
     "LegendEntry",
     "LonLatCRS",
     "get_spec",
+    "layer_module",
     "read_landcover",
     "read_vector",
 ]
 
 LonLatCRS = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
 LONLAT_CRSS: tuple[LonLatCRS, ...] = get_args(LonLatCRS)
+_DATUM_LABELS: dict[str, str] = {"wgs84": "WGS84", "cgcs2000": "CGCS2000", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
 #: Wuxi's extent (119.53–120.63°E, 31.12–32.03°N) with a margin of about 20 km, (west, south, east, north).
 WUXI_BBOX: tuple[float, float, float, float] = (119.3, 30.9, 120.9, 32.3)
@@ -507,6 +511,18 @@ def get_spec(kind: str) -> LayerSpec:
         raise LayerError(f"unknown layer kind {kind!r}; valid kinds are: {', '.join(LAYER_KINDS)}") from None
 
 
+def layer_module(kind: str) -> ModuleType:
+    """The module of ``kind`` (``layers.stations`` …), which answers ``SPEC``, ``read``, ``style`` and
+    ``draw``; imported on demand so that reading a layer does not load folium.
+
+    Examples
+    --------
+    >>> layer_module("wetlands").SPEC.label_en
+    'wetlands'
+    """
+    return importlib.import_module(f"layers.{get_spec(kind).kind}")
+
+
 # ---------------------------------------------------------------------------------------------- paths
 
 
@@ -664,9 +680,40 @@ def _read_table(path: Path, layer: str | None, encoding: str | None, notes: list
     return frame
 
 
+def _zip_target(path: Path) -> str:
+    """The GDAL path of the vector data inside a local zip: its root, or the one folder holding it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [name for name in archive.namelist() if not name.startswith("__MACOSX/")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LayerReadError(f"{path.name}: not a readable zip archive ({exc})") from exc
+    vector_members = [
+        name for name in members if Path(name).suffix.lower() in (".shp", ".gpkg", ".geojson", ".kml")
+    ]
+    if not vector_members:
+        raise LayerReadError(
+            f"{path.name}: the archive holds no Shapefile (.shp with its .dbf/.shx/.prj); "
+            f"its files are: {_listing(members)}"
+        )
+    for name in vector_members:
+        _reject_virtual(name, "zip member")
+    folders = sorted({str(Path(name).parent) for name in vector_members})
+    root = f"zip://{path.resolve()}"
+    if len(folders) > 1:
+        raise LayerError(
+            f"{path.name}: the archive holds vector files in several folders ({_listing(folders)}); "
+            "zip one folder's files only"
+        )
+    if len(vector_members) == 1:
+        return f"{root}!{vector_members[0]}"
+    return root if folders[0] == "." else f"{root}!{folders[0]}"
+
+
 def _ogr_target(path: Path) -> str:
     # Built here from a checked local path; the user's text never reaches GDAL as a /vsi path.
-    return f"zip://{path.resolve()}" if path.suffix.lower() == ".zip" else str(path)
+    return _zip_target(path) if path.suffix.lower() == ".zip" else str(path)
 
 
 def _choose_layer(path: Path, target: str, spec: LayerSpec, layer: str | None) -> str | None:
@@ -924,7 +971,7 @@ def _points_from_table(
     x, y = lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)
     if lonlat_crs in ("gcj02", "bd09"):
         x, y = _to_wgs84(x, y, lonlat_crs)
-        notes.append(f"converted coordinates from {lonlat_crs.upper()} to WGS84")
+        notes.append(f"converted coordinates from {_DATUM_LABELS[lonlat_crs]} to WGS84")
     geometry = gpd.points_from_xy(x, y)
     geometry[unplaced.to_numpy()] = None
     attributes = frame.drop(columns=["lon", "lat"])
@@ -964,7 +1011,9 @@ def _to_display_crs(
                 "again"
             )
         frame = frame.set_crs("EPSG:4490" if lonlat_crs == "cgcs2000" else DISPLAY_CRS)
-        notes.append(f"{file_name} has no CRS; taken as {lonlat_crs.upper()} longitude/latitude as told")
+        notes.append(
+            f"{file_name} has no CRS; taken as {_DATUM_LABELS[lonlat_crs]} longitude/latitude as told"
+        )
     try:
         frame = frame.to_crs(DISPLAY_CRS)
     except Exception as exc:  # pyproj.exceptions.CRSError, ProjError
@@ -974,7 +1023,7 @@ def _to_display_crs(
 
         datum = lonlat_crs
         frame = transform_geometry(frame, lambda lon, lat: to_wgs84(lon, lat, datum))
-        notes.append(f"converted coordinates from {datum.upper()} to WGS84")
+        notes.append(f"converted coordinates from {_DATUM_LABELS[datum]} to WGS84")
     return frame
 
 

@@ -25,7 +25,7 @@ from shapely.geometry import Point, Polygon, box
 
 from analysis.errors import CRSError, LayerError, LayerReadError
 from analysis.sources import LAYER_KINDS, RasterSource, VectorSource
-from layers.base import LAYER_SPECS, get_spec, read_landcover, read_vector
+from layers.base import LAYER_SPECS, get_spec, layer_module, read_landcover, read_vector
 
 # Near 无锡 梁溪区.
 LON, LAT = 120.30, 31.57
@@ -255,6 +255,22 @@ def test_zipped_shapefile(tmp_path: Path):
             zipped.write(member, member.name)
     source = read_vector("stations", archive)
     assert source.frame["name"].tolist() == ["A站", "B站"]
+
+
+def test_zipped_shapefiles_in_a_folder_choose_by_layer(tmp_path: Path):
+    for name in ("a", "b"):
+        _frame("stations").to_file(tmp_path / f"{name}.shp", encoding="utf-8")
+    archive = tmp_path / "both.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for member in tmp_path.glob("[ab].*"):
+            zipped.write(member, f"export/{member.name}")
+    with pytest.raises(LayerError, match=r"holds 2 layers .* pass layer="):
+        read_vector("stations", archive)
+    assert read_vector("stations", archive, layer="b").source == "both.zip:b"
+    not_zip = tmp_path / "bad.zip"
+    not_zip.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(LayerReadError, match=r"bad\.zip: not a readable zip archive"):
+        read_vector("stations", not_zip)
 
 
 def test_kml(tmp_path: Path):
@@ -632,7 +648,7 @@ def test_stations_popup_and_cluster(demo_gpkg: Path):
 
 def test_layer_modules_share_the_contract():
     for kind in LAYER_KINDS:
-        module = importlib.import_module(f"layers.{kind}")
+        module = layer_module(kind)
         assert module.SPEC is LAYER_SPECS[kind]
         for name in ("read", "style", "draw"):
             assert callable(getattr(module, name))
