@@ -294,7 +294,9 @@ _WETLAND_TYPES = {
 _PROTECTION_TYPES = {
     "自然保护区": "nature_reserve",
     "湿地公园": "wetland_park",
-    "湿地保护小区": "wetland_plot",
+    "湿地保护小区": "protection_plot",
+    "wetland_plot": "protection_plot",
+    "其他": "other",
     "森林公园": "forest_park",
     "风景名胜区": "scenic_area",
     "饮用水水源保护区": "water_source",

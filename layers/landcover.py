@@ -9,7 +9,7 @@ the woody classes that the 林木覆盖率 proxy counts (tree, shrub, and orchar
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -63,7 +63,7 @@ def read(path: str | Path, *, scheme: str | None = None) -> RasterSource:
 
 def _attr(item: Any, *names: str, default: Any = None) -> Any:
     for name in names:
-        if isinstance(item, dict) and name in item:
+        if isinstance(item, Mapping) and name in item:
             return item[name]
         if hasattr(item, name):
             return getattr(item, name)
@@ -76,16 +76,19 @@ def scheme_classes(scheme: str | Any) -> list[SchemeClass]:
 
     loaded = load_scheme(scheme) if isinstance(scheme, str | Path) else scheme
     classes = _attr(loaded, "classes", default=())
-    items: Iterable[Any] = classes.values() if isinstance(classes, dict) else classes
+    # A mapping code → class (the TOML layout) or a sequence of classes that carry their code.
+    items: Iterable[tuple[Any, Any]] = (
+        classes.items() if isinstance(classes, Mapping) else ((None, item) for item in classes)
+    )
     found = []
-    for item in items:
-        label = _attr(item, "label", "name", default="")
+    for key, item in items:
+        label = str(_attr(item, "label", "name", "en", default="") or "")
         found.append(
             SchemeClass(
-                code=int(_attr(item, "code")),
+                code=int(_attr(item, "code", default=key)),
                 role=str(_attr(item, "role", default="") or ""),
-                label_zh=str(_attr(item, "label_zh", default=label) or label),
-                label_en=str(_attr(item, "label_en", default=label) or label),
+                label_zh=str(_attr(item, "label_zh", "zh", default=label) or label),
+                label_en=str(_attr(item, "label_en", "en", default=label) or label),
                 colour=str(_attr(item, "colour", "color", default=_DEFAULT_COLOUR) or _DEFAULT_COLOUR),
             )
         )

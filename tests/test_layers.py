@@ -670,3 +670,19 @@ def test_layers_never_import_streamlit_and_base_stays_light():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["True", "False"]
+
+
+def test_scheme_classes_reads_a_toml_style_mapping():
+    from layers.landcover import SchemeClass, scheme_classes
+
+    scheme = types.SimpleNamespace(
+        name="clcd",
+        classes={
+            3: {"role": "shrub", "en": "Shrub", "zh": "灌木", "color": "#33a02c"},
+            2: {"role": "tree", "en": "Forest", "zh": "林地", "color": "#446f33"},
+        },
+    )
+    assert scheme_classes(scheme) == [
+        SchemeClass(2, "tree", "林地", "Forest", "#446f33"),
+        SchemeClass(3, "shrub", "灌木", "Shrub", "#33a02c"),
+    ]
