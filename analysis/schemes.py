@@ -1,0 +1,353 @@
+"""Land-cover schemes as data: what each class code of a product means for the indicators.
+
+A scheme is a TOML file (``data/schemes/<name>.toml``, or one a user brings) that maps every class
+code to a *role* — one of :data:`ROLES` — plus a Chinese and an English label and a display colour.
+Indicators ask for roles ("tree", "shrub", "orchard"), never for codes, so a new product needs a new
+file, not new code. The built-in schemes follow DOMAIN.md §4.
+
+File format::
+
+    name = "worldcover"
+    title = "ESA WorldCover 10 m"
+    source = "where the codes and colours come from"
+    nodata = 0                      # optional
+    notes = ["caveats shown with results"]
+
+    [classes]
+    10 = { role = "tree", en = "Tree cover", zh = "林地", color = "#006400" }
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analysis.errors import SchemeError
+from analysis.paths import data_dir
+
+if TYPE_CHECKING:
+    from analysis.zonal import ClassAreaTable
+
+__all__ = [
+    "BUILTIN_SCHEMES",
+    "ROLES",
+    "LandCoverScheme",
+    "SchemeClass",
+    "UnknownCodesWarning",
+    "guess_scheme",
+    "load_scheme",
+    "schemes_dir",
+    "unknown_codes",
+    "warn_unknown_codes",
+]
+
+ROLES = ("tree", "shrub", "orchard", "grass", "crop", "wetland", "water", "built_up", "bare", "other")
+BUILTIN_SCHEMES = ("worldcover", "clcd", "glc_fcs30d", "dynamic_world", "esri_lulc")
+
+_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Below this share of known codes, an upload matches no scheme: better to ask the user than to guess.
+_MIN_GUESS_SHARE = 0.5
+
+
+class UnknownCodesWarning(UserWarning):
+    """A raster holds class codes that its scheme does not define; they count toward no role."""
+
+
+@dataclass(frozen=True)
+class SchemeClass:
+    """One class of a scheme: its code, role, labels and display colour (``#rrggbb``)."""
+
+    code: int
+    role: str
+    label_en: str
+    label_zh: str
+    color: str
+
+
+@dataclass(frozen=True)
+class LandCoverScheme:
+    """Class codes of one land-cover product and the role each plays in the indicators.
+
+    Attributes
+    ----------
+    name
+        Short identifier (``worldcover``).
+    title
+        Product name for display.
+    source
+        Where the codes, labels and colours come from.
+    nodata
+        The product's nodata code, or None when it has none (Dynamic World masks instead).
+    classes
+        Class code → :class:`SchemeClass`.
+    notes
+        Caveats to show next to results computed with this scheme.
+    path
+        The TOML file it was read from.
+    """
+
+    name: str
+    title: str
+    source: str
+    nodata: int | None
+    classes: Mapping[int, SchemeClass]
+    notes: tuple[str, ...]
+    path: str
+
+    @property
+    def codes(self) -> frozenset[int]:
+        """All class codes of the scheme (nodata excluded)."""
+        return frozenset(self.classes)
+
+    def role_of(self, code: int) -> str | None:
+        """Role of a class code, or None for a code the scheme does not define.
+
+        Examples
+        --------
+        >>> scheme = load_scheme("worldcover")
+        >>> scheme.role_of(10), scheme.role_of(95), scheme.role_of(7)
+        ('tree', 'wetland', None)
+        """
+        found = self.classes.get(int(code))
+        return found.role if found else None
+
+    def codes_for(self, roles: Iterable[str]) -> frozenset[int]:
+        """Class codes whose role is one of ``roles``; an unknown role is a :class:`SchemeError`.
+
+        Examples
+        --------
+        >>> sorted(load_scheme("glc_fcs30d").codes_for(["shrub", "orchard"]))
+        [12, 120, 121, 122]
+        """
+        wanted = set(roles)
+        unknown = wanted - set(ROLES)
+        if unknown:
+            raise SchemeError(f"unknown role(s) {sorted(unknown)}; roles are {list(ROLES)}")
+        return frozenset(code for code, cls in self.classes.items() if cls.role in wanted)
+
+    def roles_to_codes(self, *roles: str) -> frozenset[int]:
+        """Same as :meth:`codes_for`, with the roles as arguments.
+
+        Examples
+        --------
+        >>> sorted(load_scheme("worldcover").roles_to_codes("wetland", "water"))
+        [80, 90, 95]
+        """
+        return self.codes_for(roles)
+
+    def label(self, code: int, language: str = "zh") -> str:
+        """Label of a class code in ``zh`` or ``en``; unknown codes read ``code 7``."""
+        found = self.classes.get(int(code))
+        if found is None:
+            return f"code {code}"
+        return found.label_zh if language == "zh" else found.label_en
+
+
+def schemes_dir() -> Path:
+    """Directory of the built-in scheme files (``data/schemes``)."""
+    return data_dir() / "schemes"
+
+
+def _fail(path: Path, where: str, problem: str) -> SchemeError:
+    return SchemeError(f"land-cover scheme {path}: {where}: {problem}")
+
+
+def _text(path: Path, table: Mapping[str, Any], key: str, where: str, *, required: bool = True) -> str:
+    value = table.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, where, f"field {key!r} must be a non-empty string; got {value!r}")
+    return value.strip()
+
+
+def _parse_class(path: Path, key: str, entry: Any) -> SchemeClass:
+    try:
+        code = int(key)
+    except ValueError:
+        raise _fail(path, f"class {key!r}", "the class code must be a whole number") from None
+    where = f"class {code}"
+    if not isinstance(entry, Mapping):
+        raise _fail(path, where, "must be a table with fields role, en, zh, color")
+    unknown_fields = set(entry) - {"role", "en", "zh", "color"}
+    if unknown_fields:
+        raise _fail(path, where, f"unknown field(s) {sorted(unknown_fields)}; fields are role, en, zh, color")
+    role = entry.get("role")
+    if role not in ROLES:
+        raise _fail(path, where, f"field 'role' must be one of {list(ROLES)}; got {role!r}")
+    color = entry.get("color")
+    if not isinstance(color, str) or not _COLOR.match(color):
+        raise _fail(path, where, f"field 'color' must look like '#1a2b3c'; got {color!r}")
+    return SchemeClass(
+        code=code,
+        role=str(role),
+        label_en=_text(path, entry, "en", where),
+        label_zh=_text(path, entry, "zh", where),
+        color=color.lower(),
+    )
+
+
+def _parse_scheme(path: Path, document: Mapping[str, Any]) -> LandCoverScheme:
+    name = _text(path, document, "name", "top level")
+    source = _text(path, document, "source", "top level")
+    title = _text(path, document, "title", "top level", required=False) or name
+    nodata = document.get("nodata")
+    if nodata is not None and (isinstance(nodata, bool) or not isinstance(nodata, int)):
+        raise _fail(path, "top level", f"field 'nodata' must be a whole number; got {nodata!r}")
+    notes_value = document.get("notes", [])
+    notes = [notes_value] if isinstance(notes_value, str) else notes_value
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise _fail(path, "top level", "field 'notes' must be a string or a list of strings")
+    raw_classes = document.get("classes")
+    if not isinstance(raw_classes, Mapping) or not raw_classes:
+        raise _fail(path, "top level", "needs a non-empty [classes] table")
+    classes: dict[int, SchemeClass] = {}
+    for key, entry in raw_classes.items():
+        parsed = _parse_class(path, key, entry)
+        if parsed.code in classes:
+            raise _fail(path, f"class {parsed.code}", "the code is listed twice")
+        if parsed.code == nodata:
+            raise _fail(path, f"class {parsed.code}", "the code is also the scheme's nodata value")
+        classes[parsed.code] = parsed
+    return LandCoverScheme(
+        name=name,
+        title=title,
+        source=source,
+        nodata=nodata,
+        classes=dict(sorted(classes.items())),
+        notes=tuple(notes),
+        path=str(path),
+    )
+
+
+def load_scheme(name_or_path: str | PathLike[str]) -> LandCoverScheme:
+    """Load a built-in scheme by name, or a user's scheme from a TOML file.
+
+    Parameters
+    ----------
+    name_or_path
+        One of :data:`BUILTIN_SCHEMES`, or the path of a ``.toml`` file in the same format.
+
+    Raises
+    ------
+    SchemeError
+        Unknown name, unreadable file, or a malformed scheme; the message names the file, the class
+        code and the field.
+
+    Examples
+    --------
+    >>> scheme = load_scheme("worldcover")
+    >>> scheme.nodata, scheme.classes[80].label_en, scheme.classes[10].color
+    (0, 'Permanent water bodies', '#006400')
+    """
+    text = str(name_or_path)
+    if text in BUILTIN_SCHEMES:
+        path = schemes_dir() / f"{text}.toml"
+    else:
+        path = Path(text)
+        if not path.suffix and not path.exists():
+            raise SchemeError(
+                f"unknown land-cover scheme {text!r}; built-in schemes are {list(BUILTIN_SCHEMES)}"
+            )
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SchemeError(f"land-cover scheme file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SchemeError(f"land-cover scheme {path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise SchemeError(f"cannot read land-cover scheme {path}: {exc}") from exc
+    return _parse_scheme(path, document)
+
+
+def guess_scheme(codes_present: set[int] | frozenset[int]) -> str | None:
+    """The built-in scheme whose codes best explain the codes found in a raster, or None.
+
+    Each scheme scores the share of present codes it defines (its nodata code is ignored); ties go to
+    the scheme that defines more of them, then to the one whose own codes are better covered. Below
+    half, no scheme is returned: the user should pick one.
+
+    Examples
+    --------
+    >>> guess_scheme({10, 30, 40, 50, 80, 90})
+    'worldcover'
+    >>> guess_scheme({1, 2, 4, 5, 8}), guess_scheme({0, 1, 2, 6}), guess_scheme({300, 301})
+    ('clcd', 'dynamic_world', None)
+    """
+    present = {int(c) for c in codes_present}
+    best: tuple[float, int, float] | None = None
+    best_name: str | None = None
+    for name in BUILTIN_SCHEMES:
+        scheme = load_scheme(name)
+        considered = present - ({scheme.nodata} if scheme.nodata is not None else set())
+        if not considered:
+            continue
+        known = len(considered & scheme.codes)
+        score = (known / len(considered), known, known / len(scheme.codes))
+        if best is None or score > best:
+            best, best_name = score, name
+    if best is None or best[0] < _MIN_GUESS_SHARE:
+        return None
+    return best_name
+
+
+def unknown_codes(table: ClassAreaTable, scheme: LandCoverScheme) -> dict[int, float]:
+    """Class codes in a zonal table that the scheme does not define → their area in m².
+
+    Areas are summed over the table's zones (overlapping zones count twice). The scheme's nodata
+    code never appears: the zonal engine leaves nodata out already.
+
+    Examples
+    --------
+    >>> from analysis.zonal import ClassAreaTable, ZoneClassAreas
+    >>> zone = ZoneClassAreas("320205", {10: 5e6, 255: 2.5e5}, 5.25e6, 5.25e6, 5.25e6)
+    >>> table = ClassAreaTable((zone,), "EPSG:4549", "lc.tif", (10.0, 10.0), False)
+    >>> unknown_codes(table, load_scheme("worldcover"))
+    {255: 250000.0}
+    """
+    totals: dict[int, float] = {}
+    for zone in table.zones:
+        for code, area in zone.class_area_m2.items():
+            if code not in scheme.classes and code != scheme.nodata and area > 0:
+                totals[int(code)] = totals.get(int(code), 0.0) + float(area)
+    return dict(sorted(totals.items()))
+
+
+def warn_unknown_codes(
+    table: ClassAreaTable, scheme: LandCoverScheme, *, stacklevel: int = 2
+) -> dict[int, float]:
+    """Warn (:class:`UnknownCodesWarning`) about codes the scheme does not define; return them.
+
+    Unknown codes are not an error: the rest of the raster is still usable, but their area counts
+    toward no role, so the user should know how much of it there is.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from analysis.zonal import ClassAreaTable, ZoneClassAreas
+    >>> zone = ZoneClassAreas("320205", {10: 5e6, 255: 2.5e5}, 5.25e6, 5.25e6, 5.25e6)
+    >>> table = ClassAreaTable((zone,), "EPSG:4549", "lc.tif", (10.0, 10.0), False)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = warn_unknown_codes(table, load_scheme("worldcover"))
+    >>> found = str(caught[0].message)
+    >>> "scheme 'worldcover' does not define: 255 (0.25 km²)" in found
+    True
+    """
+    found = unknown_codes(table, scheme)
+    if found:
+        listed = ", ".join(f"{code} ({area / 1e6:.3g} km²)" for code, area in found.items())
+        warnings.warn(
+            f"{table.raster_path} holds class codes that scheme {scheme.name!r} does not define: {listed}; "
+            "they count toward no role",
+            UnknownCodesWarning,
+            stacklevel=stacklevel,
+        )
+    return found

@@ -1,0 +1,1192 @@
+"""Exact zonal statistics of land-cover and continuous rasters of any size.
+
+Zones (polygons in any CRS) are reprojected to the raster's CRS and laid on its pixel grid. A pixel
+cut by a zone boundary is weighted by the exact share of its area inside the polygon, as exactextract
+does; a pixel wholly inside weighs 1. Areas are in m², from the raster's CRS: ``|a·e − b·d|`` per pixel
+for a projected grid, and the exact ellipsoidal area of each row's pixels for a geographic grid (the
+way WorldCover ships, in EPSG:4326).
+
+How the coverage is represented
+-------------------------------
+For every zone the coverage is computed once, before any pixel is read, as
+
+* *interior runs* ``(row, first_col, end_col)``: pixels wholly covered along the row's top edge, each
+  weighing 1, and
+* *corrections* ``(row, col, δ)``: a sparse list along the zone boundary whose δ, added to the run
+  weight, gives the pixel's exact coverage fraction.
+
+The split follows from Green's theorem. In pixel coordinates (unit cells, row ``r`` spans ``v`` in
+``[r, r+1]``) the area of a polygon inside cell ``(r, c)`` is the length of the cell's top line
+``v = r+1`` that lies inside the polygon (the runs, and partial cells at their ends), plus
+``−Σ (u₁−u₀)·((v₀+v₁)/2 − r)`` over the pieces of polygon edges inside the cell (counter-clockwise
+shells, clockwise holes). Both parts are exact, so the result is exact up to floating-point rounding,
+and holes and multipolygons need no special case. Memory is proportional to the zones' perimeters and
+row counts, never to the raster's size.
+
+The raster is then read once, block by block along its internal tiles, and each block costs one
+``np.bincount`` over ``zone_label·n_classes + class`` for the runs, plus a small gather for the
+corrections. Zones may overlap (a city and its districts): they are split into layers whose runs do
+not overlap, and each layer is counted separately.
+
+Zones partly outside the raster
+-------------------------------
+``zone_area_m2`` is the part of the zone that lies on the raster grid; ``polygon_area_m2`` is the
+whole polygon's area in the raster's CRS. Their ratio, ``footprint_fraction``, is 1 for a zone wholly
+on the grid and tells how much of a zone the raster does not see. ``valid_fraction`` is the share of
+``zone_area_m2`` that has data (not nodata, not masked).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from os import PathLike
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+from affine import Affine
+
+from analysis.errors import BoundaryError, CRSError, DataFileError, LayerReadError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+    import rasterio
+    from numpy.typing import NDArray
+
+__all__ = [
+    "ClassAreaTable",
+    "ContinuousTable",
+    "ZoneClassAreas",
+    "ZoneContinuous",
+    "coverage_fractions",
+    "pixel_area_m2",
+    "zonal_class_areas",
+    "zonal_continuous",
+]
+
+Progress = Callable[[int, int], None]
+
+# A single pass reads each tile once, so GDAL's block cache only costs memory (MB).
+_GDAL_CACHE_MB = 16
+# Full-width strips shorter than this are read together, so that per-read overhead stays small.
+_MIN_CHUNK_PIXELS = 1 << 20
+# Above this many (label × class) bins a block falls back to compacting its class codes first.
+_MAX_DIRECT_BINS = 1 << 22
+
+
+# --------------------------------------------------------------------------------------------------
+# Result types
+
+
+@dataclass(frozen=True)
+class ZoneClassAreas:
+    """Area of each class code inside one zone, in m².
+
+    Attributes
+    ----------
+    zone_id
+        The zone's identifier (the ``zone_id`` column, as text).
+    class_area_m2
+        Class code → area in m² of valid pixels of that class inside the zone (coverage-weighted).
+    zone_area_m2
+        Area of the zone that lies on the raster grid, m² (coverage fractions × pixel areas).
+    valid_area_m2
+        Part of ``zone_area_m2`` with data (not nodata, not masked), m². Equals the sum of
+        ``class_area_m2``.
+    polygon_area_m2
+        Area of the whole zone polygon in the raster's CRS, m², whether or not it lies on the grid.
+    """
+
+    zone_id: str
+    class_area_m2: Mapping[int, float]
+    zone_area_m2: float
+    valid_area_m2: float
+    polygon_area_m2: float
+
+    @property
+    def valid_fraction(self) -> float:
+        """Share of the zone's on-grid area that has data (0–1; NaN for a zone off the grid)."""
+        return self.valid_area_m2 / self.zone_area_m2 if self.zone_area_m2 > 0 else math.nan
+
+    @property
+    def footprint_fraction(self) -> float:
+        """Share of the zone polygon that lies on the raster grid (0–1; 1 when wholly inside)."""
+        return self.zone_area_m2 / self.polygon_area_m2 if self.polygon_area_m2 > 0 else math.nan
+
+    def area_of(self, codes: int | set[int] | frozenset[int] | list[int] | tuple[int, ...]) -> float:
+        """Total area in m² of the given class code(s) in this zone.
+
+        Examples
+        --------
+        >>> zone = ZoneClassAreas("320205", {10: 300.0, 20: 100.0}, 500.0, 400.0, 500.0)
+        >>> zone.area_of({10, 20}), zone.valid_fraction
+        (400.0, 0.8)
+        """
+        wanted = {codes} if isinstance(codes, int) else set(codes)
+        return float(sum(area for code, area in self.class_area_m2.items() if code in wanted))
+
+
+@dataclass(frozen=True)
+class ClassAreaTable:
+    """Class areas of every zone, with the raster they came from.
+
+    Attributes
+    ----------
+    zones
+        One :class:`ZoneClassAreas` per zone, in the order of the input GeoDataFrame.
+    raster_crs
+        The raster's CRS as ``AUTHORITY:CODE`` when it has one, else WKT.
+    raster_path
+        The raster file that was read.
+    pixel_size
+        ``(width, height)`` of a pixel in the raster CRS's units (degrees for a geographic grid).
+    geographic
+        Whether the raster grid is in longitude/latitude (areas then vary by row).
+    """
+
+    zones: tuple[ZoneClassAreas, ...]
+    raster_crs: str
+    raster_path: str
+    pixel_size: tuple[float, float]
+    geographic: bool
+
+    def by_zone(self, zone_id: str | int) -> ZoneClassAreas:
+        """The result of one zone; ``KeyError`` naming the known ids if there is no such zone.
+
+        Examples
+        --------
+        >>> table = ClassAreaTable((ZoneClassAreas("1", {10: 5.0}, 5.0, 5.0, 5.0),), "EPSG:4549", "x.tif",
+        ...                        (10.0, 10.0), False)
+        >>> table.by_zone(1).class_area_m2[10]
+        5.0
+        """
+        wanted = str(zone_id)
+        for zone in self.zones:
+            if zone.zone_id == wanted:
+                return zone
+        raise KeyError(f"no zone {wanted!r}; zones are {[z.zone_id for z in self.zones]}")
+
+    def codes_present(self) -> frozenset[int]:
+        """Class codes with a positive area in at least one zone (nodata excluded)."""
+        return frozenset(code for z in self.zones for code, area in z.class_area_m2.items() if area > 0)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table with columns ``zone_id``, ``class_code``, ``area_m2`` (one row per zone and code)."""
+        import pandas as pd
+
+        rows = [
+            (zone.zone_id, int(code), float(area))
+            for zone in self.zones
+            for code, area in sorted(zone.class_area_m2.items())
+        ]
+        frame = pd.DataFrame(rows, columns=["zone_id", "class_code", "area_m2"])
+        return frame.astype({"zone_id": "string", "class_code": "int64", "area_m2": "float64"})
+
+
+@dataclass(frozen=True)
+class ZoneContinuous:
+    """Coverage-weighted statistics of a continuous raster inside one zone.
+
+    Attributes
+    ----------
+    zone_id
+        The zone's identifier (as text).
+    weighted_sum
+        Σ fraction × value over valid pixels (exactextract's ``sum``), in the raster's value units.
+    weighted_count
+        Σ fraction over valid pixels (exactextract's ``count``), in pixels.
+    mean
+        Area-weighted mean value over the valid part of the zone. On a projected grid it equals
+        ``weighted_sum / weighted_count``; on a geographic grid each pixel also weighs by its row's
+        true area. NaN when the zone has no valid pixel.
+    zone_area_m2, valid_area_m2, polygon_area_m2
+        As in :class:`ZoneClassAreas`, m².
+    """
+
+    zone_id: str
+    weighted_sum: float
+    weighted_count: float
+    mean: float
+    zone_area_m2: float
+    valid_area_m2: float
+    polygon_area_m2: float
+
+    @property
+    def valid_fraction(self) -> float:
+        """Share of the zone's on-grid area that has data (0–1; NaN for a zone off the grid)."""
+        return self.valid_area_m2 / self.zone_area_m2 if self.zone_area_m2 > 0 else math.nan
+
+    @property
+    def footprint_fraction(self) -> float:
+        """Share of the zone polygon that lies on the raster grid (0–1; 1 when wholly inside)."""
+        return self.zone_area_m2 / self.polygon_area_m2 if self.polygon_area_m2 > 0 else math.nan
+
+
+@dataclass(frozen=True)
+class ContinuousTable:
+    """Continuous statistics of every zone, with the raster they came from (fields as in
+    :class:`ClassAreaTable`)."""
+
+    zones: tuple[ZoneContinuous, ...]
+    raster_crs: str
+    raster_path: str
+    pixel_size: tuple[float, float]
+    geographic: bool
+
+    def by_zone(self, zone_id: str | int) -> ZoneContinuous:
+        """The result of one zone; ``KeyError`` naming the known ids if there is no such zone."""
+        wanted = str(zone_id)
+        for zone in self.zones:
+            if zone.zone_id == wanted:
+                return zone
+        raise KeyError(f"no zone {wanted!r}; zones are {[z.zone_id for z in self.zones]}")
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per zone: ``zone_id``, the statistics, ``valid_fraction`` and ``footprint_fraction``."""
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            [
+                {
+                    "zone_id": z.zone_id,
+                    "weighted_sum": z.weighted_sum,
+                    "weighted_count": z.weighted_count,
+                    "mean": z.mean,
+                    "zone_area_m2": z.zone_area_m2,
+                    "valid_area_m2": z.valid_area_m2,
+                    "polygon_area_m2": z.polygon_area_m2,
+                    "valid_fraction": z.valid_fraction,
+                    "footprint_fraction": z.footprint_fraction,
+                }
+                for z in self.zones
+            ]
+        )
+        return frame.astype({"zone_id": "string"}) if len(frame) else frame
+
+
+# --------------------------------------------------------------------------------------------------
+# Pixel areas
+
+
+def _ellipsoid(crs: Any) -> tuple[float, float]:
+    """Semi-major axis (m) and first eccentricity squared of a CRS's ellipsoid."""
+    from pyproj import CRS
+
+    ellipsoid = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs).ellipsoid
+    if ellipsoid is None:
+        raise CRSError(f"the raster CRS {crs} has no ellipsoid, so its pixel areas are unknown")
+    semi_major = float(ellipsoid.semi_major_metre)
+    inverse_flattening = float(ellipsoid.inverse_flattening)
+    flattening = 0.0 if not inverse_flattening or math.isinf(inverse_flattening) else 1 / inverse_flattening
+    return semi_major, flattening * (2 - flattening)
+
+
+def _authalic_q_difference(
+    lat_a_deg: NDArray[np.float64], lat_b_deg: NDArray[np.float64], e2: float
+) -> NDArray[np.float64]:
+    """``q(φ_b) − q(φ_a)`` of the authalic-latitude function, computed without cancellation.
+
+    ``q(φ) = (1−e²)·[sin φ / (1 − e² sin² φ) + artanh(e sin φ) / e]``; the area of a quadrangle between
+    two parallels is ``a²/2 · Δλ · Δq``. Rows of a 10 m grid are 1e-6 rad apart, so the difference is
+    rewritten with exact identities instead of subtracting two nearly equal numbers.
+    """
+    phi_a = np.radians(lat_a_deg)
+    phi_b = np.radians(lat_b_deg)
+    s_a, s_b = np.sin(phi_a), np.sin(phi_b)
+    ds = 2.0 * np.cos((phi_a + phi_b) / 2) * np.sin((phi_b - phi_a) / 2)
+    if e2 == 0.0:
+        return 2.0 * ds
+    e = math.sqrt(e2)
+    term_rational = ds * (1 + e2 * s_a * s_b) / ((1 - e2 * s_a**2) * (1 - e2 * s_b**2))
+    term_atanh = np.arctanh(e * ds / (1 - e2 * s_a * s_b)) / e
+    return (1 - e2) * (term_rational + term_atanh)
+
+
+def _linear_unit_factor(crs: Any) -> float:
+    """Metres per unit of a projected CRS's axes."""
+    from pyproj import CRS
+
+    pcrs = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
+    factors = {axis.unit_conversion_factor for axis in pcrs.axis_info if axis.unit_conversion_factor}
+    units = {axis.unit_name for axis in pcrs.axis_info}
+    if len(factors) != 1:
+        raise CRSError(f"the raster CRS {_crs_name(crs)} has no single linear unit ({sorted(units)})")
+    return float(factors.pop())
+
+
+def pixel_area_m2(transform: Affine, crs: Any, height: int) -> NDArray[np.float64]:
+    """Area in m² of one pixel in each of the ``height`` rows of a grid.
+
+    On a projected grid every row has the same area, ``|a·e − b·d|`` converted from the CRS's linear
+    unit to metres. On a geographic grid (longitude/latitude, north-up) each row is an ellipsoidal
+    quadrangle: ``a²/2 · Δλ · (q(φ_bottom) − q(φ_top))`` with the authalic function ``q`` of the CRS's
+    ellipsoid, exact to rounding.
+
+    Parameters
+    ----------
+    transform
+        The grid's affine transform (rasterio's ``src.transform``).
+    crs
+        The grid's CRS (rasterio or pyproj CRS, or anything pyproj accepts).
+    height
+        Number of rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` array of shape ``(height,)``, m² per pixel of each row.
+
+    Examples
+    --------
+    >>> from affine import Affine
+    >>> pixel_area_m2(Affine(10, 0, 500000, 0, -10, 3500000), "EPSG:4549", 2)
+    array([100., 100.])
+    >>> areas = pixel_area_m2(Affine(1e-4, 0, 120.0, 0, -1e-4, 31.5), "EPSG:4326", 2)
+    >>> [round(float(a), 3) for a in areas]
+    [105.337, 105.337]
+    """
+    from pyproj import CRS
+
+    pcrs = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
+    if pcrs.is_geographic:
+        if transform.b != 0 or transform.d != 0:
+            raise DataFileError("a rotated longitude/latitude grid is not supported; warp it north-up first")
+        semi_major, e2 = _ellipsoid(pcrs)
+        rows = np.arange(height + 1, dtype=np.float64)
+        lats = np.clip(transform.f + transform.e * rows, -90.0, 90.0)
+        dq = _authalic_q_difference(lats[1:], lats[:-1], e2)
+        return np.abs(semi_major**2 / 2 * math.radians(transform.a) * dq)
+    factor = _linear_unit_factor(pcrs)
+    area = abs(transform.a * transform.e - transform.b * transform.d) * factor**2
+    return np.full(height, area, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------------
+# Exact coverage on the pixel grid
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    """Coverage of several zones on one grid: interior runs and boundary corrections (see module doc)."""
+
+    run_row: NDArray[np.int64]
+    run_c0: NDArray[np.int64]
+    run_c1: NDArray[np.int64]
+    run_zone: NDArray[np.int64]
+    fix_row: NDArray[np.int64]
+    fix_col: NDArray[np.int64]
+    fix_zone: NDArray[np.int64]
+    fix_frac: NDArray[np.float64]
+
+
+def _ring_edges(
+    geoms_pix: NDArray[np.object_],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
+    """Start and end points (pixel coordinates) of every ring edge, and the index of its zone."""
+    geoms = shapely.orient_polygons(geoms_pix, exterior_cw=False)
+    parts, part_zone = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_of_coord = shapely.get_coordinates(rings, return_index=True)
+    same_ring = ring_of_coord[:-1] == ring_of_coord[1:]
+    start = coords[:-1][same_ring]
+    end = coords[1:][same_ring]
+    zone = part_zone[ring_part[ring_of_coord[:-1][same_ring]]]
+    return start, end, zone.astype(np.int64)
+
+
+def _split_at_lines(
+    p0: NDArray[np.float64], p1: NDArray[np.float64], axis: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Split segments ``p0 → p1`` at every integer line of coordinate ``axis``.
+
+    Returns the index of each piece's segment and the pieces' end points, in order along each segment.
+    The pieces come out ordered by construction (crossings are generated in travel order), so no sort
+    is needed; a point on a line gets the line's exact coordinate.
+    """
+    a0, a1 = p0[:, axis], p1[:, axis]
+    first = np.floor(np.minimum(a0, a1)) + 1
+    counts = np.maximum(np.ceil(np.maximum(a0, a1)) - first, 0).astype(np.int64)
+    n_pieces = counts + 1
+    seg = np.repeat(np.arange(len(p0)), n_pieces)
+    j = np.arange(len(seg)) - np.repeat(np.cumsum(n_pieces) - n_pieces, n_pieces)
+    span = a1 - a0
+    ascending = (span >= 0)[seg]
+    safe_span = np.where(span == 0, 1.0, span)[seg]
+    first_s, count_s, a0_s = first[seg], counts[seg], a0[seg]
+    # The k-th crossing in travel order: lines ascend when the segment does, descend otherwise.
+    line_start = np.where(ascending, first_s + j - 1, first_s + count_s - j)
+    line_end = np.where(ascending, first_s + j, first_s + count_s - 1 - j)
+    t_start = np.where(j == 0, 0.0, (line_start - a0_s) / safe_span)
+    t_end = np.where(j == count_s, 1.0, (line_end - a0_s) / safe_span)
+    delta = (p1 - p0)[seg]
+    q0 = p0[seg] + t_start[:, None] * delta
+    q1 = p0[seg] + t_end[:, None] * delta
+    q0[:, axis] = np.where(j == 0, q0[:, axis], line_start)
+    q1[:, axis] = np.where(j == count_s, q1[:, axis], line_end)
+    return seg, q0, q1
+
+
+def _coverage(geoms_pix: NDArray[np.object_], height: int, width: int) -> _Coverage:
+    """Exact coverage of polygons given in pixel coordinates on a ``height × width`` grid."""
+    empty_i = np.zeros(0, dtype=np.int64)
+    start, end, edge_zone = _ring_edges(geoms_pix)
+    if len(start) == 0:
+        return _Coverage(empty_i, empty_i, empty_i, empty_i, empty_i, empty_i, empty_i, np.zeros(0))
+
+    # Edge pieces inside cells: the ∫(v − r) du term of Green's theorem.
+    row_piece_edge, r0, r1 = _split_at_lines(start, end, 1)
+    cell_piece, p0, p1 = _split_at_lines(r0, r1, 0)
+    piece_edge = row_piece_edge[cell_piece]
+    mid = (p0 + p1) / 2
+    cell_col = np.floor(mid[:, 0]).astype(np.int64)
+    cell_row = np.floor(mid[:, 1]).astype(np.int64)
+    piece_frac = -(p1[:, 0] - p0[:, 0]) * (mid[:, 1] - cell_row)
+    piece_zone = edge_zone[piece_edge]
+
+    # Crossings of each row's top line (just below it, so a vertex on the line counts as above): the
+    # inside stretches of that line are the interior runs, with partial cells at their ends.
+    v0, v1 = start[:, 1], end[:, 1]
+    first_line = np.floor(np.minimum(v0, v1)) + 1
+    counts = np.maximum(np.floor(np.maximum(v0, v1)) - first_line + 1, 0).astype(np.int64)
+    edge = np.repeat(np.arange(len(start)), counts)
+    line = first_line[edge] + (np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
+    u_cross = start[edge, 0] + (line - v0[edge]) * (end[edge, 0] - start[edge, 0]) / (v1[edge] - v0[edge])
+    cross_zone = edge_zone[edge]
+    row_of_line = line.astype(np.int64) - 1
+    on_grid = (row_of_line >= 0) & (row_of_line < height)
+    u_cross, cross_zone, row_of_line = u_cross[on_grid], cross_zone[on_grid], row_of_line[on_grid]
+    order = np.lexsort((u_cross, row_of_line, cross_zone))
+    pairs_u = np.clip(u_cross[order].reshape(-1, 2), 0, width)
+    pairs_row = row_of_line[order][0::2]
+    pairs_zone = cross_zone[order][0::2]
+    # Every closed ring crosses a line an even number of times, so consecutive crossings pair up.
+    if len(order) % 2 or not (
+        np.array_equal(row_of_line[order][1::2], pairs_row)
+        and np.array_equal(cross_zone[order][1::2], pairs_zone)
+    ):
+        raise BoundaryError("a zone polygon has an unclosed ring; repair the geometry (shapely.make_valid)")
+    ua, ub = pairs_u[:, 0], pairs_u[:, 1]
+    full_c0 = np.ceil(ua).astype(np.int64)
+    full_c1 = np.floor(ub).astype(np.int64)
+    has_run = full_c1 > full_c0
+    left = np.floor(ua).astype(np.int64)
+    right = np.floor(ub).astype(np.int64)
+    same_cell = (left == right) & (ub > ua)
+    left_part = (left != right) & (ua > left)
+    right_part = (left != right) & (ub > right)
+    partial_row = np.concatenate([pairs_row[same_cell], pairs_row[left_part], pairs_row[right_part]])
+    partial_col = np.concatenate([left[same_cell], left[left_part], right[right_part]])
+    partial_zone = np.concatenate([pairs_zone[same_cell], pairs_zone[left_part], pairs_zone[right_part]])
+    partial_frac = np.concatenate(
+        [(ub - ua)[same_cell], (left + 1 - ua)[left_part], (ub - right)[right_part]]
+    )
+
+    # Corrections stay one entry per piece (they add up linearly); only those on the grid are kept.
+    fix_row = np.concatenate([cell_row, partial_row])
+    fix_col = np.concatenate([cell_col, partial_col])
+    fix_zone = np.concatenate([piece_zone, partial_zone])
+    fix_frac = np.concatenate([piece_frac, partial_frac])
+    keep = (fix_row >= 0) & (fix_row < height) & (fix_col >= 0) & (fix_col < width) & (fix_frac != 0)
+    return _Coverage(
+        run_row=pairs_row[has_run],
+        run_c0=full_c0[has_run],
+        run_c1=full_c1[has_run],
+        run_zone=pairs_zone[has_run],
+        fix_row=fix_row[keep],
+        fix_col=fix_col[keep],
+        fix_zone=fix_zone[keep],
+        fix_frac=fix_frac[keep],
+    )
+
+
+def _to_pixel_space(geoms: NDArray[np.object_], transform: Affine) -> NDArray[np.object_]:
+    inverse = ~transform
+
+    def to_pixels(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        x, y = xy[:, 0], xy[:, 1]
+        return np.column_stack(
+            [inverse.a * x + inverse.b * y + inverse.c, inverse.d * x + inverse.e * y + inverse.f]
+        )
+
+    return np.asarray(shapely.transform(geoms, to_pixels), dtype=object)
+
+
+def _prepare_pixel_geoms(geoms_pix: NDArray[np.object_], height: int, width: int) -> NDArray[np.object_]:
+    """Repair invalid polygons and cut off what lies far outside the grid (it cannot cover a pixel)."""
+    geoms_pix = np.array(geoms_pix, dtype=object)
+    invalid = ~shapely.is_valid(geoms_pix) & ~shapely.is_missing(geoms_pix)
+    if invalid.any():
+        geoms_pix[invalid] = shapely.make_valid(geoms_pix[invalid])
+        # make_valid may add lines or points where a polygon collapses: keep only the areal parts.
+        for i in np.flatnonzero(invalid):
+            parts = shapely.get_parts(geoms_pix[i])
+            areal = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+            geoms_pix[i] = shapely.multipolygons(shapely.get_parts(areal)) if len(areal) else None
+    bounds = shapely.bounds(geoms_pix)
+    outside = (
+        (bounds[:, 0] < -1) | (bounds[:, 1] < -1) | (bounds[:, 2] > width + 1) | (bounds[:, 3] > height + 1)
+    )
+    if outside.any():
+        # A pure-geometry clip: rings far off the grid would otherwise cost rows and pieces for nothing.
+        frame = shapely.box(-1, -1, width + 1, height + 1)
+        geoms_pix[outside] = shapely.intersection(geoms_pix[outside], frame)
+    return geoms_pix
+
+
+def coverage_fractions(geometry: Any, transform: Affine, shape: tuple[int, int]) -> NDArray[np.float64]:
+    """Exact share (0–1) of each pixel's area inside a polygon, as a dense array.
+
+    Meant for small windows and tests; :func:`zonal_class_areas` uses the same computation in a
+    sparse form.
+
+    Parameters
+    ----------
+    geometry
+        A shapely Polygon or MultiPolygon in the grid's CRS.
+    transform
+        The grid's affine transform.
+    shape
+        ``(height, width)`` of the grid.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64`` array of ``shape`` with each pixel's covered fraction.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> from affine import Affine
+    >>> square = shapely.box(0, 0, 15, 10)  # one and a half 10 m pixels of the top row
+    >>> coverage_fractions(square, Affine(10, 0, 0, 0, -10, 20), (2, 2)).tolist()
+    [[0.0, 0.0], [1.0, 0.5]]
+    """
+    height, width = shape
+    geoms_pix = _prepare_pixel_geoms(_to_pixel_space(np.array([geometry], dtype=object), transform), *shape)
+    cover = _coverage(geoms_pix, height, width)
+    fractions = np.zeros(height * width + 1)
+    # Runs as +1 at their start and −1 at their end of a row-major difference array.
+    np.add.at(fractions, cover.run_row * width + cover.run_c0, 1.0)
+    np.add.at(fractions, cover.run_row * width + cover.run_c1, -1.0)
+    dense = np.cumsum(fractions[:-1]).reshape(height, width)
+    np.add.at(dense, (cover.fix_row, cover.fix_col), cover.fix_frac)
+    return np.clip(dense, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Zones
+
+
+def _crs_name(crs: Any) -> str:
+    if crs is None:
+        return "none"
+    try:
+        from pyproj import CRS
+
+        pcrs = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
+        authority = pcrs.to_authority(min_confidence=90)
+        if authority:
+            return f"{authority[0]}:{authority[1]} ({pcrs.name})"
+        return pcrs.name
+    except Exception:  # a name is only for messages; never fail on it
+        return str(crs)
+
+
+def _format_bounds(bounds: tuple[float, float, float, float] | NDArray[np.float64]) -> str:
+    return "(" + ", ".join(f"{float(b):.6g}" for b in bounds) + ")"
+
+
+@dataclass(frozen=True)
+class _Zones:
+    ids: tuple[str, ...]
+    geoms: NDArray[np.object_]  # in the raster CRS
+    original_crs: str
+    original_bounds: NDArray[np.float64]
+
+
+def _zones_in_raster_crs(zones: gpd.GeoDataFrame, zone_id: str, raster_crs: Any) -> _Zones:
+    from pyproj import CRS
+
+    if zones.crs is None:
+        raise CRSError(
+            f"the zones have no CRS, so they cannot be laid on the raster (CRS {_crs_name(raster_crs)}); "
+            "set the zones' CRS first (GeoDataFrame.set_crs)"
+        )
+    if zone_id not in zones.columns:
+        raise BoundaryError(f"the zones have no column {zone_id!r}; columns are {list(zones.columns)}")
+    ids = tuple(str(v) for v in zones[zone_id])
+    if len(set(ids)) != len(ids):
+        duplicated = sorted(i for i, n in Counter(ids).items() if n > 1)
+        raise BoundaryError(f"zone ids in column {zone_id!r} are not unique: {duplicated}")
+    types = set(zones.geometry.dropna().geom_type)
+    if not types <= {"Polygon", "MultiPolygon"}:
+        raise BoundaryError(f"zones must be polygons; got {sorted(types)}")
+    target = CRS.from_user_input(raster_crs.to_wkt() if hasattr(raster_crs, "to_wkt") else raster_crs)
+    original_bounds = np.asarray(zones.total_bounds, dtype=np.float64)
+    projected = zones.geometry if zones.crs == target else zones.geometry.to_crs(target)
+    return _Zones(
+        ids=ids,
+        geoms=np.asarray(projected.values, dtype=object),
+        original_crs=_crs_name(zones.crs),
+        original_bounds=original_bounds,
+    )
+
+
+def _polygon_areas_m2(geoms: NDArray[np.object_], crs: Any, geographic: bool) -> NDArray[np.float64]:
+    """True area in m² of each polygon in the raster's CRS (ellipsoidal for a geographic CRS)."""
+    if not geographic:
+        return np.asarray(shapely.area(geoms), dtype=np.float64) * _linear_unit_factor(crs) ** 2
+    semi_major, e2 = _ellipsoid(crs)
+    # Cylindrical equal-area on the ellipsoid, (λ, a²/2·q(φ)): straight lon/lat edges become curves, so
+    # they are densified first (0.001° ≈ 100 m).
+    dense = shapely.segmentize(geoms, 0.001)
+
+    def equal_area(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        lat = np.clip(xy[:, 1], -90.0, 90.0)
+        return np.column_stack(
+            [np.radians(xy[:, 0]), semi_major**2 / 2 * _authalic_q_difference(np.zeros_like(lat), lat, e2)]
+        )
+
+    return np.asarray(shapely.area(shapely.transform(dense, equal_area)), dtype=np.float64)
+
+
+# --------------------------------------------------------------------------------------------------
+# Block plan
+
+
+@dataclass(frozen=True)
+class _Grid:
+    height: int
+    width: int
+    chunk_h: int
+    chunk_w: int
+
+    @property
+    def n_chunk_cols(self) -> int:
+        return -(-self.width // self.chunk_w)
+
+    def chunk_of(self, row: NDArray[np.int64], col: NDArray[np.int64]) -> NDArray[np.int64]:
+        return (row // self.chunk_h) * self.n_chunk_cols + col // self.chunk_w
+
+
+def _layers(cover: _Coverage, n_zones: int, width: int) -> NDArray[np.int64]:
+    """Assign each zone a layer such that runs of one layer never overlap (greedy colouring)."""
+    layer = np.zeros(n_zones, dtype=np.int64)
+    if len(cover.run_row) == 0 or not _runs_overlap(cover.run_row, cover.run_c0, cover.run_c1, width):
+        return layer
+    # Candidate pairs from the runs' bounding boxes, confirmed on the runs themselves.
+    box = np.full((n_zones, 4), np.nan)
+    for k, (values, reducer) in enumerate(
+        [(cover.run_c0, np.fmin), (cover.run_row, np.fmin), (cover.run_c1, np.fmax), (cover.run_row, np.fmax)]
+    ):
+        reducer.at(box[:, k], cover.run_zone, values.astype(np.float64))
+    has_runs = ~np.isnan(box[:, 0])
+    boxes = shapely.box(box[:, 0], box[:, 1], box[:, 2] - 0.5, box[:, 3] + 0.5)
+    boxes[~has_runs] = None
+    tree = shapely.STRtree(boxes)
+    left, right = tree.query(boxes, predicate="intersects")
+    candidate = left < right
+    order = np.argsort(cover.run_zone, kind="stable")
+    bounds = np.searchsorted(cover.run_zone[order], np.arange(n_zones + 1))
+    conflicts: dict[int, set[int]] = {}
+    for a, b in zip(left[candidate], right[candidate], strict=True):
+        sel = np.concatenate([order[bounds[a] : bounds[a + 1]], order[bounds[b] : bounds[b + 1]]])
+        if _runs_overlap(cover.run_row[sel], cover.run_c0[sel], cover.run_c1[sel], width):
+            conflicts.setdefault(int(a), set()).add(int(b))
+            conflicts.setdefault(int(b), set()).add(int(a))
+    for zone in range(n_zones):
+        taken = {int(layer[other]) for other in conflicts.get(zone, ()) if other < zone}
+        layer[zone] = next(k for k in range(n_zones + 1) if k not in taken)
+    return layer
+
+
+def _runs_overlap(row: NDArray[np.int64], c0: NDArray[np.int64], c1: NDArray[np.int64], width: int) -> bool:
+    order = np.lexsort((c0, row))
+    start = row[order] * (width + 1) + c0[order]
+    end = row[order] * (width + 1) + c1[order]
+    reach = np.maximum.accumulate(end)
+    return bool(np.any(start[1:] < reach[:-1]))
+
+
+@dataclass(frozen=True)
+class _ChunkWork:
+    """What one chunk needs: a label sequence per layer, and the boundary corrections."""
+
+    labels: tuple[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]], ...]
+    fix_row: NDArray[np.int64]
+    fix_col: NDArray[np.int64]
+    fix_zone: NDArray[np.int64]
+    fix_frac: NDArray[np.float64]
+
+    @property
+    def empty(self) -> bool:
+        return not self.labels and len(self.fix_row) == 0
+
+
+class _Plan:
+    """Runs sorted by (layer, row, column) and corrections sorted by chunk, so each chunk's share is a
+    slice (runs are clipped to the chunk's columns on the fly)."""
+
+    def __init__(self, cover: _Coverage, layer: NDArray[np.int64], grid: _Grid) -> None:
+        self.grid = grid
+        run_layer = layer[cover.run_zone]
+        order = np.lexsort((cover.run_c0, cover.run_row, run_layer))
+        self.run_row, self.run_c0 = cover.run_row[order], cover.run_c0[order]
+        self.run_c1, self.run_zone = cover.run_c1[order], cover.run_zone[order]
+        self.layer_bounds = np.searchsorted(run_layer[order], np.arange(int(layer.max(initial=0)) + 2))
+        fix_chunk = grid.chunk_of(cover.fix_row, cover.fix_col)
+        # Small integer keys sort by radix in O(n).
+        sort_key = fix_chunk.astype(np.uint16) if fix_chunk.max(initial=0) < 1 << 16 else fix_chunk
+        order = np.argsort(sort_key, kind="stable")
+        self.fix_chunk = fix_chunk[order]
+        self.fix_row, self.fix_col = cover.fix_row[order], cover.fix_col[order]
+        self.fix_zone, self.fix_frac = cover.fix_zone[order], cover.fix_frac[order]
+
+    def work(self, chunk: int, row_off: int, col_off: int, h: int, w: int) -> _ChunkWork:
+        labels = []
+        for layer_lo, layer_hi in zip(self.layer_bounds[:-1], self.layer_bounds[1:], strict=True):
+            rows = self.run_row[layer_lo:layer_hi]
+            lo, hi = layer_lo + np.searchsorted(rows, [row_off, row_off + h])
+            if hi == lo:
+                continue
+            c0 = np.maximum(self.run_c0[lo:hi], col_off)
+            c1 = np.minimum(self.run_c1[lo:hi], col_off + w)
+            inside = c1 > c0
+            if not inside.any():
+                continue
+            c0, c1 = c0[inside] - col_off, c1[inside] - col_off
+            flat_start = (self.run_row[lo:hi][inside] - row_off) * w + c0
+            flat_end = flat_start + (c1 - c0)
+            zones, local = np.unique(self.run_zone[lo:hi][inside], return_inverse=True)
+            # Alternating gap/run lengths, for one np.repeat that paints the chunk's labels.
+            lengths = np.empty(2 * len(flat_start) + 1, dtype=np.int64)
+            lengths[0] = flat_start[0]
+            lengths[1:-1:2] = flat_end - flat_start
+            lengths[2:-1:2] = flat_start[1:] - flat_end[:-1]
+            lengths[-1] = h * w - flat_end[-1]
+            values = np.zeros(len(lengths), dtype=np.int64)
+            values[1::2] = local.ravel() + 1
+            labels.append((zones, values, lengths))
+        lo, hi = np.searchsorted(self.fix_chunk, [chunk, chunk + 1])
+        return _ChunkWork(
+            labels=tuple(labels),
+            fix_row=self.fix_row[lo:hi] - row_off,
+            fix_col=self.fix_col[lo:hi] - col_off,
+            fix_zone=self.fix_zone[lo:hi],
+            fix_frac=self.fix_frac[lo:hi],
+        )
+
+
+def _chunks(src: rasterio.DatasetReader, band: int) -> tuple[_Grid, list[tuple[int, Any, int]]]:
+    """Read windows along the internal blocks: (chunk id, window, blocks in it)."""
+    from rasterio.windows import Window
+
+    block_h, block_w = src.block_shapes[band - 1]
+    height, width = src.height, src.width
+    blocks = list(src.block_windows(band))
+    if block_w >= width and block_h * width < _MIN_CHUNK_PIXELS:
+        # Full-width strips (untiled GeoTIFFs): read several at once; memory stays one chunk.
+        per_chunk = max(1, _MIN_CHUNK_PIXELS // (block_h * width))
+        chunk_h = block_h * per_chunk
+        grid = _Grid(height, width, chunk_h, width)
+        windows = []
+        for k, row_off in enumerate(range(0, height, chunk_h)):
+            h = min(chunk_h, height - row_off)
+            windows.append((k, Window(0, row_off, width, h), -(-h // block_h)))
+        return grid, windows
+    grid = _Grid(height, width, block_h, block_w)
+    n_cols = grid.n_chunk_cols
+    windows = [(int(w.row_off) // block_h * n_cols + int(w.col_off) // block_w, w, 1) for _, w in blocks]
+    return grid, windows
+
+
+# --------------------------------------------------------------------------------------------------
+# The engine
+
+
+@dataclass(frozen=True)
+class _Setup:
+    zones: _Zones
+    cover: _Coverage
+    plan: _Plan
+    windows: list[tuple[int, Any, int]]
+    row_area: NDArray[np.float64]
+    zone_area: NDArray[np.float64]
+    polygon_area: NDArray[np.float64]
+    geographic: bool
+    crs_text: str
+    pixel_size: tuple[float, float]
+
+
+def _setup(src: rasterio.DatasetReader, zones: gpd.GeoDataFrame, zone_id: str, band: int) -> _Setup:
+    from pyproj import CRS
+
+    if not 1 <= band <= src.count:
+        raise DataFileError(f"{src.name}: no band {band}; the raster has {src.count}")
+    if src.crs is None:
+        raise CRSError(f"{src.name} has no CRS, so zones cannot be laid on it; assign its CRS first")
+    raster_crs = CRS.from_wkt(src.crs.to_wkt())
+    zset = _zones_in_raster_crs(zones, zone_id, raster_crs)
+    geographic = bool(raster_crs.is_geographic)
+    height, width = src.height, src.width
+
+    geoms_pix = _to_pixel_space(zset.geoms, src.transform)
+    raster_bounds = tuple(src.bounds)
+    zone_bounds = shapely.total_bounds(zset.geoms)
+    pixel_bounds = shapely.total_bounds(geoms_pix)
+    finite = bool(np.all(np.isfinite(pixel_bounds)))
+    disjoint = (
+        not finite
+        or pixel_bounds[2] <= 0
+        or pixel_bounds[0] >= width
+        or pixel_bounds[3] <= 0
+        or pixel_bounds[1] >= height
+    )
+
+    def no_overlap() -> CRSError:
+        return CRSError(
+            f"the raster {src.name} (CRS {_crs_name(raster_crs)}, bounds {_format_bounds(raster_bounds)}) "
+            f"does not overlap the zones (CRS {zset.original_crs}, bounds "
+            f"{_format_bounds(zset.original_bounds)}; {_format_bounds(zone_bounds)} in the raster CRS). "
+            "This is usually a wrong or missing CRS on one of them."
+        )
+
+    if disjoint:
+        raise no_overlap()
+    geoms_pix = _prepare_pixel_geoms(geoms_pix, height, width)
+    cover = _coverage(geoms_pix, height, width)
+    row_area = pixel_area_m2(src.transform, raster_crs, height)
+    n_zones = len(zset.ids)
+    run_area = (cover.run_c1 - cover.run_c0) * row_area[cover.run_row]
+    zone_area = np.bincount(cover.run_zone, weights=run_area, minlength=n_zones).astype(np.float64)
+    zone_area += np.bincount(
+        cover.fix_zone, weights=cover.fix_frac * row_area[cover.fix_row], minlength=n_zones
+    )
+    if n_zones and not np.any(zone_area > 0):
+        raise no_overlap()
+    grid, windows = _chunks(src, band)
+    plan = _Plan(cover, _layers(cover, n_zones, width), grid)
+    authority = raster_crs.to_authority(min_confidence=90)
+    crs_text = f"{authority[0]}:{authority[1]}" if authority else raster_crs.to_wkt()
+    return _Setup(
+        zones=zset,
+        cover=cover,
+        plan=plan,
+        windows=windows,
+        row_area=row_area,
+        zone_area=zone_area,
+        polygon_area=_polygon_areas_m2(zset.geoms, raster_crs, geographic),
+        geographic=geographic,
+        crs_text=crs_text,
+        pixel_size=(
+            math.hypot(src.transform.a, src.transform.d),
+            math.hypot(src.transform.b, src.transform.e),
+        ),
+    )
+
+
+def _open(raster_path: str | PathLike[str]) -> rasterio.DatasetReader:
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    try:
+        return rasterio.open(raster_path)
+    except RasterioIOError as exc:
+        raise LayerReadError(f"cannot read the raster {raster_path}: {exc}") from exc
+
+
+def _needs_mask(src: rasterio.DatasetReader, band: int) -> bool:
+    """Whether validity comes from a mask band (alpha or per-dataset), not only a nodata value."""
+    from rasterio.enums import MaskFlags
+
+    flags = src.mask_flag_enums[band - 1]
+    return MaskFlags.per_dataset in flags or MaskFlags.alpha in flags
+
+
+def _iter_chunks(
+    src: rasterio.DatasetReader, setup: _Setup, band: int, progress: Progress | None
+) -> Iterator[tuple[_ChunkWork, NDArray[Any], NDArray[np.bool_] | None, NDArray[np.float64], int, int]]:
+    """Yield each chunk that touches a zone with its pixels, mask (or None) and per-row areas."""
+    import rasterio
+
+    total = sum(n for _, _, n in setup.windows)
+    done = 0
+    use_mask = _needs_mask(src, band)
+    if progress is not None:
+        progress(0, total)
+    with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB):
+        for chunk, window, n_blocks in setup.windows:
+            row_off, col_off = int(window.row_off), int(window.col_off)
+            h, w = int(window.height), int(window.width)
+            work = setup.plan.work(chunk, row_off, col_off, h, w)
+            if not work.empty:
+                data = src.read(band, window=window)
+                mask = src.read_masks(band, window=window) > 0 if use_mask else None
+                yield work, data, mask, setup.row_area[row_off : row_off + h], h, w
+            done += n_blocks
+            if progress is not None:
+                progress(done, total)
+
+
+def _class_keys(
+    data: NDArray[Any], mask: NDArray[np.bool_] | None
+) -> tuple[NDArray[Any], NDArray[Any], int | None]:
+    """Map pixels to small class indices: (index per pixel, code of each index, index of invalid pixels).
+
+    8-bit data is its own index (no pass at all); other data is compacted with ``np.unique``. Invalid
+    pixels (masked or NaN) get one extra index, whose counts are dropped.
+    """
+    if data.dtype == np.uint8 and mask is None:
+        return data.ravel(), np.arange(256), None
+    flat = data.ravel()
+    invalid = np.zeros(flat.shape, dtype=bool) if mask is None else ~mask.ravel()
+    if np.issubdtype(flat.dtype, np.floating):
+        invalid |= np.isnan(flat)
+    codes, index = np.unique(np.where(invalid, 0, flat), return_inverse=True)
+    index = index.ravel()
+    if invalid.any():
+        index = np.where(invalid, len(codes), index)
+        return index, np.append(codes, 0), len(codes)
+    return index, codes, None
+
+
+def _weights_per_pixel(row_area: NDArray[np.float64], h: int, w: int) -> NDArray[np.float64]:
+    return np.repeat(row_area[:h], w)
+
+
+def zonal_class_areas(
+    raster_path: str | PathLike[str],
+    zones: gpd.GeoDataFrame,
+    zone_id: str = "adcode",
+    *,
+    band: int = 1,
+    progress: Progress | None = None,
+) -> ClassAreaTable:
+    """Area in m² of each class code of a categorical raster inside each zone.
+
+    Parameters
+    ----------
+    raster_path
+        A categorical (land-cover) raster, any size; read block by block along its internal tiles.
+    zones
+        Polygons in any CRS; they are reprojected to the raster's CRS. Zones may overlap.
+    zone_id
+        Column that identifies a zone (values are reported as text).
+    band
+        Raster band to read (1-based).
+    progress
+        Called with ``(blocks_done, blocks_total)`` as the raster is read.
+
+    Returns
+    -------
+    ClassAreaTable
+        Coverage-weighted class areas per zone; nodata and masked pixels are left out and show in
+        each zone's ``valid_fraction``.
+
+    Raises
+    ------
+    CRSError
+        The zones have no CRS, the raster has none, or the two do not overlap at all (the message
+        names both CRSs and both bounds).
+    BoundaryError
+        ``zone_id`` is missing or not unique, or a zone is not a polygon.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np, rasterio, shapely, tempfile, os
+    >>> from affine import Affine
+    >>> path = os.path.join(tempfile.mkdtemp(), "lc.tif")
+    >>> with rasterio.open(path, "w", driver="GTiff", width=2, height=1, count=1, dtype="uint8",
+    ...                    crs="EPSG:4549", transform=Affine(10, 0, 500000, 0, -10, 3500000)) as dst:
+    ...     dst.write(np.array([[10, 50]], dtype="uint8"), 1)
+    >>> zones = gpd.GeoDataFrame({"adcode": ["320205"]},
+    ...                          geometry=[shapely.box(500005, 3499990, 500020, 3500000)], crs="EPSG:4549")
+    >>> table = zonal_class_areas(path, zones)
+    >>> dict(table.by_zone("320205").class_area_m2)
+    {10: 50.0, 50: 100.0}
+    """
+    with _open(raster_path) as src:
+        setup = _setup(src, zones, zone_id, band)
+        nodata = src.nodatavals[band - 1]
+        n_zones = len(setup.zones.ids)
+        out_zone: list[NDArray[np.int64]] = []
+        out_code: list[NDArray[Any]] = []
+        out_area: list[NDArray[np.float64]] = []
+        for work, data, mask, row_area, h, w in _iter_chunks(src, setup, band, progress):
+            index, codes, invalid_index = _class_keys(data, mask)
+            n_codes = len(codes)
+            pixel_weights = _weights_per_pixel(row_area, h, w) if setup.geographic else None
+            for zones_here, values, lengths in work.labels:
+                n_labels = len(zones_here) + 1
+                if n_labels * n_codes > _MAX_DIRECT_BINS:
+                    raise DataFileError(
+                        f"{src.name}: too many distinct values ({n_codes}) in a block for a categorical"
+                        " raster; is it a continuous raster?"
+                    )
+                bins: NDArray[np.float64] = np.zeros((n_labels, n_codes))
+                if n_labels == 2 and int(lengths[1::2].sum()) == h * w:
+                    # The chunk lies wholly in one zone: the class index alone is the key.
+                    bins[1] = np.bincount(index, weights=pixel_weights, minlength=n_codes)
+                else:
+                    key = np.repeat(
+                        (values * n_codes).astype(np.min_scalar_type(n_labels * n_codes)), lengths
+                    )
+                    np.add(key, index, out=key, casting="unsafe")
+                    counted = np.bincount(key, weights=pixel_weights, minlength=n_labels * n_codes)
+                    bins = counted.reshape(n_labels, n_codes).astype(np.float64, copy=False)
+                if not setup.geographic:
+                    bins = bins * row_area[0]
+                if invalid_index is not None:
+                    bins[:, invalid_index] = 0.0
+                zl, ci = np.nonzero(bins[1:])
+                out_zone.append(zones_here[zl])
+                out_code.append(codes[ci])
+                out_area.append(bins[1:][zl, ci])
+            if len(work.fix_row):
+                at = index[work.fix_row * w + work.fix_col]
+                area = work.fix_frac * row_area[work.fix_row]
+                out_zone.append(work.fix_zone)
+                out_code.append(codes[at])
+                out_area.append(area if invalid_index is None else np.where(at == invalid_index, 0.0, area))
+        return _class_table(setup, nodata, out_zone, out_code, out_area, n_zones, str(raster_path))
+
+
+def _class_table(
+    setup: _Setup,
+    nodata: float | None,
+    out_zone: list[NDArray[np.int64]],
+    out_code: list[NDArray[Any]],
+    out_area: list[NDArray[np.float64]],
+    n_zones: int,
+    raster_path: str,
+) -> ClassAreaTable:
+    per_zone: list[dict[int, float]] = [{} for _ in range(n_zones)]
+    valid_area = np.zeros(n_zones)
+    # Boundary corrections are sums of ± terms; rounding leaves crumbs of ~1e-13 pixel that are noise.
+    crumb = 1e-9 * float(setup.row_area.max()) if len(setup.row_area) else 0.0
+    if out_zone:
+        zone = np.concatenate(out_zone)
+        code = np.concatenate(out_code)
+        area = np.concatenate(out_area)
+        keep = np.ones(len(code), dtype=bool) if nodata is None else code != nodata
+        if np.issubdtype(code.dtype, np.floating):
+            keep &= ~np.isnan(code)
+            if np.any(keep & (code != np.round(code))):
+                raise DataFileError(f"{raster_path}: a categorical raster must hold whole-number class codes")
+        zone, code, area = zone[keep], code[keep].astype(np.int64), area[keep]
+        # Codes are small non-negative integers in every shipped scheme: then a direct bincount.
+        low, high = (int(code.min()), int(code.max())) if len(code) else (0, 0)
+        if low >= 0 and n_zones * (high + 1) <= _MAX_DIRECT_BINS:
+            all_codes, code_index = np.arange(high + 1), code
+        else:
+            all_codes, code_index = np.unique(code, return_inverse=True)
+        n_codes = len(all_codes)
+        summed = np.bincount(zone * n_codes + code_index.ravel(), weights=area, minlength=n_zones * n_codes)
+        z_nz, c_nz = np.nonzero(summed.reshape(n_zones, n_codes) > crumb)
+        for z, c in zip(z_nz.tolist(), c_nz.tolist(), strict=True):
+            per_zone[z][int(all_codes[c])] = float(summed[z * n_codes + c])
+        valid_area = np.array([sum(d.values()) for d in per_zone])
+    results = tuple(
+        ZoneClassAreas(
+            zone_id=zid,
+            class_area_m2=dict(sorted(per_zone[i].items())),
+            zone_area_m2=float(setup.zone_area[i]),
+            valid_area_m2=float(valid_area[i]),
+            polygon_area_m2=float(setup.polygon_area[i]),
+        )
+        for i, zid in enumerate(setup.zones.ids)
+    )
+    return ClassAreaTable(
+        zones=results,
+        raster_crs=setup.crs_text,
+        raster_path=raster_path,
+        pixel_size=setup.pixel_size,
+        geographic=setup.geographic,
+    )
+
+
+def zonal_continuous(
+    raster_path: str | PathLike[str],
+    zones: gpd.GeoDataFrame,
+    zone_id: str = "adcode",
+    *,
+    band: int = 1,
+    progress: Progress | None = None,
+) -> ContinuousTable:
+    """Coverage-weighted sum, mean and count of a continuous raster inside each zone.
+
+    Parameters and errors are as in :func:`zonal_class_areas`.
+
+    Returns
+    -------
+    ContinuousTable
+        Per zone: ``weighted_sum`` (Σ fraction × value), ``weighted_count`` (Σ fraction, pixels),
+        the area-weighted ``mean``, and the zone's on-grid, valid and polygon areas in m².
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np, rasterio, shapely, tempfile, os
+    >>> from affine import Affine
+    >>> path = os.path.join(tempfile.mkdtemp(), "dem.tif")
+    >>> with rasterio.open(path, "w", driver="GTiff", width=2, height=1, count=1, dtype="float32",
+    ...                    crs="EPSG:4549", transform=Affine(10, 0, 500000, 0, -10, 3500000)) as dst:
+    ...     dst.write(np.array([[2.0, 4.0]], dtype="float32"), 1)
+    >>> zones = gpd.GeoDataFrame({"adcode": ["1"]},
+    ...                          geometry=[shapely.box(500005, 3499990, 500020, 3500000)], crs="EPSG:4549")
+    >>> stats = zonal_continuous(path, zones).by_zone("1")
+    >>> stats.weighted_sum, stats.weighted_count, round(stats.mean, 6)
+    (5.0, 1.5, 3.333333)
+    """
+    with _open(raster_path) as src:
+        setup = _setup(src, zones, zone_id, band)
+        nodata = src.nodatavals[band - 1]
+        n_zones = len(setup.zones.ids)
+        # Σ f·v, Σ f (valid), Σ f·A·v, Σ f·A (valid), per zone.
+        totals = np.zeros((4, n_zones))
+        for work, data, mask, row_area, h, w in _iter_chunks(src, setup, band, progress):
+            flat = data.ravel()
+            valid = np.ones(flat.shape, dtype=bool) if mask is None else mask.ravel()
+            if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
+                valid &= flat != nodata
+            if np.issubdtype(flat.dtype, np.floating):
+                valid &= ~np.isnan(flat)
+            values = np.where(valid, flat, 0).astype(np.float64)
+            pixel_area = _weights_per_pixel(row_area, h, w)
+            for zones_here, label_values, lengths in work.labels:
+                label = np.repeat(label_values, lengths)
+                n_labels = len(zones_here) + 1
+                for k, weights in enumerate(
+                    (values, valid.astype(np.float64), values * pixel_area, valid * pixel_area)
+                ):
+                    totals[k, zones_here] += np.bincount(label, weights=weights, minlength=n_labels)[1:]
+            if len(work.fix_row):
+                at = work.fix_row * w + work.fix_col
+                frac = work.fix_frac
+                a = row_area[work.fix_row]
+                for k, weights in enumerate(
+                    (frac * values[at], frac * valid[at], frac * a * values[at], frac * a * valid[at])
+                ):
+                    np.add.at(totals[k], work.fix_zone, weights)
+        results = tuple(
+            ZoneContinuous(
+                zone_id=zid,
+                weighted_sum=float(totals[0, i]),
+                weighted_count=float(totals[1, i]),
+                mean=float(totals[2, i] / totals[3, i]) if totals[3, i] > 0 else math.nan,
+                zone_area_m2=float(setup.zone_area[i]),
+                valid_area_m2=float(totals[3, i]),
+                polygon_area_m2=float(setup.polygon_area[i]),
+            )
+            for i, zid in enumerate(setup.zones.ids)
+        )
+        return ContinuousTable(
+            zones=results,
+            raster_crs=setup.crs_text,
+            raster_path=str(raster_path),
+            pixel_size=setup.pixel_size,
+            geographic=setup.geographic,
+        )
