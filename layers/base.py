@@ -1289,7 +1289,7 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
         found = np.asarray(codes if codes is not None else [], dtype=int)
         if found.size == 0:
             raise LayerError(f"{local.name}: the raster holds no class codes (all nodata)")
-        guessed = guess_scheme(found.tolist())
+        guessed = guess_scheme({int(code) for code in found.tolist()})
         if guessed is None:
             raise LayerError(
                 f"{local.name}: cannot tell the land-cover scheme from its codes "
