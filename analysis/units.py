@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 
+from analysis.crs import METRIC_CRS
 from analysis.errors import CRSError
 from analysis.results import CITY_ADCODE, IndicatorResult, Status, judge_status
 
@@ -28,8 +29,6 @@ __all__ = [
     "primary_target",
     "units_from_boundaries",
 ]
-
-METRIC_CRS = "EPSG:4549"
 
 
 @dataclass(frozen=True)

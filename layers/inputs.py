@@ -45,10 +45,9 @@ def load_indicator_inputs(
         if kind in left_out:
             vectors[kind] = None
         elif path is not None:
-            options = {"lonlat_crs": stations_crs} if kind == "stations" and stations_crs else {}
-            vectors[kind] = read_vector(kind, path, **options)
+            vectors[kind] = read_vector(kind, path, lonlat_crs=stations_crs if kind == "stations" else None)
         else:
-            vectors[kind] = defaults.load_default(kind)
+            vectors[kind] = defaults.load_default_vector(kind)
     if "landcover" in left_out:
         raster = None
     elif landcover is not None:
