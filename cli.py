@@ -33,12 +33,16 @@ def geoplan() -> None:
 
 # --- shared options (defined once, as in rasterio's rio/options.py) --------------------------------------
 
+
 def _output_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    function = click.option(
-        "--overwrite", is_flag=True, help="Replace the output file if it exists."
-    )(function)
+    function = click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")(
+        function
+    )
     return click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE instead of stdout."
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to FILE instead of stdout.",
     )(function)
 
 
@@ -84,40 +88,106 @@ _LAYER_OPTIONS = ("wetlands", "protected", "builtup", "buildings", "pv_sites", "
 
 
 @geoplan.command()
-@click.option("--landcover", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Land-cover raster (GeoTIFF/COG, any CRS). Default: the shipped 2024 demo raster.")
-@click.option("--scheme", help="Land-cover scheme: worldcover, clcd, glc_fcs30d, dynamic_world, esri_lulc or "
-              "a scheme TOML file. Default: from the raster's tags, else guessed from its codes.")
-@click.option("--districts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="City and district boundaries (GeoJSON). Default: data/boundaries.")
-@click.option("--wetlands", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Wetland polygons (三调 scope).")
-@click.option("--protected", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Protected areas (reserves, wetland parks, protection plots).")
-@click.option("--builtup", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Built-up area (建成区) polygon.")
-@click.option("--buildings", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Building footprints with building_type and roof_area_m2.")
-@click.option("--pv-sites", "pv_sites", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Installed PV sites (points with capacity_kw).")
-@click.option("--stations", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Charging, swap and hydrogen stations (points, or CSV with lon/lat, type, piles, access).")
-@click.option("--stations-crs", type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
-              help="Datum of a station table's lon/lat columns (Amap/Tencent: gcj02, Baidu: bd09).")
-@click.option("--without", multiple=True, type=click.Choice(["landcover", *_LAYER_OPTIONS]),
-              help="Leave a shipped layer out (its indicators are reported as not computable). Repeatable.")
-@click.option("--indicator", "only", multiple=True, type=click.Choice(INDICATOR_IDS),
-              help="Compute only this indicator. Repeatable. Default: all.")
-@click.option("--denominator", type=click.Choice(DENOMINATORS), default="official", show_default=True,
-              help="林木覆盖率 denominator: official area, polygon area or land only.")
-@click.option("--forest-variant", type=click.Choice(VARIANTS), default="linmu", show_default=True,
-              help="linmu: 林木覆盖率 (tree+shrub+orchard); senlin: 森林覆盖率 proxy (tree+orchard).")
-@click.option("--radius", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_SERVICE_RADIUS_M,
-              show_default=True, help="Charging service radius in metres.")
-@click.option("--specific-yield", type=click.FloatRange(min=0, min_open=True), default=1100.0,
-              show_default=True, help="PV specific yield, kWh/kWp/yr.")
-@click.option("-f", "--format", "output_format", type=click.Choice(["table", "csv", "json", "geojson"]),
-              default="table", show_default=True)
+@click.option(
+    "--landcover",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Land-cover raster (GeoTIFF/COG, any CRS). Default: the shipped 2024 demo raster.",
+)
+@click.option(
+    "--scheme",
+    help="Land-cover scheme: worldcover, clcd, glc_fcs30d, dynamic_world, esri_lulc or "
+    "a scheme TOML file. Default: from the raster's tags, else guessed from its codes.",
+)
+@click.option(
+    "--districts",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="City and district boundaries (GeoJSON). Default: data/boundaries.",
+)
+@click.option(
+    "--wetlands",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Wetland polygons (三调 scope).",
+)
+@click.option(
+    "--protected",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Protected areas (reserves, wetland parks, protection plots).",
+)
+@click.option(
+    "--builtup",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Built-up area (建成区) polygon.",
+)
+@click.option(
+    "--buildings",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Building footprints with building_type and roof_area_m2.",
+)
+@click.option(
+    "--pv-sites",
+    "pv_sites",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Installed PV sites (points with capacity_kw).",
+)
+@click.option(
+    "--stations",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Charging, swap and hydrogen stations (points, or CSV with lon/lat, type, piles, access).",
+)
+@click.option(
+    "--stations-crs",
+    type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
+    help="Datum of a station table's lon/lat columns (Amap/Tencent: gcj02, Baidu: bd09).",
+)
+@click.option(
+    "--without",
+    multiple=True,
+    type=click.Choice(["landcover", *_LAYER_OPTIONS]),
+    help="Leave a shipped layer out (its indicators are reported as not computable). Repeatable.",
+)
+@click.option(
+    "--indicator",
+    "only",
+    multiple=True,
+    type=click.Choice(INDICATOR_IDS),
+    help="Compute only this indicator. Repeatable. Default: all.",
+)
+@click.option(
+    "--denominator",
+    type=click.Choice(DENOMINATORS),
+    default="official",
+    show_default=True,
+    help="林木覆盖率 denominator: official area, polygon area or land only.",
+)
+@click.option(
+    "--forest-variant",
+    type=click.Choice(VARIANTS),
+    default="linmu",
+    show_default=True,
+    help="linmu: 林木覆盖率 (tree+shrub+orchard); senlin: 森林覆盖率 proxy (tree+orchard).",
+)
+@click.option(
+    "--radius",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_SERVICE_RADIUS_M,
+    show_default=True,
+    help="Charging service radius in metres.",
+)
+@click.option(
+    "--specific-yield",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1100.0,
+    show_default=True,
+    help="PV specific yield, kWh/kWp/yr.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json", "geojson"]),
+    default="table",
+    show_default=True,
+)
 @_output_options
 def indicators(
     landcover: Path | None,

@@ -22,7 +22,7 @@ from analysis.errors import DataFileError
 from analysis.results import CITY_ADCODE
 from analysis.schemes import load_scheme
 from analysis.units import district_frame, units_from_boundaries
-from analysis.zonal import ProgressCallback, zonal_class_areas
+from analysis.zonal import Progress, zonal_class_areas
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource
@@ -89,7 +89,7 @@ def landcover_change(
     after: RasterSource,
     boundaries: gpd.GeoDataFrame,
     *,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> LandCoverChange:
     """Gross gain, loss and net change per class for the city and each district, in hectares."""
     if before.scheme != after.scheme:
@@ -110,7 +110,7 @@ def landcover_change(
     transitions = pd.DataFrame(records, columns=["adcode", "from_code", "to_code", "area_ha"])
     city = transitions.groupby(["from_code", "to_code"], as_index=False)["area_ha"].sum()
     city.insert(0, "adcode", CITY_ADCODE)
-    transitions = pd.concat([city, transitions], ignore_index=True)
+    transitions = pd.concat([pd.DataFrame(city), transitions], ignore_index=True)
 
     names = {unit.adcode: unit.name_zh for unit in units_from_boundaries(boundaries)}
     rows = []
@@ -125,7 +125,7 @@ def landcover_change(
                     "adcode": adcode,
                     "district": names.get(str(adcode), str(adcode)),
                     "class_code": int(code),
-                    "class_label": scheme.label_of(int(code)),
+                    "class_label": scheme.label(int(code)),
                     "area_from_ha": float(area_from),
                     "area_to_ha": float(area_to),
                     "gained_ha": float(changed.loc[changed["to_code"] == code, "area_ha"].sum()),

@@ -28,6 +28,7 @@ from analysis.units import (
     build_result,
     district_frame,
     primary_target,
+    unit_totals,
     units_from_boundaries,
 )
 
@@ -143,20 +144,20 @@ def charging_service_coverage(
     public = points[(points["type"] == "charging") & (points["access"] == "public")]
     served = public.geometry.buffer(radius_m, quad_segs=16).union_all()
     builtup_union = builtup.frame.to_crs(districts.crs).union_all()
-    per_district = {}
+    per_district: dict[str, tuple[float, float]] = {}
     for adcode, district in zip(districts["adcode"], districts.geometry, strict=True):
         builtup_here = district.intersection(builtup_union)
         per_district[adcode] = (float(builtup_here.intersection(served).area), float(builtup_here.area))
     results = []
     for unit in units:
-        if unit.is_city:
-            covered, area = (sum(parts) for parts in zip(*per_district.values(), strict=True))
-        else:
-            covered, area = per_district[unit.adcode]
+        covered, area = unit_totals(per_district, unit) or (0.0, 0.0)
         if area <= 0:
             results.append(
                 not_computable(
-                    "charging_service_coverage", unit.adcode, unit.name_zh, "%",
+                    "charging_service_coverage",
+                    unit.adcode,
+                    unit.name_zh,
+                    "%",
                     "no built-up area in this unit",
                 )
             )

@@ -24,8 +24,15 @@ import geopandas as gpd
 
 from analysis.results import IndicatorResult
 from analysis.schemes import load_scheme
-from analysis.units import AdminUnit, build_result, district_frame, primary_target, units_from_boundaries
-from analysis.zonal import ClassAreaTable, ProgressCallback, zonal_class_areas
+from analysis.units import (
+    AdminUnit,
+    build_result,
+    district_frame,
+    primary_target,
+    unit_totals,
+    units_from_boundaries,
+)
+from analysis.zonal import ClassAreaTable, Progress, zonal_class_areas
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource
@@ -54,7 +61,7 @@ def forest_coverage(
     denominator: Denominator = "official",
     variant: Variant = "linmu",
     class_areas: ClassAreaTable | None = None,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> list[IndicatorResult]:
     """Tree and woody cover rate (%) for the city and each district.
 
@@ -86,7 +93,9 @@ def forest_coverage(
     woody_codes = scheme.codes_for(_VARIANT_ROLES[variant])
     water_codes = scheme.codes_for(("water",))
     if class_areas is None:
-        class_areas = zonal_class_areas(landcover.path, district_frame(boundaries), "adcode", progress=progress)
+        class_areas = zonal_class_areas(
+            landcover.path, district_frame(boundaries), "adcode", progress=progress
+        )
 
     per_unit: dict[str, tuple[float, float, float, float]] = {}  # woody, polygon, water, valid (m²)
     for zone in class_areas.zones:
@@ -97,10 +106,7 @@ def forest_coverage(
     target = primary_target(targets, "forest_coverage", landcover.year)
     results = []
     for unit in units_from_boundaries(boundaries):
-        if unit.is_city:
-            woody, polygon, water, valid = (sum(parts) for parts in zip(*per_unit.values(), strict=True))
-        else:
-            woody, polygon, water, valid = per_unit[unit.adcode]
+        woody, polygon, water, valid = unit_totals(per_unit, unit) or (0.0, 0.0, 0.0, 0.0)
         area_m2 = _denominator_m2(unit, denominator, polygon, water)
         results.append(
             build_result(

@@ -15,8 +15,15 @@ import geopandas as gpd
 
 from analysis.results import IndicatorResult, not_computable
 from analysis.schemes import load_scheme
-from analysis.units import build_result, district_frame, primary_target, units_from_boundaries
-from analysis.zonal import ProgressCallback, zonal_class_areas
+from analysis.units import (
+    build_result,
+    clip_districts,
+    district_frame,
+    primary_target,
+    unit_totals,
+    units_from_boundaries,
+)
+from analysis.zonal import Progress, zonal_class_areas
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource, VectorSource
@@ -30,10 +37,7 @@ DEFAULT_VEGETATION_ROLES: tuple[str, ...] = ("tree", "shrub", "orchard", "grass"
 def builtup_by_district(builtup: VectorSource, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The built-up area cut by district, in EPSG:4549: one (multi)polygon per district that has any."""
     districts = district_frame(boundaries)
-    builtup_union = builtup.frame.to_crs(districts.crs).union_all()
-    pieces = districts[["adcode", "geometry"]].copy()
-    pieces["geometry"] = pieces.geometry.intersection(builtup_union)
-    return pieces[~pieces.geometry.is_empty & (pieces.geometry.area > 0)]
+    return clip_districts(districts, builtup.frame.to_crs(districts.crs).union_all())
 
 
 def builtup_green_coverage(
@@ -43,7 +47,7 @@ def builtup_green_coverage(
     targets: Sequence[Target] = (),
     *,
     vegetation_roles: Sequence[str] = DEFAULT_VEGETATION_ROLES,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> list[IndicatorResult]:
     """Built-up green coverage (%) for the city and each district that has built-up area.
 
@@ -52,7 +56,9 @@ def builtup_green_coverage(
     """
     units = units_from_boundaries(boundaries)
     if builtup is None or builtup.empty:
-        reason = "no built-up area (建成区) layer was given" if builtup is None else "the built-up layer is empty"
+        reason = (
+            "no built-up area (建成区) layer was given" if builtup is None else "the built-up layer is empty"
+        )
         return [not_computable("builtup_green_coverage", u.adcode, u.name_zh, "%", reason) for u in units]
 
     scheme = load_scheme(landcover.scheme)
@@ -74,14 +80,16 @@ def builtup_green_coverage(
     )
     results = []
     for unit in units:
-        if unit.is_city:
-            green, area, valid = (sum(parts) for parts in zip(*per_district.values(), strict=True))
-        elif unit.adcode in per_district:
-            green, area, valid = per_district[unit.adcode]
+        totals = unit_totals(per_district, unit)
+        if totals is not None:
+            green, area, valid = totals
         else:
             results.append(
                 not_computable(
-                    "builtup_green_coverage", unit.adcode, unit.name_zh, "%",
+                    "builtup_green_coverage",
+                    unit.adcode,
+                    unit.name_zh,
+                    "%",
                     "the built-up layer has no area in this district",
                 )
             )

@@ -138,7 +138,9 @@ def compute_indicators(
     if "pv_rooftop_potential" in wanted:
         results += pv_rooftop_potential(inputs.buildings, inputs.boundaries, options.pv)
     if {"charging_piles", "battery_swap_stations", "hydrogen_stations"} & set(wanted):
-        results += [r for r in station_counts(inputs.stations, inputs.boundaries, targets) if r.indicator in wanted]
+        results += [
+            r for r in station_counts(inputs.stations, inputs.boundaries, targets) if r.indicator in wanted
+        ]
     if "charging_service_coverage" in wanted:
         results += charging_service_coverage(
             inputs.stations, inputs.builtup, inputs.boundaries, radius_m=options.service_radius_m

@@ -93,7 +93,8 @@ def pv_installed_capacity(
     for unit in units:
         rows = _unit_rows(sites, unit)
         capacity_kw = float(rows["capacity_kw"].sum())
-        for target in (pv_targets or [None]) if unit.is_city else [None]:
+        unit_targets: list[Target | None] = list(pv_targets) if unit.is_city and pv_targets else [None]
+        for target in unit_targets:
             results.append(
                 build_result(
                     "pv_installed_capacity",

@@ -94,7 +94,9 @@ def results_to_geojson(results: Sequence[IndicatorResult], boundaries: gpd.GeoDa
     frame = boundaries[["adcode", "name_en", "geometry"]].copy()
     frame["adcode"] = frame["adcode"].astype(str)
     frame = frame[frame["adcode"].isin(wide)].to_crs("EPSG:4326")
-    properties = pd.DataFrame([wide[code] for code in frame["adcode"]], index=frame.index).drop(columns="adcode")
+    properties = pd.DataFrame([wide[code] for code in frame["adcode"]], index=frame.index).drop(
+        columns="adcode"
+    )
     joined = gpd.GeoDataFrame(pd.concat([frame, properties], axis=1), geometry="geometry", crs="EPSG:4326")
     return joined.to_json(drop_id=True, to_wgs84=True, ensure_ascii=False)
 
@@ -133,7 +135,9 @@ def results_metadata(
             if synthetic
             else None
         ),
-        "crs_for_areas": "EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E) or ellipsoidal for geographic rasters",
+        "crs_for_areas": (
+            "EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E), or the ellipsoid for geographic rasters"
+        ),
         "parameters": dict(parameters or {}),
         "indicators": by_indicator,
     }

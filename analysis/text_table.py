@@ -21,7 +21,9 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, right_align: Sequence[int] = ()) -> str:
+def format_table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], *, right_align: Sequence[int] = ()
+) -> str:
     """Rows under a header and a rule, columns padded to their widest cell; ``None`` prints as ``–``."""
     cells = [[str(h) for h in headers]] + [["–" if c is None else str(c) for c in row] for row in rows]
     widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import shapely
+from shapely.geometry.base import BaseGeometry
 
 from analysis.crs import METRIC_CRS
 from analysis.errors import CRSError
@@ -25,8 +27,10 @@ __all__ = [
     "AdminUnit",
     "assign_points_to_districts",
     "build_result",
+    "clip_districts",
     "district_frame",
     "primary_target",
+    "unit_totals",
     "units_from_boundaries",
 ]
 
@@ -75,6 +79,26 @@ def district_frame(boundaries: gpd.GeoDataFrame, crs: str = METRIC_CRS) -> gpd.G
     return districts.to_crs(crs).set_index("adcode", drop=False)
 
 
+def clip_districts(districts: gpd.GeoDataFrame, mask: BaseGeometry) -> gpd.GeoDataFrame:
+    """Each district's ``adcode`` and its part inside ``mask``, polygons only.
+
+    A mask that only touches a district along its border leaves a line, not an area; such districts are
+    dropped, so zonal statistics are never asked for a zone of zero area.
+    """
+    pieces = districts[["adcode", "geometry"]].copy()
+    clipped = shapely.intersection(pieces.geometry.to_numpy(), mask)
+    polygons = [_polygonal_part(geometry) for geometry in clipped]
+    pieces["geometry"] = gpd.GeoSeries(polygons, index=pieces.index, crs=districts.crs)
+    return pieces[[not geometry.is_empty and geometry.area > 0 for geometry in polygons]]
+
+
+def _polygonal_part(geometry: BaseGeometry) -> BaseGeometry:
+    parts = [part for part in shapely.get_parts(geometry) if part.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.union_all(parts)
+
+
 def assign_points_to_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Each point with the adcode of the district that contains it (``None`` outside the city).
 
@@ -88,6 +112,14 @@ def assign_points_to_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataF
     )
     joined = joined[~joined.index.duplicated(keep="first")]
     return joined.drop(columns=["index_right"], errors="ignore")
+
+
+def unit_totals(per_district: Mapping[str, tuple[float, ...]], unit: AdminUnit) -> tuple[float, ...] | None:
+    """A district's own figures, or for the city the sum of every district's; ``None`` when a district
+    has no entry. The districts tile the city, so their sum is the city's figure."""
+    if unit.is_city:
+        return tuple(float(sum(parts)) for parts in zip(*per_district.values(), strict=True))
+    return per_district.get(unit.adcode)
 
 
 def primary_target(targets: Sequence[Target], measure: str, data_year: int | None) -> Target | None:
@@ -161,4 +193,3 @@ def build_result(
         target_id=None if target is None else target.id,
         extra=dict(extra or {}),
     )
-

@@ -16,11 +16,19 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+from shapely.geometry.base import BaseGeometry
 
 from analysis.results import IndicatorResult, not_computable
 from analysis.schemes import load_scheme
-from analysis.units import build_result, district_frame, primary_target, units_from_boundaries
-from analysis.zonal import ProgressCallback, zonal_class_areas
+from analysis.units import (
+    build_result,
+    clip_districts,
+    district_frame,
+    primary_target,
+    unit_totals,
+    units_from_boundaries,
+)
+from analysis.zonal import Progress, zonal_class_areas
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource, VectorSource
@@ -39,7 +47,7 @@ def wetland_protection_rate(
     *,
     wetlands: VectorSource | None = None,
     landcover: RasterSource | None = None,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> list[IndicatorResult]:
     """Wetland protection rate (%) for the city and each district.
 
@@ -83,10 +91,7 @@ def wetland_protection_rate(
     target = primary_target(targets, _INDICATOR, data_year)
     results = []
     for unit in units:
-        if unit.is_city:
-            inside, total = (sum(parts) for parts in zip(*per_district.values(), strict=True))
-        else:
-            inside, total = per_district.get(unit.adcode, (0.0, 0.0))
+        inside, total = unit_totals(per_district, unit) or (0.0, 0.0)
         if total <= 0:
             results.append(
                 not_computable(_INDICATOR, unit.adcode, unit.name_zh, "%", "no wetland area in this unit")
@@ -120,7 +125,7 @@ def wetland_protection_rate(
 
 
 def _from_polygons(
-    wetlands: VectorSource, protected_union: object, districts: gpd.GeoDataFrame
+    wetlands: VectorSource, protected_union: BaseGeometry, districts: gpd.GeoDataFrame
 ) -> dict[str, tuple[float, float]]:
     wetland_union = wetlands.frame.to_crs(districts.crs).union_all()
     protected_wetland = wetland_union.intersection(protected_union)
@@ -135,15 +140,13 @@ def _from_polygons(
 
 def _from_raster(
     landcover: RasterSource,
-    protected_union: object,
+    protected_union: BaseGeometry,
     districts: gpd.GeoDataFrame,
-    progress: ProgressCallback | None,
+    progress: Progress | None,
 ) -> dict[str, tuple[float, float]]:
     scheme = load_scheme(landcover.scheme)
     wetland_codes = scheme.codes_for(WETLAND_ROLES)
-    protected_zones = districts[["adcode", "geometry"]].copy()
-    protected_zones["geometry"] = protected_zones.geometry.intersection(protected_union)
-    protected_zones = protected_zones[~protected_zones.geometry.is_empty]
+    protected_zones = clip_districts(districts, protected_union)
     totals = zonal_class_areas(landcover.path, districts, "adcode", progress=progress)
     inside_table = zonal_class_areas(landcover.path, protected_zones, "adcode", progress=progress)
 
@@ -151,7 +154,9 @@ def _from_raster(
         return sum(area for code, area in zone_areas.items() if code in wetland_codes)
 
     inside = {zone.zone_id: wet(dict(zone.class_area_m2)) for zone in inside_table.zones}
-    return {zone.zone_id: (inside.get(zone.zone_id, 0.0), wet(dict(zone.class_area_m2))) for zone in totals.zones}
+    return {
+        zone.zone_id: (inside.get(zone.zone_id, 0.0), wet(dict(zone.class_area_m2))) for zone in totals.zones
+    }
 
 
 def _year(vintage: str) -> int | None:
