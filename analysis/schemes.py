@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analysis.errors import SchemeError
-from analysis.paths import data_dir
+from analysis.paths import REPO_ROOT
 
 if TYPE_CHECKING:
     from analysis.zonal import ClassAreaTable
@@ -150,8 +150,12 @@ class LandCoverScheme:
 
 
 def schemes_dir() -> Path:
-    """Directory of the built-in scheme files (``data/schemes``)."""
-    return data_dir() / "schemes"
+    """Directory of the built-in scheme files: the repository's ``data/schemes``.
+
+    Not under ``$GEOPLAN_DATA_DIR``: the built-in schemes describe products, not a dataset, so pointing the
+    atlas at other data must not make ``worldcover`` unknown.
+    """
+    return REPO_ROOT / "data" / "schemes"
 
 
 def _fail(path: Path, where: str, problem: str) -> SchemeError:
