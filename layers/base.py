@@ -14,30 +14,37 @@ file into the types the analysis takes:
 Bad input raises :class:`~analysis.errors.LayerReadError` (cannot read the file),
 :class:`~analysis.errors.LayerError` (read it, but it is not a usable layer of that kind) or
 :class:`~analysis.errors.CRSError`, each naming the file, the problem and the fix. Paths are local
-files only: GDAL virtual paths (``/vsicurl/`` …) and URLs are refused before anything is opened.
+files only: GDAL virtual paths (``/vsicurl/`` …) and URLs are refused before anything is opened, and
+the limits of :mod:`layers.limits` (file size, raster pixels, zip bombs, zip slip) are checked before
+anything large is read. Whatever a third-party reader raises on a broken file comes out as
+:class:`~analysis.errors.LayerReadError`.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import glob
 import importlib
+import inspect
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal, NamedTuple, cast, get_args
+from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar, cast, get_args
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from analysis.crs import DISPLAY_CRS
-from analysis.errors import CRSError, LayerError, LayerReadError
+from analysis.crs import DISPLAY_CRS, crs_label
+from analysis.errors import AtlasError, CRSError, LayerError, LayerReadError
 from analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
+from layers.limits import check_file_size, check_raster_size, check_zip_members
 
 __all__ = [
     "LAT_ALIASES",
@@ -562,7 +569,34 @@ def _local_file(path: str | Path, suffixes: Sequence[str], what: str) -> Path:
         )
     if local.stat().st_size == 0:
         raise LayerReadError(f"{local.name}: the file is empty (0 bytes)")
+    check_file_size(local)
     return local
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _reader_boundary(reader: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Let the atlas's own errors through and turn anything a third-party reader raises (GDAL, openpyxl,
+    pandas, shapely, a MemoryError …) into :class:`LayerReadError` naming the file, so that no front-end
+    ever shows a traceback for a bad file."""
+    signature = inspect.signature(reader)
+
+    @functools.wraps(reader)
+    def read(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return reader(*args, **kwargs)
+        except AtlasError:
+            raise
+        except Exception as exc:
+            path = signature.bind(*args, **kwargs).arguments.get("path", "the file")
+            raise LayerReadError(
+                f"{Path(str(path)).name}: cannot be read ({type(exc).__name__}: {exc}); the file may be "
+                "damaged or not what its name says"
+            ) from exc
+
+    return read
 
 
 def _listing(values: Iterable[object], limit: int = _MAX_LISTED) -> str:
@@ -688,6 +722,8 @@ def _zip_target(path: Path) -> str:
 
     try:
         with zipfile.ZipFile(path) as archive:
+            # Judged on the central directory alone, before GDAL decompresses anything.
+            check_zip_members(path.name, archive.infolist())
             members = [name for name in archive.namelist() if not name.startswith("__MACOSX/")]
     except (zipfile.BadZipFile, OSError) as exc:
         raise LayerReadError(f"{path.name}: not a readable zip archive ({exc})") from exc
@@ -701,6 +737,9 @@ def _zip_target(path: Path) -> str:
         )
     for name in vector_members:
         _reject_virtual(name, "zip member")
+    _check_shapefile_parts(
+        path.name, [name for name in vector_members if name.lower().endswith(".shp")], members
+    )
     folders = sorted({str(Path(name).parent) for name in vector_members})
     root = f"zip://{path.resolve()}"
     if len(folders) > 1:
@@ -713,8 +752,24 @@ def _zip_target(path: Path) -> str:
     return root if folders[0] == "." else f"{root}!{folders[0]}"
 
 
+def _check_shapefile_parts(file_name: str, shapefiles: Sequence[str], members: Sequence[str]) -> None:
+    """A Shapefile is its .shp with a .shx (index) and a .dbf (attributes); name the part that is missing."""
+    present = {name.lower() for name in members}
+    for shp in shapefiles:
+        stem = shp[: -len(".shp")]
+        missing = [part for part in (".shx", ".dbf") if (stem + part).lower() not in present]
+        if missing:
+            raise LayerReadError(
+                f"{file_name}: the Shapefile {Path(shp).name} has no {' and no '.join(missing)} next to it; "
+                "a Shapefile is several files (.shp, .shx, .dbf, .prj, .cpg): give them all, zipped together"
+            )
+
+
 def _ogr_target(path: Path) -> str:
     # Built here from a checked local path; the user's text never reaches GDAL as a /vsi path.
+    if path.suffix.lower() == ".shp":
+        siblings = [sibling.name for sibling in path.parent.glob(f"{glob.escape(path.stem)}.*")]
+        _check_shapefile_parts(path.name, [path.name], siblings)
     return _zip_target(path) if path.suffix.lower() == ".zip" else str(path)
 
 
@@ -744,7 +799,7 @@ def _choose_layer(path: Path, target: str, spec: LayerSpec, layer: str | None) -
 
 
 def _read_ogr(
-    path: Path, spec: LayerSpec, layer: str | None, encoding: str | None
+    path: Path, spec: LayerSpec, layer: str | None, encoding: str | None, notes: list[str]
 ) -> tuple[gpd.GeoDataFrame, str | None, dict[str, Any]]:
     """Read a GDAL vector file; returns the frame, the layer read and its metadata (lower-case keys)."""
     import pyogrio
@@ -755,7 +810,15 @@ def _read_ogr(
     try:
         info = pyogrio.read_info(target, layer=chosen)
         metadata = {**_lower_keys(info.get("dataset_metadata")), **_lower_keys(info.get("layer_metadata"))}
-        frame = pyogrio.read_dataframe(target, layer=chosen, encoding=encoding)
+        if (
+            encoding is None
+            and info.get("driver") == "ESRI Shapefile"
+            and info.get("encoding") == "ISO-8859-1"
+        ):
+            # No .cpg and no code page in the .dbf: GDAL would read Chinese text as Latin-1 mojibake.
+            frame = _read_undeclared_shapefile(path, target, chosen, notes)
+        else:
+            frame = pyogrio.read_dataframe(target, layer=chosen, encoding=encoding)
     except UnicodeDecodeError as exc:
         raise LayerReadError(
             f"{path.name}: text attributes are not in the declared encoding ({exc}); "
@@ -765,7 +828,42 @@ def _read_ogr(
         raise LayerReadError(f"{path.name}: cannot read layer {chosen!r} ({exc})") from exc
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
         raise LayerError(f"{path.name}: layer {chosen!r} has no geometry; a {spec.kind} layer needs one")
+    expected = _DRIVERS.get(path.suffix.lower())
+    if expected and info.get("driver") not in expected:
+        notes.append(
+            f"warning: {path.name} is named {path.suffix} but holds {info.get('driver')} data; read as such "
+            "(rename it to match its content)"
+        )
     return frame, chosen, metadata
+
+
+_DRIVERS: dict[str, tuple[str, ...]] = {
+    ".gpkg": ("GPKG",),
+    ".geojson": ("GeoJSON", "GeoJSONSeq"),
+    ".json": ("GeoJSON", "GeoJSONSeq", "ESRIJSON", "TopoJSON"),
+    ".shp": ("ESRI Shapefile",),
+    ".kml": ("KML", "LIBKML"),
+}
+
+
+def _read_undeclared_shapefile(
+    path: Path, target: str, layer: str | None, notes: list[str]
+) -> gpd.GeoDataFrame:
+    import pyogrio
+
+    for candidate, label in (("utf-8", "UTF-8"), ("gb18030", "GBK (GB18030)")):
+        try:
+            frame = pyogrio.read_dataframe(target, layer=layer, encoding=candidate)
+        except UnicodeDecodeError:
+            continue
+        if candidate != "utf-8":
+            notes.append(
+                f"{path.name} does not declare its text encoding (no .cpg); read it as {label}. Pass "
+                "encoding=… if the text looks wrong"
+            )
+        return frame
+    notes.append(f"{path.name} declares no text encoding and is neither UTF-8 nor GBK; read it as Latin-1")
+    return pyogrio.read_dataframe(target, layer=layer)
 
 
 def _resolve_columns(
@@ -809,6 +907,12 @@ def _resolve_columns(
         if column in renames.values() and column not in renames:
             renames[column] = f"{column}_original"
     return frame.rename(columns=renames)
+
+
+def _note_renames(before: Sequence[object], after: Sequence[object], notes: list[str]) -> None:
+    renamed = [f"{old!s} → {new!s}" for old, new in zip(before, after, strict=True) if old != new]
+    if renamed:
+        notes.append(f"mapped columns to fields: {_listing(renamed, 50)}")
 
 
 def _missing_fields_message(
@@ -1016,10 +1120,13 @@ def _to_display_crs(
         notes.append(
             f"{file_name} has no CRS; taken as {_DATUM_LABELS[lonlat_crs]} longitude/latitude as told"
         )
+    source_crs = frame.crs
     try:
         frame = frame.to_crs(DISPLAY_CRS)
     except Exception as exc:  # pyproj.exceptions.CRSError, ProjError
         raise CRSError(f"{file_name}: cannot reproject from {frame.crs} to {DISPLAY_CRS} ({exc})") from exc
+    if not source_crs.equals(DISPLAY_CRS, ignore_axis_order=True):
+        notes.append(f"reprojected from {crs_label(source_crs)} to {crs_label(DISPLAY_CRS)} with pyproj")
     if lonlat_crs in ("gcj02", "bd09") and len(frame):
         from analysis.coords import to_wgs84, transform_geometry
 
@@ -1119,6 +1226,7 @@ def _vintage(
     return str(year)
 
 
+@_reader_boundary
 def read_vector(
     kind: str,
     path: str | Path,
@@ -1186,18 +1294,22 @@ def read_vector(
     if local.suffix.lower() in _TABULAR_SUFFIXES:
         table = _read_table(local, layer, encoding, notes)
         rows = _Rows("line" if local.suffix.lower() != ".xlsx" else "row", 2)
+        before = list(table.columns)
         table = _resolve_columns(
             table, spec, column_map, {"lon": LON_ALIASES, "lat": LAT_ALIASES}, local.name
         )
+        _note_renames(before, list(table.columns), notes)
         frame = _points_from_table(table, spec, rows, local.name, datum, notes)
     else:
-        frame, chosen, metadata = _read_ogr(local, spec, layer, encoding)
+        frame, chosen, metadata = _read_ogr(local, spec, layer, encoding, notes)
         if frame.empty:
             raise LayerReadError(f"{local.name}: layer {chosen!r} has no features")
         frame = frame.reset_index(drop=True)
         rows = _Rows("feature", 1)
         frame = _to_display_crs(frame, local.name, datum, notes)
+        before = list(frame.columns)
         frame = _resolve_columns(frame, spec, column_map, {}, local.name)
+        _note_renames(before, list(frame.columns), notes)
     missing = [f for f in spec.required_fields if f.name not in frame]
     if missing:
         columns = [column for column in frame.columns if column != frame.geometry.name]
@@ -1235,6 +1347,7 @@ def _scheme_name(scheme: object) -> str:
     return str(getattr(scheme, "name", scheme))
 
 
+@_reader_boundary
 def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     """Check a land-cover GeoTIFF and say which class scheme it uses.
 
@@ -1269,6 +1382,8 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     manifest = _manifest(local, notes)
     try:
         with rasterio.open(local) as dataset:
+            # Opening reads only the header; refuse a huge (or lying) one before any pixel is read.
+            check_raster_size(local.name, dataset.width, dataset.height, dataset.count)
             if dataset.crs is None or dataset.transform.is_identity:
                 raise CRSError(
                     f"{local.name}: raster has no georeference; its cells cannot be placed on the map. "
