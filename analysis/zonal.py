@@ -805,24 +805,109 @@ def _chunks(src: rasterio.DatasetReader, band: int) -> tuple[_Grid, list[tuple[i
 
 
 # --------------------------------------------------------------------------------------------------
+# Regions: rectangles of whole chunks, the unit of work (the whole raster on one machine; a group of
+# tiles per task on a cluster, see analysis.distributed)
+
+
+@dataclass(frozen=True)
+class _Region:
+    """A rectangle of whole chunks of the raster, at ``(row_off, col_off)``, with its own chunk grid.
+
+    ``windows`` are ``(chunk id in this region's grid, window in the raster, blocks in it)``.
+    """
+
+    row_off: int
+    col_off: int
+    grid: _Grid
+    windows: tuple[tuple[int, Any, int], ...]
+
+
+def _whole_region(grid: _Grid, windows: list[tuple[int, Any, int]]) -> _Region:
+    return _Region(0, 0, grid, tuple(windows))
+
+
+def _split_regions(grid: _Grid, windows: list[tuple[int, Any, int]], chunks_per_region: int) -> list[_Region]:
+    """Group the chunks into near-square rectangles of about ``chunks_per_region`` chunks each."""
+    n_rows = -(-grid.height // grid.chunk_h)
+    n_cols = grid.n_chunk_cols
+    side_c = max(1, min(n_cols, round(math.sqrt(chunks_per_region))))
+    side_r = max(1, min(n_rows, chunks_per_region // side_c))
+    by_id = {chunk: (window, n_blocks) for chunk, window, n_blocks in windows}
+    regions = []
+    for cr0 in range(0, n_rows, side_r):
+        for cc0 in range(0, n_cols, side_c):
+            cr1, cc1 = min(cr0 + side_r, n_rows), min(cc0 + side_c, n_cols)
+            row_off, col_off = cr0 * grid.chunk_h, cc0 * grid.chunk_w
+            height = min(cr1 * grid.chunk_h, grid.height) - row_off
+            width = min(cc1 * grid.chunk_w, grid.width) - col_off
+            sub = _Grid(height, width, grid.chunk_h, grid.chunk_w)
+            region_windows = tuple(
+                ((r - cr0) * sub.n_chunk_cols + (c - cc0), *by_id[r * n_cols + c])
+                for r in range(cr0, cr1)
+                for c in range(cc0, cc1)
+                if r * n_cols + c in by_id
+            )
+            regions.append(_Region(row_off, col_off, sub, region_windows))
+    return regions
+
+
+@dataclass(frozen=True)
+class _RegionPlan:
+    """The zones' exact coverage of one region, laid out per chunk; ``zone_area`` in m² per zone."""
+
+    region: _Region
+    plan: _Plan
+    zone_area: NDArray[np.float64]
+
+
+def _plan_region(
+    geoms_pix: NDArray[np.object_], row_area: NDArray[np.float64], region: _Region
+) -> _RegionPlan:
+    """Coverage of the zones (pixel coordinates of the whole raster) inside ``region``.
+
+    ``row_area`` holds the pixel area of every row of the raster. On the whole raster this is the
+    coverage itself; on a smaller region the polygons are shifted to its origin (exact: integer
+    offsets) and cut a pixel beyond its edges, so the cells inside get the same fractions.
+    """
+    height, width = region.grid.height, region.grid.width
+    if region.row_off or region.col_off:
+        offset = np.array([region.col_off, region.row_off], dtype=np.float64)
+        geoms_pix = np.asarray(shapely.transform(geoms_pix, lambda xy: xy - offset), dtype=object)
+        geoms_pix = _prepare_pixel_geoms(geoms_pix, height, width)
+    cover = _coverage(geoms_pix, height, width)
+    n_zones = len(geoms_pix)
+    rows_area = row_area[region.row_off : region.row_off + height]
+    run_area = (cover.run_c1 - cover.run_c0) * rows_area[cover.run_row]
+    zone_area = np.bincount(cover.run_zone, weights=run_area, minlength=n_zones).astype(np.float64)
+    zone_area += np.bincount(
+        cover.fix_zone, weights=cover.fix_frac * rows_area[cover.fix_row], minlength=n_zones
+    )
+    plan = _Plan(cover, _layers(cover, n_zones, width), region.grid)
+    return _RegionPlan(region, plan, zone_area)
+
+
+# --------------------------------------------------------------------------------------------------
 # The engine
 
 
 @dataclass(frozen=True)
-class _Setup:
+class _Prepared:
+    """The zones laid on the raster's pixel grid, and what the results need besides the counts."""
+
     zones: _Zones
-    cover: _Coverage
-    plan: _Plan
-    windows: list[tuple[int, Any, int]]
+    geoms_pix: NDArray[np.object_]  # repaired and cut to the grid, in the whole raster's pixel coordinates
     row_area: NDArray[np.float64]
-    zone_area: NDArray[np.float64]
     polygon_area: NDArray[np.float64]
     geographic: bool
     crs_text: str
     pixel_size: tuple[float, float]
+    overlap_message: str
+
+    def no_overlap(self) -> CRSError:
+        return CRSError(self.overlap_message)
 
 
-def _setup(src: rasterio.DatasetReader, zones: gpd.GeoDataFrame, zone_id: str, band: int) -> _Setup:
+def _prepare(src: rasterio.DatasetReader, zones: gpd.GeoDataFrame, zone_id: str, band: int) -> _Prepared:
     from pyproj import CRS
 
     if not 1 <= band <= src.count:
@@ -846,47 +931,39 @@ def _setup(src: rasterio.DatasetReader, zones: gpd.GeoDataFrame, zone_id: str, b
         or pixel_bounds[3] <= 0
         or pixel_bounds[1] >= height
     )
-
-    def no_overlap() -> CRSError:
-        return CRSError(
-            f"the raster {src.name} (CRS {_crs_name(raster_crs)}, bounds {_format_bounds(raster_bounds)}) "
-            f"does not overlap the zones (CRS {zset.original_crs}, bounds "
-            f"{_format_bounds(zset.original_bounds)}; {_format_bounds(zone_bounds)} in the raster CRS). "
-            "This is usually a wrong or missing CRS on one of them."
-        )
-
-    if disjoint:
-        raise no_overlap()
-    geoms_pix = _prepare_pixel_geoms(geoms_pix, height, width)
-    cover = _coverage(geoms_pix, height, width)
-    row_area = pixel_area_m2(src.transform, raster_crs, height)
-    n_zones = len(zset.ids)
-    run_area = (cover.run_c1 - cover.run_c0) * row_area[cover.run_row]
-    zone_area = np.bincount(cover.run_zone, weights=run_area, minlength=n_zones).astype(np.float64)
-    zone_area += np.bincount(
-        cover.fix_zone, weights=cover.fix_frac * row_area[cover.fix_row], minlength=n_zones
+    overlap_message = (
+        f"the raster {src.name} (CRS {_crs_name(raster_crs)}, bounds {_format_bounds(raster_bounds)}) "
+        f"does not overlap the zones (CRS {zset.original_crs}, bounds "
+        f"{_format_bounds(zset.original_bounds)}; {_format_bounds(zone_bounds)} in the raster CRS). "
+        "This is usually a wrong or missing CRS on one of them."
     )
-    if n_zones and not np.any(zone_area > 0):
-        raise no_overlap()
-    grid, windows = _chunks(src, band)
-    plan = _Plan(cover, _layers(cover, n_zones, width), grid)
+    if disjoint:
+        raise CRSError(overlap_message)
     authority = raster_crs.to_authority(min_confidence=90)
-    crs_text = f"{authority[0]}:{authority[1]}" if authority else raster_crs.to_wkt()
-    return _Setup(
+    return _Prepared(
         zones=zset,
-        cover=cover,
-        plan=plan,
-        windows=windows,
-        row_area=row_area,
-        zone_area=zone_area,
+        geoms_pix=_prepare_pixel_geoms(geoms_pix, height, width),
+        row_area=pixel_area_m2(src.transform, raster_crs, height),
         polygon_area=_polygon_areas_m2(zset.geoms, raster_crs, geographic),
         geographic=geographic,
-        crs_text=crs_text,
+        crs_text=f"{authority[0]}:{authority[1]}" if authority else raster_crs.to_wkt(),
         pixel_size=(
             math.hypot(src.transform.a, src.transform.d),
             math.hypot(src.transform.b, src.transform.e),
         ),
+        overlap_message=overlap_message,
     )
+
+
+def _setup(
+    src: rasterio.DatasetReader, zones: gpd.GeoDataFrame, zone_id: str, band: int
+) -> tuple[_Prepared, _RegionPlan]:
+    """Everything a single pass over the whole raster needs."""
+    prepared = _prepare(src, zones, zone_id, band)
+    rplan = _plan_region(prepared.geoms_pix, prepared.row_area, _whole_region(*_chunks(src, band)))
+    if len(prepared.zones.ids) and not np.any(rplan.zone_area > 0):
+        raise prepared.no_overlap()
+    return prepared, rplan
 
 
 def _open(raster_path: str | PathLike[str]) -> rasterio.DatasetReader:
@@ -908,25 +985,33 @@ def _needs_mask(src: rasterio.DatasetReader, band: int) -> bool:
 
 
 def _iter_chunks(
-    src: rasterio.DatasetReader, setup: _Setup, band: int, progress: Progress | None
+    src: rasterio.DatasetReader,
+    rplan: _RegionPlan,
+    row_area: NDArray[np.float64],
+    band: int,
+    progress: Progress | None,
 ) -> Iterator[tuple[_ChunkWork, NDArray[Any], NDArray[np.bool_] | None, NDArray[np.float64], int, int]]:
-    """Yield each chunk that touches a zone with its pixels, mask (or None) and per-row areas."""
+    """Yield each chunk of a region that touches a zone with its pixels, mask (or None) and row areas.
+
+    ``row_area`` covers the whole raster; pixel positions in the yielded work are relative to the chunk.
+    """
     import rasterio
 
-    total = sum(n for _, _, n in setup.windows)
+    region = rplan.region
+    total = sum(n for _, _, n in region.windows)
     done = 0
     use_mask = _needs_mask(src, band)
     if progress is not None:
         progress(0, total)
     with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB):
-        for chunk, window, n_blocks in setup.windows:
+        for chunk, window, n_blocks in region.windows:
             row_off, col_off = int(window.row_off), int(window.col_off)
             h, w = int(window.height), int(window.width)
-            work = setup.plan.work(chunk, row_off, col_off, h, w)
+            work = rplan.plan.work(chunk, row_off - region.row_off, col_off - region.col_off, h, w)
             if not work.empty:
                 data = src.read(band, window=window)
                 mask = src.read_masks(band, window=window) > 0 if use_mask else None
-                yield work, data, mask, setup.row_area[row_off : row_off + h], h, w
+                yield work, data, mask, row_area[row_off : row_off + h], h, w
             done += n_blocks
             if progress is not None:
                 progress(done, total)
@@ -976,6 +1061,66 @@ def _count_classes(
         if counts.sum() == index.size:
             return counts
     return np.bincount(index, weights=weights, minlength=n_codes).astype(np.float64, copy=False)
+
+
+def _count_region_classes(
+    src: rasterio.DatasetReader,
+    band: int,
+    rplan: _RegionPlan,
+    row_area: NDArray[np.float64],
+    geographic: bool,
+    progress: Progress | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[Any], NDArray[np.float64]]:
+    """Class areas of one region: ``(zone_area, zone, code, area)``, the last three as flat entries.
+
+    ``zone_area`` is each zone's on-grid area inside the region (m²); the entries may repeat a
+    ``(zone, code)`` pair and include nodata codes, both of which :func:`_class_table` resolves. This is
+    the whole computation of one task on a cluster, and of the single pass on one machine.
+    """
+    out_zone: list[NDArray[np.int64]] = []
+    out_code: list[NDArray[Any]] = []
+    out_area: list[NDArray[np.float64]] = []
+    seen_codes: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
+    for work, data, mask, rows_area, h, w in _iter_chunks(src, rplan, row_area, band, progress):
+        index, codes, invalid_index = _class_keys(data, mask)
+        if len(seen_codes) and seen_codes[-1] >= len(codes):
+            seen_codes = np.zeros(0, dtype=np.intp)
+        n_codes = len(codes)
+        pixel_weights = _weights_per_pixel(rows_area, h, w) if geographic else None
+        for zones_here, values, lengths in work.labels:
+            n_labels = len(zones_here) + 1
+            if n_labels * n_codes > _MAX_DIRECT_BINS:
+                raise DataFileError(
+                    f"{src.name}: too many distinct values ({n_codes}) in a block for a categorical"
+                    " raster; is it a continuous raster?"
+                )
+            bins: NDArray[np.float64] = np.zeros((n_labels, n_codes))
+            if n_labels == 2 and int(lengths[1::2].sum()) == h * w:
+                # The chunk lies wholly in one zone: the class index alone is the key.
+                bins[1] = _count_classes(index, pixel_weights, n_codes, seen_codes)
+                seen_codes = np.flatnonzero(bins[1])
+            else:
+                key = np.repeat((values * n_codes).astype(np.min_scalar_type(n_labels * n_codes)), lengths)
+                np.add(key, index, out=key, casting="unsafe")
+                counted = np.bincount(key, weights=pixel_weights, minlength=n_labels * n_codes)
+                bins = counted.reshape(n_labels, n_codes).astype(np.float64, copy=False)
+            if not geographic:
+                bins = bins * rows_area[0]
+            if invalid_index is not None:
+                bins[:, invalid_index] = 0.0
+            zl, ci = np.nonzero(bins[1:])
+            out_zone.append(zones_here[zl])
+            out_code.append(codes[ci])
+            out_area.append(bins[1:][zl, ci])
+        if len(work.fix_row):
+            at = index[work.fix_row * w + work.fix_col]
+            area = work.fix_frac * rows_area[work.fix_row]
+            out_zone.append(work.fix_zone)
+            out_code.append(codes[at])
+            out_area.append(area if invalid_index is None else np.where(at == invalid_index, 0.0, area))
+    if not out_zone:
+        return rplan.zone_area, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    return rplan.zone_area, np.concatenate(out_zone), np.concatenate(out_code), np.concatenate(out_area)
 
 
 def zonal_class_areas(
@@ -1030,72 +1175,29 @@ def zonal_class_areas(
     {10: 50.0, 50: 100.0}
     """
     with _open(raster_path) as src:
-        setup = _setup(src, zones, zone_id, band)
-        nodata = src.nodatavals[band - 1]
-        n_zones = len(setup.zones.ids)
-        out_zone: list[NDArray[np.int64]] = []
-        out_code: list[NDArray[Any]] = []
-        out_area: list[NDArray[np.float64]] = []
-        seen_codes: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
-        for work, data, mask, row_area, h, w in _iter_chunks(src, setup, band, progress):
-            index, codes, invalid_index = _class_keys(data, mask)
-            if len(seen_codes) and seen_codes[-1] >= len(codes):
-                seen_codes = np.zeros(0, dtype=np.intp)
-            n_codes = len(codes)
-            pixel_weights = _weights_per_pixel(row_area, h, w) if setup.geographic else None
-            for zones_here, values, lengths in work.labels:
-                n_labels = len(zones_here) + 1
-                if n_labels * n_codes > _MAX_DIRECT_BINS:
-                    raise DataFileError(
-                        f"{src.name}: too many distinct values ({n_codes}) in a block for a categorical"
-                        " raster; is it a continuous raster?"
-                    )
-                bins: NDArray[np.float64] = np.zeros((n_labels, n_codes))
-                if n_labels == 2 and int(lengths[1::2].sum()) == h * w:
-                    # The chunk lies wholly in one zone: the class index alone is the key.
-                    bins[1] = _count_classes(index, pixel_weights, n_codes, seen_codes)
-                    seen_codes = np.flatnonzero(bins[1])
-                else:
-                    key = np.repeat(
-                        (values * n_codes).astype(np.min_scalar_type(n_labels * n_codes)), lengths
-                    )
-                    np.add(key, index, out=key, casting="unsafe")
-                    counted = np.bincount(key, weights=pixel_weights, minlength=n_labels * n_codes)
-                    bins = counted.reshape(n_labels, n_codes).astype(np.float64, copy=False)
-                if not setup.geographic:
-                    bins = bins * row_area[0]
-                if invalid_index is not None:
-                    bins[:, invalid_index] = 0.0
-                zl, ci = np.nonzero(bins[1:])
-                out_zone.append(zones_here[zl])
-                out_code.append(codes[ci])
-                out_area.append(bins[1:][zl, ci])
-            if len(work.fix_row):
-                at = index[work.fix_row * w + work.fix_col]
-                area = work.fix_frac * row_area[work.fix_row]
-                out_zone.append(work.fix_zone)
-                out_code.append(codes[at])
-                out_area.append(area if invalid_index is None else np.where(at == invalid_index, 0.0, area))
-        return _class_table(setup, nodata, out_zone, out_code, out_area, n_zones, str(raster_path))
+        prepared, rplan = _setup(src, zones, zone_id, band)
+        zone_area, zone, code, area = _count_region_classes(
+            src, band, rplan, prepared.row_area, prepared.geographic, progress
+        )
+        return _class_table(prepared, zone_area, src.nodatavals[band - 1], zone, code, area, str(raster_path))
 
 
 def _class_table(
-    setup: _Setup,
+    prepared: _Prepared,
+    zone_area: NDArray[np.float64],
     nodata: float | None,
-    out_zone: list[NDArray[np.int64]],
-    out_code: list[NDArray[Any]],
-    out_area: list[NDArray[np.float64]],
-    n_zones: int,
+    zone: NDArray[np.int64],
+    code: NDArray[Any],
+    area: NDArray[np.float64],
     raster_path: str,
 ) -> ClassAreaTable:
+    """Sum flat ``(zone, code, area)`` entries into the result table, leaving nodata out."""
+    n_zones = len(prepared.zones.ids)
     per_zone: list[dict[int, float]] = [{} for _ in range(n_zones)]
     valid_area = np.zeros(n_zones)
     # Boundary corrections are sums of ± terms; rounding leaves crumbs of ~1e-13 pixel that are noise.
-    crumb = 1e-9 * float(setup.row_area.max()) if len(setup.row_area) else 0.0
-    if out_zone:
-        zone = np.concatenate(out_zone)
-        code = np.concatenate(out_code)
-        area = np.concatenate(out_area)
+    crumb = 1e-9 * float(prepared.row_area.max()) if len(prepared.row_area) else 0.0
+    if len(zone):
         keep = np.ones(len(code), dtype=bool) if nodata is None else code != nodata
         if np.issubdtype(code.dtype, np.floating):
             keep &= ~np.isnan(code)
@@ -1118,18 +1220,18 @@ def _class_table(
         ZoneClassAreas(
             zone_id=zid,
             class_area_m2=dict(sorted(per_zone[i].items())),
-            zone_area_m2=float(setup.zone_area[i]),
+            zone_area_m2=float(zone_area[i]),
             valid_area_m2=float(valid_area[i]),
-            polygon_area_m2=float(setup.polygon_area[i]),
+            polygon_area_m2=float(prepared.polygon_area[i]),
         )
-        for i, zid in enumerate(setup.zones.ids)
+        for i, zid in enumerate(prepared.zones.ids)
     )
     return ClassAreaTable(
         zones=results,
-        raster_crs=setup.crs_text,
+        raster_crs=prepared.crs_text,
         raster_path=raster_path,
-        pixel_size=setup.pixel_size,
-        geographic=setup.geographic,
+        pixel_size=prepared.pixel_size,
+        geographic=prepared.geographic,
     )
 
 
@@ -1166,12 +1268,12 @@ def zonal_continuous(
     (5.0, 1.5, 3.333333)
     """
     with _open(raster_path) as src:
-        setup = _setup(src, zones, zone_id, band)
+        setup, rplan = _setup(src, zones, zone_id, band)
         nodata = src.nodatavals[band - 1]
         n_zones = len(setup.zones.ids)
         # Σ f·v, Σ f (valid), Σ f·A·v, Σ f·A (valid), per zone.
         totals = np.zeros((4, n_zones))
-        for work, data, mask, row_area, h, w in _iter_chunks(src, setup, band, progress):
+        for work, data, mask, row_area, h, w in _iter_chunks(src, rplan, setup.row_area, band, progress):
             flat = data.ravel()
             valid = np.ones(flat.shape, dtype=bool) if mask is None else mask.ravel()
             if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
@@ -1201,7 +1303,7 @@ def zonal_continuous(
                 weighted_sum=float(totals[0, i]),
                 weighted_count=float(totals[1, i]),
                 mean=float(totals[2, i] / totals[3, i]) if totals[3, i] > 0 else math.nan,
-                zone_area_m2=float(setup.zone_area[i]),
+                zone_area_m2=float(rplan.zone_area[i]),
                 valid_area_m2=float(totals[3, i]),
                 polygon_area_m2=float(setup.polygon_area[i]),
             )
