@@ -526,6 +526,10 @@ def _prepare_pixel_geoms(geoms_pix: NDArray[np.object_], height: int, width: int
             parts = shapely.get_parts(geoms_pix[i])
             areal = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
             geoms_pix[i] = shapely.multipolygons(shapely.get_parts(areal)) if len(areal) else None
+    return _clip_to_grid(geoms_pix, height, width)
+
+
+def _clip_to_grid(geoms_pix: NDArray[np.object_], height: int, width: int) -> NDArray[np.object_]:
     bounds = shapely.bounds(geoms_pix)
     outside = (
         (bounds[:, 0] < -1) | (bounds[:, 1] < -1) | (bounds[:, 2] > width + 1) | (bounds[:, 3] > height + 1)
@@ -873,7 +877,7 @@ def _plan_region(
     if region.row_off or region.col_off:
         offset = np.array([region.col_off, region.row_off], dtype=np.float64)
         geoms_pix = np.asarray(shapely.transform(geoms_pix, lambda xy: xy - offset), dtype=object)
-        geoms_pix = _prepare_pixel_geoms(geoms_pix, height, width)
+    geoms_pix = _clip_to_grid(np.array(geoms_pix, dtype=object), height, width)
     cover = _coverage(geoms_pix, height, width)
     n_zones = len(geoms_pix)
     rows_area = row_area[region.row_off : region.row_off + height]
