@@ -6,6 +6,7 @@ code 2 in one place, :func:`main`; nothing else here catches exceptions.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 import click
 
 from analysis.charging import DEFAULT_SERVICE_RADIUS_M
+from analysis.distributed import zonal_strategy
 from analysis.errors import AtlasError
 from analysis.forest import DENOMINATORS, VARIANTS, Denominator, Variant
 from analysis.indicators import INDICATOR_IDS, IndicatorOptions, compute_indicators
@@ -55,6 +57,14 @@ def _write_output(text: str, output: Path | None, overwrite: bool) -> None:
         raise click.UsageError(f"{output} exists; pass --overwrite to replace it")
     output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
+
+
+def _require_dask(scheduler: str | None) -> str | None:
+    if scheduler is not None and importlib.util.find_spec("distributed") is None:
+        raise click.BadParameter(
+            "Dask is not installed; pip install 'wuxi-carbon-peak-atlas[dask]'", param_hint="--scheduler"
+        )
+    return scheduler
 
 
 class _StageProgressBar:
@@ -181,6 +191,13 @@ _LAYER_OPTIONS = ("wetlands", "protected", "builtup", "buildings", "pv_sites", "
     help="PV specific yield, kWh/kWp/yr.",
 )
 @click.option(
+    "--scheduler",
+    metavar="local|ADDRESS",
+    callback=lambda _ctx, _param, value: _require_dask(value),
+    help="Run the passes over the land-cover raster on Dask: 'local' starts a local cluster, an address "
+    "(tcp://host:8786) uses a running one. Same results. Needs the dask extra. Default: in this process.",
+)
+@click.option(
     "-f",
     "--format",
     "output_format",
@@ -200,6 +217,7 @@ def indicators(
     forest_variant: Variant,
     radius: float,
     specific_yield: float,
+    scheduler: str | None,
     output_format: str,
     output: Path | None,
     overwrite: bool,
@@ -223,6 +241,7 @@ def indicators(
         forest_variant=forest_variant,
         pv=PVParameters(specific_yield_kwh_per_kwp=specific_yield),
         service_radius_m=radius,
+        zonal=zonal_strategy(scheduler),
     )
     progress = _StageProgressBar()
     try:

@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,7 @@ import shapely
 from analysis.zonal import (
     ClassAreaTable,
     Progress,
+    ZonalFunction,
     _chunks,
     _class_table,
     _count_region_classes,
@@ -50,13 +51,10 @@ if TYPE_CHECKING:
     from distributed import Client
     from numpy.typing import NDArray
 
-__all__ = ["DEFAULT_CHUNKS", "ZonalClassAreas", "zonal_class_areas_dask", "zonal_strategy"]
+__all__ = ["DEFAULT_CHUNKS", "zonal_class_areas_dask", "zonal_strategy"]
 
 # Tiles per task: 64 tiles of 512 × 512 are 16.8 Mpx, about a second of work and a few MB of memory.
 DEFAULT_CHUNKS = 64
-
-# The signature shared by analysis.zonal.zonal_class_areas and the Dask variant bound to a scheduler.
-ZonalClassAreas = Callable[..., ClassAreaTable]
 
 
 def zonal_class_areas_dask(
@@ -161,7 +159,7 @@ def zonal_class_areas_dask(
 
 def zonal_strategy(
     scheduler: str | Client | None, *, chunks: int = DEFAULT_CHUNKS, n_workers: int | None = None
-) -> ZonalClassAreas:
+) -> ZonalFunction:
     """The zonal function the indicators should use: the single-machine engine for ``None``, else the
     Dask one bound to ``scheduler`` (``"local"`` or an address)."""
     if scheduler is None:

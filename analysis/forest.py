@@ -32,7 +32,7 @@ from analysis.units import (
     unit_totals,
     units_from_boundaries,
 )
-from analysis.zonal import ClassAreaTable, Progress, zonal_class_areas
+from analysis.zonal import ClassAreaTable, Progress, ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource
@@ -62,6 +62,7 @@ def forest_coverage(
     variant: Variant = "linmu",
     class_areas: ClassAreaTable | None = None,
     progress: Progress | None = None,
+    zonal: ZonalFunction = zonal_class_areas,
 ) -> list[IndicatorResult]:
     """Tree and woody cover rate (%) for the city and each district.
 
@@ -79,6 +80,8 @@ def forest_coverage(
         ``linmu`` (林木覆盖率, tree + shrub + orchard) or ``senlin`` (森林覆盖率 proxy, tree + orchard).
     class_areas
         Per-district class areas already computed on this raster (saves a second pass).
+    zonal
+        The zonal engine (``analysis.distributed.zonal_strategy`` gives one that runs on Dask).
 
     Returns
     -------
@@ -93,9 +96,7 @@ def forest_coverage(
     woody_codes = scheme.codes_for(_VARIANT_ROLES[variant])
     water_codes = scheme.codes_for(("water",))
     if class_areas is None:
-        class_areas = zonal_class_areas(
-            landcover.path, district_frame(boundaries), "adcode", progress=progress
-        )
+        class_areas = zonal(landcover.path, district_frame(boundaries), "adcode", progress=progress)
 
     per_unit: dict[str, tuple[float, float, float, float]] = {}  # woody, polygon, water, valid (m²)
     for zone in class_areas.zones:

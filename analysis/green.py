@@ -23,7 +23,7 @@ from analysis.units import (
     unit_totals,
     units_from_boundaries,
 )
-from analysis.zonal import Progress, zonal_class_areas
+from analysis.zonal import Progress, ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource, VectorSource
@@ -48,6 +48,7 @@ def builtup_green_coverage(
     *,
     vegetation_roles: Sequence[str] = DEFAULT_VEGETATION_ROLES,
     progress: Progress | None = None,
+    zonal: ZonalFunction = zonal_class_areas,
 ) -> list[IndicatorResult]:
     """Built-up green coverage (%) for the city and each district that has built-up area.
 
@@ -64,7 +65,7 @@ def builtup_green_coverage(
     scheme = load_scheme(landcover.scheme)
     green_codes = scheme.codes_for(tuple(vegetation_roles))
     zones = builtup_by_district(builtup, boundaries)
-    table = zonal_class_areas(landcover.path, zones, "adcode", progress=progress)
+    table = zonal(landcover.path, zones, "adcode", progress=progress)
     per_district = {
         zone.zone_id: (
             sum(area for code, area in zone.class_area_m2.items() if code in green_codes),

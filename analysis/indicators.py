@@ -21,6 +21,7 @@ from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potentia
 from analysis.results import IndicatorResult, not_computable
 from analysis.units import units_from_boundaries
 from analysis.wetland import wetland_protection_rate
+from analysis.zonal import ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource, VectorSource
@@ -60,12 +61,17 @@ class IndicatorInputs:
 
 @dataclass(frozen=True)
 class IndicatorOptions:
-    """The method choices, with DOMAIN.md's defaults."""
+    """The method choices, with DOMAIN.md's defaults.
+
+    ``zonal`` is the engine of every pass over the land-cover raster: the single-machine one, or
+    ``analysis.distributed.zonal_strategy(scheduler)`` to run them on Dask (same results).
+    """
 
     forest_denominator: Denominator = "official"
     forest_variant: Variant = "linmu"
     pv: PVParameters = field(default_factory=PVParameters)
     service_radius_m: float = DEFAULT_SERVICE_RADIUS_M
+    zonal: ZonalFunction = zonal_class_areas
 
 
 def compute_indicators(
@@ -107,6 +113,7 @@ def compute_indicators(
                 denominator=options.forest_denominator,
                 variant=options.forest_variant,
                 progress=stage("forest_coverage"),
+                zonal=options.zonal,
             )
     if "wetland_protection_rate" in wanted:
         results += wetland_protection_rate(
@@ -116,6 +123,7 @@ def compute_indicators(
             wetlands=inputs.wetlands,
             landcover=inputs.landcover,
             progress=stage("wetland_protection_rate"),
+            zonal=options.zonal,
         )
     if "builtup_green_coverage" in wanted:
         if inputs.landcover is None:
@@ -132,6 +140,7 @@ def compute_indicators(
                 inputs.boundaries,
                 targets,
                 progress=stage("builtup_green_coverage"),
+                zonal=options.zonal,
             )
     if "pv_installed_capacity" in wanted:
         results += pv_installed_capacity(inputs.pv_sites, inputs.boundaries, targets)

@@ -28,7 +28,7 @@ from analysis.units import (
     unit_totals,
     units_from_boundaries,
 )
-from analysis.zonal import Progress, zonal_class_areas
+from analysis.zonal import Progress, ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource, VectorSource
@@ -48,6 +48,7 @@ def wetland_protection_rate(
     wetlands: VectorSource | None = None,
     landcover: RasterSource | None = None,
     progress: Progress | None = None,
+    zonal: ZonalFunction = zonal_class_areas,
 ) -> list[IndicatorResult]:
     """Wetland protection rate (%) for the city and each district.
 
@@ -79,7 +80,7 @@ def wetland_protection_rate(
         data_year = _year(wetlands.vintage)
     else:
         assert landcover is not None
-        per_district = _from_raster(landcover, protected_union, districts, progress)
+        per_district = _from_raster(landcover, protected_union, districts, progress, zonal)
         source = f"land cover: {landcover.source}; protected: {protected.source}"
         vintage, synthetic = str(landcover.year or ""), landcover.synthetic or protected.synthetic
         method = (
@@ -143,12 +144,13 @@ def _from_raster(
     protected_union: BaseGeometry,
     districts: gpd.GeoDataFrame,
     progress: Progress | None,
+    zonal: ZonalFunction,
 ) -> dict[str, tuple[float, float]]:
     scheme = load_scheme(landcover.scheme)
     wetland_codes = scheme.codes_for(WETLAND_ROLES)
     protected_zones = clip_districts(districts, protected_union)
-    totals = zonal_class_areas(landcover.path, districts, "adcode", progress=progress)
-    inside_table = zonal_class_areas(landcover.path, protected_zones, "adcode", progress=progress)
+    totals = zonal(landcover.path, districts, "adcode", progress=progress)
+    inside_table = zonal(landcover.path, protected_zones, "adcode", progress=progress)
 
     def wet(zone_areas: dict[int, float]) -> float:
         return sum(area for code, area in zone_areas.items() if code in wetland_codes)

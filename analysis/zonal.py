@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ClassAreaTable",
     "ContinuousTable",
+    "ZonalFunction",
     "ZoneClassAreas",
     "ZoneContinuous",
     "coverage_fractions",
@@ -185,6 +186,11 @@ class ClassAreaTable:
         ]
         frame = pd.DataFrame(rows, columns=["zone_id", "class_code", "area_m2"])
         return frame.astype({"zone_id": "string", "class_code": "int64", "area_m2": "float64"})
+
+
+# Anything called like :func:`zonal_class_areas` (``raster_path, zones, zone_id, *, band, progress``): the
+# engine itself, or the Dask variant bound to a scheduler (``analysis.distributed.zonal_strategy``).
+ZonalFunction = Callable[..., ClassAreaTable]
 
 
 @dataclass(frozen=True)
