@@ -1,0 +1,544 @@
+"""The atlas map: every layer composed on one folium map, for the app and for ``geoplan map``.
+
+The app (through streamlit-folium) and the CLI (a standalone HTML file) call :func:`build_atlas_map`
+with the same :class:`AtlasData` and :class:`MapView`, so the exported map is the one on screen. The map
+needs no network: its JavaScript and CSS are the vendored copies (:mod:`layers.assets`), and with the
+basemap "none" nothing at all is fetched.
+
+Expensive, view-independent pieces (the land-cover overlay PNG, the PV grid, the simplified boundaries,
+the wetlands split by protection status) are computed by functions passed in :class:`MapProviders`, so
+the app can cache them on file identity; the defaults compute them directly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import folium.raster_layers
+import folium.utilities
+import geopandas as gpd
+import numpy as np
+import shapely
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from analysis.coords import transform_geometry, wgs84_to_gcj02
+from analysis.crs import DISPLAY_CRS, METRIC_CRS
+from analysis.errors import LayerError
+from analysis.export import district_geometry
+from analysis.pv import PVParameters
+from analysis.pv_grid import building_potential_kwp, pv_potential_grid
+from analysis.results import CITY_ADCODE
+from analysis.sources import RasterSource, VectorSource
+from layers import buildings as buildings_layer
+from layers import landcover as landcover_layer
+from layers import wetlands as wetlands_layer
+from layers.assets import localize_assets
+from layers.base import LegendEntry, get_spec, layer_module
+from layers.basemap import DEFAULT_BASEMAP, add_basemap, get_basemap
+from layers.draw import check_opacity, escape, feature_group, geojson_layer, group_name, legend_html
+
+__all__ = [
+    "DEFAULT_LAYERS",
+    "DEFAULT_OPACITY",
+    "OVERLAYS",
+    "PV_GRID_CLASSES",
+    "PV_ZOOM_SWITCH",
+    "AtlasData",
+    "MapProviders",
+    "MapView",
+    "build_atlas_map",
+    "display_boundaries",
+    "district_at",
+    "layer_names",
+    "map_html",
+    "overlay_png",
+    "selection_layer",
+]
+
+#: The overlays the atlas offers, bottom to top.
+OVERLAYS: tuple[str, ...] = (
+    "landcover",
+    "forest",
+    "builtup",
+    "protected",
+    "wetlands",
+    "pv",
+    "pv_sites",
+    "stations",
+    "districts",
+)
+DEFAULT_LAYERS: tuple[str, ...] = ("districts", "forest", "wetlands", "stations")
+DEFAULT_OPACITY: dict[str, float] = {
+    "districts": 0.9,
+    "landcover": 0.7,
+    "forest": 0.75,
+    "builtup": 0.8,
+    "protected": 0.6,
+    "wetlands": 0.7,
+    "pv": 0.75,
+    "pv_sites": 0.85,
+    "stations": 0.85,
+}
+#: The vector kind each overlay draws from (None: raster or boundaries).
+_OVERLAY_KIND: dict[str, str | None] = {
+    "landcover": None,
+    "forest": None,
+    "builtup": "builtup",
+    "protected": "protected",
+    "wetlands": "wetlands",
+    "pv": "buildings",
+    "pv_sites": "pv_sites",
+    "stations": "stations",
+    "districts": None,
+}
+#: Rooftop-PV grid classes: (upper bound in MW per cell, exclusive; label, colour).
+PV_GRID_CLASSES: tuple[tuple[float, str, str], ...] = (
+    (0.5, "< 0.5 MW/km²", "#fff7bc"),
+    (2.0, "0.5–2 MW/km²", "#fec44f"),
+    (5.0, "2–5 MW/km²", "#fe9929"),
+    (10.0, "5–10 MW/km²", "#d95f0e"),
+    (float("inf"), "≥ 10 MW/km²", "#993404"),
+)
+#: From this zoom on, the PV layer shows single roofs instead of the 1 km grid.
+PV_ZOOM_SWITCH = 14
+
+_ROOF_FIELDS = (
+    ("name", "名称 name"),
+    ("building_type", "类型 type"),
+    ("roof_area_m2", "屋顶面积 roof m²"),
+    ("potential_kwp", "潜力 potential kWp"),
+)
+_WUXI_CENTRE = (31.55, 120.05)
+_DISTRICT_LINE = "#37474f"
+_SELECTED_LINE = "#d81b60"
+
+
+@dataclass(frozen=True)
+class AtlasData:
+    """What the map draws: boundaries (city row and districts, EPSG:4326), land cover by year, and
+    the vector layers by kind (None when a layer is missing)."""
+
+    boundaries: gpd.GeoDataFrame
+    landcover: Mapping[int, RasterSource] = field(default_factory=dict)
+    vectors: Mapping[str, VectorSource | None] = field(default_factory=dict)
+
+    def vector(self, kind: str) -> VectorSource | None:
+        source = self.vectors.get(kind)
+        return None if source is None or source.empty else source
+
+    @property
+    def synthetic(self) -> bool:
+        return any(s.synthetic for s in self.landcover.values()) or any(
+            s is not None and s.synthetic for s in self.vectors.values()
+        )
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the map shows: overlays on, their opacity, basemap, land-cover year, language, and the
+    district to zoom to (``focus``: its features only) or to outline (``selected``)."""
+
+    layers: Sequence[str] = DEFAULT_LAYERS
+    opacity: Mapping[str, float] = field(default_factory=dict)
+    basemap: str = DEFAULT_BASEMAP
+    year: int | None = None
+    lang: str = "zh"
+    focus: str | None = None
+    selected: str | None = None
+
+    def opacity_of(self, overlay: str) -> float:
+        return check_opacity(self.opacity.get(overlay, DEFAULT_OPACITY[overlay]))
+
+
+def display_boundaries(
+    boundaries: gpd.GeoDataFrame, *, tolerance_m: float = 60.0, decimals: int = 5
+) -> gpd.GeoDataFrame:
+    """The districts simplified for display, with no gaps or overlaps between neighbours.
+
+    ``shapely.coverage_simplify`` simplifies the shared edges once for both sides (in EPSG:4549, so the
+    tolerance is in metres); coordinates are then rounded to ``decimals`` (5: about 1 m), which moves a
+    shared vertex identically on both sides. The city row, if any, is left out: its outline is the union.
+    """
+    districts = boundaries[boundaries["adcode"].astype(str) != CITY_ADCODE]
+    metric = districts.to_crs(METRIC_CRS)
+    simplified = shapely.coverage_simplify(metric.geometry.array, tolerance_m)
+    frame = gpd.GeoDataFrame(
+        districts.drop(columns=districts.geometry.name).reset_index(drop=True),
+        geometry=gpd.GeoSeries(simplified, crs=METRIC_CRS).to_crs(DISPLAY_CRS).to_numpy(),
+        crs=DISPLAY_CRS,
+    )
+    frame["geometry"] = shapely.transform(frame.geometry.array, lambda xy: np.round(xy, decimals))
+    return frame
+
+
+def district_at(boundaries: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
+    """The adcode of the district containing (lon, lat) in EPSG:4326, or None outside every district."""
+    districts = boundaries[boundaries["adcode"].astype(str) != CITY_ADCODE].to_crs(DISPLAY_CRS)
+    hits = districts[districts.intersects(shapely.Point(lon, lat))]
+    return None if hits.empty else str(hits["adcode"].iloc[0])
+
+
+def overlay_png(source: RasterSource, variant: landcover_layer.Variant) -> tuple[str, list[list[float]]]:
+    """The land-cover overlay as a PNG ``data:`` URL and its EPSG:4326 bounds (see
+    :func:`layers.landcover.overlay_image`)."""
+    image, bounds = landcover_layer.overlay_image(source, variant=variant)
+    return folium.utilities.image_to_url(image), bounds
+
+
+def _wetlands_by_status(wetlands: VectorSource, protected: VectorSource | None) -> gpd.GeoDataFrame:
+    if protected is None:
+        return wetlands.frame.assign(protection_status="unprotected")
+    return wetlands_layer.protection_status(wetlands, protected)
+
+
+@dataclass(frozen=True)
+class MapProviders:
+    """The expensive pieces of the map, as functions the app can cache."""
+
+    overlay: Callable[[RasterSource, landcover_layer.Variant], tuple[str, list[list[float]]]] = overlay_png
+    pv_grid: Callable[[VectorSource], gpd.GeoDataFrame] = lambda source: pv_potential_grid(source.frame)
+    boundaries: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] = display_boundaries
+    wetlands: Callable[[VectorSource, VectorSource | None], gpd.GeoDataFrame] = _wetlands_by_status
+
+
+class _ZoomSwitch(MacroElement):
+    """Shows ``coarse`` below ``min_zoom`` and ``fine`` from it on, both inside ``group``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this.map_name }}, group = {{ this.group.get_name() }};
+            var coarse = {{ this.coarse.get_name() }}, fine = {{ this.fine.get_name() }};
+            function sync() {
+                var near = map.getZoom() >= {{ this.min_zoom }};
+                if (near) { group.removeLayer(coarse); group.addLayer(fine); }
+                else { group.removeLayer(fine); group.addLayer(coarse); }
+            }
+            map.on('zoomend', sync);
+            sync();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, map_name: str, group: folium.FeatureGroup, coarse: Element, fine: Element, min_zoom: int
+    ) -> None:
+        super().__init__()
+        self._name = "ZoomSwitch"
+        self.map_name = map_name
+        self.group, self.coarse, self.fine, self.min_zoom = group, coarse, fine, int(min_zoom)
+
+
+def _legend_box(sections: Sequence[tuple[str, Sequence[LegendEntry]]], title: str) -> Element:
+    body = "".join(legend_html(name, entries) for name, entries in sections)
+    return Element(
+        "<div class='atlas-legend' style='position:absolute;top:84px;left:10px;z-index:1000;"
+        "background:rgba(255,255,255,0.92);padding:6px 8px;border:1px solid #999;border-radius:4px;"
+        "font:12px/1.35 sans-serif;max-height:calc(100% - 130px);overflow:auto;max-width:250px'>"
+        f"<details open><summary><b>{escape(title)}</b></summary>{body}</details></div>"
+    )
+
+
+def _grid_colour(mw: float) -> str:
+    return next(colour for upper, _, colour in PV_GRID_CLASSES if mw < upper)
+
+
+def _in_focus(frame: gpd.GeoDataFrame, area: Any) -> gpd.GeoDataFrame:
+    if area is None:
+        return frame
+    return frame[frame.intersects(area)]
+
+
+def _shift(frame: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
+    return transform_geometry(frame, wgs84_to_gcj02) if gcj02 and len(frame) else frame
+
+
+def _shift_source(source: VectorSource, frame: gpd.GeoDataFrame) -> VectorSource:
+    return VectorSource(
+        kind=source.kind,
+        frame=frame,
+        source=source.source,
+        vintage=source.vintage,
+        synthetic=source.synthetic,
+        path=source.path,
+        notes=source.notes,
+    )
+
+
+def layer_names(fmap: folium.Map) -> list[str]:
+    """The names of the overlays in the map's layer control (as escaped in the page)."""
+    return [
+        child.layer_name
+        for child in fmap._children.values()
+        if isinstance(child, folium.FeatureGroup) and child.control
+    ]
+
+
+def build_atlas_map(
+    data: AtlasData,
+    view: MapView | None = None,
+    *,
+    providers: MapProviders | None = None,
+    tianditu_key: str | None = None,
+    tile_url: str | None = None,
+    pv_parameters: PVParameters | None = None,
+) -> folium.Map:
+    """The atlas map for ``view``: basemap, the chosen overlays (each a toggleable group with its
+    legend), a layer control, and offline assets. Missing layers are skipped (the app says which)."""
+    view = view or MapView()
+    providers = providers or MapProviders()
+    unknown = sorted(set(view.layers) - set(OVERLAYS))
+    if unknown:
+        raise LayerError(f"unknown overlay(s) {', '.join(unknown)}; choose from {', '.join(OVERLAYS)}")
+    lang = "en" if view.lang == "en" else "zh"
+    basemap = get_basemap(view.basemap)
+    gcj02 = basemap.datum == "gcj02"
+    boundaries = providers.boundaries(data.boundaries)
+    focus_area = None
+    if view.focus and str(view.focus) != CITY_ADCODE:
+        focus_area = district_geometry(data.boundaries, view.focus)
+
+    fmap = folium.Map(
+        location=_WUXI_CENTRE, zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False
+    )
+    add_basemap(fmap, basemap.key, lang=lang, tianditu_key=tianditu_key, tile_url=tile_url)
+    legend: list[tuple[str, Sequence[LegendEntry]]] = []
+
+    for overlay in OVERLAYS:
+        if overlay not in view.layers:
+            continue
+        opacity = view.opacity_of(overlay)
+        if overlay in ("landcover", "forest"):
+            if not data.landcover:
+                continue
+            year = view.year if view.year is not None and view.year in data.landcover else max(data.landcover)
+            raster = data.landcover[year]
+            variant: landcover_layer.Variant = "forest" if overlay == "forest" else "classes"
+            url, bounds = providers.overlay(raster, variant)
+            if gcj02:
+                (south, west), (north, east) = bounds
+                west, south = wgs84_to_gcj02(west, south)
+                east, north = wgs84_to_gcj02(east, north)
+                bounds = [[south, west], [north, east]]
+            suffix = f" {year}" + (" 林木 woody" if variant == "forest" else "")
+            name = group_name(landcover_layer.SPEC, raster, suffix)
+            group = feature_group(fmap, name)
+            folium.raster_layers.ImageOverlay(
+                image=url, bounds=bounds, opacity=opacity, mercator_project=False, pixelated=True
+            ).add_to(group)
+            legend.append((name, landcover_layer.style(raster, variant=variant)))
+        elif overlay == "districts":
+            continue  # drawn last, on top, so its click target covers the map
+        elif overlay == "pv":
+            source = data.vector("buildings")
+            if source is None:
+                continue
+            _draw_pv(fmap, data, source, view, providers, focus_area, gcj02, opacity, pv_parameters, legend)
+        else:
+            kind = _OVERLAY_KIND[overlay]
+            assert kind is not None
+            source = data.vector(kind)
+            if source is None:
+                continue
+            module = layer_module(kind)
+            shown = _shift_source(source, _shift(_in_focus(source.frame, focus_area), gcj02))
+            if overlay == "wetlands":
+                frame = providers.wetlands(source, data.vector("protected"))
+                frame = _shift(_in_focus(frame, focus_area), gcj02)
+                group = feature_group(fmap, group_name(get_spec("wetlands"), source))
+                legend.append((group.layer_name, wetlands_layer.style(source, by="status")))
+                if frame.empty:
+                    continue
+                geojson_layer(
+                    frame,
+                    fields=(
+                        ("name", "名称 name"),
+                        ("wetland_type", "类型 type"),
+                        ("protection_status", "保护状态 status"),
+                    ),
+                    colour=lambda row: wetlands_layer.STATUS_COLOURS.get(
+                        str(row.get("protection_status")), ("", "", "#9e9e9e")
+                    )[2],
+                    opacity=opacity,
+                ).add_to(group)
+            elif shown.empty:
+                # Nothing of this layer in the district: keep the (empty) toggle so the control is stable.
+                feature_group(fmap, group_name(module.SPEC, source))
+            else:
+                group = module.draw(fmap, shown, opacity=opacity)
+                legend.append((group.layer_name, module.style(source)))
+
+    if "districts" in view.layers:
+        _draw_districts(fmap, data, boundaries, view, gcj02, legend)
+
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    if legend:
+        root = fmap.get_root()
+        assert isinstance(root, Figure)
+        root.html.add_child(_legend_box(legend, "图例 Legend"))
+
+    if focus_area is not None:
+        west, south, east, north = focus_area.bounds
+        if gcj02:
+            west, south = wgs84_to_gcj02(west, south)
+            east, north = wgs84_to_gcj02(east, north)
+        fmap.fit_bounds([[south, west], [north, east]])
+    else:
+        west, south, east, north = data.boundaries.to_crs(DISPLAY_CRS).total_bounds
+        fmap.fit_bounds([[south, west], [north, east]])
+    return localize_assets(fmap)
+
+
+def _draw_districts(
+    fmap: folium.Map,
+    data: AtlasData,
+    boundaries: gpd.GeoDataFrame,
+    view: MapView,
+    gcj02: bool,
+    legend: list[tuple[str, Sequence[LegendEntry]]],
+) -> None:
+    spec = get_spec("districts")
+    source_like = VectorSource("districts", boundaries, "", "", False)
+    group = feature_group(fmap, group_name(spec, source_like))
+    opacity = view.opacity_of("districts")
+    shown = _shift(boundaries, gcj02)
+    name_column = "name_en" if view.lang == "en" and "name_en" in shown else "name_zh"
+    # Filled at (almost) zero opacity: an SVG path with a fill takes clicks anywhere inside it, which is
+    # how a click on the map selects a district.
+    geojson_layer(
+        shown,
+        fields=(("name_zh", "名称"), ("name_en", "name"), ("adcode", "adcode")),
+        colour=_DISTRICT_LINE,
+        opacity=opacity,
+        weight=1.6,
+        fill_opacity=0.02,
+    ).add_to(group)
+    city_outline = shapely.coverage_union_all(shown.geometry.array)
+    folium.GeoJson(
+        shapely.geometry.mapping(city_outline),
+        style_function=lambda _: {"color": "#000000", "weight": 2.6, "fill": False, "opacity": opacity},
+        interactive=False,
+    ).add_to(group)
+    for _, row in shown.iterrows():
+        point = row.geometry.representative_point()
+        folium.Marker(
+            [round(point.y, 5), round(point.x, 5)],
+            icon=folium.DivIcon(
+                html=(
+                    "<div style='font:600 12px sans-serif;color:#263238;white-space:nowrap;"
+                    "text-shadow:0 0 3px #fff,0 0 3px #fff;transform:translate(-50%,-50%)'>"
+                    f"{escape(row[name_column])}</div>"
+                ),
+                icon_size=(0, 0),
+            ),
+            interactive=False,
+        ).add_to(group)
+    if view.selected and str(view.selected) != CITY_ADCODE:
+        selection_layer(boundaries, str(view.selected), gcj02=gcj02).add_to(fmap)
+    legend.append((group.layer_name, layer_module("districts").style()))
+
+
+def _draw_pv(
+    fmap: folium.Map,
+    data: AtlasData,
+    source: VectorSource,
+    view: MapView,
+    providers: MapProviders,
+    focus_area: Any,
+    gcj02: bool,
+    opacity: float,
+    pv_parameters: PVParameters | None,
+    legend: list[tuple[str, Sequence[LegendEntry]]],
+) -> None:
+    name = "屋顶光伏潜力 rooftop PV" + (" · 合成示例 synthetic" if source.synthetic else "")
+    group = feature_group(fmap, name)
+    grid = _shift(_in_focus(providers.pv_grid(source), focus_area), gcj02)
+    roofs = _shift(_in_focus(source.frame, focus_area), gcj02)
+    if grid.empty or roofs.empty:
+        return
+    coarse = geojson_layer(
+        grid,
+        fields=(
+            ("potential_mw", "潜力 potential MW"),
+            ("buildings", "建筑数 buildings"),
+            ("roof_area_ha", "屋顶面积 roof ha"),
+        ),
+        colour=lambda row: _grid_colour(float(row["potential_mw"])),
+        opacity=opacity,
+        weight=0.3,
+        fill_opacity=opacity * 0.8,
+    )
+    coarse.add_to(group)
+    legend.append(
+        ("屋顶光伏潜力 1 km 网格 PV grid", [LegendEntry(lb, lb, c) for _, lb, c in PV_GRID_CLASSES])
+    )
+    if focus_area is None:
+        return
+    # Single roofs only for one district: all of the city's would make the page too heavy.
+    roofs = roofs.assign(potential_kwp=building_potential_kwp(roofs, pv_parameters).round(1))
+    fine = geojson_layer(
+        roofs,
+        fields=_ROOF_FIELDS,
+        colour=lambda row: _roof_colour(float(row["potential_kwp"])),
+        opacity=opacity,
+        weight=0.5,
+        fill_opacity=opacity,
+    )
+    fine.add_to(group)
+    _ZoomSwitch(fmap.get_name(), group, coarse, fine, PV_ZOOM_SWITCH).add_to(fmap)
+    legend.append((f"建筑屋顶 roofs (zoom ≥ {PV_ZOOM_SWITCH})", buildings_layer.style()))
+
+
+def _roof_colour(kwp: float) -> str:
+    if not np.isfinite(kwp):
+        return "#bdbdbd"
+    return next(colour for upper, _, _, colour in buildings_layer.KWP_CLASSES if kwp < upper)
+
+
+def selection_layer(boundaries: gpd.GeoDataFrame, adcode: str, *, gcj02: bool = False) -> folium.FeatureGroup:
+    """A non-interactive outline of the district ``adcode``: the app passes it as
+    ``feature_group_to_add`` so that selecting a district does not rebuild the map."""
+    group = folium.FeatureGroup(name="selected", control=False)
+    rows = boundaries[boundaries["adcode"].astype(str) == str(adcode)]
+    if rows.empty:
+        return group
+    rows = _shift(rows, gcj02)
+    folium.GeoJson(
+        json.loads(rows[["geometry"]].to_json(drop_id=True)),
+        style_function=lambda _: {
+            "color": _SELECTED_LINE,
+            "weight": 4,
+            "fill": True,
+            "fillOpacity": 0.06,
+            "fillColor": _SELECTED_LINE,
+        },
+        interactive=False,
+    ).add_to(group)
+    return group
+
+
+def map_html(fmap: folium.Map, *, title: str = "", banner: str | None = None) -> str:
+    """The map as a standalone HTML page (offline assets inlined); ``banner`` (plain text, escaped) is
+    pinned at the top, e.g. the synthetic-data notice."""
+    localize_assets(fmap)
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    if title:
+        root.header.add_child(Element(f"<title>{escape(title)}</title>"), name="atlas_title")
+    if banner:
+        root.html.add_child(
+            Element(
+                "<div style='position:absolute;top:0;left:50px;right:50px;z-index:1001;"
+                "background:#fff3cd;color:#664d03;border:1px solid #ffe69c;padding:4px 8px;"
+                f"font:13px sans-serif;text-align:center'>{escape(banner)}</div>"
+            ),
+            name="atlas_banner",
+        )
+    return root.render()
