@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
+import folium.plugins
 import folium.raster_layers
 import folium.utilities
 import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import Element, Figure, MacroElement
-from jinja2 import Template
+from folium.elements import JSCSSMixin
+from folium.template import Template
 
 from analysis.coords import transform_geometry, wgs84_to_gcj02
 from analysis.crs import DISPLAY_CRS, METRIC_CRS
@@ -36,6 +38,8 @@ from analysis.results import CITY_ADCODE
 from analysis.sources import RasterSource, VectorSource
 from layers import buildings as buildings_layer
 from layers import landcover as landcover_layer
+from layers import pv_sites as pv_sites_layer
+from layers import stations as stations_layer
 from layers import wetlands as wetlands_layer
 from layers.assets import localize_assets
 from layers.base import LegendEntry, get_spec, layer_module
@@ -107,6 +111,29 @@ PV_GRID_CLASSES: tuple[tuple[float, str, str], ...] = (
 #: From this zoom on, the PV layer shows single roofs instead of the 1 km grid.
 PV_ZOOM_SWITCH = 14
 
+_WETLAND_FIELDS = (
+    ("name", "名称 name"),
+    ("wetland_type", "类型 type"),
+    ("protection_status", "保护状态 status"),
+)
+_STATION_FIELDS = (
+    ("name", "名称 name"),
+    ("type", "类型 type"),
+    ("piles", "桩数 piles"),
+    ("access", "开放 access"),
+    ("operator", "运营商 operator"),
+)
+_PV_SITE_FIELDS = (
+    ("name", "名称 name"),
+    ("kind", "类型 kind"),
+    ("capacity_kw", "装机容量 capacity kW"),
+    ("year", "年份 year"),
+)
+_GRID_FIELDS = (
+    ("potential_mw", "潜力 potential MW"),
+    ("buildings", "建筑数 buildings"),
+    ("roof_area_ha", "屋顶面积 roof ha"),
+)
 _ROOF_FIELDS = (
     ("name", "名称 name"),
     ("building_type", "类型 type"),
@@ -190,10 +217,21 @@ def overlay_png(source: RasterSource, variant: landcover_layer.Variant) -> tuple
     return folium.utilities.image_to_url(image), bounds
 
 
+def _polygonal(geometry: Any) -> Any:
+    """The polygons of a geometry (an intersection can leave lines and points in a collection)."""
+    if geometry is None or geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
+
+
 def _wetlands_by_status(wetlands: VectorSource, protected: VectorSource | None) -> gpd.GeoDataFrame:
+    """Wetlands split into their protected and unprotected parts (polygons only), for display."""
     if protected is None:
         return wetlands.frame.assign(protection_status="unprotected")
-    return wetlands_layer.protection_status(wetlands, protected)
+    frame = wetlands_layer.protection_status(wetlands, protected)
+    frame = frame.set_geometry(frame.geometry.map(_polygonal))
+    return frame[frame.geometry.notna() & ~frame.geometry.is_empty].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -204,6 +242,193 @@ class MapProviders:
     pv_grid: Callable[[VectorSource], gpd.GeoDataFrame] = lambda source: pv_potential_grid(source.frame)
     boundaries: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] = display_boundaries
     wetlands: Callable[[VectorSource, VectorSource | None], gpd.GeoDataFrame] = _wetlands_by_status
+
+
+def _js_json(value: Any) -> str:
+    """Compact JSON that is safe inside a <script> element (no ``<``, ``>``, ``&`` or ``'`` as such)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return (
+        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
+    )
+
+
+def _columns(
+    frame: gpd.GeoDataFrame, fields: Sequence[tuple[str, str]]
+) -> tuple[list[str], list[Any], list[list[Any]]]:
+    """Escaped labels, per-column lookup tables (None for free text) and per-column cell values (escaped
+    text, or an index into the lookup when a column has few distinct values)."""
+    labels: list[str] = []
+    lookups: list[list[str] | None] = []
+    columns: list[list[Any]] = []
+    for column, label in fields:
+        if column not in frame:
+            continue
+        texts = frame[column].map(escape)
+        distinct = sorted(set(texts))
+        labels.append(escape(label))
+        if len(distinct) <= 64 and len(distinct) < len(texts):
+            index = {text: i for i, text in enumerate(distinct)}
+            lookups.append(distinct)
+            columns.append([index[text] for text in texts])
+        else:
+            lookups.append(None)
+            columns.append(list(texts))
+    return labels, lookups, columns
+
+
+_POPUP_JS = """
+function atlasTable(labels, lookups, row, offset) {
+    var html = '<table>';
+    for (var i = 0; i < labels.length; i++) {
+        var value = lookups[i] ? lookups[i][row[i + offset]] : row[i + offset];
+        html += '<tr><th style="text-align:left;padding-right:6px">' + labels[i] + '</th>';
+        html += '<td>' + value + '</td></tr>';
+    }
+    return html + '</table>';
+}
+"""
+
+
+class _CompactPoints(JSCSSMixin, MacroElement):
+    """Points as one compact array, drawn as circle markers coloured from a palette and clustered; the
+    popup table is built on click from escaped text. Far smaller than GeoJSON with per-feature HTML."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            {{ this.popup_js }}
+            var rows = {{ this.rows }}, colours = {{ this.colours }};
+            var labels = {{ this.labels }}, lookups = {{ this.lookups }};
+            var layer = {{ this.layer_js }};
+            rows.forEach(function (row) {
+                var colour = colours[row[2]];
+                var marker = L.circleMarker([row[0], row[1]], {
+                    radius: {{ this.radius }}, color: colour, weight: 1, fillColor: colour,
+                    fillOpacity: {{ this.opacity }}, opacity: {{ this.opacity }}
+                });
+                marker.bindPopup(function () { return atlasTable(labels, lookups, row, 3); });
+                layer.addLayer(marker);
+            });
+            layer.addTo({{ this._parent.get_name() }});
+            return layer;
+        })();
+        {% endmacro %}
+        """
+    )
+    # The same files as folium's MarkerCluster, so layers.assets serves the vendored copies.
+    default_js = folium.plugins.MarkerCluster.default_js
+    default_css = folium.plugins.MarkerCluster.default_css
+
+    def __init__(
+        self,
+        frame: gpd.GeoDataFrame,
+        colour_index: Sequence[int],
+        palette: Sequence[str],
+        fields: Sequence[tuple[str, str]],
+        *,
+        opacity: float,
+        radius: int = 6,
+        cluster: bool = True,
+    ) -> None:
+        super().__init__()
+        self._name = "CompactPoints"
+        points = frame.geometry.representative_point()
+        labels, lookups, columns = _columns(frame, fields)
+        rows = [
+            [round(p.y, 5), round(p.x, 5), int(c), *cells]
+            for p, c, *cells in zip(points, colour_index, *columns, strict=True)
+        ]
+        self.rows, self.colours = _js_json(rows), _js_json(list(palette))
+        self.labels, self.lookups = _js_json(labels), _js_json(lookups)
+        self.opacity, self.radius = json.dumps(opacity), int(radius)
+        self.layer_js = "L.markerClusterGroup({maxClusterRadius: 50})" if cluster else "L.featureGroup()"
+        self.popup_js = _POPUP_JS
+        if not cluster:
+            self.default_js, self.default_css = [], []
+
+
+class _CompactShapes(MacroElement):
+    """Polygons (rings of [lat, lng]) or rectangles ([south, west, north, east]) as one compact array,
+    coloured from a palette, with a tooltip table built from escaped text."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            {{ this.popup_js }}
+            var rows = {{ this.rows }}, colours = {{ this.colours }};
+            var labels = {{ this.labels }}, lookups = {{ this.lookups }};
+            var layer = L.featureGroup();
+            rows.forEach(function (row) {
+                var colour = colours[row[1]];
+                var options = {color: colour, fillColor: colour, weight: {{ this.weight }},
+                               opacity: {{ this.opacity }}, fillOpacity: {{ this.fill_opacity }}};
+                var shape = {{ 'L.rectangle([[row[0][0], row[0][1]], [row[0][2], row[0][3]]], options)'
+                               if this.rectangles else 'L.polygon(row[0], options)' }};
+                shape.bindTooltip(function () {
+                    return atlasTable(labels, lookups, row, 2);
+                }, {sticky: true});
+                layer.addLayer(shape);
+            });
+            layer.addTo({{ this._parent.get_name() }});
+            return layer;
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        frame: gpd.GeoDataFrame,
+        colour_index: Sequence[int],
+        palette: Sequence[str],
+        fields: Sequence[tuple[str, str]],
+        *,
+        opacity: float,
+        fill_opacity: float,
+        weight: float = 0.5,
+        rectangles: bool = False,
+        decimals: int = 5,
+    ) -> None:
+        super().__init__()
+        self._name = "CompactShapes"
+        labels, lookups, columns = _columns(frame, fields)
+        if rectangles:
+            shapes: list[Any] = [
+                [round(s, decimals), round(w, decimals), round(n, decimals), round(e, decimals)]
+                for w, s, e, n in frame.geometry.bounds.itertuples(index=False, name=None)
+            ]
+        else:
+            shapes = [_latlng_rings(geometry, decimals) for geometry in frame.geometry]
+        rows = [
+            [shape, int(c), *cells] for shape, c, *cells in zip(shapes, colour_index, *columns, strict=True)
+        ]
+        self.rows, self.colours = _js_json(rows), _js_json(list(palette))
+        self.labels, self.lookups = _js_json(labels), _js_json(lookups)
+        self.opacity, self.fill_opacity = json.dumps(opacity), json.dumps(fill_opacity)
+        self.weight, self.rectangles = json.dumps(weight), rectangles
+        self.popup_js = _POPUP_JS
+
+
+def _latlng_rings(geometry: Any, decimals: int) -> list[list[list[list[float]]]]:
+    """A (multi)polygon as Leaflet's nesting: polygons → rings → [lat, lng]."""
+    polygons = (
+        [] if geometry is None else [p for p in shapely.get_parts(geometry) if p.geom_type == "Polygon"]
+    )
+    return [
+        [
+            [[round(y, decimals), round(x, decimals)] for x, y in ring.coords]
+            for ring in (polygon.exterior, *polygon.interiors)
+        ]
+        for polygon in polygons
+    ]
+
+
+def _palette_index(values: Sequence[str]) -> tuple[list[int], list[str]]:
+    palette = sorted(set(values))
+    lookup = {colour: i for i, colour in enumerate(palette)}
+    return [lookup[v] for v in values], palette
 
 
 class _ZoomSwitch(MacroElement):
@@ -254,6 +479,17 @@ def _in_focus(frame: gpd.GeoDataFrame, area: Any) -> gpd.GeoDataFrame:
     if area is None:
         return frame
     return frame[frame.intersects(area)]
+
+
+def _simplified(frame: gpd.GeoDataFrame, tolerance_m: float, decimals: int = 5) -> gpd.GeoDataFrame:
+    """Polygons simplified for display (in EPSG:4549, tolerance in metres) with rounded coordinates."""
+    if frame.empty:
+        return frame
+    geometry = (
+        frame.geometry.to_crs(METRIC_CRS).simplify(tolerance_m, preserve_topology=True).to_crs(DISPLAY_CRS)
+    )
+    rounded = shapely.transform(geometry.array, lambda xy: np.round(xy, decimals))
+    return frame.set_geometry(gpd.GeoSeries(rounded, index=frame.index, crs=DISPLAY_CRS))
 
 
 def _shift(frame: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
@@ -349,30 +585,61 @@ def build_atlas_map(
                 continue
             module = layer_module(kind)
             shown = _shift_source(source, _shift(_in_focus(source.frame, focus_area), gcj02))
+            group = feature_group(fmap, group_name(module.SPEC, source))
             if overlay == "wetlands":
                 frame = providers.wetlands(source, data.vector("protected"))
-                frame = _shift(_in_focus(frame, focus_area), gcj02)
-                group = feature_group(fmap, group_name(get_spec("wetlands"), source))
+                frame = _shift(_simplified(_in_focus(frame, focus_area), 10.0 if focus_area else 50.0), gcj02)
                 legend.append((group.layer_name, wetlands_layer.style(source, by="status")))
-                if frame.empty:
-                    continue
-                geojson_layer(
-                    frame,
-                    fields=(
-                        ("name", "名称 name"),
-                        ("wetland_type", "类型 type"),
-                        ("protection_status", "保护状态 status"),
-                    ),
-                    colour=lambda row: wetlands_layer.STATUS_COLOURS.get(
-                        str(row.get("protection_status")), ("", "", "#9e9e9e")
-                    )[2],
-                    opacity=opacity,
-                ).add_to(group)
-            elif shown.empty:
-                # Nothing of this layer in the district: keep the (empty) toggle so the control is stable.
-                feature_group(fmap, group_name(module.SPEC, source))
-            else:
-                group = module.draw(fmap, shown, opacity=opacity)
+                if not frame.empty:
+                    colours = [
+                        wetlands_layer.STATUS_COLOURS.get(str(status), ("", "", "#9e9e9e"))[2]
+                        for status in frame["protection_status"]
+                    ]
+                    index, palette = _palette_index(colours)
+                    _CompactShapes(
+                        frame, index, palette, _WETLAND_FIELDS, opacity=opacity, fill_opacity=opacity * 0.6
+                    ).add_to(group)
+            elif overlay == "stations":
+                legend.append((group.layer_name, module.style(source)))
+                if not shown.frame.empty:
+                    frame = shown.frame.assign(
+                        type=shown.frame["type"].map(
+                            lambda k: " ".join(stations_layer.TYPE_COLOURS.get(str(k), (k, ""))[:2])
+                        ),
+                        access=shown.frame["access"].map(
+                            lambda a: stations_layer.ACCESS_LABELS.get(str(a), a)
+                        ),
+                    )
+                    colours = [
+                        stations_layer.TYPE_COLOURS.get(str(k), ("", "", "#9e9e9e"))[2]
+                        for k in shown.frame["type"]
+                    ]
+                    index, palette = _palette_index(colours)
+                    _CompactPoints(frame, index, palette, _STATION_FIELDS, opacity=opacity).add_to(group)
+            elif overlay == "pv_sites":
+                legend.append((group.layer_name, module.style(source)))
+                if not shown.frame.empty:
+                    frame = shown.frame.assign(
+                        kind=shown.frame["kind"].map(
+                            lambda k: " ".join(pv_sites_layer.KIND_COLOURS.get(str(k), (k, ""))[:2])
+                        )
+                        if "kind" in shown.frame
+                        else "",
+                    )
+                    colours = [
+                        pv_sites_layer.KIND_COLOURS.get(str(k), ("", "", "#9e9e9e"))[2]
+                        for k in (shown.frame["kind"] if "kind" in shown.frame else [None] * len(shown.frame))
+                    ]
+                    index, palette = _palette_index(colours)
+                    _CompactPoints(frame, index, palette, _PV_SITE_FIELDS, opacity=opacity, radius=5).add_to(
+                        group
+                    )
+            elif not shown.frame.empty:
+                # Small polygon layers (protected areas, built-up area): the kind's own drawing.
+                fmap._children.pop(group.get_name(), None)
+                group = module.draw(
+                    fmap, _shift_source(source, _simplified(shown.frame, 10.0)), opacity=opacity
+                )
                 legend.append((group.layer_name, module.style(source)))
 
     if "districts" in view.layers:
@@ -460,36 +727,33 @@ def _draw_pv(
     name = "屋顶光伏潜力 rooftop PV" + (" · 合成示例 synthetic" if source.synthetic else "")
     group = feature_group(fmap, name)
     grid = _shift(_in_focus(providers.pv_grid(source), focus_area), gcj02)
-    roofs = _shift(_in_focus(source.frame, focus_area), gcj02)
-    if grid.empty or roofs.empty:
-        return
-    coarse = geojson_layer(
-        grid,
-        fields=(
-            ("potential_mw", "潜力 potential MW"),
-            ("buildings", "建筑数 buildings"),
-            ("roof_area_ha", "屋顶面积 roof ha"),
-        ),
-        colour=lambda row: _grid_colour(float(row["potential_mw"])),
-        opacity=opacity,
-        weight=0.3,
-        fill_opacity=opacity * 0.8,
-    )
-    coarse.add_to(group)
     legend.append(
         ("屋顶光伏潜力 1 km 网格 PV grid", [LegendEntry(lb, lb, c) for _, lb, c in PV_GRID_CLASSES])
     )
+    if grid.empty:
+        return
+    index, palette = _palette_index([_grid_colour(float(mw)) for mw in grid["potential_mw"]])
+    coarse = _CompactShapes(
+        grid,
+        index,
+        palette,
+        _GRID_FIELDS,
+        opacity=opacity,
+        fill_opacity=opacity * 0.8,
+        weight=0.3,
+        rectangles=True,
+    )
+    coarse.add_to(group)
     if focus_area is None:
         return
     # Single roofs only for one district: all of the city's would make the page too heavy.
+    roofs = _shift(_in_focus(source.frame, focus_area), gcj02)
+    if roofs.empty:
+        return
     roofs = roofs.assign(potential_kwp=building_potential_kwp(roofs, pv_parameters).round(1))
-    fine = geojson_layer(
-        roofs,
-        fields=_ROOF_FIELDS,
-        colour=lambda row: _roof_colour(float(row["potential_kwp"])),
-        opacity=opacity,
-        weight=0.5,
-        fill_opacity=opacity,
+    index, palette = _palette_index([_roof_colour(float(kwp)) for kwp in roofs["potential_kwp"]])
+    fine = _CompactShapes(
+        roofs, index, palette, _ROOF_FIELDS, opacity=opacity, fill_opacity=opacity, decimals=6
     )
     fine.add_to(group)
     _ZoomSwitch(fmap.get_name(), group, coarse, fine, PV_ZOOM_SWITCH).add_to(fmap)

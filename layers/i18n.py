@@ -12,6 +12,7 @@ from typing import Literal
 from analysis.board import BoardRow
 
 __all__ = [
+    "INDICATOR_METHODS",
     "INDICATOR_NAMES",
     "LANGS",
     "STATUS_ICONS",
@@ -19,6 +20,7 @@ __all__ = [
     "format_gap",
     "format_value",
     "indicator_name",
+    "method_text",
     "status_text",
     "t",
 ]
@@ -230,3 +232,90 @@ def format_gap(row: BoardRow, lang: str) -> str:
     digits = 1 if row.gap_unit == "MW" else 0
     zh, en = _GAPS[row.indicator]
     return (en if lang == "en" else zh).format(n=_number(row.gap, digits))
+
+
+#: Per indicator: (definition zh, definition en, denominator zh, denominator en, class roles counted).
+INDICATOR_METHODS: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {
+    "forest_coverage": (
+        "(乔木林地 + 灌木林地 + 经济林/果园)面积 ÷ 区域总面积。"
+        "由土地覆盖栅格估算,是林木覆盖率的代理指标;森林覆盖率口径更窄(只计特别规定灌木林)。",
+        "(tree + shrub + orchard) area ÷ total area of the unit; a land-cover proxy for 林木覆盖率. "
+        "森林覆盖率 (forest cover) is narrower: only designated shrubland counts.",
+        "官方行政面积(默认);可选图斑面积或仅陆地面积。是否扣除太湖水面尚未核实。",
+        "official administrative area (default); polygon area or land only as variants. Whether Jiangsu "
+        "removes Taihu from the denominator is unverified.",
+        ("tree", "shrub", "orchard"),
+    ),
+    "wetland_protection_rate": (
+        "纳入保护体系(湿地自然保护区、湿地公园、湿地保护小区等)的湿地面积 ÷ 湿地总面积。"
+        "按三调口径,河流、湖泊、水库和非养殖坑塘水面计入湿地。",
+        "wetland area inside the protection system (reserves, wetland parks, protection plots) ÷ total "
+        "wetland area; third land survey (三调) scope, so river, lake, reservoir and pond surfaces count.",
+        "湿地总面积(湿地图层;无湿地图层时用栅格的水体 + 湿地类)。",
+        "total wetland area (wetland polygons; the raster's water + wetland classes without them).",
+        ("wetland", "water"),
+    ),
+    "builtup_green_coverage": (
+        "建成区内全部植被垂直投影面积 ÷ 建成区面积(GB/T 50563-2010),树冠下灌草不重复计算。",
+        "vertical projection of all vegetation inside the built-up area ÷ built-up area (GB/T 50563-2010); "
+        "shrubs under tree crowns are not counted twice.",
+        "建成区面积(其中水面仍计入分母)。",
+        "built-up area (water inside it stays in the denominator).",
+        ("tree", "shrub", "orchard", "grass"),
+    ),
+    "pv_installed_capacity": (
+        "光伏项目装机容量(capacity_kw)之和,单位兆瓦。"
+        "方案目标为全市总量:2025 年 253 万千瓦、2030 年 310 万千瓦。",
+        "sum of the PV sites' capacity_kw, in MW. The plan's targets are city-wide: 2.53 GW in 2025 and "
+        "3.10 GW in 2030.",
+        "无(总量指标)。",
+        "none (a total).",
+        (),
+    ),
+    "pv_rooftop_potential": (
+        "屋顶面积 × 可利用比例(党政机关 50%、学校医院 40%、工商业 30%、农村居民 20%、"
+        "城镇住宅 25% 为本项目假设) × 0.2 千瓦/平方米;年发电量 = 潜力 × 约 1,100 千瓦时/千瓦(未核实)。",
+        "roof area × usable share (government 50%, schools and hospitals 40%, industrial and commercial "
+        "30%, rural homes 20%; urban residential 25% is this project's assumption) × 0.2 kWp/m²; energy = "
+        "potential × about 1,100 kWh/kWp/yr (unverified).",
+        "无(潜力指标,无目标)。",
+        "none (informational, no target).",
+        (),
+    ),
+    "charging_piles": (
+        "各类充电站(公共、专用、私人)充电桩数量之和。",
+        "piles of all charging stations (public, dedicated, private).",
+        "无(总量;密度按官方面积)。",
+        "none (a total; density per km² of official area).",
+        (),
+    ),
+    "battery_swap_stations": (
+        "公共换电站数量。",
+        "number of public battery-swap stations.",
+        "无(总量)。",
+        "none (a count).",
+        (),
+    ),
+    "hydrogen_stations": (
+        "加氢站数量。",
+        "number of hydrogen stations.",
+        "无(总量)。",
+        "none (a count).",
+        (),
+    ),
+    "charging_service_coverage": (
+        "建成区内距公共充电站 1 公里(可调)范围内的面积 ÷ 建成区面积。方案未设目标。",
+        "built-up area within 1 km (adjustable) of a public charger ÷ built-up area. No target in the plan.",
+        "建成区面积。",
+        "built-up area.",
+        (),
+    ),
+}
+
+
+def method_text(indicator: str, lang: str) -> tuple[str, str, tuple[str, ...]]:
+    """(definition, denominator, land-cover roles counted) of an indicator in ``lang``."""
+    zh_def, en_def, zh_den, en_den, roles = INDICATOR_METHODS[indicator]
+    if lang == "en":
+        return en_def, en_den, roles
+    return zh_def, zh_den, roles
