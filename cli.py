@@ -16,14 +16,19 @@ from typing import Any
 import click
 
 from analysis.charging import DEFAULT_SERVICE_RADIUS_M
+from analysis.demo_data import DEFAULT_SEED, demo_output_paths, generate_demo_data
 from analysis.distributed import zonal_strategy
 from analysis.errors import AtlasError
 from analysis.forest import DENOMINATORS, VARIANTS, Denominator, Variant
 from analysis.indicators import INDICATOR_IDS, IndicatorOptions, compute_indicators
-from analysis.paths import targets_path
+from analysis.paths import data_dir, targets_path
 from analysis.pv import PVParameters
 from analysis.report import format_results_table, results_to_csv, results_to_geojson, results_to_json
+from analysis.sources import LAYER_KINDS
 from analysis.targets import MEASURES, load_targets, select_targets, targets_table, validate_targets
+from analysis.text_table import format_table
+from layers.base import LONLAT_CRSS
+from layers.catalog import Catalog, CatalogEntry, check_layer
 from layers.inputs import load_indicator_inputs
 
 
@@ -156,6 +161,13 @@ _LAYER_OPTIONS = ("wetlands", "protected", "builtup", "buildings", "pv_sites", "
     help="Leave a shipped layer out (its indicators are reported as not computable). Repeatable.",
 )
 @click.option(
+    "--catalog",
+    "catalog_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Take layers from this layer catalog (see 'geoplan layers') where it holds them; explicit files "
+    "still win. Default: no catalog, the shipped demo data.",
+)
+@click.option(
     "--indicator",
     "only",
     multiple=True,
@@ -212,6 +224,7 @@ def indicators(
     districts: Path | None,
     stations_crs: str | None,
     without: tuple[str, ...],
+    catalog_path: Path | None,
     only: tuple[str, ...],
     denominator: Denominator,
     forest_variant: Variant,
@@ -235,6 +248,7 @@ def indicators(
         layer_paths=layer_paths,
         stations_crs=stations_crs,
         without=without,
+        catalog=Catalog(catalog_path) if catalog_path is not None else None,
     )
     options = IndicatorOptions(
         forest_denominator=denominator,
@@ -311,6 +325,219 @@ def targets_validate(file: Path | None) -> None:
     """
     checked = file if file is not None else targets_path()
     click.echo(f"OK: {len(validate_targets(checked))} targets in {checked}")
+
+
+# --- geoplan layers, geoplan check -----------------------------------------------------------------------
+
+
+def _catalog_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--catalog",
+        "catalog_path",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Layer catalog directory. Default: $GEOPLAN_CATALOG_DIR, else ~/.local/share/geoplan/catalog.",
+    )(function)
+
+
+def _column_map(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str] | None:
+    mapping: dict[str, str] = {}
+    for value in values:
+        # Field names never hold '=', column names might: split at the last one.
+        column, separator, field_name = value.rpartition("=")
+        if not separator or not column or not field_name:
+            raise click.BadParameter(f"{value!r} is not FILE_COL=FIELD")
+        mapping[column] = field_name
+    return mapping or None
+
+
+def _read_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = (
+        click.option("--layer", help="Layer of a multi-layer file (or sheet of a workbook)."),
+        click.option(
+            "--map",
+            "column_map",
+            multiple=True,
+            metavar="FILE_COL=FIELD",
+            callback=_column_map,
+            help="Read a file column as a field (e.g. 充电枪=piles; lon/lat name a table's coordinate "
+            "columns). Repeatable.",
+        ),
+        click.option(
+            "--lonlat-crs",
+            type=click.Choice(LONLAT_CRSS),
+            help="Datum of longitude/latitude coordinates (Amap/Tencent: gcj02, Baidu: bd09).",
+        ),
+        click.option("--scheme", help="Land-cover scheme (land cover only). Default: tag, else guessed."),
+        click.option("--encoding", help="Text encoding of a CSV or Shapefile (e.g. gbk). Default: detected."),
+    )
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _kind_argument(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.argument("kind", type=click.Choice(LAYER_KINDS))(function)
+
+
+def _entry_row(entry: CatalogEntry) -> list[object]:
+    return [
+        entry.kind,
+        f"v{entry.version}" + (" *" if entry.current else ""),
+        entry.feature_count,
+        entry.original_name,
+        entry.imported_at,
+        entry.source_crs,
+        "yes" if entry.synthetic else "no",
+        entry.sha256[:12],
+    ]
+
+
+def _entries_output(entries: list[CatalogEntry], output_format: str) -> str:
+    if output_format == "json":
+        return json.dumps([entry.to_record() for entry in entries], ensure_ascii=False, indent=2)
+    headers = ["kind", "version", "features", "file", "imported (UTC)", "source CRS", "synthetic", "sha256"]
+    return format_table(headers, [_entry_row(entry) for entry in entries], right_align=(2,))
+
+
+_LIST_FORMAT = click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+
+
+@geoplan.group("layers")
+def layers_group() -> None:
+    """Your own layers, kept in a catalog: every version, with where it came from."""
+
+
+@layers_group.command("add")
+@_kind_argument
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@_read_options
+@_catalog_option
+def layers_add(kind: str, path: Path, catalog_path: Path | None, **read_options: Any) -> None:
+    """Import PATH as the new current KIND layer; the previous version is kept."""
+    catalog = Catalog(catalog_path)
+    entry = catalog.add(kind, path, **read_options)
+    count = f"{entry.feature_count} features" if entry.feature_count is not None else f"scheme {entry.scheme}"
+    click.echo(f"added {entry.kind} v{entry.version} ({count}) from {entry.original_name} to {catalog.root}")
+    for label, lines in (("conversion", entry.conversion), ("note", entry.remarks), ("", entry.warnings)):
+        for line in lines:
+            click.echo(f"  {label + ': ' if label else ''}{line}", err=True)
+
+
+@layers_group.command("list")
+@_catalog_option
+@_LIST_FORMAT
+def layers_list(catalog_path: Path | None, output_format: str) -> None:
+    """The current version of each kind in the catalog."""
+    click.echo(_entries_output(Catalog(catalog_path).list(), output_format))
+
+
+@layers_group.command("history")
+@_kind_argument
+@_catalog_option
+@_LIST_FORMAT
+def layers_history(kind: str, catalog_path: Path | None, output_format: str) -> None:
+    """Every stored version of KIND, oldest first (* marks the current one)."""
+    click.echo(_entries_output(Catalog(catalog_path).history(kind), output_format))
+
+
+@layers_group.command("remove")
+@_kind_argument
+@click.option("--version", "version", type=click.IntRange(min=1), help="Remove only this version.")
+@_catalog_option
+def layers_remove(kind: str, version: int | None, catalog_path: Path | None) -> None:
+    """Remove KIND from the catalog (every version, or only --version N)."""
+    removed = Catalog(catalog_path).remove(kind, version)
+    click.echo(f"removed {kind} {', '.join(f'v{entry.version}' for entry in removed)}")
+
+
+@layers_group.command("rollback")
+@_kind_argument
+@_catalog_option
+def layers_rollback(kind: str, catalog_path: Path | None) -> None:
+    """Make the version of KIND before the current one current again."""
+    entry = Catalog(catalog_path).rollback(kind)
+    click.echo(f"{kind} is now v{entry.version} ({entry.original_name}, imported {entry.imported_at})")
+
+
+@geoplan.command("check")
+@_kind_argument
+@click.argument("path", type=click.Path(path_type=Path))
+@_read_options
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_context
+def check(ctx: click.Context, kind: str, path: Path, output_format: str, **read_options: Any) -> None:
+    """Check that PATH is usable as a KIND layer and report what was found, without importing it.
+
+    Prints the CRS, the feature count, the fields found and missing, the conversions that would be
+    applied and every note and warning. Exits 0 when the file is usable, 2 when it is not.
+    """
+    report = check_layer(kind, path, **read_options)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_record(), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(report.lines()))
+    ctx.exit(0 if report.usable else 2)
+
+
+# --- geoplan demo-data ------------------------------------------------------------------------------------
+
+
+@geoplan.command("demo-data")
+@click.option(
+    "--resolution",
+    type=click.Choice(["30", "10"]),
+    default="30",
+    show_default=True,
+    help="Raster resolution in metres. 30: the shipped rasters and the vector layers; 10: the two 10 m "
+    "rasters only (about 100 Mpx each, never committed).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory to write into (rasters/ and demo/ below it). Default: the shipped data directory.",
+)
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, identical files.")
+@click.option("--overwrite", is_flag=True, help="Replace existing files.")
+def demo_data(resolution: str, out_dir: Path | None, seed: int, overwrite: bool) -> None:
+    """Generate the SYNTHETIC demo dataset: land cover 2020/2024 (COG, EPSG:4549) and the demo layers.
+
+    Everything is drawn from the seed and labelled synthetic; only the district boundaries are real.
+    """
+    target = out_dir if out_dir is not None else data_dir()
+    existing = [p for p in demo_output_paths(target, int(resolution)) if p.exists()]
+    if existing and not overwrite:
+        raise click.UsageError(
+            f"{existing[0]} exists ({len(existing)} file(s) in all); pass --overwrite to replace them"
+        )
+    progress = _StageProgressBar()
+    try:
+        manifest = generate_demo_data(target, int(resolution), seed, progress, overwrite=overwrite)
+    finally:
+        progress.close()
+    for item in manifest.files:
+        click.echo(f"wrote {target / item.path} ({item.bytes / 1e6:.1f} MB)", err=True)
+    forest = {year: manifest.calibration[f"forest_coverage_{year}_pct"]["320200"] for year in (2020, 2024)}
+    click.echo(
+        f"SYNTHETIC demo data, seed {seed}: tree+shrub {forest[2020]}% (2020), {forest[2024]}% (2024) of the "
+        f"official area; built-up green {manifest.calibration['builtup_green_coverage_2024_pct']}% (2024)"
+    )
 
 
 def main() -> None:

@@ -153,6 +153,11 @@ class CatalogEntry:
         """The notes that are warnings (features outside Wuxi, a misnamed file …)."""
         return tuple(note for note in self.notes if note.startswith("warning"))
 
+    @property
+    def remarks(self) -> tuple[str, ...]:
+        """The notes that are neither conversions nor warnings (assumptions, drops, encodings …)."""
+        return _remarks(self.notes)
+
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict (the manifest's form, plus ``current``)."""
         record = dataclasses.asdict(self)
@@ -201,6 +206,10 @@ class StagedLayer:
     @property
     def warnings(self) -> tuple[str, ...]:
         return tuple(note for note in self.notes if note.startswith("warning"))
+
+    @property
+    def remarks(self) -> tuple[str, ...]:
+        return _remarks(self.notes)
 
     @property
     def synthetic(self) -> bool:
@@ -252,6 +261,10 @@ def _storable_columns(frame: Any, notes: list[str]) -> Any:
         notes.append(f"renamed column(s) the GeoPackage cannot hold as they are: {shown}")
         frame = frame.rename(columns=renames)
     return frame
+
+
+def _remarks(notes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(n for n in notes if not n.startswith(_CONVERSION_PREFIXES) and not n.startswith("warning"))
 
 
 def _conversion(notes: tuple[str, ...]) -> tuple[str, ...]:
@@ -432,11 +445,7 @@ class CheckReport:
             out.append(f"  synthetic: {'yes' if staged.synthetic else 'no'}")
             out.extend(f"  conversion: {step}" for step in staged.conversion)
             out.extend(f"  warning: {note.removeprefix('warning: ')}" for note in staged.warnings)
-            out.extend(
-                f"  note: {note}"
-                for note in staged.notes
-                if note not in staged.conversion and not note.startswith("warning")
-            )
+            out.extend(f"  note: {note}" for note in staged.remarks)
         return out
 
     def to_record(self) -> dict[str, Any]:
@@ -686,7 +695,9 @@ class Catalog:
 
     def entry(self, kind: str, version: int | None = None) -> CatalogEntry:
         """The current version of ``kind`` (or ``version``); :class:`LayerError` when there is none."""
-        entries = self.history(kind)
+        return self._pick(self.history(kind), kind, version)
+
+    def _pick(self, entries: builtins.list[CatalogEntry], kind: str, version: int | None) -> CatalogEntry:
         chosen = [e for e in entries if (e.version == version if version is not None else e.current)]
         if not chosen:
             what = f"version {version} of {kind}" if version is not None else f"a {kind} layer"
@@ -708,8 +719,9 @@ class Catalog:
         catalog version and whose ``notes`` are the import's; land cover as a :class:`RasterSource`
         on the stored COG with the scheme chosen at import.
         """
+        spec = get_spec(kind)
         with self._lock(exclusive=False):
-            entry = self.entry(kind, version)
+            entry = self._pick(self._entries(self._manifest(), spec.kind), spec.kind, version)
             stored = self.root / entry.file
             label = f"{entry.original_name} (catalog v{entry.version}, imported {entry.imported_at})"
             if entry.synthetic:
@@ -856,7 +868,7 @@ class Catalog:
                 if version is None or entry.version == version
             ]
             if not removed:
-                self.entry(spec.kind, version)  # raises, naming what is stored
+                self._pick(self._entries(manifest, spec.kind), spec.kind, version)  # raises, naming them
             record = manifest["kinds"][spec.kind]
             gone = {entry.version for entry in removed}
             record["versions"] = [v for v in record["versions"] if v["version"] not in gone]

@@ -1,19 +1,24 @@
 """Assemble an indicator run's inputs: the shipped demo layers, with any layer overridden by a file.
 
+Each layer comes from, in order of precedence: an explicit file, the user's layer catalog
+(:class:`layers.catalog.Catalog`, when one is given and holds the kind), the shipped demo data.
+
 The CLI and the app both call :func:`load_indicator_inputs`, so a layer given as ``--stations x.csv`` on
 the command line and an uploaded station file go through the same readers and validation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from analysis.boundaries import load_boundaries
 from analysis.indicators import IndicatorInputs
-from analysis.sources import VectorSource
+from analysis.sources import RasterSource, VectorSource
 from layers import defaults
 from layers.base import read_landcover, read_vector
+from layers.catalog import Catalog
 
 __all__ = ["VECTOR_KINDS", "load_indicator_inputs"]
 
@@ -28,17 +33,21 @@ def load_indicator_inputs(
     layer_paths: Mapping[str, Path | None] | None = None,
     stations_crs: str | None = None,
     without: Iterable[str] = (),
+    catalog: Catalog | None = None,
 ) -> IndicatorInputs:
     """Read every layer an indicator run needs.
 
-    A layer comes from ``layer_paths[kind]`` (or ``landcover``) when given, else from the shipped demo
-    data; a kind listed in ``without`` is left out, so its indicators come back as not computable.
+    A layer comes from ``layer_paths[kind]`` (or ``landcover``, ``districts``) when given, else from
+    ``catalog`` when it holds the kind, else from the shipped demo data; a kind listed in ``without`` is
+    left out, so its indicators come back as not computable. ``scheme`` overrides the scheme a catalog
+    land cover was imported with.
     """
     layer_paths = dict(layer_paths or {})
     unknown = sorted(set(layer_paths) - set(VECTOR_KINDS))
     if unknown:
         raise ValueError(f"unknown layer kind(s) {', '.join(unknown)}; expected {', '.join(VECTOR_KINDS)}")
     left_out = set(without)
+    in_catalog = set(catalog.kinds()) if catalog is not None else set()
     vectors: dict[str, VectorSource | None] = {}
     for kind in VECTOR_KINDS:
         path = layer_paths.get(kind)
@@ -46,16 +55,30 @@ def load_indicator_inputs(
             vectors[kind] = None
         elif path is not None:
             vectors[kind] = read_vector(kind, path, lonlat_crs=stations_crs if kind == "stations" else None)
+        elif catalog is not None and kind in in_catalog:
+            stored = catalog.get(kind)
+            assert isinstance(stored, VectorSource)
+            vectors[kind] = stored
         else:
             vectors[kind] = defaults.load_default_vector(kind)
     if "landcover" in left_out:
         raster = None
     elif landcover is not None:
         raster = read_landcover(landcover, scheme=scheme)
+    elif catalog is not None and "landcover" in in_catalog:
+        stored_raster = catalog.get("landcover")
+        assert isinstance(stored_raster, RasterSource)
+        raster = stored_raster
+        if scheme is not None:
+            raster = dataclasses.replace(raster, scheme=read_landcover(raster.path, scheme=scheme).scheme)
     else:
         raster = defaults.load_default_landcover(scheme=scheme)
     return IndicatorInputs(
-        boundaries=load_boundaries(districts),
+        boundaries=load_boundaries(
+            districts
+            if districts is not None or catalog is None or "districts" not in in_catalog
+            else catalog.path("districts")
+        ),
         landcover=raster,
         wetlands=vectors["wetlands"],
         protected=vectors["protected"],
