@@ -344,27 +344,24 @@ def _show_board(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool, 
 
 def page_map(ctx: Context) -> None:
     _synthetic_banner(ctx)
-    col_map, col_side = st.columns([3, 2], gap="medium")
-    with col_map:
-        fmap = _build_map(ctx, focus=None)
-        basemap = get_basemap(st.session_state.get("basemap", DEFAULT_BASEMAP))
-        display = _display_boundaries(_file_id(boundaries_path()), ctx.data.boundaries)
-        highlight = None
-        if not ctx.is_city:
-            highlight = selection_layer(display, ctx.adcode, gcj02=basemap.datum == "gcj02")
-        st_folium(
-            fmap,
-            key=MAP_KEY,
-            height=620,
-            width="stretch",
-            returned_objects=["last_object_clicked"],
-            feature_group_to_add=highlight,
-            on_change=functools.partial(_on_map_click, ctx.data.boundaries),
-        )
-        st.caption(t("click_hint", ctx.lang))
-    with col_side:
-        st.subheader(ctx.name())
-        _show_board(ctx, board_rows(ctx.results, adcode=ctx.adcode), with_district=False, key="map_board")
+    fmap = _build_map(ctx, focus=None)
+    basemap = get_basemap(st.session_state.get("basemap", DEFAULT_BASEMAP))
+    display = _display_boundaries(_file_id(boundaries_path()), ctx.data.boundaries)
+    highlight = None
+    if not ctx.is_city:
+        highlight = selection_layer(display, ctx.adcode, gcj02=basemap.datum == "gcj02")
+    st_folium(
+        fmap,
+        key=MAP_KEY,
+        height=600,
+        use_container_width=True,
+        returned_objects=["last_object_clicked"],
+        feature_group_to_add=highlight,
+        on_change=functools.partial(_on_map_click, ctx.data.boundaries),
+    )
+    st.caption(t("click_hint", ctx.lang))
+    st.subheader(ctx.name())
+    _show_board(ctx, board_rows(ctx.results, adcode=ctx.adcode), with_district=False, key="map_board")
 
 
 def _headline(ctx: Context) -> None:

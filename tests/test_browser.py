@@ -1,0 +1,155 @@
+"""The real page in headless Chromium, with the network cut off: the map must render from vendored assets,
+and a click on a district must select it.
+
+Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``); the test fails, not skips,
+when it is missing, so a CI machine without it is noticed. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analysis.boundaries import load_boundaries
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FOLIUM_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    port = _free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "geo_app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
+                    if reply.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"streamlit did not start:\n{log.read().decode(errors='replace')[-3000:]}")
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        # The server and anything it started are in their own process group.
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        log.close()
+
+
+def test_map_renders_offline_and_click_selects_district(app_url: str) -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install it with `apt-get install chromium` (the browser test needs it)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    boundaries = load_boundaries()
+    huishan = boundaries[boundaries["adcode"] == "320206"].geometry.iloc[0].representative_point()
+    blocked: list[str] = []
+
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+
+            def only_local(route):  # type: ignore[no-untyped-def]
+                url = route.request.url
+                if url.startswith(("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:")):
+                    route.continue_()
+                else:
+                    blocked.append(url)
+                    route.abort()
+
+            context.route("**/*", only_local)
+            page = context.new_page()
+            page.goto(f"{app_url}/?layers=districts,forest,wetlands&basemap=cartodb", timeout=60_000)
+            page.wait_for_selector(FOLIUM_IFRAME, timeout=120_000)
+            frame = page.frame_locator(FOLIUM_IFRAME).first
+            frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+            assert frame.locator("path.leaflet-interactive").count() > 7  # districts + wetlands
+            assert frame.locator("img.leaflet-image-layer").count() == 1  # the forest-cover overlay
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "app_map_city.png"), full_page=True)
+
+            folium_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+            point = folium_frame.evaluate(
+                "([lat, lng]) => {"
+                " const p = window.map.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+                [huishan.y, huishan.x],
+            )
+            folium_frame.locator("#map_div").click(position={"x": point[0], "y": point[1]})
+            page.get_by_role("heading", name="惠山区").first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "app_map_district.png"), full_page=True)
+            assert "district=320206" in page.url
+        finally:
+            context.close()
+    # Tiles were requested and refused; nothing the map needs came from the network.
+    assert not [url for url in blocked if url.endswith((".js", ".css"))], blocked
