@@ -24,12 +24,12 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import shapely
 
 from analysis.zonal import (
     ClassAreaTable,
@@ -37,11 +37,13 @@ from analysis.zonal import (
     ZonalFunction,
     _chunks,
     _class_table,
+    _concatenated,
     _count_region_classes,
     _open,
     _plan_region,
     _prepare,
     _Region,
+    _region_zones,
     _split_regions,
     pixel_area_m2,
 )
@@ -108,14 +110,14 @@ def zonal_class_areas_dask(
         prepared = _prepare(src, zones, zone_id, band)
         grid, windows = _chunks(src, band)
         nodata = src.nodatavals[band - 1]
-    regions = _split_regions(grid, windows, chunks)
-    tasks = list(_region_tasks(prepared.geoms_pix, regions))
+    # Near-square groups of about ``chunks`` tiles: the least perimeter (clipping, edges) per pixel.
+    side_c = max(1, min(grid.n_chunk_cols, round(math.sqrt(chunks))))
+    side_r = max(1, min(grid.n_chunk_rows, chunks // side_c))
+    tasks = list(_region_zones(prepared.geoms_pix, _split_regions(grid, windows, side_r, side_c)))
     total_tiles = sum(n for region, _ in tasks for _, _, n in region.windows)
     n_zones = len(prepared.zones.ids)
     zone_area = np.zeros(n_zones)
-    parts_zone: list[NDArray[np.int64]] = []
-    parts_code: list[NDArray[Any]] = []
-    parts_area: list[NDArray[np.float64]] = []
+    parts: list[tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float64]]] = []
     path = str(raster_path)
     with _client(scheduler, n_workers, processes) as client:
         from distributed import as_completed
@@ -140,21 +142,14 @@ def zonal_class_areas_dask(
             region, zone_index = tasks[task_of[future.key]]
             area_here, zone, code, area = future.result()
             zone_area[zone_index] += area_here
-            parts_zone.append(zone_index[zone])
-            parts_code.append(code)
-            parts_area.append(area)
+            parts.append((zone_index[zone], code, area))
             future.release()
             done_tiles += sum(n for _, _, n in region.windows)
             if progress is not None:
                 progress(done_tiles, total_tiles)
     if n_zones and not np.any(zone_area > 0):
         raise prepared.no_overlap()
-    flat: tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float64]] = (
-        (np.concatenate(parts_zone), np.concatenate(parts_code), np.concatenate(parts_area))
-        if parts_zone
-        else (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
-    )
-    return _class_table(prepared, zone_area, nodata, *flat, path)
+    return _class_table(prepared, zone_area, nodata, *_concatenated(parts), path)
 
 
 def zonal_strategy(
@@ -187,25 +182,6 @@ def zonal_strategy(
         )
 
     return zonal
-
-
-def _region_tasks(
-    geoms_pix: NDArray[np.object_], regions: list[_Region]
-) -> Iterator[tuple[_Region, NDArray[np.intp]]]:
-    """Each region with the zones whose bounding boxes reach within a pixel of it."""
-    tree = shapely.STRtree(geoms_pix)
-    for region in regions:
-        if not region.windows:
-            continue
-        frame = shapely.box(
-            region.col_off - 1,
-            region.row_off - 1,
-            region.col_off + region.grid.width + 1,
-            region.row_off + region.grid.height + 1,
-        )
-        zone_index = np.sort(tree.query(frame))
-        if len(zone_index):
-            yield region, zone_index
 
 
 def _count_region(

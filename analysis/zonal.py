@@ -77,6 +77,10 @@ _GDAL_CACHE_MB = 16
 _MIN_CHUNK_PIXELS = 1 << 20
 # Above this many (label × class) bins a block falls back to compacting its class codes first.
 _MAX_DIRECT_BINS = 1 << 22
+# Laying zones on the grid takes ~300 bytes per pixel of perimeter while it runs, ~100 after. A raster
+# is processed in bands of whole chunk rows, each laying about this many pixels of perimeter, so that
+# memory stays bounded whatever the size of the raster or the number of zones.
+_BAND_PERIMETER_PIXELS = 250_000
 
 
 # --------------------------------------------------------------------------------------------------
@@ -679,6 +683,10 @@ class _Grid:
     def n_chunk_cols(self) -> int:
         return -(-self.width // self.chunk_w)
 
+    @property
+    def n_chunk_rows(self) -> int:
+        return -(-self.height // self.chunk_h)
+
     def chunk_of(self, row: NDArray[np.int64], col: NDArray[np.int64]) -> NDArray[np.int64]:
         return (row // self.chunk_h) * self.n_chunk_cols + col // self.chunk_w
 
@@ -738,40 +746,48 @@ class _ChunkWork:
 
 
 class _Plan:
-    """Runs sorted by (layer, row, column) and corrections sorted by chunk, so each chunk's share is a
-    slice (runs are clipped to the chunk's columns on the fly)."""
+    """Runs cut at chunk edges, and corrections, both sorted by chunk: each chunk's share is a slice."""
 
     def __init__(self, cover: _Coverage, layer: NDArray[np.int64], grid: _Grid) -> None:
         self.grid = grid
-        run_layer = layer[cover.run_zone]
-        order = np.lexsort((cover.run_c0, cover.run_row, run_layer))
-        self.run_row, self.run_c0 = cover.run_row[order], cover.run_c0[order]
-        self.run_c1, self.run_zone = cover.run_c1[order], cover.run_zone[order]
-        self.layer_bounds = np.searchsorted(run_layer[order], np.arange(int(layer.max(initial=0)) + 2))
+        self.n_layers = int(layer.max(initial=0)) + 1
+        n_chunks = grid.n_chunk_rows * grid.n_chunk_cols
+        # A run over several chunk columns becomes one piece per chunk.
+        first_col = cover.run_c0 // grid.chunk_w
+        pieces = (cover.run_c1 - 1) // grid.chunk_w - first_col + 1
+        run = np.repeat(np.arange(len(pieces)), pieces)
+        chunk_col = first_col[run] + np.arange(len(run)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+        row, zone = cover.run_row[run], cover.run_zone[run]
+        c0 = np.maximum(cover.run_c0[run], chunk_col * grid.chunk_w)
+        c1 = np.minimum(cover.run_c1[run], (chunk_col + 1) * grid.chunk_w)
+        key = layer[zone] * n_chunks + (row // grid.chunk_h) * grid.n_chunk_cols + chunk_col
+        order = np.lexsort((c0, row, key))
+        self.run_key, self.run_row, self.run_zone = key[order], row[order], zone[order]
+        self.run_c0, self.run_c1 = c0[order], c1[order]
+        self.layer_keys = np.arange(self.n_layers) * n_chunks
         fix_chunk = grid.chunk_of(cover.fix_row, cover.fix_col)
         # Small integer keys sort by radix in O(n).
         sort_key = fix_chunk.astype(np.uint16) if fix_chunk.max(initial=0) < 1 << 16 else fix_chunk
         order = np.argsort(sort_key, kind="stable")
-        self.fix_chunk = fix_chunk[order]
-        self.fix_row, self.fix_col = cover.fix_row[order], cover.fix_col[order]
-        self.fix_zone, self.fix_frac = cover.fix_zone[order], cover.fix_frac[order]
+        # Corrections are the bulk of a plan (~1e6 per 1e9 px): positions are kept in 32 bits.
+        self.fix_chunk = fix_chunk[order]  # searched per chunk: kept in the type of the search key
+        self.fix_row, self.fix_col = (
+            cover.fix_row[order].astype(np.int32),
+            cover.fix_col[order].astype(np.int32),
+        )
+        self.fix_zone, self.fix_frac = cover.fix_zone[order].astype(np.int32), cover.fix_frac[order]
 
     def work(self, chunk: int, row_off: int, col_off: int, h: int, w: int) -> _ChunkWork:
         labels = []
-        for layer_lo, layer_hi in zip(self.layer_bounds[:-1], self.layer_bounds[1:], strict=True):
-            rows = self.run_row[layer_lo:layer_hi]
-            lo, hi = layer_lo + np.searchsorted(rows, [row_off, row_off + h])
+        starts = np.searchsorted(self.run_key, self.layer_keys + chunk)
+        ends = np.searchsorted(self.run_key, self.layer_keys + chunk + 1)
+        for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
             if hi == lo:
                 continue
-            c0 = np.maximum(self.run_c0[lo:hi], col_off)
-            c1 = np.minimum(self.run_c1[lo:hi], col_off + w)
-            inside = c1 > c0
-            if not inside.any():
-                continue
-            c0, c1 = c0[inside] - col_off, c1[inside] - col_off
-            flat_start = (self.run_row[lo:hi][inside] - row_off) * w + c0
+            c0, c1 = self.run_c0[lo:hi] - col_off, self.run_c1[lo:hi] - col_off
+            flat_start = (self.run_row[lo:hi] - row_off) * w + c0
             flat_end = flat_start + (c1 - c0)
-            zones, local = np.unique(self.run_zone[lo:hi][inside], return_inverse=True)
+            zones, local = np.unique(self.run_zone[lo:hi], return_inverse=True)
             # Alternating gap/run lengths, for one np.repeat that paints the chunk's labels.
             lengths = np.empty(2 * len(flat_start) + 1, dtype=np.int64)
             lengths[0] = flat_start[0]
@@ -784,9 +800,9 @@ class _Plan:
         lo, hi = np.searchsorted(self.fix_chunk, [chunk, chunk + 1])
         return _ChunkWork(
             labels=tuple(labels),
-            fix_row=self.fix_row[lo:hi] - row_off,
-            fix_col=self.fix_col[lo:hi] - col_off,
-            fix_zone=self.fix_zone[lo:hi],
+            fix_row=self.fix_row[lo:hi].astype(np.int64) - row_off,
+            fix_col=self.fix_col[lo:hi].astype(np.int64) - col_off,
+            fix_zone=self.fix_zone[lo:hi].astype(np.int64),
             fix_frac=self.fix_frac[lo:hi],
         )
 
@@ -836,12 +852,11 @@ def _whole_region(grid: _Grid, windows: list[tuple[int, Any, int]]) -> _Region:
     return _Region(0, 0, grid, tuple(windows))
 
 
-def _split_regions(grid: _Grid, windows: list[tuple[int, Any, int]], chunks_per_region: int) -> list[_Region]:
-    """Group the chunks into near-square rectangles of about ``chunks_per_region`` chunks each."""
-    n_rows = -(-grid.height // grid.chunk_h)
-    n_cols = grid.n_chunk_cols
-    side_c = max(1, min(n_cols, round(math.sqrt(chunks_per_region))))
-    side_r = max(1, min(n_rows, chunks_per_region // side_c))
+def _split_regions(
+    grid: _Grid, windows: list[tuple[int, Any, int]], side_r: int, side_c: int
+) -> list[_Region]:
+    """Group the chunks into rectangles of ``side_r × side_c`` chunks (smaller at the edges)."""
+    n_rows, n_cols = grid.n_chunk_rows, grid.n_chunk_cols
     by_id = {chunk: (window, n_blocks) for chunk, window, n_blocks in windows}
     regions = []
     for cr0 in range(0, n_rows, side_r):
@@ -859,6 +874,36 @@ def _split_regions(grid: _Grid, windows: list[tuple[int, Any, int]], chunks_per_
             )
             regions.append(_Region(row_off, col_off, sub, region_windows))
     return regions
+
+
+def _bands(grid: _Grid, windows: list[tuple[int, Any, int]], geoms_pix: NDArray[np.object_]) -> list[_Region]:
+    """The whole raster as one region, or as bands of whole chunk rows when the zones' perimeter is long."""
+    perimeter = float(
+        np.sum(np.nan_to_num(shapely.length(geoms_pix)) + shapely.get_num_coordinates(geoms_pix))
+    )
+    n_bands = min(grid.n_chunk_rows, max(1, math.ceil(perimeter / _BAND_PERIMETER_PIXELS)))
+    if n_bands == 1:
+        return [_whole_region(grid, windows)]
+    return _split_regions(grid, windows, -(-grid.n_chunk_rows // n_bands), grid.n_chunk_cols)
+
+
+def _region_zones(
+    geoms_pix: NDArray[np.object_], regions: list[_Region]
+) -> Iterator[tuple[_Region, NDArray[np.intp]]]:
+    """Each region that has chunks, with the zones whose bounding boxes reach within a pixel of it."""
+    tree = shapely.STRtree(geoms_pix)
+    for region in regions:
+        if not region.windows:
+            continue
+        frame = shapely.box(
+            region.col_off - 1,
+            region.row_off - 1,
+            region.col_off + region.grid.width + 1,
+            region.row_off + region.grid.height + 1,
+        )
+        zone_index = np.sort(tree.query(frame))
+        if len(zone_index):
+            yield region, zone_index
 
 
 @dataclass(frozen=True)
@@ -1125,9 +1170,17 @@ def _count_region_classes(
         if len(work.fix_row):
             at = index[work.fix_row * w + work.fix_col]
             area = work.fix_frac * rows_area[work.fix_row]
-            out_zone.append(work.fix_zone)
-            out_code.append(codes[at])
-            out_area.append(area if invalid_index is None else np.where(at == invalid_index, 0.0, area))
+            if invalid_index is not None:
+                area = np.where(at == invalid_index, 0.0, area)
+            # Hundreds of corrections per chunk, but few (zone, class) pairs: sum them here.
+            fix_zones, fix_local = np.unique(work.fix_zone, return_inverse=True)
+            summed = np.bincount(
+                fix_local.ravel() * n_codes + at, weights=area, minlength=len(fix_zones) * n_codes
+            ).astype(np.float64, copy=False)
+            pair = np.flatnonzero(summed)
+            out_zone.append(fix_zones[pair // n_codes])
+            out_code.append(codes[pair % n_codes])
+            out_area.append(summed[pair])
     if not out_zone:
         return rplan.zone_area, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     return rplan.zone_area, np.concatenate(out_zone), np.concatenate(out_code), np.concatenate(out_area)
@@ -1185,11 +1238,42 @@ def zonal_class_areas(
     {10: 50.0, 50: 100.0}
     """
     with _open(raster_path) as src:
-        prepared, rplan = _setup(src, zones, zone_id, band)
-        zone_area, zone, code, area = _count_region_classes(
-            src, band, rplan, prepared.row_area, prepared.geographic, progress
+        prepared = _prepare(src, zones, zone_id, band)
+        grid, windows = _chunks(src, band)
+        regions = list(_region_zones(prepared.geoms_pix, _bands(grid, windows, prepared.geoms_pix)))
+        total = sum(n for region, _ in regions for _, _, n in region.windows)
+        zone_area = np.zeros(len(prepared.zones.ids))
+        parts: list[tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float64]]] = []
+        done = 0
+        for region, zone_index in regions:
+            rplan = _plan_region(prepared.geoms_pix[zone_index], prepared.row_area, region)
+            shifted = None if progress is None else _shifted(progress, done, total)
+            area_here, zone, code, area = _count_region_classes(
+                src, band, rplan, prepared.row_area, prepared.geographic, shifted
+            )
+            zone_area[zone_index] += area_here
+            parts.append((zone_index[zone], code, area))
+            done += sum(n for _, _, n in region.windows)
+        if len(zone_area) and not np.any(zone_area > 0):
+            raise prepared.no_overlap()
+        return _class_table(
+            prepared, zone_area, src.nodatavals[band - 1], *_concatenated(parts), str(raster_path)
         )
-        return _class_table(prepared, zone_area, src.nodatavals[band - 1], zone, code, area, str(raster_path))
+
+
+def _shifted(progress: Progress, done_before: int, total: int) -> Progress:
+    """Progress of one region reported as progress of the whole raster."""
+    return lambda done, _region_total: progress(done_before + done, total)
+
+
+def _concatenated(
+    parts: list[tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float64]]],
+) -> tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float64]]:
+    """Flat ``(zone, code, area)`` entries of several regions as one set of arrays."""
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    zone, code, area = zip(*parts, strict=True)
+    return np.concatenate(zone), np.concatenate(code), np.concatenate(area)
 
 
 def _class_table(

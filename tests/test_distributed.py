@@ -131,3 +131,17 @@ def test_local_cluster_per_call(tmp_path: Path) -> None:
     zones = _zones("EPSG:4549", TRANSFORM)
     table = zonal_class_areas_dask(raster, zones, scheduler="local", n_workers=1, processes=False, chunks=8)
     _assert_same(zonal_class_areas(raster, zones), table)
+
+
+def test_bands_on_one_machine_give_the_same_areas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A raster whose zones have a long perimeter is processed in bands of chunk rows, one at a time."""
+    import analysis.zonal
+
+    raster = _write(tmp_path / "lc.tif", "EPSG:4549", TRANSFORM)
+    zones = _zones("EPSG:4549", TRANSFORM)
+    whole = zonal_class_areas(raster, zones)
+    monkeypatch.setattr(analysis.zonal, "_BAND_PERIMETER_PIXELS", 50)
+    progress: list[tuple[int, int]] = []
+    banded = zonal_class_areas(raster, zones, progress=lambda done, total: progress.append((done, total)))
+    _assert_same(whole, banded)
+    assert progress[-1][0] == progress[-1][1] and [d for d, _ in progress] == sorted(d for d, _ in progress)
