@@ -543,9 +543,18 @@ def _column_key(name: object) -> str:
     return str(name).strip().lower()
 
 
+# A GDAL virtual file system as a path component (/vsicurl/, /vsizip/, /vsis3_streaming/ …); a local
+# name that merely starts with "vsi" (vsi_values.geojson) is not one.
+_VIRTUAL = re.compile(
+    r"(^|[/\\])vsi(curl|zip|gzip|tar|stdin|stdout|mem|s3|gs|az|adls|oss|swift|hdfs|webhdfs|sparse|"
+    r"subfile|crypt|7z|rar|cached)(_streaming)?([/\\?]|$)",
+    re.IGNORECASE,
+)
+
+
 def _reject_virtual(text: str, what: str) -> None:
     lowered = text.lower()
-    if "/vsi" in lowered or "\\vsi" in lowered:
+    if _VIRTUAL.search(lowered):
         raise LayerError(
             f"{what} {text!r} is a GDAL virtual path; give the path of a local file instead "
             "(download it first if it is remote)"
@@ -722,11 +731,12 @@ def _zip_target(path: Path) -> str:
 
     try:
         with zipfile.ZipFile(path) as archive:
-            # Judged on the central directory alone, before GDAL decompresses anything.
-            check_zip_members(path.name, archive.infolist())
-            members = [name for name in archive.namelist() if not name.startswith("__MACOSX/")]
+            infos = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise LayerReadError(f"{path.name}: not a readable zip archive ({exc})") from exc
+    # Judged on the central directory alone, before GDAL decompresses anything.
+    check_zip_members(path.name, infos)
+    members = [info.filename for info in infos if not info.filename.startswith("__MACOSX/")]
     vector_members = [
         name for name in members if Path(name).suffix.lower() in (".shp", ".gpkg", ".geojson", ".kml")
     ]
@@ -1393,7 +1403,9 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
             tags = _lower_keys(dataset.tags())
             codes = _sample_codes(dataset) if scheme is None and not tags.get("scheme") else None
     except RasterioError as exc:
-        raise LayerReadError(f"{local.name}: cannot read it as a raster ({exc})") from exc
+        # rasterio's "Read failed. See previous exception" keeps GDAL's reason in the cause.
+        reason = str(exc.__cause__ if exc.__cause__ is not None else exc)
+        raise LayerReadError(f"{local.name}: cannot read it as a raster ({reason})") from exc
     from analysis.schemes import guess_scheme, load_scheme
 
     if scheme is not None:

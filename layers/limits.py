@@ -81,7 +81,7 @@ def current_limits() -> Limits:
 
 
 def _megabytes(size: float) -> str:
-    return f"{size / _MB:,.1f} MB"
+    return f"{size / _MB:,.1f} MB" if size >= _MB / 10 else f"{size:,.0f} bytes"
 
 
 def check_file_size(path: Path) -> None:
