@@ -495,6 +495,104 @@ def check(ctx: click.Context, kind: str, path: Path, output_format: str, **read_
     ctx.exit(0 if report.usable else 2)
 
 
+# --- geoplan map, geoplan export --------------------------------------------------------------------------
+
+
+def _layer_path_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--landcover``, ``--districts`` and one ``--KIND PATH`` per vector kind, as for ``indicators``."""
+    for kind in reversed(("landcover", "districts", *_LAYER_OPTIONS)):
+        function = click.option(
+            f"--{kind.replace('_', '-')}",
+            kind,
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help=f"Use this file for the {kind} layer instead of the shipped one.",
+        )(function)
+    return function
+
+
+@geoplan.command("map")
+@_layer_path_options
+@click.option(
+    "--district", help="Zoom to this district (adcode, 滨湖区/滨湖 or Binhu) and draw only its features."
+)
+@click.option(
+    "--overlay",
+    "overlays",
+    multiple=True,
+    type=click.Choice(
+        ["districts", "landcover", "forest", "pv", "pv_sites", "wetlands", "protected", "builtup", "stations"]
+    ),
+    help="Overlay to draw. Repeatable. Default: districts, forest cover, wetlands, stations.",
+)
+@click.option(
+    "--basemap",
+    default="cartodb",
+    show_default=True,
+    help="cartodb, osm, esri, tianditu, amap, internal, none.",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@_output_options
+def map_command(
+    district: str | None,
+    overlays: tuple[str, ...],
+    basemap: str,
+    lang: str,
+    output: Path | None,
+    overwrite: bool,
+    landcover: Path | None,
+    districts: Path | None,
+    **layer_paths: Path | None,
+) -> None:
+    """Write the atlas map as one standalone HTML file that works offline (the app's map, headless)."""
+    from analysis.export import find_district
+    from layers.atlas_map import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
+    from layers.i18n import t
+
+    inputs = load_indicator_inputs(landcover=landcover, districts=districts, layer_paths=layer_paths)
+    raster = inputs.landcover
+    data = AtlasData(
+        boundaries=inputs.boundaries,
+        landcover={} if raster is None else {raster.year or 0: raster},
+        vectors={kind: getattr(inputs, kind) for kind in _LAYER_OPTIONS},
+    )
+    focus = find_district(inputs.boundaries, district) if district else None
+    view = MapView(layers=overlays or DEFAULT_LAYERS, basemap=basemap, lang=lang, focus=focus)
+    banner = t("synthetic_banner", lang).replace("**", "") if data.synthetic else None
+    _write_output(
+        map_html(build_atlas_map(data, view), title=t("app_title", lang), banner=banner), output, overwrite
+    )
+
+
+@geoplan.command("export")
+@click.argument("kind", type=click.Choice(["districts", *_LAYER_OPTIONS]))
+@click.option("--district", help="Only features that intersect this district (adcode or name).")
+@click.option(
+    "--from",
+    "source_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the layer from this file instead of the shipped one.",
+)
+@_output_options
+def export_command(
+    kind: str, district: str | None, source_path: Path | None, output: Path | None, overwrite: bool
+) -> None:
+    """Write one layer as RFC 7946 GeoJSON (EPSG:4326); synthetic layers are flagged in the file."""
+    from analysis.export import find_district, layer_to_geojson
+    from analysis.sources import VectorSource
+
+    if kind == "districts":
+        inputs = load_indicator_inputs(districts=source_path, without=("landcover", *_LAYER_OPTIONS))
+        source: VectorSource | None = VectorSource("districts", inputs.boundaries, "boundaries", "", False)
+    else:
+        left_out = tuple(k for k in ("landcover", *_LAYER_OPTIONS) if k != kind)
+        inputs = load_indicator_inputs(layer_paths={kind: source_path}, without=left_out)
+        source = getattr(inputs, kind)
+    if source is None:
+        raise click.UsageError(f"there is no {kind} layer to export")
+    adcode = find_district(inputs.boundaries, district) if district else None
+    _write_output(layer_to_geojson(source, inputs.boundaries, adcode), output, overwrite)
+
+
 # --- geoplan demo-data ------------------------------------------------------------------------------------
 
 

@@ -138,7 +138,9 @@ def _targets(target_file: FileId) -> tuple[Target, ...]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _overlay(raster_id: FileId, variant: str, _source: RasterSource) -> tuple[str, list[list[float]]]:
+def _overlay(
+    raster_id: FileId, variant: str, _source: RasterSource
+) -> tuple[str, list[list[float]], tuple[str, ...]]:
     return overlay_png(_source, "forest" if variant == "forest" else "classes")
 
 
@@ -169,7 +171,7 @@ def _change(signature: tuple[FileId, ...]) -> LandCoverChange | None:
 
 
 def _providers(signature: tuple[FileId, ...]) -> MapProviders:
-    def overlay(source: RasterSource, variant: str) -> tuple[str, list[list[float]]]:
+    def overlay(source: RasterSource, variant: str) -> tuple[str, list[list[float]], tuple[str, ...]]:
         return _overlay(_file_id(source.path), variant, source)
 
     return MapProviders(
@@ -300,6 +302,7 @@ def _build_map(ctx: Context, *, focus: str | None) -> Any:
 
 def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool) -> pd.DataFrame:
     lang = ctx.lang
+    city_targets = {r.indicator for r in ctx.results if r.adcode == CITY_ADCODE and r.target is not None}
     records = []
     for row in rows:
         target = ""
@@ -308,7 +311,7 @@ def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool)
         note = format_gap(row, lang)
         if row.status == "not_computable":
             note = row.reason or ""
-        elif row.target is None and row.indicator in ("pv_installed_capacity", "charging_piles"):
+        elif row.target is None and row.indicator in city_targets:
             note = t("city_only_target", lang)
         record = {
             t("col_indicator", lang): indicator_name(row.indicator, lang),

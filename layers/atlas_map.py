@@ -210,11 +210,16 @@ def district_at(boundaries: gpd.GeoDataFrame, lon: float, lat: float) -> str | N
     return None if hits.empty else str(hits["adcode"].iloc[0])
 
 
-def overlay_png(source: RasterSource, variant: landcover_layer.Variant) -> tuple[str, list[list[float]]]:
-    """The land-cover overlay as a PNG ``data:`` URL and its EPSG:4326 bounds (see
-    :func:`layers.landcover.overlay_image`)."""
+def overlay_png(
+    source: RasterSource, variant: landcover_layer.Variant
+) -> tuple[str, list[list[float]], tuple[str, ...]]:
+    """The land-cover overlay as a PNG ``data:`` URL, its EPSG:4326 bounds and the colours it uses
+    (``#rrggbb``, so the legend lists only classes that are on the map); see
+    :func:`layers.landcover.overlay_image`."""
     image, bounds = landcover_layer.overlay_image(source, variant=variant)
-    return folium.utilities.image_to_url(image), bounds
+    opaque = image[image[..., 3] > 0][:, :3]
+    colours = tuple(f"#{r:02x}{g:02x}{b:02x}" for r, g, b in np.unique(opaque, axis=0)) if opaque.size else ()
+    return folium.utilities.image_to_url(image), bounds, colours
 
 
 def _polygonal(geometry: Any) -> Any:
@@ -238,7 +243,9 @@ def _wetlands_by_status(wetlands: VectorSource, protected: VectorSource | None) 
 class MapProviders:
     """The expensive pieces of the map, as functions the app can cache."""
 
-    overlay: Callable[[RasterSource, landcover_layer.Variant], tuple[str, list[list[float]]]] = overlay_png
+    overlay: Callable[
+        [RasterSource, landcover_layer.Variant], tuple[str, list[list[float]], tuple[str, ...]]
+    ] = overlay_png
     pv_grid: Callable[[VectorSource], gpd.GeoDataFrame] = lambda source: pv_potential_grid(source.frame)
     boundaries: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] = display_boundaries
     wetlands: Callable[[VectorSource, VectorSource | None], gpd.GeoDataFrame] = _wetlands_by_status
@@ -464,9 +471,9 @@ class _ZoomSwitch(MacroElement):
 def _legend_box(sections: Sequence[tuple[str, Sequence[LegendEntry]]], title: str) -> Element:
     body = "".join(legend_html(name, entries) for name, entries in sections)
     return Element(
-        "<div class='atlas-legend' style='position:absolute;top:84px;left:10px;z-index:1000;"
+        "<div class='atlas-legend' style='position:absolute;bottom:28px;right:10px;z-index:1000;"
         "background:rgba(255,255,255,0.92);padding:6px 8px;border:1px solid #999;border-radius:4px;"
-        "font:12px/1.35 sans-serif;max-height:calc(100% - 130px);overflow:auto;max-width:250px'>"
+        "font:12px/1.35 sans-serif;max-height:45%;overflow:auto;max-width:260px'>"
         f"<details open><summary><b>{escape(title)}</b></summary>{body}</details></div>"
     )
 
@@ -541,8 +548,9 @@ def build_atlas_map(
     if view.focus and str(view.focus) != CITY_ADCODE:
         focus_area = district_geometry(data.boundaries, view.focus)
 
+    # Quarter-step zoom, so fitting the city or a district fills the frame instead of snapping out a level.
     fmap = folium.Map(
-        location=_WUXI_CENTRE, zoom_start=9, tiles=None, control_scale=True, prefer_canvas=False
+        location=_WUXI_CENTRE, zoom_start=9, tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5
     )
     add_basemap(fmap, basemap.key, lang=lang, tianditu_key=tianditu_key, tile_url=tile_url)
     legend: list[tuple[str, Sequence[LegendEntry]]] = []
@@ -557,7 +565,7 @@ def build_atlas_map(
             year = view.year if view.year is not None and view.year in data.landcover else max(data.landcover)
             raster = data.landcover[year]
             variant: landcover_layer.Variant = "forest" if overlay == "forest" else "classes"
-            url, bounds = providers.overlay(raster, variant)
+            url, bounds, colours_used = providers.overlay(raster, variant)
             if gcj02:
                 (south, west), (north, east) = bounds
                 west, south = wgs84_to_gcj02(west, south)
@@ -569,7 +577,9 @@ def build_atlas_map(
             folium.raster_layers.ImageOverlay(
                 image=url, bounds=bounds, opacity=opacity, mercator_project=False, pixelated=True
             ).add_to(group)
-            legend.append((name, landcover_layer.style(raster, variant=variant)))
+            entries = landcover_layer.style(raster, variant=variant)
+            used = {c.lower() for c in colours_used}
+            legend.append((name, [e for e in entries if e.colour.lower() in used] or entries))
         elif overlay == "districts":
             continue  # drawn last, on top, so its click target covers the map
         elif overlay == "pv":
@@ -728,7 +738,7 @@ def _draw_pv(
     group = feature_group(fmap, name)
     grid = _shift(_in_focus(providers.pv_grid(source), focus_area), gcj02)
     legend.append(
-        ("屋顶光伏潜力 1 km 网格 PV grid", [LegendEntry(lb, lb, c) for _, lb, c in PV_GRID_CLASSES])
+        ("屋顶光伏潜力 1 km 网格 PV grid", [LegendEntry(lb, "", c) for _, lb, c in PV_GRID_CLASSES])
     )
     if grid.empty:
         return
