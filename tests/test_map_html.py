@@ -332,3 +332,22 @@ def test_results_zip_has_csv_json_and_metadata() -> None:
         metadata = json.loads(archive.read("indicators.metadata.json"))
         assert metadata["synthetic"] is True and metadata["parameters"] == {"p": 1}
         assert "forest_coverage" in archive.read("indicators.csv").decode()
+
+
+def test_cli_map_and_export(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli import geoplan
+
+    runner = CliRunner()
+    page = tmp_path / "map.html"
+    result = runner.invoke(geoplan, ["map", "--overlay", "districts", "--basemap", "none", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    assert cdn_links(page.read_text(encoding="utf-8")) == []
+    assert runner.invoke(geoplan, ["map", "--overlay", "districts", "-o", str(page)]).exit_code != 0  # exists
+    out = tmp_path / "districts.geojson"
+    result = runner.invoke(geoplan, ["export", "districts", "--district", "Binhu", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    collection = json.loads(out.read_text(encoding="utf-8"))
+    assert collection["adcode"] == "320211" and collection["synthetic"] is False
+    assert {f["properties"]["adcode"] for f in collection["features"]} >= {"320211", "320200"}
