@@ -21,12 +21,20 @@ The split follows from Green's theorem. In pixel coordinates (unit cells, row ``
 ``−Σ (u₁−u₀)·((v₀+v₁)/2 − r)`` over the pieces of polygon edges inside the cell (counter-clockwise
 shells, clockwise holes). Both parts are exact, so the result is exact up to floating-point rounding,
 and holes and multipolygons need no special case. Memory is proportional to the zones' perimeters and
-row counts, never to the raster's size.
+row counts within a region (below), never to the raster's size.
 
 The raster is then read once, block by block along its internal tiles, and each block costs one
 ``np.bincount`` over ``zone_label·n_classes + class`` for the runs, plus a small gather for the
 corrections. Zones may overlap (a city and its districts): they are split into layers whose runs do
 not overlap, and each layer is counted separately.
+
+Regions
+-------
+The unit of work is a *region*, a rectangle of whole chunks: the zones near it are shifted to its
+origin and cut a pixel beyond its edges, which leaves the fractions of its cells unchanged. One machine
+takes the whole raster as one region, or, when the zones' perimeter is long (many zones, a province),
+bands of chunk rows one after the other, so that memory stays bounded; ``analysis.distributed`` runs
+regions of a few dozen tiles as tasks on a Dask cluster. Results agree to floating-point summation order.
 
 Zones partly outside the raster
 -------------------------------
@@ -1010,17 +1018,6 @@ def _prepare(src: rasterio.DatasetReader, zones: gpd.GeoDataFrame, zone_id: str,
     )
 
 
-def _setup(
-    src: rasterio.DatasetReader, zones: gpd.GeoDataFrame, zone_id: str, band: int
-) -> tuple[_Prepared, _RegionPlan]:
-    """Everything a single pass over the whole raster needs."""
-    prepared = _prepare(src, zones, zone_id, band)
-    rplan = _plan_region(prepared.geoms_pix, prepared.row_area, _whole_region(*_chunks(src, band)))
-    if len(prepared.zones.ids) and not np.any(rplan.zone_area > 0):
-        raise prepared.no_overlap()
-    return prepared, rplan
-
-
 def _open(raster_path: str | PathLike[str]) -> rasterio.DatasetReader:
     import rasterio
     from rasterio.errors import RasterioIOError
@@ -1239,26 +1236,35 @@ def zonal_class_areas(
     """
     with _open(raster_path) as src:
         prepared = _prepare(src, zones, zone_id, band)
-        grid, windows = _chunks(src, band)
-        regions = list(_region_zones(prepared.geoms_pix, _bands(grid, windows, prepared.geoms_pix)))
-        total = sum(n for region, _ in regions for _, _, n in region.windows)
         zone_area = np.zeros(len(prepared.zones.ids))
         parts: list[tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float64]]] = []
-        done = 0
-        for region, zone_index in regions:
-            rplan = _plan_region(prepared.geoms_pix[zone_index], prepared.row_area, region)
-            shifted = None if progress is None else _shifted(progress, done, total)
+        for rplan, zone_index, region_progress in _planned_regions(src, prepared, band, progress):
             area_here, zone, code, area = _count_region_classes(
-                src, band, rplan, prepared.row_area, prepared.geographic, shifted
+                src, band, rplan, prepared.row_area, prepared.geographic, region_progress
             )
             zone_area[zone_index] += area_here
             parts.append((zone_index[zone], code, area))
-            done += sum(n for _, _, n in region.windows)
         if len(zone_area) and not np.any(zone_area > 0):
             raise prepared.no_overlap()
         return _class_table(
             prepared, zone_area, src.nodatavals[band - 1], *_concatenated(parts), str(raster_path)
         )
+
+
+def _planned_regions(
+    src: rasterio.DatasetReader, prepared: _Prepared, band: int, progress: Progress | None
+) -> Iterator[tuple[_RegionPlan, NDArray[np.intp], Progress | None]]:
+    """Plan the regions of one pass in turn: the whole raster, or bands of it when the zones' perimeter
+    is long. Yields each plan, the zones it covers (indices into ``prepared``) and the progress callback
+    for its chunks, counting over the whole raster."""
+    grid, windows = _chunks(src, band)
+    regions = list(_region_zones(prepared.geoms_pix, _bands(grid, windows, prepared.geoms_pix)))
+    total = sum(n for region, _ in regions for _, _, n in region.windows)
+    done = 0
+    for region, zone_index in regions:
+        rplan = _plan_region(prepared.geoms_pix[zone_index], prepared.row_area, region)
+        yield rplan, zone_index, None if progress is None else _shifted(progress, done, total)
+        done += sum(n for _, _, n in region.windows)
 
 
 def _shifted(progress: Progress, done_before: int, total: int) -> Progress:
@@ -1362,42 +1368,24 @@ def zonal_continuous(
     (5.0, 1.5, 3.333333)
     """
     with _open(raster_path) as src:
-        setup, rplan = _setup(src, zones, zone_id, band)
+        setup = _prepare(src, zones, zone_id, band)
         nodata = src.nodatavals[band - 1]
         n_zones = len(setup.zones.ids)
         # Σ f·v, Σ f (valid), Σ f·A·v, Σ f·A (valid), per zone.
         totals = np.zeros((4, n_zones))
-        for work, data, mask, row_area, h, w in _iter_chunks(src, rplan, setup.row_area, band, progress):
-            flat = data.ravel()
-            valid = np.ones(flat.shape, dtype=bool) if mask is None else mask.ravel()
-            if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-                valid &= flat != nodata
-            if np.issubdtype(flat.dtype, np.floating):
-                valid &= ~np.isnan(flat)
-            values = np.where(valid, flat, 0).astype(np.float64)
-            pixel_area = _weights_per_pixel(row_area, h, w)
-            for zones_here, label_values, lengths in work.labels:
-                label = np.repeat(label_values, lengths)
-                n_labels = len(zones_here) + 1
-                for k, weights in enumerate(
-                    (values, valid.astype(np.float64), values * pixel_area, valid * pixel_area)
-                ):
-                    totals[k, zones_here] += np.bincount(label, weights=weights, minlength=n_labels)[1:]
-            if len(work.fix_row):
-                at = work.fix_row * w + work.fix_col
-                frac = work.fix_frac
-                a = row_area[work.fix_row]
-                for k, weights in enumerate(
-                    (frac * values[at], frac * valid[at], frac * a * values[at], frac * a * valid[at])
-                ):
-                    np.add.at(totals[k], work.fix_zone, weights)
+        zone_area = np.zeros(n_zones)
+        for rplan, zone_index, region_progress in _planned_regions(src, setup, band, progress):
+            zone_area[zone_index] += rplan.zone_area
+            _add_continuous(totals, zone_index, src, rplan, setup.row_area, band, nodata, region_progress)
+        if n_zones and not np.any(zone_area > 0):
+            raise setup.no_overlap()
         results = tuple(
             ZoneContinuous(
                 zone_id=zid,
                 weighted_sum=float(totals[0, i]),
                 weighted_count=float(totals[1, i]),
                 mean=float(totals[2, i] / totals[3, i]) if totals[3, i] > 0 else math.nan,
-                zone_area_m2=float(rplan.zone_area[i]),
+                zone_area_m2=float(zone_area[i]),
                 valid_area_m2=float(totals[3, i]),
                 polygon_area_m2=float(setup.polygon_area[i]),
             )
@@ -1410,3 +1398,42 @@ def zonal_continuous(
             pixel_size=setup.pixel_size,
             geographic=setup.geographic,
         )
+
+
+def _add_continuous(
+    totals: NDArray[np.float64],
+    zone_index: NDArray[np.intp],
+    src: rasterio.DatasetReader,
+    rplan: _RegionPlan,
+    row_area: NDArray[np.float64],
+    band: int,
+    nodata: float | None,
+    progress: Progress | None,
+) -> None:
+    """Add one region's Σ f·v, Σ f, Σ f·A·v and Σ f·A per zone to ``totals`` (rows 0–3)."""
+    for work, data, mask, rows_area, h, w in _iter_chunks(src, rplan, row_area, band, progress):
+        flat = data.ravel()
+        valid = np.ones(flat.shape, dtype=bool) if mask is None else mask.ravel()
+        if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
+            valid &= flat != nodata
+        if np.issubdtype(flat.dtype, np.floating):
+            valid &= ~np.isnan(flat)
+        values = np.where(valid, flat, 0).astype(np.float64)
+        pixel_area = _weights_per_pixel(rows_area, h, w)
+        for zones_here, label_values, lengths in work.labels:
+            label = np.repeat(label_values, lengths)
+            n_labels = len(zones_here) + 1
+            for k, weights in enumerate(
+                (values, valid.astype(np.float64), values * pixel_area, valid * pixel_area)
+            ):
+                totals[k, zone_index[zones_here]] += np.bincount(label, weights=weights, minlength=n_labels)[
+                    1:
+                ]
+        if len(work.fix_row):
+            at = work.fix_row * w + work.fix_col
+            frac = work.fix_frac
+            a = rows_area[work.fix_row]
+            for k, weights in enumerate(
+                (frac * values[at], frac * valid[at], frac * a * values[at], frac * a * valid[at])
+            ):
+                np.add.at(totals[k], zone_index[work.fix_zone], weights)

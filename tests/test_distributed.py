@@ -13,7 +13,7 @@ import shapely
 from affine import Affine
 
 from analysis.errors import CRSError
-from analysis.zonal import ClassAreaTable, zonal_class_areas
+from analysis.zonal import ClassAreaTable, zonal_class_areas, zonal_continuous
 
 distributed = pytest.importorskip("distributed")
 
@@ -140,8 +140,12 @@ def test_bands_on_one_machine_give_the_same_areas(tmp_path: Path, monkeypatch: p
     raster = _write(tmp_path / "lc.tif", "EPSG:4549", TRANSFORM)
     zones = _zones("EPSG:4549", TRANSFORM)
     whole = zonal_class_areas(raster, zones)
+    whole_continuous = zonal_continuous(raster, zones)
     monkeypatch.setattr(analysis.zonal, "_BAND_PERIMETER_PIXELS", 50)
     progress: list[tuple[int, int]] = []
     banded = zonal_class_areas(raster, zones, progress=lambda done, total: progress.append((done, total)))
     _assert_same(whole, banded)
     assert progress[-1][0] == progress[-1][1] and [d for d, _ in progress] == sorted(d for d, _ in progress)
+    for want, got in zip(whole_continuous.zones, zonal_continuous(raster, zones).zones, strict=True):
+        for name in ("weighted_sum", "weighted_count", "mean", "zone_area_m2", "valid_area_m2"):
+            assert getattr(got, name) == pytest.approx(getattr(want, name), rel=1e-9), (want.zone_id, name)
