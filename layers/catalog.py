@@ -728,7 +728,8 @@ class Catalog:
                 label += ", synthetic"
             if entry.kind == "landcover":
                 raster = read_landcover(stored, scheme=entry.scheme)
-                return dataclasses.replace(raster, source=label, synthetic=entry.synthetic)
+                year = int(entry.vintage) if entry.vintage.isdigit() else raster.year
+                return dataclasses.replace(raster, source=label, synthetic=entry.synthetic, year=year)
             if entry.kind == "districts":
                 from analysis.boundaries import load_boundaries
 
