@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import shapely
+from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from analysis.crs import METRIC_CRS
@@ -28,6 +30,7 @@ __all__ = [
     "assign_points_to_districts",
     "build_result",
     "clip_districts",
+    "dissolve_overlaps",
     "district_frame",
     "primary_target",
     "unit_totals",
@@ -97,6 +100,35 @@ def _polygonal_part(geometry: BaseGeometry) -> BaseGeometry:
     if not parts:
         return shapely.Polygon()
     return shapely.union_all(parts)
+
+
+def dissolve_overlaps(geometries: NDArray[np.object_]) -> NDArray[np.object_]:
+    """The same area as ``geometries``, as pieces that do not overlap, so their areas can be added.
+
+    Only geometries that overlap another one (share area, not just a border) are merged, group by group;
+    the rest are returned as they are. Far cheaper than one ``union_all`` over thousands of polygons.
+    """
+    geometries = np.asarray(geometries, dtype=object)
+    geometries = geometries[~(shapely.is_missing(geometries) | shapely.is_empty(geometries))]
+    left, right = shapely.STRtree(geometries).query(geometries, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    overlapping = shapely.area(shapely.intersection(geometries[left], geometries[right])) > 0
+    parent = list(range(len(geometries)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in zip(left[overlapping], right[overlapping], strict=True):
+        parent[root(int(i))] = root(int(j))
+    groups: dict[int, list[int]] = {}
+    for i in range(len(geometries)):
+        groups.setdefault(root(i), []).append(i)
+    pieces = [geometries[m[0]] if len(m) == 1 else shapely.union_all(geometries[m]) for m in groups.values()]
+    return np.asarray(pieces, dtype=object)
 
 
 def assign_points_to_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -360,3 +360,11 @@ def test_exports_carry_the_synthetic_flag(landcover, boundaries, stations, built
     meta = results_metadata(results, parameters={"radius_m": 1000})
     assert meta["synthetic"] is True and meta["parameters"] == {"radius_m": 1000}
     assert "forest_coverage" in meta["indicators"]
+
+
+def test_overlapping_wetlands_are_not_counted_twice(wetlands, protected, boundaries):
+    river = wetlands.frame.iloc[[0]]
+    doubled = VectorSource("wetlands", gpd.pd.concat([wetlands.frame, river]), "dup", "2024", False)
+    results = _by_unit(wetland_protection_rate(boundaries, protected, wetlands=doubled))
+    assert results[B].denominator == pytest.approx(0.2e6, rel=1e-6)
+    assert results[B].value == pytest.approx(50.0, abs=1e-6)
