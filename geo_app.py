@@ -52,6 +52,7 @@ from layers.atlas_map import (
     map_html,
     overlay_png,
     selection_layer,
+    wetlands_for_display,
 )
 from layers.basemap import DEFAULT_BASEMAP, TIANDITU_KEY_ENV, available_basemaps, get_basemap
 from layers.factsheet import fact_sheet_html
@@ -154,11 +155,14 @@ def _display_boundaries(boundaries_id: FileId, _boundaries: gpd.GeoDataFrame) ->
     return display_boundaries(_boundaries)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _wetlands_by_status(
-    signature: tuple[FileId, ...], _wetlands: VectorSource, _protected: VectorSource | None
+@st.cache_data(show_spinner=False, max_entries=4)
+def _wetlands(
+    signature: tuple[FileId, ...],
+    tolerance_m: float,
+    _wetlands: VectorSource,
+    _protected: VectorSource | None,
 ) -> gpd.GeoDataFrame:
-    return MapProviders().wetlands(_wetlands, _protected)
+    return wetlands_for_display(_wetlands, _protected, tolerance_m)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -178,7 +182,7 @@ def _providers(signature: tuple[FileId, ...]) -> MapProviders:
         overlay=overlay,  # type: ignore[arg-type]
         pv_grid=lambda source: _pv_grid(signature, source),
         boundaries=lambda frame: _display_boundaries(_file_id(boundaries_path()), frame),
-        wetlands=lambda wetlands, protected: _wetlands_by_status(signature, wetlands, protected),
+        wetlands=lambda wetlands, protected, tolerance: _wetlands(signature, tolerance, wetlands, protected),
     )
 
 

@@ -12,6 +12,7 @@ the app can cache them on file identity; the defaults compute them directly.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,7 @@ __all__ = [
     "map_html",
     "overlay_png",
     "selection_layer",
+    "wetlands_for_display",
 ]
 
 #: The overlays the atlas offers, bottom to top.
@@ -239,6 +241,13 @@ def _wetlands_by_status(wetlands: VectorSource, protected: VectorSource | None) 
     return frame[frame.geometry.notna() & ~frame.geometry.is_empty].reset_index(drop=True)
 
 
+def wetlands_for_display(
+    wetlands: VectorSource, protected: VectorSource | None, tolerance_m: float
+) -> gpd.GeoDataFrame:
+    """Wetlands split by protection status and simplified by ``tolerance_m`` metres, for display."""
+    return _simplified(_wetlands_by_status(wetlands, protected), tolerance_m)
+
+
 @dataclass(frozen=True)
 class MapProviders:
     """The expensive pieces of the map, as functions the app can cache."""
@@ -248,7 +257,7 @@ class MapProviders:
     ] = overlay_png
     pv_grid: Callable[[VectorSource], gpd.GeoDataFrame] = lambda source: pv_potential_grid(source.frame)
     boundaries: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] = display_boundaries
-    wetlands: Callable[[VectorSource, VectorSource | None], gpd.GeoDataFrame] = _wetlands_by_status
+    wetlands: Callable[[VectorSource, VectorSource | None, float], gpd.GeoDataFrame] = wetlands_for_display
 
 
 def _js_json(value: Any) -> str:
@@ -407,7 +416,7 @@ class _CompactShapes(MacroElement):
                 for w, s, e, n in frame.geometry.bounds.itertuples(index=False, name=None)
             ]
         else:
-            shapes = [_latlng_rings(geometry, decimals) for geometry in frame.geometry]
+            shapes = _latlng_rings(frame.geometry.array, decimals)
         rows = [
             [shape, int(c), *cells] for shape, c, *cells in zip(shapes, colour_index, *columns, strict=True)
         ]
@@ -418,18 +427,28 @@ class _CompactShapes(MacroElement):
         self.popup_js = _POPUP_JS
 
 
-def _latlng_rings(geometry: Any, decimals: int) -> list[list[list[list[float]]]]:
-    """A (multi)polygon as Leaflet's nesting: polygons → rings → [lat, lng]."""
-    polygons = (
-        [] if geometry is None else [p for p in shapely.get_parts(geometry) if p.geom_type == "Polygon"]
-    )
-    return [
-        [
-            [[round(y, decimals), round(x, decimals)] for x, y in ring.coords]
-            for ring in (polygon.exterior, *polygon.interiors)
-        ]
-        for polygon in polygons
-    ]
+def _latlng_rings(geometries: Any, decimals: int) -> list[list[list[list[float]]]]:
+    """(Multi)polygons in Leaflet's nesting, one list per geometry: polygons → rings → [lat, lng].
+
+    Vectorised through shapely's ragged arrays: one rounding pass over all vertices, then list slicing.
+    """
+    array = np.array(geometries, dtype=object)
+    if len(array) == 0:
+        return []
+    blank = shapely.is_missing(array) | shapely.is_empty(array)
+    array[blank] = shapely.from_wkt("POLYGON EMPTY")
+    kind, coords, offsets = shapely.to_ragged_array(array)
+    if kind == shapely.GeometryType.POLYGON:
+        ring_offsets, polygon_offsets = offsets
+        multi_offsets: Any = np.arange(len(polygon_offsets))
+    elif kind == shapely.GeometryType.MULTIPOLYGON:
+        ring_offsets, polygon_offsets, multi_offsets = offsets
+    else:
+        raise LayerError(f"expected polygons to draw, got {kind.name.lower()} geometries")
+    points = np.round(coords[:, 1::-1], decimals).tolist()
+    rings = [points[a:b] for a, b in itertools.pairwise(ring_offsets.tolist())]
+    polygons = [rings[a:b] for a, b in itertools.pairwise(polygon_offsets.tolist())]
+    return [polygons[a:b] for a, b in itertools.pairwise(multi_offsets.tolist())]
 
 
 def _palette_index(values: Sequence[str]) -> tuple[list[int], list[str]]:
@@ -597,8 +616,9 @@ def build_atlas_map(
             shown = _shift_source(source, _shift(_in_focus(source.frame, focus_area), gcj02))
             group = feature_group(fmap, group_name(module.SPEC, source))
             if overlay == "wetlands":
-                frame = providers.wetlands(source, data.vector("protected"))
-                frame = _shift(_simplified(_in_focus(frame, focus_area), 10.0 if focus_area else 50.0), gcj02)
+                tolerance = 10.0 if focus_area is not None else 50.0
+                frame = providers.wetlands(source, data.vector("protected"), tolerance)
+                frame = _shift(_in_focus(frame, focus_area), gcj02)
                 legend.append((group.layer_name, wetlands_layer.style(source, by="status")))
                 if not frame.empty:
                     colours = [
