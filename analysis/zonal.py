@@ -46,6 +46,7 @@ on the grid and tells how much of a zone the raster does not see. ``valid_fracti
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -85,6 +86,9 @@ _GDAL_CACHE_MB = 16
 _MIN_CHUNK_PIXELS = 1 << 20
 # Above this many (label × class) bins a block falls back to compacting its class codes first.
 _MAX_DIRECT_BINS = 1 << 22
+# Interleaved copies of the count table in a block's bincount (see _count_keys), for small tables.
+_LANES = 4
+_MAX_LANED_BINS = 1 << 16
 # Laying zones on the grid takes ~300 bytes per pixel of perimeter while it runs, ~100 after. A raster
 # is processed in bands of whole chunk rows, each laying about this many pixels of perimeter, so that
 # memory stays bounded whatever the size of the raster or the number of zones.
@@ -1095,6 +1099,40 @@ def _weights_per_pixel(row_area: NDArray[np.float64], h: int, w: int) -> NDArray
     return np.repeat(row_area[:h], w)
 
 
+def _count_keys(
+    values: NDArray[np.int64],
+    lengths: NDArray[np.int64],
+    index: NDArray[Any],
+    n_labels: int,
+    n_codes: int,
+    weights: NDArray[np.float64] | None,
+) -> NDArray[np.float64]:
+    """Pixels (or weights) per (label, class index), as an ``n_labels × n_codes`` array.
+
+    The labels are painted from runs (``values`` repeated ``lengths`` times). Neighbouring pixels mostly
+    share a class, so a plain ``np.bincount`` keeps adding to one counter and waits on its own last
+    store; pixel ``k`` goes to copy ``k mod _LANES`` of the table instead, and the copies are summed.
+    """
+    n_bins = n_labels * n_codes
+    lanes = _LANES if n_bins <= _MAX_LANED_BINS else 1
+    key_type = np.min_scalar_type(n_bins * lanes)
+    key = np.repeat((values * n_codes).astype(key_type), lengths)
+    np.add(key, index, out=key, casting="unsafe")
+    if lanes > 1:
+        np.multiply(key, lanes, out=key, casting="unsafe")
+        np.add(key, _lane_of_pixel(len(key), key_type, lanes), out=key)
+    counted = np.bincount(key, weights=weights, minlength=n_bins * lanes)
+    return counted.reshape(n_labels, n_codes, lanes).sum(axis=2, dtype=np.float64)
+
+
+@functools.lru_cache(maxsize=8)
+def _lane_of_pixel(size: int, dtype: np.dtype[Any], lanes: int) -> NDArray[Any]:
+    """``0, 1, …, lanes − 1`` repeated to ``size`` (one array per chunk shape, reused)."""
+    lane = np.resize(np.arange(lanes, dtype=dtype), size)
+    lane.flags.writeable = False
+    return lane
+
+
 def _count_classes(
     index: NDArray[Any], weights: NDArray[np.float64] | None, n_codes: int, likely: NDArray[np.intp]
 ) -> NDArray[np.float64]:
@@ -1152,10 +1190,7 @@ def _count_region_classes(
                 bins[1] = _count_classes(index, pixel_weights, n_codes, seen_codes)
                 seen_codes = np.flatnonzero(bins[1])
             else:
-                key = np.repeat((values * n_codes).astype(np.min_scalar_type(n_labels * n_codes)), lengths)
-                np.add(key, index, out=key, casting="unsafe")
-                counted = np.bincount(key, weights=pixel_weights, minlength=n_labels * n_codes)
-                bins = counted.reshape(n_labels, n_codes).astype(np.float64, copy=False)
+                bins = _count_keys(values, lengths, index, n_labels, n_codes, pixel_weights)
             if not geographic:
                 bins = bins * rows_area[0]
             if invalid_index is not None:
