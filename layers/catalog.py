@@ -36,7 +36,6 @@ import builtins
 import contextlib
 import dataclasses
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -60,6 +59,7 @@ from layers.base import (
     read_landcover,
     read_vector,
 )
+from layers.limits import trusted
 
 __all__ = [
     "MANIFEST_FORMAT",
@@ -584,6 +584,11 @@ def _write_raster(staged: StagedLayer, temporary: Path) -> None:
 
 def _check_written(staged: StagedLayer, temporary: Path) -> None:
     """Re-open and re-read what was written; anything short of the staged layer fails the import."""
+    with trusted():
+        _reread(staged, temporary)
+
+
+def _reread(staged: StagedLayer, temporary: Path) -> None:
     if isinstance(staged.source, RasterSource):
         import rasterio
 
@@ -649,6 +654,8 @@ class Catalog:
 
     @contextlib.contextmanager
     def _lock(self, exclusive: bool) -> Iterator[None]:
+        import fcntl  # POSIX only; imported here so that merely importing the module works anywhere
+
         handle: IO[bytes]
         if exclusive:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -720,7 +727,7 @@ class Catalog:
         on the stored COG with the scheme chosen at import.
         """
         spec = get_spec(kind)
-        with self._lock(exclusive=False):
+        with self._lock(exclusive=False), trusted():
             entry = self._pick(self._entries(self._manifest(), spec.kind), spec.kind, version)
             stored = self.root / entry.file
             label = f"{entry.original_name} (catalog v{entry.version}, imported {entry.imported_at})"

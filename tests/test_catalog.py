@@ -441,3 +441,16 @@ def test_check_layer_report_record(tmp_path: Path) -> None:
     assert record["usable"] and record["feature_count"] == 2
     assert record["source_crs"] == "GCJ-02 longitude/latitude (declared)"
     assert isinstance(AtlasError, type)
+
+
+def test_size_limits_apply_to_uploads_not_to_the_catalogs_own_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 10 kB: the CSV (about 200 bytes) passes, the GeoPackage it is stored as (about 100 kB) would not.
+    monkeypatch.setenv("GEOPLAN_MAX_UPLOAD_MB", "0.01")
+    catalog = Catalog(tmp_path / "catalog")
+    entry = catalog.add("stations", _stations_csv(tmp_path), lonlat_crs="gcj02")
+    assert (catalog.root / entry.file).stat().st_size > 10_000
+    assert len(catalog.get("stations").frame) == 2
+    with pytest.raises(LayerReadError, match="too large"):
+        catalog.add("stations", catalog.root / entry.file)
