@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -650,6 +651,13 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except AtlasError as exc:
         click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except (OSError, ValueError) as exc:
+        # Bad input that slipped past the readers' own checks (a permission error, a value a library
+        # rejected): still a message, not a traceback. GEOPLAN_DEBUG=1 shows the traceback.
+        if os.environ.get("GEOPLAN_DEBUG"):
+            raise
+        click.echo(f"Error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(2)
     if isinstance(exit_code, int):
         sys.exit(exit_code)
