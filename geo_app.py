@@ -342,7 +342,7 @@ def _show_board(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool, 
             t("col_progress", ctx.lang): st.column_config.ProgressColumn(
                 t("col_progress", ctx.lang), min_value=0, max_value=100, format="%.0f%%", width="small"
             ),
-            t("col_gap", ctx.lang): st.column_config.TextColumn(t("col_gap", ctx.lang), width="large"),
+            t("col_gap", ctx.lang): st.column_config.TextColumn(t("col_gap", ctx.lang), width="medium"),
         },
     )
 
