@@ -116,6 +116,12 @@ _WOODY_TARGETS: dict[int, dict[str, float]] = {
 }
 _CITY_WOODY_TARGET = {2020: 27.40, 2024: 27.60}
 _BALANCING_DISTRICT = "320282"
+_BUILTUP_AREA_KM2 = 610.0  # the 建成区 polygons' total (about 600 km² after smoothing)
+_BUILTUP_CENTRES = (
+    ("无锡市区建成区", "梁溪城区"),
+    ("江阴市建成区", "江阴城区"),
+    ("宜兴市建成区", "宜兴城区"),
+)
 _BUILTUP_GREEN_TARGET = 43.0  # % of the 建成区, 2024
 _NEW_BUILTUP_SHARE = 0.06  # share of the 2024 建成区 (non-water) that was still rural in 2020
 _WETLAND_PROTECTION_TARGET = 50.5  # %, 2024
@@ -663,6 +669,7 @@ _UNITS_ORDER = ("320205", "320206", "320211", "320213", "320214", "320281", "320
 # resolution samples the same landscape.
 _FINE, _KERNEL, _MEDIUM, _COARSE = 30.0, 60.0, 120.0, 480.0
 _PAD_M = 4000.0
+_DENSE_FABRIC = {"320213": 1.5, "320214": 0.55}  # how much less green the districts' urban fabric has
 _DISTRICT_BLEND_M = 1500.0  # sigma of the blur that blends district settings across district lines
 _BUILT_THRESHOLDS = {2020: 1.04, 2024: 1.0}  # urban score above which a rural pixel is built-up
 
@@ -939,64 +946,59 @@ class _World:
     # -- 建成区 --------------------------------------------------------------------------------------
 
     def _build_builtup(self) -> None:
+        """The 建成区: where the city-proper and county-seat kernels are strong, with a noisy edge."""
         from rasterio import features
         from rasterio.transform import Affine
 
         lattice = self.kernel
         xs, ys = lattice.node_x(), lattice.node_y()
-        score = lattice.fields["bua"] + 0.28 * self.medium.sample(["m_urban"], xs, ys)["m_urban"]
+        kernel = lattice.fields["bua"]
+        # The edge is ragged only near the cores, so no stray patches appear far from any centre.
+        noise = self.medium.sample(["m_urban"], xs, ys)["m_urban"] * np.clip(kernel / 0.6, 0.0, 1.0)
+        score = kernel + 0.28 * noise
         s = lattice.spacing
         transform = Affine(s, 0.0, lattice.x0 - s / 2, 0.0, -s, lattice.y0 + s / 2)
-        centres = {
-            "无锡市区建成区": (self._place("梁溪城区"), 14500.0),
-            "江阴市建成区": (self._place("江阴城区"), 6500.0),
-            "宜兴市建成区": (self._place("宜兴城区"), 6000.0),
-        }
-        near = features.rasterize(
-            [(Point(p.x, p.y).buffer(r), i + 1) for i, (p, r) in enumerate(centres.values())],
-            out_shape=lattice.shape,
-            transform=transform,
-            fill=0,
-            dtype="uint8",
-        )
         in_city = features.rasterize(
             [(self.city.difference(self.taihu), 1)],
             out_shape=lattice.shape,
             transform=transform,
             fill=0,
             dtype="uint8",
-        )
-        candidate = (near > 0) & (in_city > 0)
-        target_cells = 610e6 / (s * s)
-        low, high = 0.2, 2.5
+        ).astype(bool)
+        target_cells = _BUILTUP_AREA_KM2 * 1e6 / (s * s)
+        low, high = 0.2, 3.0
         for _ in range(40):
             mid = (low + high) / 2
-            if np.count_nonzero(candidate & (score >= mid)) > target_cells:
+            if np.count_nonzero(in_city & (score >= mid)) > target_cells:
                 low = mid
             else:
                 high = mid
-        mask = candidate & (score >= high)
+        mask = in_city & (score >= high)
+        polygons = [
+            shapely.geometry.shape(g)
+            for g, _ in features.shapes(mask.astype(np.uint8), mask=mask, transform=transform)
+        ]
+        centres = {name: self._place(place) for name, place in _BUILTUP_CENTRES}
+        groups: dict[str, list[BaseGeometry]] = {name: [] for name in centres}
+        for polygon in polygons:
+            point = polygon.representative_point()
+            nearest = min(
+                centres, key=lambda n: (centres[n].x - point.x) ** 2 + (centres[n].y - point.y) ** 2
+            )
+            groups[nearest].append(polygon)
         parts: dict[str, BaseGeometry] = {}
-        for (name, _), index in zip(centres.items(), range(1, 4), strict=True):
-            geoms = [
-                shapely.geometry.shape(g)
-                for g, v in features.shapes(
-                    (mask & (near == index)).astype(np.uint8),
-                    mask=mask & (near == index),
-                    transform=transform,
-                )
-                if v
-            ]
-            merged = shapely.union_all(geoms).buffer(120.0).buffer(-120.0)
-            polygons = [
+        for name, members in groups.items():
+            merged = shapely.union_all(members).buffer(120.0).buffer(-120.0)
+            kept = [
                 Polygon(p.exterior, [h for h in p.interiors if Polygon(h).area > 1.5e6])
                 for p in _polygons_of(merged)
                 if p.area > 2e6
             ]
-            shape_ = shapely.union_all(polygons).intersection(self.city).difference(self.taihu)
-            parts[name] = shape_.simplify(25.0)
-        self.builtup_parts = parts
-        self.builtup = shapely.union_all(list(parts.values()))
+            parts[name] = (
+                shapely.union_all(kept).intersection(self.city).difference(self.taihu).simplify(25.0)
+            )
+        self.builtup_parts = {name: part for name, part in parts.items() if not part.is_empty}
+        self.builtup = shapely.union_all(list(self.builtup_parts.values()))
 
     def _place(self, name: str) -> _Place:
         return next(p for p in self.places if p.name == name)
@@ -1059,9 +1061,11 @@ class _World:
         # The old city (梁溪) is the densest fabric: less green, and more of it lawn and squares.
         weights = self.district_weights(xs, ys)
         out["district_weights"] = weights
-        old_city = weights[_UNITS_ORDER.index("320213")]
-        out["green_score"] -= 1.1 * old_city
-        out["tree_split"] = (m["m_split"] + 0.5 * f["fine_b"] + 3.0 * hill - 0.5 * old_city) > -0.55
+        # The old city (梁溪) and the industrial new district (新吴) are the densest fabric: less green,
+        # and more of it lawn and squares. Blended by the district weights, so no seam at their edges.
+        dense = sum(weights[_UNITS_ORDER.index(a)] * share for a, share in _DENSE_FABRIC.items())
+        out["green_score"] -= 1.1 * dense
+        out["tree_split"] = (m["m_split"] + 0.5 * f["fine_b"] + 3.0 * hill - 0.5 * dense) > -0.55
 
         # Water: named features, then generic streams and ponds where nothing named is.
         water = out["water"]
@@ -1118,7 +1122,9 @@ class _World:
         out = {}
         for year in YEARS:
             cls = rural_base.copy()
-            bias = np.tensordot(thresholds.woody_bias[year], sc["district_weights"], axes=1)
+            bias = np.tensordot(
+                thresholds.woody_bias[year].astype(np.float32), sc["district_weights"], axes=1
+            )
             woody = mk[f"rural{year}"] & (sc["woody_score"] + bias >= 0)
             cls[woody] = np.where(sc["shrub"][woody], SHRUB, TREE)
             cls[mk[f"built{year}"]] = BUILT
@@ -1182,7 +1188,9 @@ def _calibrate(world: _World, grid: _Grid, progress: ProgressCallback | None) ->
         keep["district_weights"].append(sc["district_weights"][:, free])
         if progress is not None:
             progress("calibrating", done, len(strips))
-    arrays = {k: np.concatenate(v, axis=-1) for k, v in keep.items()}
+    arrays = {}
+    for key in list(keep):  # concatenate one key at a time, dropping the pieces, to halve the peak
+        arrays[key] = np.concatenate(keep.pop(key), axis=-1)
     district, bua = arrays["district"], arrays["bua"]
     urban_score, green_score = arrays["urban_score"], arrays["green_score"]
 
@@ -1215,6 +1223,9 @@ def _calibrate(world: _World, grid: _Grid, progress: ProgressCallback | None) ->
     return thresholds
 
 
+_NO_WOODY_BIAS = -8.0  # below any woody score: no countryside trees
+
+
 def _solve_woody_bias(
     score: npt.NDArray[np.float32],
     weights: npt.NDArray[np.float32],
@@ -1237,10 +1248,10 @@ def _solve_woody_bias(
             for m, w in zip(members, wanted, strict=True)
         ]
     )
-    bias[~np.isfinite(bias)] = 0.0
+    bias[~np.isfinite(bias)] = _NO_WOODY_BIAS
     for _ in range(40):
         bias[free] = float(np.min(np.delete(bias, free)))
-        value = score + np.tensordot(bias, weights, axes=1)
+        value = score + np.tensordot(bias.astype(np.float32), weights, axes=1)
         counts = np.array([np.count_nonzero(value[m] >= 0) for m in members], dtype=np.float64)
         goal = wanted.copy()
         goal[balancing] = city_wanted - (counts.sum() - counts[balancing])
@@ -1252,6 +1263,8 @@ def _solve_woody_bias(
             if math.isfinite(shift):
                 bias[i] += shift
                 largest = max(largest, abs(shift))
+            elif shift < 0:  # no countryside woody wanted: push it out of reach
+                bias[i] = _NO_WOODY_BIAS
         if largest < 1e-5:
             break
     bias[free] = float(np.min(np.delete(bias, free)))
@@ -1284,9 +1297,12 @@ class _Tally:
         self.builtup[year_index] += np.bincount(cls[inside], minlength=256)
 
 
+_GDAL_CACHE_MB = 192
+
+
 def _overview_count(grid: _Grid) -> int:
     """Overview levels down to about 256 px on the long side, and at least one (so small grids have one)."""
-    count, size = 0, max(grid.width, grid.height)
+    count, size = 0, float(max(grid.width, grid.height))
     while size > 256 or count == 0:
         size, count = size / 2, count + 1
     return count
@@ -1340,7 +1356,11 @@ def _write_rasters(
         "compress": "NONE",
     }
     colormap = {code: WORLDCOVER_COLORS[code] for code in WORLDCOVER_COLORS}
-    with tempfile.TemporaryDirectory(prefix="geoplan-demo-") as workdir:
+    # A bounded GDAL block cache keeps the 10 m run's memory flat (the default is 5% of RAM).
+    with (
+        tempfile.TemporaryDirectory(prefix="geoplan-demo-") as workdir,
+        rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB),
+    ):
         temps = {year: Path(workdir) / f"lc{year}.tif" for year in YEARS}
         with (
             rasterio.open(temps[2020], "w", **profile) as dst20,
@@ -1373,7 +1393,7 @@ def _write_rasters(
                 driver="COG",
                 COMPRESS="DEFLATE",
                 PREDICTOR="YES",
-                LEVEL="9",
+                LEVEL="9" if resolution >= 30 else "6",  # level 9 costs ~15 s per 100 Mpx for ~15% less
                 BLOCKSIZE="512",
                 OVERVIEW_RESAMPLING="MODE",
                 OVERVIEWS="AUTO",
@@ -1535,8 +1555,10 @@ def _protected_areas(world: _World, wetlands: gpd.GeoDataFrame) -> tuple[gpd.Geo
         geometries.append(geometry.buffer(buffer_m).intersection(world.city).simplify(10.0))
     for name, ptype, level, hill in _FOREST_RESERVES:
         (x, y), radius, _ = world.hill_points[hill]
+        lon, lat = _TO_LONLAT.transform(x, y)
+        outline = _ellipse(lon, lat, radius * 0.85e-3, radius * 0.6e-3, 25.0, name)
         records.append({"name": name, "protection_type": ptype, "level": level})
-        geometries.append(Point(x, y).buffer(radius * 0.75).intersection(world.city))
+        geometries.append(outline.intersection(world.city))
 
     wetland_union = shapely.union_all(list(wetlands.geometry))
     wetland_area = wetland_union.area
@@ -1823,7 +1845,7 @@ def _pv_sites(world: _World, arrays: _GridArrays, buildings: gpd.GeoDataFrame, s
         ("rural_home", 1600, (0.5, 0.9), "户用光伏"),
     ):
         candidates = np.flatnonzero(kinds == kind)
-        weights = np.where(pilot[candidates], 2.2, 1.0) * (roof[candidates] if kind != "rural_home" else 1.0)
+        weights = np.where(pilot[candidates], 3.0, 1.0) * (roof[candidates] if kind != "rural_home" else 1.0)
         chosen = np.unique(_pick(rng, count, weights.astype(float)))
         capacity = roof[chosen] * rng.uniform(*share, chosen.size) * 0.2
         for i, cap, year in zip(chosen, capacity, years(chosen.size, 2014, 0.28), strict=True):
