@@ -46,7 +46,11 @@ ALLOWED_VALUES = {
     ("protected_areas", "protection_type"): {"nature_reserve", "wetland_park", "protection_plot", "other"},
     ("protected_areas", "level"): {"national", "provincial", "municipal"},
     ("buildings", "building_type"): {
-        "government", "school_hospital", "industrial_commercial", "urban_residential", "rural_home",
+        "government",
+        "school_hospital",
+        "industrial_commercial",
+        "urban_residential",
+        "rural_home",
     },
     ("pv_sites", "kind"): {"rooftop", "ground", "floating"},
     ("stations", "type"): {"charging", "swap", "hydrogen"},
@@ -73,7 +77,9 @@ def test_writes_every_file_it_names(coarse):
     out, manifest = coarse
     expected = demo_output_paths(out, COARSE_M)
     assert all(path.is_file() for path in expected)
-    assert {f.path for f in manifest.files} == {str(p.relative_to(out)) for p in expected if p.name != "MANIFEST.json"}
+    assert {f.path for f in manifest.files} == {
+        str(p.relative_to(out)) for p in expected if p.name != "MANIFEST.json"
+    }
 
 
 def test_same_seed_gives_identical_files(coarse, tmp_path):
@@ -141,7 +147,9 @@ def test_layers_have_fields_values_and_synthetic_metadata(coarse):
         for column, kind in columns.items():
             assert column in frame, (layer, column)
             assert frame[column].notna().all(), (layer, column)
-            assert all(isinstance(v, kind) or (kind is float and isinstance(v, int)) for v in frame[column].tolist())
+            assert all(
+                isinstance(v, kind) or (kind is float and isinstance(v, int)) for v in frame[column].tolist()
+            )
         metadata = pyogrio.read_info(gpkg, layer=layer)["layer_metadata"]
         assert metadata["synthetic"] == "true" and metadata["seed"] == str(DEFAULT_SEED), layer
     for (layer, column), allowed in ALLOWED_VALUES.items():
@@ -208,7 +216,10 @@ def shipped_2024() -> tuple[np.ndarray, np.ndarray, dict[str, float], float]:
         classes = dataset.read(1)
         zones = features.rasterize(
             [(geom, i + 1) for i, geom in enumerate(districts.geometry)],
-            out_shape=classes.shape, transform=dataset.transform, fill=0, dtype="uint8",
+            out_shape=classes.shape,
+            transform=dataset.transform,
+            fill=0,
+            dtype="uint8",
         )
         pixel_km2 = abs(dataset.transform.a * dataset.transform.e) / 1e6
     official = dict(zip(boundaries["adcode"], boundaries["official_area_km2"], strict=True))
