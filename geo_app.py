@@ -6,15 +6,28 @@ identity (path, mtime, size), and composes pages from the core (:mod:`layers.atl
 the atlas (:class:`analysis.errors.AtlasError`) are shown as a message in one place, :func:`main`.
 
 Pages are functions chosen by the ``page`` query parameter (a sidebar radio), so a link reproduces the
-view: ``?lang=en&page=district&district=320211&layers=districts,forest&year=2024&basemap=none``.
+view: ``?lang=en&page=district&district=320211&layers=districts,forest&year=2024&basemap=none``; method
+choices that differ from the defaults join it (``denom``, ``variant``, ``yield``, ``radius``).
+
+Each layer comes from, in order: a file this session uploaded and has not saved (the Data page keeps the
+:class:`~layers.catalog.StagedLayer` in ``st.session_state``, for this session only), the layer catalog's
+current version (:func:`layers.catalog.catalog_dir`), the shipped demo data. Where every layer comes from
+is one tuple of file identities, the cache key of everything computed from the layers, so sessions that
+see the same files share the work and a staged file is its own key.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import json
+import math
 import os
-from collections.abc import Callable, Sequence
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,16 +40,18 @@ from streamlit_folium import st_folium
 
 from analysis.board import BoardRow, board_rows, parse_statistic_figures, statistic_rows
 from analysis.change import LandCoverChange, landcover_change
+from analysis.charging import DEFAULT_SERVICE_RADIUS_M
 from analysis.coords import gcj02_to_wgs84
 from analysis.errors import AtlasError
 from analysis.export import layer_to_geojson, results_zip
 from analysis.indicators import INDICATOR_IDS, IndicatorInputs, IndicatorOptions, compute_indicators
 from analysis.paths import boundaries_path, demo_dir, targets_path
+from analysis.pv import DEFAULT_USABLE_SHARE, PVParameters
 from analysis.pv_grid import pv_potential_grid
 from analysis.report import results_metadata, results_to_csv, results_to_json
 from analysis.results import CITY_ADCODE, IndicatorResult
-from analysis.schemes import load_scheme
-from analysis.sources import RasterSource, VectorSource
+from analysis.schemes import load_scheme, schemes_dir
+from analysis.sources import LAYER_KINDS, RasterSource, VectorSource
 from analysis.targets import STATISTIC, Target, load_targets
 from layers import defaults
 from layers.atlas_map import (
@@ -54,7 +69,9 @@ from layers.atlas_map import (
     selection_layer,
     wetlands_for_display,
 )
+from layers.base import get_spec
 from layers.basemap import DEFAULT_BASEMAP, TIANDITU_KEY_ENV, available_basemaps, get_basemap
+from layers.catalog import Catalog, CatalogEntry, CheckReport, StagedLayer, catalog_dir
 from layers.factsheet import fact_sheet_html
 from layers.i18n import (
     LANGS,
@@ -66,8 +83,10 @@ from layers.i18n import (
     t,
 )
 from layers.inputs import VECTOR_KINDS, load_indicator_inputs
+from layers.limits import current_limits
+from layers.uploads import LONLAT_DATUMS, UploadOptions, accepted_suffixes, stage_upload
 
-PAGES: tuple[str, ...] = ("map", "board", "district", "export", "methods")
+PAGES: tuple[str, ...] = ("map", "board", "district", "export", "methods", "data")
 EXPORT_KINDS: tuple[str, ...] = ("districts", *VECTOR_KINDS)
 MAP_KEY = "atlas_map"
 _LAYER_ORDER = (
@@ -83,6 +102,30 @@ _LAYER_ORDER = (
 )
 
 FileId = tuple[str, int, int]
+#: Where one layer comes from: (kind, origin "demo" | "catalog" | "staged", file identity, read options
+#: of a staged file or "v<n>" of a catalog version). Land cover has one key per year, "landcover:<year>".
+LayerKey = tuple[str, str, FileId, str]
+Signature = tuple[LayerKey, ...]
+
+STAGED = "_staged_layers"  # session_state: kind -> StagedLayer, this session's unsaved uploads
+_UPLOAD_ERRORS = "_upload_errors"  # session_state: kind -> message of the last failed upload
+_FLASH = "_flash"  # session_state: (level, text) shown once, after a button's callback
+_ENCODINGS: tuple[str, ...] = ("", "utf-8", "gbk", "gb18030", "big5")
+_DENOMINATORS: tuple[str, ...] = ("official", "polygon", "land")
+_VARIANTS: tuple[str, ...] = ("linmu", "senlin")
+#: Indicators computed together, and the layers each group reads (its cache key).
+_GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("forest_coverage",), ("districts", "landcover")),
+    (
+        ("wetland_protection_rate", "builtup_green_coverage"),
+        ("districts", "landcover", "wetlands", "protected", "builtup"),
+    ),
+    (("pv_installed_capacity", "pv_rooftop_potential"), ("districts", "pv_sites", "buildings")),
+    (
+        ("charging_piles", "battery_swap_stations", "hydrogen_stations", "charging_service_coverage"),
+        ("districts", "stations", "builtup"),
+    ),
+)
 
 
 # --- file identity and cached loaders --------------------------------------------------------------------
@@ -97,45 +140,191 @@ def _file_id(path: Path) -> FileId:
     return (str(path), stat.st_mtime_ns, stat.st_size)
 
 
-def _data_signature() -> tuple[FileId, ...]:
-    """The identity of every shipped file the app reads."""
-    paths = [boundaries_path(), targets_path(), demo_dir() / defaults.DEMO_GPKG]
-    paths += list(defaults.default_landcover_series().values())
-    return tuple(_file_id(p) for p in paths)
+def _options_text(options: Mapping[str, Any]) -> str:
+    return json.dumps(dict(options), sort_keys=True, ensure_ascii=False)
 
 
-def _missing_kinds() -> tuple[str, ...]:
-    sources = defaults.default_sources()
-    missing = [kind for kind in VECTOR_KINDS if not Path(sources[kind]).is_file()]
-    if not defaults.default_landcover_series():
+def _layer_plan(staged: Mapping[str, StagedLayer]) -> Signature:
+    """Where each layer comes from on this run: ``staged`` (this session's uploads), else the catalog's
+    current version, else the shipped demo file; with the targets file, the cache key of every result."""
+    catalog = Catalog(catalog_dir())
+    stored = {entry.kind: entry for entry in catalog.list()}
+    shipped = defaults.default_sources()
+    keys: list[LayerKey] = [("targets", "demo", _file_id(targets_path()), "")]
+    for kind in ("districts", *VECTOR_KINDS):
+        if kind in staged:
+            layer = staged[kind]
+            keys.append((kind, "staged", _file_id(layer.path), _options_text(layer.options)))
+        elif kind in stored:
+            entry = stored[kind]
+            keys.append((kind, "catalog", _file_id(catalog.root / entry.file), f"v{entry.version}"))
+        else:
+            keys.append((kind, "demo", _file_id(shipped[kind]), ""))  # type: ignore[index]
+    series = defaults.default_landcover_series()
+    years: dict[int, tuple[str, FileId, str]] = {y: ("demo", _file_id(p), "") for y, p in series.items()}
+    user_year: int | None = None
+    user: tuple[str, FileId, str] | None = None
+    if "landcover" in staged:
+        raster = staged["landcover"]
+        assert isinstance(raster.source, RasterSource)
+        user_year, user = raster.source.year, ("staged", _file_id(raster.path), _options_text(raster.options))
+    elif "landcover" in stored:
+        entry = stored["landcover"]
+        user_year = int(entry.vintage) if entry.vintage.isdigit() else None
+        user = ("catalog", _file_id(catalog.root / entry.file), f"v{entry.version}")
+    if user is not None:
+        # A user's land cover of no stated year stands in for the latest, as in load_indicator_inputs.
+        year = user_year if user_year is not None else (max(series) if series else dt.date.today().year)
+        years[year] = user
+    keys += [(f"landcover:{year}", *years[year]) for year in sorted(years)]
+    return tuple(keys)
+
+
+def _origins(signature: Signature) -> dict[str, LayerKey]:
+    return {key[0]: key for key in signature}
+
+
+def _missing_kinds(signature: Signature) -> tuple[str, ...]:
+    """Kinds with no file at all: a shipped file that is missing (its identity has size 0)."""
+    origins = _origins(signature)
+    missing = [k for k in VECTOR_KINDS if origins[k][1] == "demo" and origins[k][2][2] == 0]
+    landcover = [key for kind, key in origins.items() if kind.startswith("landcover:")]
+    if not any(key[1] != "demo" or key[2][2] > 0 for key in landcover):
         missing.append("landcover")
     return tuple(missing)
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _atlas_data(signature: tuple[FileId, ...]) -> AtlasData:
-    """The shipped layers, read once per file identity. Shared and read-only: never mutate it."""
-    missing = set(_missing_kinds())
-    inputs = load_indicator_inputs(without=tuple(missing))
+def _catalog_version(key: LayerKey) -> int:
+    return int(key[3].removeprefix("v"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _atlas_data(signature: Signature, _staged: Mapping[str, StagedLayer]) -> AtlasData:
+    """The layers of ``signature``, read once per key. Shared and read-only: never mutate it."""
+    catalog = Catalog(catalog_dir())
+    origins = _origins(signature)
+    missing = set(_missing_kinds(signature))
+    elsewhere = {kind for kind in VECTOR_KINDS if origins[kind][1] != "demo"}
+    districts = origins["districts"]
+    inputs = load_indicator_inputs(
+        without=("landcover", *sorted(missing | elsewhere)),
+        districts=None if districts[1] == "demo" else Path(districts[2][0]),
+    )
+    vectors: dict[str, VectorSource | None] = {}
+    for kind in VECTOR_KINDS:
+        key = origins[kind]
+        if key[1] == "staged":
+            vectors[kind] = _staged[kind].source  # type: ignore[assignment]
+        elif key[1] == "catalog":
+            vectors[kind] = catalog.get(kind, _catalog_version(key))  # type: ignore[assignment]
+        else:
+            vectors[kind] = getattr(inputs, kind)
     landcover: dict[int, RasterSource] = {}
-    for year in defaults.default_landcover_series():
-        landcover[year] = defaults.load_default_landcover(year=year)
-    vectors = {kind: getattr(inputs, kind) for kind in VECTOR_KINDS}
+    for kind, key in origins.items():
+        if not kind.startswith("landcover:"):
+            continue
+        year = int(kind.split(":", 1)[1])
+        if key[1] == "staged":
+            raster = _staged["landcover"].source
+        elif key[1] == "catalog":
+            raster = catalog.get("landcover", _catalog_version(key))
+        elif key[2][2] == 0:
+            continue
+        else:
+            raster = defaults.load_default_landcover(year=year)
+        assert isinstance(raster, RasterSource)
+        landcover[year] = raster if raster.year == year else dataclasses.replace(raster, year=year)
     return AtlasData(boundaries=inputs.boundaries, landcover=landcover, vectors=vectors)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _results(signature: tuple[FileId, ...]) -> list[IndicatorResult]:
-    """Every indicator for the city and the districts (the slow part: zonal statistics on the rasters)."""
-    data = _atlas_data(signature)
-    latest = data.landcover[max(data.landcover)] if data.landcover else None
-    inputs = IndicatorInputs(boundaries=data.boundaries, landcover=latest, **dict(data.vectors))
-    return compute_indicators(inputs, load_targets(), IndicatorOptions())
+@dataclass(frozen=True)
+class Method:
+    """The method choices of the sidebar, as plain values (a cache key) that make IndicatorOptions."""
+
+    forest_denominator: str = "official"
+    forest_variant: str = "linmu"
+    specific_yield: float = 1100.0
+    usable_share: tuple[tuple[str, float], ...] = tuple(DEFAULT_USABLE_SHARE.items())
+    service_radius_m: float = DEFAULT_SERVICE_RADIUS_M
+
+    def options(self) -> IndicatorOptions:
+        return IndicatorOptions(
+            forest_denominator=self.forest_denominator,  # type: ignore[arg-type]
+            forest_variant=self.forest_variant,  # type: ignore[arg-type]
+            pv=PVParameters(
+                usable_share=dict(self.usable_share), specific_yield_kwh_per_kwp=self.specific_yield
+            ),
+            service_radius_m=self.service_radius_m,
+        )
+
+    def key(self, indicators: Sequence[str]) -> tuple[Any, ...]:
+        """The choices that matter to ``indicators``: a slider for one family recomputes only it."""
+        key: tuple[Any, ...] = ()
+        if "forest_coverage" in indicators:
+            key += (self.forest_denominator, self.forest_variant)
+        if "pv_rooftop_potential" in indicators:
+            key += (self.specific_yield, self.usable_share)
+        if "charging_service_coverage" in indicators:
+            key += (self.service_radius_m,)
+        return key
+
+    def as_dict(self) -> dict[str, Any]:
+        record = dataclasses.asdict(self)
+        record["usable_share"] = dict(self.usable_share)
+        return record
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _indicator_group(
+    indicators: tuple[str, ...],
+    layers: tuple[LayerKey | None, ...],
+    method: tuple[Any, ...],
+    _inputs: IndicatorInputs,
+    _targets: tuple[Target, ...],
+    _options: IndicatorOptions,
+) -> list[IndicatorResult]:
+    """One family of indicators (zonal statistics on the rasters are the slow part), keyed on the files
+    it reads and the method choices it uses."""
+    return compute_indicators(_inputs, _targets, _options, only=indicators)
+
+
+def _results(
+    signature: Signature, data: AtlasData, year: int | None, method: Method
+) -> list[IndicatorResult]:
+    """Every indicator for the city and the districts, with the land cover of ``year``."""
+    origins = _origins(signature)
+    inputs = IndicatorInputs(
+        boundaries=data.boundaries,
+        landcover=data.landcover.get(year) if year is not None else None,
+        **{kind: data.vectors.get(kind) for kind in VECTOR_KINDS},
+    )
+    targets = _targets(origins["targets"][2])
+    options = method.options()
+    results: list[IndicatorResult] = []
+    for indicators, kinds in _GROUPS:
+        layers = tuple(
+            origins.get(f"landcover:{year}") if kind == "landcover" else origins[kind] for kind in kinds
+        )
+        keys = (origins["targets"], *layers)
+        results += _indicator_group(indicators, keys, method.key(indicators), inputs, targets, options)
+    return results
+
+
+def _synthetic_in_use(data: AtlasData, year: int | None, *, every_year: bool = False) -> bool:
+    """Whether a layer behind the page is synthetic: any vector (the board reads them all) and the land
+    cover of ``year`` (of every year where the land-cover change is shown). A user's file is not."""
+    if every_year:
+        rasters = list(data.landcover.values())
+    else:
+        rasters = [data.landcover[year]] if year is not None and year in data.landcover else []
+    return any(r.synthetic for r in rasters) or any(
+        v is not None and v.synthetic for v in data.vectors.values()
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _targets(target_file: FileId) -> tuple[Target, ...]:
-    return load_targets(target_file[0])
+    return tuple(load_targets(target_file[0]))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -145,19 +334,19 @@ def _overlay(
     return overlay_png(_source, "forest" if variant == "forest" else "classes")
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _pv_grid(signature: tuple[FileId, ...], _source: VectorSource) -> gpd.GeoDataFrame:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _pv_grid(buildings: LayerKey, _source: VectorSource) -> gpd.GeoDataFrame:
     return pv_potential_grid(_source.frame)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _display_boundaries(boundaries_id: FileId, _boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _display_boundaries(districts: LayerKey, _boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return display_boundaries(_boundaries)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _wetlands(
-    signature: tuple[FileId, ...],
+    layers: tuple[LayerKey, LayerKey],
     tolerance_m: float,
     _wetlands: VectorSource,
     _protected: VectorSource | None,
@@ -165,24 +354,27 @@ def _wetlands(
     return wetlands_for_display(_wetlands, _protected, tolerance_m)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _change(signature: tuple[FileId, ...]) -> LandCoverChange | None:
-    data = _atlas_data(signature)
-    years = sorted(data.landcover)
+@st.cache_data(show_spinner=False, max_entries=4)
+def _change(layers: Signature, _data: AtlasData) -> LandCoverChange | None:
+    years = sorted(_data.landcover)
     if len(years) < 2:
         return None
-    return landcover_change(data.landcover[years[0]], data.landcover[years[-1]], data.boundaries)
+    return landcover_change(_data.landcover[years[0]], _data.landcover[years[-1]], _data.boundaries)
 
 
-def _providers(signature: tuple[FileId, ...]) -> MapProviders:
+def _providers(signature: Signature) -> MapProviders:
+    origins = _origins(signature)
+
     def overlay(source: RasterSource, variant: str) -> tuple[str, list[list[float]], tuple[str, ...]]:
         return _overlay(_file_id(source.path), variant, source)
 
     return MapProviders(
-        overlay=overlay,  # type: ignore[arg-type]
-        pv_grid=lambda source: _pv_grid(signature, source),
-        boundaries=lambda frame: _display_boundaries(_file_id(boundaries_path()), frame),
-        wetlands=lambda wetlands, protected, tolerance: _wetlands(signature, tolerance, wetlands, protected),
+        overlay=overlay,
+        pv_grid=lambda source: _pv_grid(origins["buildings"], source),
+        boundaries=lambda frame: _display_boundaries(origins["districts"], frame),
+        wetlands=lambda wetlands, protected, tolerance: _wetlands(
+            (origins["wetlands"], origins["protected"]), tolerance, wetlands, protected
+        ),
     )
 
 
@@ -193,13 +385,25 @@ def _providers(signature: tuple[FileId, ...]) -> MapProviders:
 class Context:
     """What every page gets: the data, the results, the language and the selected unit."""
 
-    signature: tuple[FileId, ...]
+    signature: Signature
     data: AtlasData
     results: list[IndicatorResult]
     targets: tuple[Target, ...]
     lang: str
     adcode: str
     names: dict[str, tuple[str, str]]
+    year: int | None = None
+    method: Method = Method()
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether a layer behind the board or the map is synthetic."""
+        return _synthetic_in_use(self.data, self.year)
+
+    @property
+    def synthetic_any_year(self) -> bool:
+        """Whether a layer behind the district page (the change uses every year) is synthetic."""
+        return _synthetic_in_use(self.data, self.year, every_year=True)
 
     def name(self, adcode: str | None = None) -> str:
         zh, en = self.names.get(adcode or self.adcode, (adcode or self.adcode,) * 2)
@@ -232,7 +436,40 @@ def _state_from_url(adcodes: Sequence[str], years: Sequence[int], basemaps: Sequ
     )
     basemap = params.get("basemap", DEFAULT_BASEMAP)
     st.session_state["basemap"] = basemap if basemap in basemaps else DEFAULT_BASEMAP
+    default = Method()
+    denominator = params.get("denom", default.forest_denominator)
+    st.session_state["m_denominator"] = (
+        denominator if denominator in _DENOMINATORS else default.forest_denominator
+    )
+    variant = params.get("variant", default.forest_variant)
+    st.session_state["m_variant"] = variant if variant in _VARIANTS else default.forest_variant
+    st.session_state["m_yield"] = _number_param("yield", default.specific_yield, 500.0, 2000.0)
+    st.session_state["m_radius"] = _number_param("radius", default.service_radius_m, 100.0, 5000.0)
+    for building_type, share in default.usable_share:
+        st.session_state[f"m_share_{building_type}"] = share
     st.session_state["_view_from_url"] = True
+
+
+def _number_param(name: str, default: float, low: float, high: float) -> float:
+    try:
+        value = float(st.query_params.get(name, default))
+    except ValueError:
+        return default
+    return value if low <= value <= high else default
+
+
+def _method_from_state() -> Method:
+    default = Method()
+    return Method(
+        forest_denominator=st.session_state.get("m_denominator", default.forest_denominator),
+        forest_variant=st.session_state.get("m_variant", default.forest_variant),
+        specific_yield=float(st.session_state.get("m_yield", default.specific_yield)),
+        usable_share=tuple(
+            (kind, float(st.session_state.get(f"m_share_{kind}", share)))
+            for kind, share in default.usable_share
+        ),
+        service_radius_m=float(st.session_state.get("m_radius", default.service_radius_m)),
+    )
 
 
 def _state_to_url() -> None:
@@ -246,6 +483,18 @@ def _state_to_url() -> None:
     }
     if st.session_state.get("year") is not None:
         wanted["year"] = str(st.session_state["year"])
+    method, default = _method_from_state(), Method()
+    optional = {
+        "denom": (method.forest_denominator, default.forest_denominator),
+        "variant": (method.forest_variant, default.forest_variant),
+        "yield": (f"{method.specific_yield:g}", f"{default.specific_yield:g}"),
+        "radius": (f"{method.service_radius_m:g}", f"{default.service_radius_m:g}"),
+    }
+    for key, (value, default_value) in optional.items():
+        if value != default_value:
+            wanted[key] = value
+        elif key in st.query_params:
+            del st.query_params[key]
     for key, value in wanted.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
@@ -279,8 +528,17 @@ def _tianditu_key() -> str | None:
 
 
 def _synthetic_banner(ctx: Context, synthetic: bool | None = None) -> None:
-    if ctx.data.synthetic if synthetic is None else synthetic:
+    if ctx.synthetic if synthetic is None else synthetic:
         st.warning(t("synthetic_banner", ctx.lang))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+
+
+def _plain(text: str) -> str:
+    """Text from a user's file made inert for Streamlit's markdown (st.error, st.success …): every
+    markdown, HTML, emoji-shortcode and LaTeX character is backslash-escaped, so it shows as written."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def _map_view(ctx: Context, *, focus: str | None) -> MapView:
@@ -354,7 +612,7 @@ def page_map(ctx: Context) -> None:
     _synthetic_banner(ctx)
     fmap = _build_map(ctx, focus=None)
     basemap = get_basemap(st.session_state.get("basemap", DEFAULT_BASEMAP))
-    display = _display_boundaries(_file_id(boundaries_path()), ctx.data.boundaries)
+    display = _display_boundaries(_origins(ctx.signature)["districts"], ctx.data.boundaries)
     highlight = None
     if not ctx.is_city:
         highlight = selection_layer(display, ctx.adcode, gcj02=basemap.datum == "gcj02")
@@ -497,7 +755,7 @@ def page_board(ctx: Context) -> None:
 
 
 def page_district(ctx: Context) -> None:
-    _synthetic_banner(ctx)
+    _synthetic_banner(ctx, ctx.synthetic_any_year)
     st.subheader(ctx.name())
     rows = board_rows(ctx.results, adcode=ctx.adcode)
     _show_board(ctx, rows, with_district=False, key="district_board")
@@ -505,7 +763,8 @@ def page_district(ctx: Context) -> None:
     st_folium(fmap, key="district_map", height=480, width="stretch", returned_objects=[])
 
     st.subheader(t("landcover_change", ctx.lang))
-    change = _change(ctx.signature)
+    landcover_keys = tuple(k for k in ctx.signature if k[0].startswith(("landcover:", "districts")))
+    change = _change(landcover_keys, ctx.data)
     unit_change = None
     if change is None:
         st.info(t("change_unavailable", ctx.lang))
@@ -553,7 +812,7 @@ def page_district(ctx: Context) -> None:
         lang=ctx.lang,
         change=unit_change,
         change_years=(change.year_from, change.year_to) if change else (None, None),
-        synthetic=ctx.data.synthetic,
+        synthetic=ctx.synthetic_any_year,
     )
     st.download_button(
         t("fact_sheet", ctx.lang),
@@ -596,7 +855,12 @@ def page_export(ctx: Context) -> None:
 
     st.subheader(t("export_indicators", ctx.lang))
     results = ctx.results
-    parameters = {"options": "defaults (IndicatorOptions())", "district_filter": None}
+    parameters = {
+        "options": ctx.method.as_dict(),
+        "landcover_year": ctx.year,
+        "layers": {key[0]: f"{key[1]} {Path(key[2][0]).name} {key[3]}".strip() for key in ctx.signature},
+        "district_filter": None,
+    }
     cols = st.columns(4)
     cols[0].download_button(
         t("download_csv", ctx.lang),
@@ -635,7 +899,7 @@ def page_export(ctx: Context) -> None:
 
     def current_map() -> bytes:
         fmap = _build_map(ctx, focus=None if ctx.is_city else ctx.adcode)
-        banner = t("synthetic_banner", ctx.lang).replace("**", "") if ctx.data.synthetic else None
+        banner = t("synthetic_banner", ctx.lang).replace("**", "") if ctx.synthetic else None
         return map_html(fmap, title=f"{t('app_title', ctx.lang)} · {ctx.name()}", banner=banner).encode()
 
     st.download_button(
@@ -651,7 +915,7 @@ def page_export(ctx: Context) -> None:
 def page_methods(ctx: Context) -> None:
     _synthetic_banner(ctx)
     st.caption(t("methods_intro", ctx.lang))
-    latest = ctx.data.landcover[max(ctx.data.landcover)] if ctx.data.landcover else None
+    latest = ctx.data.landcover.get(ctx.year) if ctx.year is not None else None
     scheme = load_scheme(latest.scheme) if latest else None
     for indicator in INDICATOR_IDS:
         definition, denominator, roles = method_text(indicator, ctx.lang)
@@ -710,12 +974,265 @@ def page_methods(ctx: Context) -> None:
         st.markdown(f"- `landcover {year}`: {raster.source} ({raster.scheme})")
 
 
+# --- the Data page: uploads, this session's staged layers, the catalog ------------------------------------
+
+
+def _staged() -> dict[str, StagedLayer]:
+    """This session's staged (uploaded, unsaved) layers by kind."""
+    staged: dict[str, StagedLayer] = st.session_state.setdefault(STAGED, {})
+    return staged
+
+
+def _session_dir() -> Path:
+    """This session's upload folder (removed when a staged layer is saved or discarded)."""
+    folder = st.session_state.get("_upload_dir")
+    if folder is None or not Path(folder).is_dir():
+        folder = tempfile.mkdtemp(prefix="geoplan-upload-")
+        st.session_state["_upload_dir"] = folder
+    return Path(folder)
+
+
+def _forget_staged(kind: str) -> None:
+    layer = _staged().pop(kind, None)
+    if layer is not None and Path(layer.path).parent.parent.parent == _session_dir():
+        shutil.rmtree(layer.path.parent, ignore_errors=True)
+
+
+def _flash(level: str, text: str) -> None:
+    st.session_state[_FLASH] = (level, text)
+
+
+def _upload_options() -> UploadOptions:
+    return UploadOptions(
+        lonlat_crs=st.session_state.get("upload_datum") or None,
+        encoding=st.session_state.get("upload_encoding") or None,
+        scheme=st.session_state.get("upload_scheme") or None,
+    )
+
+
+def upload_layer(
+    kind: str, filename: str, content: bytes, options: UploadOptions, *, folder: Path
+) -> StagedLayer:
+    """Stage an uploaded file as ``kind`` (the catalog is left as it is); raises AtlasError."""
+    return stage_upload(kind, filename, content, options, folder=folder, catalog=Catalog(catalog_dir()))
+
+
+def _on_upload(kind: str) -> None:
+    """Callback of the uploader and of the read options: (re)stage the file now in the uploader."""
+    errors: dict[str, str] = st.session_state.setdefault(_UPLOAD_ERRORS, {})
+    errors.pop(kind, None)
+    upload = st.session_state.get(f"upload_{kind}")
+    if upload is None:
+        return
+    try:
+        staged = upload_layer(kind, upload.name, upload.getvalue(), _upload_options(), folder=_session_dir())
+    except AtlasError as exc:
+        errors[kind] = str(exc)
+        return
+    _forget_staged(kind)
+    _staged()[kind] = staged
+
+
+def _on_save(kind: str) -> None:
+    lang = st.session_state.get("lang", "zh")
+    staged = _staged().get(kind)
+    if staged is None:
+        return
+    try:
+        entry = Catalog(catalog_dir()).commit(staged)
+    except AtlasError as exc:
+        _flash("error", t("error", lang, message=_plain(str(exc))))
+        return
+    _forget_staged(kind)
+    _flash("success", t("saved", lang, kind=kind, version=entry.version))
+
+
+def _on_discard(kind: str) -> None:
+    _forget_staged(kind)
+    st.session_state.get(_UPLOAD_ERRORS, {}).pop(kind, None)
+    _flash("info", t("discarded", st.session_state.get("lang", "zh"), kind=kind))
+
+
+def _on_catalog_change(kind: str, action: str) -> None:
+    lang = st.session_state.get("lang", "zh")
+    st.session_state[f"confirm_{kind}"] = False
+    catalog = Catalog(catalog_dir())
+    try:
+        if action == "rollback":
+            entry = catalog.rollback(kind)
+            _flash("success", t("rolled_back", lang, kind=kind, version=entry.version))
+        else:
+            removed = catalog.remove(kind)
+            _flash("success", t("removed", lang, kind=kind, n=len(removed)))
+    except AtlasError as exc:
+        _flash("error", t("error", lang, message=_plain(str(exc))))
+
+
+def _kind_label(kind: str, lang: str) -> str:
+    spec = get_spec(kind)
+    return f"{spec.label_en if lang == 'en' else spec.label_zh} ({kind})"
+
+
+def _entries_frame(entries: Sequence[CatalogEntry], lang: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            t("col_kind", lang): [e.kind for e in entries],
+            t("col_version", lang): [e.version for e in entries],
+            t("col_current_version", lang): ["✓" if e.current else "" for e in entries],
+            t("col_file", lang): [e.original_name for e in entries],
+            t("col_imported", lang): [e.imported_at for e in entries],
+            t("col_crs", lang): [e.source_crs for e in entries],
+            t("col_features", lang): [
+                "" if e.feature_count is None else str(e.feature_count) for e in entries
+            ],
+            t("synthetic_tag", lang): ["✓" if e.synthetic else "" for e in entries],
+        }
+    )
+
+
+def _upload_form(lang: str) -> None:
+    st.subheader(t("upload_layer", lang))
+    kind = st.selectbox(
+        t("upload_kind", lang), LAYER_KINDS, format_func=lambda k: _kind_label(k, lang), key="upload_kind"
+    )
+    spec = get_spec(kind)
+    if spec.fields:
+        fields = ", ".join(f.name + ("*" if f.required else "") for f in spec.fields)
+        st.caption(t("upload_fields", lang, fields=fields))
+    left, right = st.columns(2)
+    if spec.raster:
+        schemes = ("", *sorted(p.stem for p in schemes_dir().glob("*.toml")))
+        left.selectbox(
+            t("upload_scheme", lang),
+            schemes,
+            format_func=lambda s: s or t("upload_scheme_guess", lang),
+            key="upload_scheme",
+            on_change=_on_upload,
+            args=(kind,),
+        )
+    elif kind != "districts":
+        left.selectbox(
+            t("upload_datum", lang),
+            ("", *LONLAT_DATUMS),
+            format_func=lambda d: d.upper() if d else t("upload_datum_auto", lang),
+            key="upload_datum",
+            on_change=_on_upload,
+            args=(kind,),
+        )
+        right.selectbox(
+            t("upload_encoding", lang),
+            _ENCODINGS,
+            format_func=lambda e: e or t("upload_encoding_auto", lang),
+            key="upload_encoding",
+            on_change=_on_upload,
+            args=(kind,),
+        )
+    limit_mb = max(1, math.ceil(current_limits().max_file_bytes / 2**20))
+    st.file_uploader(
+        t("upload_file", lang),
+        type=list(accepted_suffixes(kind)),
+        key=f"upload_{kind}",
+        on_change=_on_upload,
+        args=(kind,),
+        max_upload_size=limit_mb,
+    )
+    st.caption(t("upload_limit", lang, mb=limit_mb))
+    error = st.session_state.get(_UPLOAD_ERRORS, {}).get(kind)
+    if error:
+        st.error(t("error", lang, message=_plain(error)))
+
+
+def _staged_section(ctx: Context) -> None:
+    lang = ctx.lang
+    staged = _staged()
+    if not staged:
+        return
+    st.subheader(t("staged_layers", lang))
+    for kind, layer in staged.items():
+        with st.container(border=True):
+            st.markdown(f"**{_kind_label(kind, lang)}**")
+            st.caption(t("check_report", lang))
+            # Every line may carry text from the file: shown as plain text, never as markdown or HTML.
+            st.text("\n".join(CheckReport(kind, layer.original_name, True, staged=layer).lines()))
+            left, right = st.columns(2)
+            left.button(
+                t("save_to_catalog", lang),
+                key=f"save_{kind}",
+                on_click=_on_save,
+                args=(kind,),
+                type="primary",
+            )
+            right.button(t("discard", lang), key=f"discard_{kind}", on_click=_on_discard, args=(kind,))
+    st.subheader(t("preview", lang))
+    shared = _layer_plan({})
+    current = _results(shared, _atlas_data(shared, {}), ctx.year, ctx.method)
+    before = {r.indicator: r for r in current if r.adcode == CITY_ADCODE}
+    after = {r.indicator: r for r in ctx.results if r.adcode == CITY_ADCODE}
+    rows = []
+    for indicator in INDICATOR_IDS:
+        old, new = before.get(indicator), after.get(indicator)
+        rows.append(
+            {
+                t("col_indicator", lang): indicator_name(indicator, lang),
+                t("col_current", lang): "" if old is None else format_value(old.value, old.unit, lang),
+                t("col_preview", lang): "" if new is None else format_value(new.value, new.unit, lang),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="preview_table")
+
+
+def _catalog_section(lang: str) -> None:
+    catalog = Catalog(catalog_dir())
+    st.subheader(t("catalog", lang))
+    st.caption(t("catalog_where", lang, path=str(catalog.root)))
+    entries = catalog.list()
+    if not entries:
+        st.info(t("catalog_empty", lang))
+        return
+    st.dataframe(_entries_frame(entries, lang), hide_index=True, width="stretch", key="catalog_table")
+    for entry in entries:
+        history = catalog.history(entry.kind)
+        with st.expander(t("history", lang, kind=_kind_label(entry.kind, lang))):
+            st.dataframe(
+                _entries_frame(history, lang), hide_index=True, width="stretch", key=f"history_{entry.kind}"
+            )
+            confirmed = st.checkbox(t("confirm", lang), key=f"confirm_{entry.kind}")
+            left, right = st.columns(2)
+            left.button(
+                t("rollback", lang),
+                key=f"rollback_{entry.kind}",
+                disabled=not confirmed or not any(e.version < entry.version for e in history),
+                on_click=_on_catalog_change,
+                args=(entry.kind, "rollback"),
+            )
+            right.button(
+                t("remove_layer", lang),
+                key=f"remove_{entry.kind}",
+                disabled=not confirmed,
+                on_click=_on_catalog_change,
+                args=(entry.kind, "remove"),
+            )
+
+
+def page_data(ctx: Context) -> None:
+    _synthetic_banner(ctx)
+    st.caption(t("data_intro", ctx.lang))
+    flash = st.session_state.pop(_FLASH, None)
+    if flash is not None:
+        level, text = flash
+        {"success": st.success, "error": st.error}.get(level, st.info)(text)
+    _upload_form(ctx.lang)
+    _staged_section(ctx)
+    _catalog_section(ctx.lang)
+
+
 _PAGE_FUNCTIONS: dict[str, Callable[[Context], None]] = {
     "map": page_map,
     "board": page_board,
     "district": page_district,
     "export": page_export,
     "methods": page_methods,
+    "data": page_data,
 }
 
 
@@ -742,6 +1259,10 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
             ),
             key="district",
         )
+        years = sorted(data.landcover)
+        if years:
+            # It drives the map's land cover and every land-cover indicator, so it is on every page.
+            st.selectbox(t("year", lang), years, key="year")
         if st.session_state["page"] in ("map", "district"):
             st.multiselect(
                 t("layers", lang),
@@ -749,9 +1270,6 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                 format_func=lambda k: t(f"layer_{k}", lang),
                 key="layers",
             )
-            years = sorted(data.landcover)
-            if years:
-                st.selectbox(t("year", lang), years, key="year")
             basemaps = available_basemaps(tianditu_key=_tianditu_key())
             st.selectbox(
                 t("basemap", lang),
@@ -762,13 +1280,34 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
             with st.expander(t("opacity", lang)):
                 for overlay in st.session_state.get("layers", []):
                     st.slider(t(f"layer_{overlay}", lang), 0.0, 1.0, step=0.05, key=f"opacity_{overlay}")
+        with st.expander(t("method", lang)):
+            st.selectbox(
+                t("forest_denominator", lang),
+                _DENOMINATORS,
+                format_func=lambda d: t(f"denominator_{d}", lang),
+                key="m_denominator",
+            )
+            st.radio(
+                t("forest_variant", lang),
+                _VARIANTS,
+                format_func=lambda v: t(f"variant_{v}", lang),
+                key="m_variant",
+            )
+            st.number_input(t("pv_yield", lang), 500.0, 2000.0, step=10.0, key="m_yield")
+            st.caption(t("pv_shares", lang))
+            for building_type in DEFAULT_USABLE_SHARE:
+                st.slider(
+                    t(f"share_{building_type}", lang), 0.0, 1.0, step=0.05, key=f"m_share_{building_type}"
+                )
+            st.number_input(t("service_radius", lang), 100.0, 5000.0, step=100.0, key="m_radius")
 
 
 def main() -> None:
     st.set_page_config(page_title="无锡碳达峰空间监测 · Wuxi Carbon-Peak Atlas", page_icon="🗺️", layout="wide")
     try:
-        signature = _data_signature()
-        data = _atlas_data(signature)
+        staged = _staged()
+        signature = _layer_plan(staged)
+        data = _atlas_data(signature, staged)
         names = {
             str(row.adcode): (str(row.name_zh), str(row.name_en))
             for row in data.boundaries[["adcode", "name_zh", "name_en"]].itertuples(index=False)
@@ -777,29 +1316,39 @@ def main() -> None:
         adcodes = [CITY_ADCODE, *sorted(code for code in names if code != CITY_ADCODE)]
         basemaps = [b.key for b in available_basemaps(tianditu_key=_tianditu_key())]
         _state_from_url(adcodes, sorted(data.landcover), basemaps)
+        if data.landcover and st.session_state.get("year") not in data.landcover:
+            st.session_state["year"] = max(data.landcover)  # e.g. a user's land cover replaced a year
+        method_keys: tuple[str, ...] = ("m_denominator", "m_variant", "m_yield", "m_radius")
+        method_keys += tuple(f"m_share_{kind}" for kind in DEFAULT_USABLE_SHARE)
         # Persist widget values across pages: a widget not drawn on this run would lose its key.
         for overlay in OVERLAYS:
             st.session_state.setdefault(f"opacity_{overlay}", DEFAULT_OPACITY[overlay])
-        for key in ("layers", "year", "basemap", *(f"opacity_{k}" for k in OVERLAYS)):
+        for key in ("layers", "year", "basemap", *(f"opacity_{k}" for k in OVERLAYS), *method_keys):
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
         _sidebar(names, adcodes, data)
         lang = st.session_state["lang"]
         st.title(t("app_title", lang))
         st.caption(t("app_subtitle", lang))
-        missing = _missing_kinds()
+        missing = _missing_kinds(signature)
         if missing:
             st.info(f"{t('no_layer', lang)}: {', '.join(missing)}")
+        if staged:
+            st.info(t("staged_banner", lang, kinds=", ".join(staged)))
+        year = st.session_state.get("year") if data.landcover else None
+        method = _method_from_state()
         with st.spinner("…"):
-            results = _results(signature)
+            results = _results(signature, data, year, method)
         ctx = Context(
             signature=signature,
             data=data,
             results=results,
-            targets=_targets(_file_id(targets_path())),
+            targets=_targets(_origins(signature)["targets"][2]),
             lang=lang,
             adcode=st.session_state["district"],
             names=names,
+            year=year,
+            method=method,
         )
         _state_to_url()
         _PAGE_FUNCTIONS[st.session_state["page"]](ctx)

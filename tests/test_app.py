@@ -157,3 +157,114 @@ def test_methods_page_lists_definitions_and_clauses() -> None:
 def _param(at: AppTest, key: str) -> str:
     value = at.query_params[key]
     return value[0] if isinstance(value, list) else value
+
+
+# --- the Data page: uploads, preview, catalog ---------------------------------------------------------
+
+# Three stations around Wuxi in GCJ-02 (Amap) lon/lat, 800 piles in all: far from the demo's count.
+STATIONS_GCJ02 = (
+    "name,type,piles,access,lon,lat\n"
+    "<script>alert(1)</script>,charging,500,public,120.3100,31.4900\n"
+    "惠山站,charging,300,public,120.2900,31.5700\n"
+    "滨湖换电站,swap,0,public,120.2700,31.5200\n"
+).encode()
+
+
+@pytest.fixture(autouse=True)
+def catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every app test gets its own empty layer catalog, never the user's."""
+    folder = tmp_path / "catalog"
+    monkeypatch.setenv("GEOPLAN_CATALOG_DIR", str(folder))
+    return folder
+
+
+def _city_figure(at: AppTest, column: str, indicator: str = "充电桩数量") -> str:
+    frame = next(df.value for df in at.dataframe if column in df.value.columns)
+    return str(frame.loc[frame["指标"] == indicator, column].iloc[0])
+
+
+def _upload(at: AppTest, kind: str, name: str, content: bytes, *, datum: str | None = None) -> AppTest:
+    at.selectbox(key="upload_kind").set_value(kind).run()
+    if datum is not None:
+        at.selectbox(key="upload_datum").set_value(datum).run()
+    return at.file_uploader(key=f"upload_{kind}").set_value((name, content, "text/csv")).run()
+
+
+def test_upload_previews_in_session_then_saves_to_the_catalog(catalog: Path) -> None:
+    from layers.catalog import Catalog
+
+    at = _upload(_app(page="data"), "stations", "my stations.csv", STATIONS_GCJ02, datum="gcj02")
+    _ok(at)
+    assert set(at.session_state["_staged_layers"]) == {"stations"}
+    report = " ".join(t.value for t in at.text)
+    assert "converted coordinates from GCJ-02 to WGS84" in report and "features: 3" in report
+    current, preview = _city_figure(at, "当前(共享)"), _city_figure(at, "预览(本会话)")
+    assert preview.startswith("800") and current != preview
+    assert any("未保存的图层" in i.value for i in at.info)
+    assert not any("<script" in m.value for m in [*at.markdown, *at.error, *at.warning, *at.success])
+    assert Catalog(catalog).list() == []  # staging leaves the catalog alone
+
+    at.button(key="save_stations").click().run()
+    _ok(at)
+    entries = Catalog(catalog).list()
+    assert [(e.kind, e.version, e.synthetic) for e in entries] == [("stations", 1, False)]
+    assert any("第 1 版" in s.value for s in at.success)
+    assert at.session_state["_staged_layers"] == {}
+    assert len(at.get("expander")) >= 2  # the method expander and the stations history
+    # Everyone now gets the catalog's stations; the other layers are still the synthetic demo.
+    other = _app(page="board")
+    _ok(other)
+    board = other.dataframe[0].value
+    piles = board.loc[(board["指标"] == "充电桩数量") & (board["区县"] == "全市"), "现值"]
+    assert piles.iloc[0].startswith("800")
+    assert any("合成示例数据" in w.value for w in other.warning)
+
+    at.checkbox(key="confirm_stations").check().run()
+    at.button(key="remove_stations").click().run()
+    _ok(at)
+    assert Catalog(catalog).list() == []
+
+
+def test_hostile_upload_is_refused_with_a_message(catalog: Path) -> None:
+    bad = b"name,type,piles,lon,lat\n<b>x</b>,charging,3,abc,31.5\n"
+    at = _upload(_app(page="data"), "stations", "<script>.csv", bad)
+    assert not at.exception
+    assert len(at.error) == 1 and "holds text instead of decimal degrees" in at.error[0].value
+    assert "<script" not in at.error[0].value and "<b>" not in at.error[0].value
+    assert at.session_state["_staged_layers"] == {}
+    assert not catalog.exists() or not (catalog / "manifest.json").exists()
+
+
+def test_stage_upload_checks_size_suffix_and_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analysis.errors import AtlasError
+    from layers.catalog import Catalog
+    from layers.uploads import UploadOptions, stage_upload
+
+    store = Catalog(tmp_path / "catalog")
+    staged = stage_upload(
+        "stations",
+        "../../escape me.csv",
+        STATIONS_GCJ02,
+        UploadOptions(lonlat_crs="gcj02"),
+        folder=tmp_path / "session",
+        catalog=store,
+    )
+    assert staged.path.is_relative_to(tmp_path / "session") and staged.path.name == "escape_me.csv"
+    assert staged.feature_count == 3 and not staged.synthetic
+    with pytest.raises(AtlasError, match="cannot be uploaded as a stations layer"):
+        stage_upload("stations", "stations.exe", STATIONS_GCJ02, folder=tmp_path / "session", catalog=store)
+    monkeypatch.setenv("GEOPLAN_MAX_UPLOAD_MB", "0.0001")
+    with pytest.raises(AtlasError, match="too large"):
+        stage_upload("stations", "stations.csv", STATIONS_GCJ02, folder=tmp_path / "session", catalog=store)
+    assert not store.root.exists()
+
+
+def test_method_controls_feed_the_indicators_and_the_url() -> None:
+    at = _app(page="board")
+    before = at.dataframe[0].value
+    at.sidebar.number_input(key="m_radius").set_value(3000.0).run()
+    _ok(at)
+    assert _param(at, "radius") == "3000"
+    after = at.dataframe[0].value
+    coverage = (before["指标"] == "充电服务覆盖率") & (before["区县"] == "全市")
+    assert before.loc[coverage, "现值"].iloc[0] != after.loc[coverage, "现值"].iloc[0]

@@ -1,0 +1,133 @@
+"""An uploaded file, as bytes and a name, turned into a staged layer: what the app's Data page calls.
+
+The bytes are checked against the upload limit (:mod:`layers.limits`) before anything is written, then
+written under a fresh folder of the caller's per-session directory (so two uploads never share a path,
+and a path identifies one upload for the app's caches) and staged with :meth:`Catalog.stage`. Nothing
+touches the catalog until :meth:`Catalog.commit`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis.errors import AtlasError, LayerError, LayerReadError
+from analysis.sources import LAYER_KINDS
+from layers.base import RASTER_SUFFIXES, VECTOR_SUFFIXES, get_spec
+from layers.catalog import Catalog, StagedLayer
+from layers.limits import current_limits
+
+__all__ = ["LONLAT_DATUMS", "UploadOptions", "accepted_suffixes", "stage_upload"]
+
+#: The datums a table's longitude/latitude may be in (``read_vector``'s ``lonlat_crs``).
+LONLAT_DATUMS: tuple[str, ...] = ("wgs84", "cgcs2000", "gcj02", "bd09")
+_UNSAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class UploadOptions:
+    """How to read an upload. ``lonlat_crs`` and ``encoding`` apply to vector files (None: declared or
+    assumed WGS84; UTF-8 then GBK), ``scheme`` to land cover (None: from the file's tag or guessed)."""
+
+    lonlat_crs: str | None = None
+    encoding: str | None = None
+    scheme: str | None = None
+
+
+def accepted_suffixes(kind: str) -> tuple[str, ...]:
+    """The file suffixes (without the dot) an upload of ``kind`` may have.
+
+    A lone ``.shp`` is left out: its attributes and CRS live in sidecar files, so a Shapefile is
+    uploaded zipped.
+
+    Examples
+    --------
+    >>> accepted_suffixes("landcover")
+    ('tif', 'tiff')
+    """
+    spec = get_spec(kind)
+    if spec.raster:
+        suffixes: Sequence[str] = RASTER_SUFFIXES
+    elif spec.kind == "districts":
+        suffixes = (".geojson", ".json")
+    else:
+        suffixes = [s for s in VECTOR_SUFFIXES if s != ".shp"]
+    return tuple(s.lstrip(".") for s in suffixes)
+
+
+def _safe_name(filename: str) -> str:
+    """The file name without any folder part and with only word characters, dots and dashes."""
+    name = Path(filename.replace("\\", "/")).name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = _UNSAFE_NAME.sub("_", stem).strip("._") or "upload"
+    suffix = _UNSAFE_NAME.sub("", suffix).lower()
+    return f"{stem[:80]}.{suffix}" if suffix else stem[:80]
+
+
+def stage_upload(
+    kind: str,
+    filename: str,
+    content: bytes,
+    options: UploadOptions | None = None,
+    *,
+    folder: str | Path,
+    catalog: Catalog | None = None,
+) -> StagedLayer:
+    """Write an upload into ``folder`` and stage it as a layer of ``kind`` (the catalog is not changed).
+
+    Only the options that apply to ``kind`` are passed on, so a form may keep all of them set.
+
+    Raises
+    ------
+    AtlasError
+        The file is too large, has a suffix the kind does not take, or is not usable as ``kind``; the
+        message says why. Anything else a reader lets escape is re-raised as :class:`LayerReadError`,
+        so the app shows a message for any file, never a traceback.
+    """
+    spec = get_spec(kind)
+    if spec.kind not in LAYER_KINDS:  # pragma: no cover - get_spec already refuses unknown kinds
+        raise LayerError(f"unknown layer kind {kind!r}")
+    options = options or UploadOptions()
+    name = _safe_name(filename)
+    limit = current_limits().max_file_bytes
+    if len(content) > limit:
+        raise LayerReadError(
+            f"{name}: the file is too large ({len(content) / 2**20:,.1f} MB; the limit is "
+            f"{limit / 2**20:,.1f} MB); clip it to Wuxi first, or raise GEOPLAN_MAX_UPLOAD_MB"
+        )
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix not in accepted_suffixes(spec.kind):
+        raise LayerReadError(
+            f"{name}: '.{suffix or '(no extension)'}' files cannot be uploaded as a {spec.kind} layer; "
+            f"supported: {', '.join('.' + s for s in accepted_suffixes(spec.kind))}"
+        )
+    target_dir = Path(folder) / spec.kind / uuid.uuid4().hex
+    target_dir.mkdir(parents=True)
+    path = target_dir / name
+    path.write_bytes(content)
+    if spec.raster:
+        read_options: dict[str, str | None] = {"scheme": options.scheme}
+    elif spec.kind == "districts":
+        read_options = {}
+    else:
+        read_options = {"lonlat_crs": options.lonlat_crs, "encoding": options.encoding}
+    try:
+        return (catalog or Catalog()).stage(spec.kind, path, **read_options)
+    except AtlasError:
+        _remove(target_dir)
+        raise
+    except Exception as exc:  # a reader's promise is an AtlasError; a hostile file may still find a gap
+        _remove(target_dir)
+        raise LayerReadError(f"{name}: unexpected {type(exc).__name__} while reading it: {exc}") from exc
+
+
+def _remove(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        shutil.rmtree(directory)
