@@ -441,7 +441,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                 rss += f" + workers {workers}"
             call = _fmt(row["call_s"])
             if method == "dask" and row.get("throughput_mpx_s"):
-                call += f" ({row['throughput_mpx_s']:.0f} Mpx/s)"
+                start = row["extra"].get("cluster_start_s")
+                call += f" ({row['throughput_mpx_s']:.0f} Mpx/s; cluster start {_fmt(start, 1)} s)"
             lines.append(
                 f"| {METHOD_LABELS.get(method, method)} | {_fmt(row['wall_s'])} | {call} | {rss} | "
                 f"{_fmt(ratio)} | {_fmt(row.get('max_diff_vs_exactextract_pp'), 4)} |"
@@ -475,7 +476,64 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines.append("")
     elif "app" in results:
         lines += ["**app**: not measured (`geo_app.py` did not exist when this ran).", ""]
+    rows = goals(results)
+    if rows:
+        lines += ["**goals** (measured, not asserted)", "", "| goal | measured | |", "|---|---:|---|"]
+        lines += [f"| {goal} | {value} | {'met' if met else '**missed**'} |" for goal, value, met in rows]
+        lines.append("")
     return "\n".join(lines)
+
+
+def goals(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """The project's speed and accuracy goals, each with its measured value and whether it is met."""
+    cases, rows = results["cases"], []
+
+    def method(case: str, name: str) -> dict[str, Any]:
+        return cases.get(case, {}).get("methods", {}).get(name, {})
+
+    def ratio(case: str, peer: str) -> float | None:
+        return cases.get(case, {}).get("ratios", {}).get(f"{peer}_wall_over_geoplan")
+
+    for case, peer, target in (("city", "exactextract", 4.0), ("city", "rasterstats", 2.5),
+                               ("province", "exactextract", 10.0)):  # fmt: skip
+        value = ratio(case, peer)
+        if value is not None:
+            rows.append(
+                (
+                    f"{case}: ≥ {target:g}× faster than {peer} (whole process)",
+                    f"{value:.2f}×",
+                    value >= target,
+                )
+            )
+    floor = cases.get("city", {}).get("ratios", {}).get("geoplan_call_over_floor_read")
+    if floor is not None:
+        rows.append(("city: in-process call ≤ 2× the read floor", f"{floor:.2f}×", floor <= 2.0))
+    diffs = [method(c, "geoplan").get("max_diff_vs_exactextract_pp") for c in ("city", "small", "province")]
+    diffs = [d for d in diffs if d is not None]
+    if diffs:
+        rows.append(
+            (
+                "within 0.01 pp of exactextract, small zones included",
+                f"{max(diffs):.2g} pp",
+                max(diffs) <= 0.01,
+            )
+        )
+    for case, label in (("city", "100 Mpx"), ("province", "1 Gpx")):
+        rss = method(case, "geoplan").get("peak_rss_mb")
+        if rss is not None:
+            rows.append((f"peak memory ≤ 400 MB at {label}", f"{rss:.0f} MB", rss <= 400))
+    app = results.get("app") or {}
+    app_goals = (
+        ("first_render_s", "app: first render < 1.5 s", 1.5, "s"),
+        ("switch_s", "app: district switch < 0.2 s", 0.2, "s"),
+        ("boundary_payload_bytes", "app: boundary payload < 150 KB", 150e3, "B"),
+    )
+    for key, label, limit, unit in app_goals:
+        value = app.get(key)
+        if value is not None:
+            shown = f"{value / 1e3:.0f} KB" if unit == "B" else f"{value:.2f} s"
+            rows.append((label, shown, value < limit))
+    return rows
 
 
 def main() -> None:
