@@ -158,7 +158,7 @@ def wetlands_layer(world: World, arrays: GridArrays) -> gpd.GeoDataFrame:
                 connectivity=8,
             )
         ]
-        merged = shapely.union_all(parts).simplify(tolerance)
+        merged = _valid_polygons(shapely.union_all(parts).simplify(tolerance))
         if merged.is_empty:
             continue
         records.append({"name": feature.name, "wetland_type": feature.wetland_type})
@@ -180,7 +180,8 @@ def wetlands_layer(world: World, arrays: GridArrays) -> gpd.GeoDataFrame:
                 connectivity=8 if label == STREAM_LABEL else 4,
             )
         ]
-        shapes = [s.simplify(tolerance) for s in shapes if s.area / 1e4 >= min_ha - 1e-9]
+        # 8-connected shapes touch themselves at pixel corners, which GEOS calls a self-intersection.
+        shapes = [_valid_polygons(s.simplify(tolerance)) for s in shapes if s.area / 1e4 >= min_ha - 1e-9]
         shapes = [s for s in shapes if not s.is_empty]
         if not shapes:
             continue
@@ -288,6 +289,11 @@ def _rectangles(
     return np.asarray(shapely.polygons(np.stack([px, py], axis=-1)), dtype=object)
 
 
+def _valid_polygons(geometry: BaseGeometry) -> BaseGeometry:
+    """``geometry`` made valid, keeping only its polygonal parts."""
+    return shapely.make_valid(geometry, method="structure", keep_collapsed=False)
+
+
 def _pick(rng: np.random.Generator, count: int, weights: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
     if weights.size == 0 or count <= 0:
         return np.zeros(0, np.int64)
@@ -374,7 +380,9 @@ def buildings_layer(world: World, arrays: GridArrays, seed: int) -> BuildingSamp
 
     # Urban residential compounds: rows of south-facing slabs.
     compounds: list[tuple[float, float, str]] = []
-    k = _pick(rng, 2300, np.ones(cx.size))
+    # Drawn with replacement, so one pixel can come up twice: keep each once, or two compounds (and their
+    # private chargers) would stand on the same spot.
+    k = np.unique(_pick(rng, 2300, np.ones(cx.size)))
     centre_place = _nearest_place(world, cx[k], cy[k])
     xs, ys, ws, ds, angs = [], [], [], [], []
     counters: dict[int, int] = {}
@@ -515,7 +523,8 @@ def pv_sites_layer(
     ):
         candidates = np.flatnonzero(kinds == kind)
         weights = np.where(pilot[candidates], 3.0, 1.0) * (roof[candidates] if kind != "rural_home" else 1.0)
-        chosen = np.unique(_pick(rng, count, weights.astype(float)))
+        # _pick indexes the candidates, not the whole building table.
+        chosen = candidates[np.unique(_pick(rng, count, weights.astype(float)))]
         capacity = roof[chosen] * rng.uniform(*share, chosen.size) * 0.2
         for i, cap, year in zip(chosen, capacity, years(chosen.size, 2014, 0.28), strict=True):
             rows.append(
