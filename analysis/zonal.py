@@ -1109,26 +1109,41 @@ def _count_keys(
 ) -> NDArray[np.float64]:
     """Pixels (or weights) per (label, class index), as an ``n_labels × n_codes`` array.
 
-    The labels are painted from runs (``values`` repeated ``lengths`` times). Neighbouring pixels mostly
-    share a class, so a plain ``np.bincount`` keeps adding to one counter and waits on its own last
-    store; pixel ``k`` goes to copy ``k mod _LANES`` of the table instead, and the copies are summed.
+    The labels are runs: ``values`` repeated ``lengths`` times, alternating gap (label 0, not counted)
+    and run. Only pixels between the first and last run are keyed, or, when the runs cover little of
+    the block (small zones), only the runs' pixels, gathered. Neighbouring pixels mostly share a class,
+    so a plain ``np.bincount`` keeps adding to one counter and waits on its own last store; pixel ``k``
+    goes to copy ``k mod _LANES`` of the table instead, and the copies are summed. Row 0 (gaps) of the
+    result is not meaningful.
     """
     n_bins = n_labels * n_codes
     lanes = _LANES if n_bins <= _MAX_LANED_BINS else 1
     key_type = np.min_scalar_type(n_bins * lanes)
-    key = np.repeat((values * n_codes).astype(key_type), lengths)
-    np.add(key, index, out=key, casting="unsafe")
+    run_lengths = lengths[1::2]
+    covered = int(run_lengths.sum())
+    if covered * 4 < len(index):
+        run_starts = np.cumsum(lengths)[0:-1:2]
+        at = np.repeat(run_starts - (np.cumsum(run_lengths) - run_lengths), run_lengths) + np.arange(covered)
+        key = np.repeat((values[1::2] * n_codes).astype(key_type), run_lengths)
+        np.add(key, index[at], out=key, casting="unsafe")
+        weights = None if weights is None else weights[at]
+    else:
+        first, end = int(lengths[0]), len(index) - int(lengths[-1])
+        key = np.repeat((values[1:-1] * n_codes).astype(key_type), lengths[1:-1])
+        np.add(key, index[first:end], out=key, casting="unsafe")
+        weights = None if weights is None else weights[first:end]
     if lanes > 1:
         np.multiply(key, lanes, out=key, casting="unsafe")
-        np.add(key, _lane_of_pixel(len(key), key_type, lanes), out=key)
+        capacity = 1 << max(18, (len(key) - 1).bit_length())
+        np.add(key, _lane_of_pixel(key_type, lanes, capacity)[: len(key)], out=key)
     counted = np.bincount(key, weights=weights, minlength=n_bins * lanes)
     return counted.reshape(n_labels, n_codes, lanes).sum(axis=2, dtype=np.float64)
 
 
 @functools.lru_cache(maxsize=8)
-def _lane_of_pixel(size: int, dtype: np.dtype[Any], lanes: int) -> NDArray[Any]:
-    """``0, 1, …, lanes − 1`` repeated to ``size`` (one array per chunk shape, reused)."""
-    lane = np.resize(np.arange(lanes, dtype=dtype), size)
+def _lane_of_pixel(dtype: np.dtype[Any], lanes: int, capacity: int) -> NDArray[Any]:
+    """``0, 1, …, lanes − 1`` repeated to ``capacity`` (made once, sliced for each block)."""
+    lane = np.resize(np.arange(lanes, dtype=dtype), capacity)
     lane.flags.writeable = False
     return lane
 
