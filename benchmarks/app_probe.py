@@ -4,6 +4,7 @@ Run by ``benchmarks/run.py`` once ``geo_app.py`` exists. With Streamlit's ``AppT
 this is server time: the script run that builds the page), it measures
 
 * ``first_render_s``: the first run of ``geo_app.py`` in a new process (cold caches, as a new server);
+* ``first_render_warm_s``: the first run of a second session in that process (shared caches warm);
 * ``switch_s``: choosing another district in the sidebar, then another (median of the switches);
 * ``map_payload_bytes``: the JSON arguments handed to the map component (what the browser receives);
 * ``boundary_payload_bytes``: the GeoJSON FeatureCollections in it whose features carry an ``adcode``.
@@ -91,6 +92,11 @@ def main() -> None:
     if errors:
         notes.append(f"the page shows an error: {str(errors[0])[:300]}")
 
+    warm = AppTest.from_file(str(ROOT / "geo_app.py"), default_timeout=180)
+    start = time.perf_counter()
+    warm.run()
+    first_warm = time.perf_counter() - start
+
     switches: list[float] = []
     try:
         district = app.selectbox(key="district")
@@ -110,6 +116,7 @@ def main() -> None:
         notes.append("no custom component (map) found on the first page")
     result: dict[str, Any] = {
         "first_render_s": first,
+        "first_render_warm_s": first_warm,
         "switch_s": statistics.median(switches) if switches else None,
         "switch_first_s": switches[0] if switches else None,
         "map_payload_bytes": len(payload.encode()),
