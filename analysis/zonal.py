@@ -762,6 +762,7 @@ class _Plan:
 
     def __init__(self, cover: _Coverage, layer: NDArray[np.int64], grid: _Grid) -> None:
         self.grid = grid
+        self.n_zones = len(layer)
         self.n_layers = int(layer.max(initial=0)) + 1
         n_chunks = grid.n_chunk_rows * grid.n_chunk_cols
         # A run over several chunk columns becomes one piece per chunk.
@@ -773,7 +774,8 @@ class _Plan:
         c0 = np.maximum(cover.run_c0[run], chunk_col * grid.chunk_w)
         c1 = np.minimum(cover.run_c1[run], (chunk_col + 1) * grid.chunk_w)
         key = layer[zone] * n_chunks + (row // grid.chunk_h) * grid.n_chunk_cols + chunk_col
-        order = np.lexsort((c0, row, key))
+        # By (layer, chunk), then position in the raster; pieces of one layer never share a pixel.
+        order = np.argsort(key * (grid.height * grid.width) + row * grid.width + c0)
         self.run_key, self.run_row, self.run_zone = key[order], row[order], zone[order]
         self.run_c0, self.run_c1 = c0[order], c1[order]
         self.layer_keys = np.arange(self.n_layers) * n_chunks
@@ -799,7 +801,7 @@ class _Plan:
             c0, c1 = self.run_c0[lo:hi] - col_off, self.run_c1[lo:hi] - col_off
             flat_start = (self.run_row[lo:hi] - row_off) * w + c0
             flat_end = flat_start + (c1 - c0)
-            zones, local = np.unique(self.run_zone[lo:hi], return_inverse=True)
+            zones, local = _compact(self.run_zone[lo:hi], self.n_zones)
             # Alternating gap/run lengths, for one np.repeat that paints the chunk's labels.
             lengths = np.empty(2 * len(flat_start) + 1, dtype=np.int64)
             lengths[0] = flat_start[0]
@@ -817,6 +819,18 @@ class _Plan:
             fix_zone=self.fix_zone[lo:hi].astype(np.int64),
             fix_frac=self.fix_frac[lo:hi],
         )
+
+
+def _compact(ids: NDArray[np.int64], n_ids: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The distinct values of ``ids`` (all in ``[0, n_ids)``) and the index of each id among them.
+
+    ``np.unique(ids, return_inverse=True)`` without its sort, when ``n_ids`` is small.
+    """
+    if n_ids > 1 << 12:
+        distinct, local = np.unique(ids, return_inverse=True)
+        return distinct, local.ravel()
+    present = np.bincount(ids, minlength=n_ids) > 0
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[ids]
 
 
 def _chunks(src: rasterio.DatasetReader, band: int) -> tuple[_Grid, list[tuple[int, Any, int]]]:
@@ -1220,7 +1234,7 @@ def _count_region_classes(
             if invalid_index is not None:
                 area = np.where(at == invalid_index, 0.0, area)
             # Hundreds of corrections per chunk, but few (zone, class) pairs: sum them here.
-            fix_zones, fix_local = np.unique(work.fix_zone, return_inverse=True)
+            fix_zones, fix_local = _compact(work.fix_zone, len(rplan.zone_area))
             summed = np.bincount(
                 fix_local.ravel() * n_codes + at, weights=area, minlength=len(fix_zones) * n_codes
             ).astype(np.float64, copy=False)
