@@ -30,7 +30,7 @@ from analysis.targets import MEASURES, load_targets, select_targets, targets_tab
 from analysis.text_table import format_table
 from layers.base import LONLAT_CRSS
 from layers.catalog import Catalog, CatalogEntry, check_layer
-from layers.inputs import load_indicator_inputs
+from layers.inputs import VECTOR_KINDS, load_indicator_inputs
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -98,9 +98,38 @@ class _StageProgressBar:
             self._bar = None
 
 
+# Layer files that override the shipped demo data, one option each: kind -> help text.
+_LAYER_PATH_HELP = {
+    "landcover": "Land-cover raster (GeoTIFF/COG, any CRS). Default: the shipped demo raster.",
+    "districts": "City and district boundaries (GeoJSON). Default: data/boundaries.",
+    "wetlands": "Wetland polygons (三调 scope).",
+    "protected": "Protected areas (reserves, wetland parks, protection plots).",
+    "builtup": "Built-up area (建成区) polygon.",
+    "buildings": "Building footprints with building_type and roof_area_m2.",
+    "pv_sites": "Installed PV sites (points with capacity_kw).",
+    "stations": "Charging, swap and hydrogen stations (points, or CSV with lon/lat, type, piles, access).",
+}
+
+
+def _layer_path_options(*kinds: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """One ``--KIND PATH`` option per layer kind, defined once for every command that takes layers."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        for kind in reversed(kinds):
+            function = click.option(
+                f"--{kind.replace('_', '-')}",
+                kind,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                help=_LAYER_PATH_HELP[kind],
+            )(function)
+        return function
+
+    return decorate
+
+
 # --- geoplan indicators -----------------------------------------------------------------------------------
 
-_LAYER_OPTIONS = ("wetlands", "protected", "builtup", "buildings", "pv_sites", "stations")
+_LAYER_OPTIONS = VECTOR_KINDS
 
 
 @geoplan.command()
@@ -114,42 +143,7 @@ _LAYER_OPTIONS = ("wetlands", "protected", "builtup", "buildings", "pv_sites", "
     help="Land-cover scheme: worldcover, clcd, glc_fcs30d, dynamic_world, esri_lulc or "
     "a scheme TOML file. Default: from the raster's tags, else guessed from its codes.",
 )
-@click.option(
-    "--districts",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="City and district boundaries (GeoJSON). Default: data/boundaries.",
-)
-@click.option(
-    "--wetlands",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Wetland polygons (三调 scope).",
-)
-@click.option(
-    "--protected",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Protected areas (reserves, wetland parks, protection plots).",
-)
-@click.option(
-    "--builtup",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Built-up area (建成区) polygon.",
-)
-@click.option(
-    "--buildings",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Building footprints with building_type and roof_area_m2.",
-)
-@click.option(
-    "--pv-sites",
-    "pv_sites",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Installed PV sites (points with capacity_kw).",
-)
-@click.option(
-    "--stations",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Charging, swap and hydrogen stations (points, or CSV with lon/lat, type, piles, access).",
-)
+@_layer_path_options("districts", *_LAYER_OPTIONS)
 @click.option(
     "--stations-crs",
     type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
@@ -499,20 +493,8 @@ def check(ctx: click.Context, kind: str, path: Path, output_format: str, **read_
 # --- geoplan map, geoplan export --------------------------------------------------------------------------
 
 
-def _layer_path_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``--landcover``, ``--districts`` and one ``--KIND PATH`` per vector kind, as for ``indicators``."""
-    for kind in reversed(("landcover", "districts", *_LAYER_OPTIONS)):
-        function = click.option(
-            f"--{kind.replace('_', '-')}",
-            kind,
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help=f"Use this file for the {kind} layer instead of the shipped one.",
-        )(function)
-    return function
-
-
 @geoplan.command("map")
-@_layer_path_options
+@_layer_path_options("landcover", "districts", *_LAYER_OPTIONS)
 @click.option(
     "--district", help="Zoom to this district (adcode, 滨湖区/滨湖 or Binhu) and draw only its features."
 )
