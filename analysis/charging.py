@@ -19,15 +19,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import pandas as pd
 
 from analysis.results import IndicatorResult, not_computable
 from analysis.units import (
-    AdminUnit,
-    assign_points_to_districts,
     build_result,
     district_frame,
+    points_by_district,
     primary_target,
+    rows_in_unit,
     unit_totals,
     units_from_boundaries,
 )
@@ -48,15 +47,6 @@ _COUNTS: dict[str, tuple[str, tuple[str, ...], str]] = {
 }
 
 
-def _stations_by_district(stations: VectorSource, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    districts = district_frame(boundaries)
-    return assign_points_to_districts(stations.frame.to_crs(districts.crs), districts)
-
-
-def _unit_rows(frame: pd.DataFrame, unit: AdminUnit) -> pd.DataFrame:
-    return frame[frame["adcode"].notna()] if unit.is_city else frame[frame["adcode"] == unit.adcode]
-
-
 def station_counts(
     stations: VectorSource | None,
     boundaries: gpd.GeoDataFrame,
@@ -75,14 +65,14 @@ def station_counts(
             for indicator in _COUNTS
             for u in units
         ]
-    located = _stations_by_district(stations, boundaries)
+    located = points_by_district(stations, boundaries)
     outside = int(located["adcode"].isna().sum())
     results = []
     for indicator, (station_type, access_levels, counted) in _COUNTS.items():
         of_type = located[located["type"] == station_type]
         target = primary_target(targets, indicator, None)
         for unit in units:
-            rows = _unit_rows(of_type, unit)
+            rows = rows_in_unit(of_type, unit)
             counted_rows = rows[rows["access"].isin(access_levels)]
             count = float(counted_rows["piles"].sum()) if counted == "piles" else float(len(counted_rows))
             by_access = (

@@ -19,6 +19,7 @@ from analysis.forest import Denominator, Variant, forest_coverage
 from analysis.green import builtup_green_coverage
 from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
 from analysis.results import IndicatorResult, not_computable
+from analysis.targets import SPATIAL_INDICATORS
 from analysis.units import units_from_boundaries
 from analysis.wetland import wetland_protection_rate
 from analysis.zonal import ZonalFunction, zonal_class_areas
@@ -29,17 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["INDICATOR_IDS", "IndicatorInputs", "IndicatorOptions", "StageProgress", "compute_indicators"]
 
-INDICATOR_IDS: tuple[str, ...] = (
-    "forest_coverage",
-    "wetland_protection_rate",
-    "builtup_green_coverage",
-    "pv_installed_capacity",
-    "pv_rooftop_potential",
-    "charging_piles",
-    "battery_swap_stations",
-    "hydrogen_stations",
-    "charging_service_coverage",
-)
+# The plan's spatial indicators, plus service coverage, which the plan sets no target for.
+INDICATOR_IDS: tuple[str, ...] = (*SPATIAL_INDICATORS, "charging_service_coverage")
 
 # (stage label, blocks done, blocks total): one call per raster block of each pass over the raster.
 StageProgress = Callable[[str, int, int], None]
@@ -98,13 +90,15 @@ def compute_indicators(
         return lambda done, total: progress(label, done, total)
 
     units = units_from_boundaries(inputs.boundaries)
+
+    def without_landcover(indicator: str) -> list[IndicatorResult]:
+        reason = "no land-cover raster was given"
+        return [not_computable(indicator, u.adcode, u.name_zh, "%", reason) for u in units]
+
     results: list[IndicatorResult] = []
     if "forest_coverage" in wanted:
         if inputs.landcover is None:
-            results += [
-                not_computable("forest_coverage", u.adcode, u.name_zh, "%", "no land-cover raster was given")
-                for u in units
-            ]
+            results += without_landcover("forest_coverage")
         else:
             results += forest_coverage(
                 inputs.landcover,
@@ -127,12 +121,7 @@ def compute_indicators(
         )
     if "builtup_green_coverage" in wanted:
         if inputs.landcover is None:
-            results += [
-                not_computable(
-                    "builtup_green_coverage", u.adcode, u.name_zh, "%", "no land-cover raster was given"
-                )
-                for u in units
-            ]
+            results += without_landcover("builtup_green_coverage")
         else:
             results += builtup_green_coverage(
                 inputs.landcover,

@@ -16,14 +16,14 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import pandas as pd
 
 from analysis.results import IndicatorResult, not_computable
 from analysis.units import (
-    AdminUnit,
     assign_points_to_districts,
     build_result,
     district_frame,
+    points_by_district,
+    rows_in_unit,
     units_from_boundaries,
 )
 
@@ -63,15 +63,6 @@ class PVParameters:
         return record
 
 
-def _points_by_district(points: VectorSource, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    districts = district_frame(boundaries)
-    return assign_points_to_districts(points.frame.to_crs(districts.crs), districts)
-
-
-def _unit_rows(frame: pd.DataFrame, unit: AdminUnit) -> pd.DataFrame:
-    return frame[frame["adcode"].notna()] if unit.is_city else frame[frame["adcode"] == unit.adcode]
-
-
 def pv_installed_capacity(
     pv_sites: VectorSource | None,
     boundaries: gpd.GeoDataFrame,
@@ -85,13 +76,13 @@ def pv_installed_capacity(
     if pv_sites is None or pv_sites.empty:
         reason = "no PV-site layer was given" if pv_sites is None else "the PV-site layer is empty"
         return [not_computable("pv_installed_capacity", u.adcode, u.name_zh, "MW", reason) for u in units]
-    sites = _points_by_district(pv_sites, boundaries)
+    sites = points_by_district(pv_sites, boundaries)
     outside = int(sites["adcode"].isna().sum())
     data_year = int(sites["year"].max()) if "year" in sites and sites["year"].notna().any() else None
     pv_targets = sorted((t for t in targets if t.measure == "pv_installed_capacity"), key=lambda t: t.year)
     results = []
     for unit in units:
-        rows = _unit_rows(sites, unit)
+        rows = rows_in_unit(sites, unit)
         capacity_kw = float(rows["capacity_kw"].sum())
         unit_targets: list[Target | None] = list(pv_targets) if unit.is_city and pv_targets else [None]
         for target in unit_targets:
@@ -153,7 +144,7 @@ def pv_rooftop_potential(
     types_without_share = sorted(set(located.loc[share.isna(), "building_type"].astype(str)))
     results = []
     for unit in units:
-        rows = _unit_rows(located, unit)
+        rows = rows_in_unit(located, unit)
         potential_kwp = float(rows["kwp"].sum())
         by_type = rows.groupby("building_type")["kwp"].sum().div(1000.0).round(3).to_dict()
         results.append(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
@@ -22,6 +23,7 @@ from analysis.errors import CRSError
 from analysis.results import CITY_ADCODE, IndicatorResult, Status, judge_status
 
 if TYPE_CHECKING:
+    from analysis.sources import VectorSource
     from analysis.targets import Target
 
 __all__ = [
@@ -32,7 +34,9 @@ __all__ = [
     "clip_districts",
     "dissolve_overlaps",
     "district_frame",
+    "points_by_district",
     "primary_target",
+    "rows_in_unit",
     "unit_totals",
     "units_from_boundaries",
 ]
@@ -131,6 +135,12 @@ def dissolve_overlaps(geometries: NDArray[np.object_]) -> NDArray[np.object_]:
     return np.asarray(pieces, dtype=object)
 
 
+def points_by_district(points: VectorSource, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A point layer in EPSG:4549 with the ``adcode`` of the district holding each point."""
+    districts = district_frame(boundaries)
+    return assign_points_to_districts(points.frame.to_crs(districts.crs), districts)
+
+
 def assign_points_to_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Each point with the adcode of the district that contains it (``None`` outside the city).
 
@@ -152,6 +162,12 @@ def unit_totals(per_district: Mapping[str, tuple[float, ...]], unit: AdminUnit) 
     if unit.is_city:
         return tuple(float(sum(parts)) for parts in zip(*per_district.values(), strict=True))
     return per_district.get(unit.adcode)
+
+
+def rows_in_unit(frame: pd.DataFrame, unit: AdminUnit) -> pd.DataFrame:
+    """Rows of a frame from :func:`assign_points_to_districts` that fall in ``unit`` (any district for the
+    city; rows outside every district belong to no unit)."""
+    return frame[frame["adcode"].notna()] if unit.is_city else frame[frame["adcode"] == unit.adcode]
 
 
 def primary_target(targets: Sequence[Target], measure: str, data_year: int | None) -> Target | None:
