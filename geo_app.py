@@ -33,22 +33,25 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import branca
+import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
+import streamlit_folium
 
 from analysis.board import BoardRow, board_rows, parse_statistic_figures, statistic_rows
 from analysis.change import LandCoverChange, landcover_change
 from analysis.charging import DEFAULT_SERVICE_RADIUS_M
 from analysis.coords import gcj02_to_wgs84
-from analysis.errors import AtlasError
+from analysis.errors import AtlasError, LayerError
 from analysis.export import layer_to_geojson, results_zip
 from analysis.indicators import INDICATOR_IDS, IndicatorInputs, IndicatorOptions, compute_indicators
 from analysis.paths import boundaries_path, demo_dir, targets_path
 from analysis.pv import DEFAULT_USABLE_SHARE, PVParameters
 from analysis.pv_grid import pv_potential_grid
 from analysis.report import results_metadata, results_to_csv, results_to_json
+from analysis.result_cache import load_results, results_key, store_results
 from analysis.results import CITY_ADCODE, IndicatorResult
 from analysis.schemes import load_scheme, schemes_dir
 from analysis.sources import LAYER_KINDS, RasterSource, VectorSource
@@ -284,8 +287,21 @@ def _indicator_group(
     _options: IndicatorOptions,
 ) -> list[IndicatorResult]:
     """One family of indicators (zonal statistics on the rasters are the slow part), keyed on the files
-    it reads and the method choices it uses."""
-    return compute_indicators(_inputs, _targets, _options, only=indicators)
+    it reads and the method choices it uses; also kept on disk (:mod:`analysis.result_cache`), so a new
+    server process reuses it, except for a session's staged files, which stay in memory only."""
+    disk_key = None
+    if all(layer is None or layer[1] != "staged" for layer in layers):
+        present = [layer for layer in layers if layer is not None]
+        files = [layer[2][0] for layer in present] + sorted(str(p) for p in schemes_dir().glob("*.toml"))
+        origins = tuple((layer[0], layer[1], layer[3]) for layer in present)
+        disk_key = results_key(indicators, files, (origins, method))
+        cached = load_results(disk_key)
+        if cached is not None:
+            return cached
+    results = compute_indicators(_inputs, _targets, _options, only=indicators)
+    if disk_key is not None:
+        store_results(disk_key, results)
+    return results
 
 
 def _results(
@@ -562,6 +578,124 @@ def _build_map(ctx: Context, *, focus: str | None) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class MapComponent:
+    """What streamlit-folium sends the browser for one map, as plain strings: rendered once per view and
+    cached, so a rerun that shows the same map (a district switch on the map page) builds nothing."""
+
+    script: str
+    header: str
+    html: str
+    map_id: str
+    bounds: dict[str, dict[str, float]]
+    zoom: Any
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+
+
+def _component_of(fmap: folium.Map) -> MapComponent:
+    """The component arguments of ``fmap``, as ``streamlit_folium.st_folium`` (0.27) computes them."""
+    fmap.get_root().render()
+    fmap.render()
+    html = streamlit_folium._get_html(fmap)  # before _get_map_string, which alters the map
+    header = streamlit_folium._get_header(fmap)
+    script = streamlit_folium._get_map_string(fmap)
+    (south, west), (north, east) = fmap.get_bounds()
+
+    def walk(element: Any) -> Any:
+        yield element
+        for child in getattr(element, "_children", {}).values():
+            yield from walk(child)
+
+    css: list[str] = []
+    js: list[str] = []
+    for element in walk(fmap):
+        if isinstance(element, branca.colormap.ColorMap):
+            raise LayerError("a colormap would load d3 from a CDN")
+        css += [href for _, href in getattr(element, "default_css", [])]
+        js += [src for _, src in getattr(element, "default_js", [])]
+    return MapComponent(
+        script=script,
+        header=header,
+        html=html,
+        map_id=streamlit_folium.get_full_id(fmap),
+        bounds={"_southWest": {"lat": south, "lng": west}, "_northEast": {"lat": north, "lng": east}},
+        zoom=fmap.options.get("zoom"),
+        css_links=tuple(dict.fromkeys(css)),
+        js_links=tuple(dict.fromkeys(js)),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _map_component(
+    signature: Signature, view: tuple[Any, ...], tianditu_key: str | None, _ctx: Context, _focus: str | None
+) -> MapComponent:
+    """The map of ``view`` (layers, opacity, basemap, year, language, focus) on the layers of
+    ``signature``, as component arguments; the folium.Map itself is built here and dropped."""
+    return _component_of(_build_map(_ctx, focus=_focus))
+
+
+def _show_map(
+    ctx: Context,
+    *,
+    key: str,
+    focus: str | None,
+    height: int,
+    returned_objects: Sequence[str],
+    highlight: folium.FeatureGroup | None = None,
+    on_change: Callable[[], None] | None = None,
+) -> None:
+    """streamlit-folium's map from the cached :class:`MapComponent`; ``highlight`` is sent as its
+    ``feature_group``, which the mounted map swaps in without being rebuilt (the script is unchanged)."""
+    view = _map_view(ctx, focus=focus)
+    view_key = (
+        tuple(view.layers),
+        tuple(sorted(view.opacity.items())),
+        view.basemap,
+        view.year,
+        view.lang,
+        focus,
+    )
+    component = _map_component(ctx.signature, view_key, _tianditu_key(), ctx, focus)
+    feature_group = None
+    if highlight is not None:
+        host = folium.Map(tiles=None)  # a stand-in parent: the group's script refers to "map_div"
+        feature_group = streamlit_folium._get_feature_group_string(highlight, map=host, idx=0)
+    hash_key = streamlit_folium.generate_js_hash(component.script, key, False)
+
+    def changed() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+        if on_change is not None:
+            on_change()
+
+    defaults: dict[str, Any] = {
+        "last_object_clicked": None,
+        "bounds": component.bounds,
+        "zoom": component.zoom,
+    }
+    streamlit_folium._component_func(
+        script=component.script,
+        header=component.header,
+        html=component.html,
+        id=component.map_id,
+        key=hash_key,
+        height=height,
+        width=None,
+        returned_objects=list(returned_objects),
+        default={k: v for k, v in defaults.items() if k in returned_objects},
+        zoom=None,
+        center=None,
+        feature_group=feature_group,
+        return_on_hover=False,
+        layer_control=None,
+        pixelated=False,
+        css_links=list(component.css_links),
+        js_links=list(component.js_links),
+        on_change=changed,
+        wrap_longitude=False,
+    )
+
+
 def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool) -> pd.DataFrame:
     lang = ctx.lang
     city_targets = {r.indicator for r in ctx.results if r.adcode == CITY_ADCODE and r.target is not None}
@@ -610,19 +744,18 @@ def _show_board(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool, 
 
 def page_map(ctx: Context) -> None:
     _synthetic_banner(ctx)
-    fmap = _build_map(ctx, focus=None)
     basemap = get_basemap(st.session_state.get("basemap", DEFAULT_BASEMAP))
     display = _display_boundaries(_origins(ctx.signature)["districts"], ctx.data.boundaries)
     highlight = None
     if not ctx.is_city:
         highlight = selection_layer(display, ctx.adcode, gcj02=basemap.datum == "gcj02")
-    st_folium(
-        fmap,
+    _show_map(
+        ctx,
         key=MAP_KEY,
+        focus=None,
         height=600,
-        use_container_width=True,
         returned_objects=["last_object_clicked"],
-        feature_group_to_add=highlight,
+        highlight=highlight,
         on_change=functools.partial(_on_map_click, ctx.data.boundaries),
     )
     st.caption(t("click_hint", ctx.lang))
@@ -759,8 +892,9 @@ def page_district(ctx: Context) -> None:
     st.subheader(ctx.name())
     rows = board_rows(ctx.results, adcode=ctx.adcode)
     _show_board(ctx, rows, with_district=False, key="district_board")
-    fmap = _build_map(ctx, focus=None if ctx.is_city else ctx.adcode)
-    st_folium(fmap, key="district_map", height=480, width="stretch", returned_objects=[])
+    _show_map(
+        ctx, key="district_map", focus=None if ctx.is_city else ctx.adcode, height=480, returned_objects=[]
+    )
 
     st.subheader(t("landcover_change", ctx.lang))
     landcover_keys = tuple(k for k in ctx.signature if k[0].startswith(("landcover:", "districts")))
