@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import importlib.metadata
 import json
 import math
 import os
@@ -51,7 +52,7 @@ from analysis.paths import boundaries_path, demo_dir, targets_path
 from analysis.pv import DEFAULT_USABLE_SHARE, PVParameters
 from analysis.pv_grid import pv_potential_grid
 from analysis.report import results_metadata, results_to_csv, results_to_json
-from analysis.result_cache import load_results, results_key, store_results
+from analysis.result_cache import entry_key, load_entry, load_results, results_key, store_entry, store_results
 from analysis.results import CITY_ADCODE, IndicatorResult
 from analysis.schemes import load_scheme, schemes_dir
 from analysis.sources import LAYER_KINDS, RasterSource, VectorSource
@@ -92,6 +93,7 @@ from layers.uploads import LONLAT_DATUMS, UploadOptions, accepted_suffixes, stag
 PAGES: tuple[str, ...] = ("map", "board", "district", "export", "methods", "data")
 EXPORT_KINDS: tuple[str, ...] = ("districts", *VECTOR_KINDS)
 MAP_KEY = "atlas_map"
+_STREAMLIT_FOLIUM_VERSION = importlib.metadata.version("streamlit-folium")
 _LAYER_ORDER = (
     "districts",
     "landcover",
@@ -631,8 +633,31 @@ def _map_component(
     signature: Signature, view: tuple[Any, ...], tianditu_key: str | None, _ctx: Context, _focus: str | None
 ) -> MapComponent:
     """The map of ``view`` (layers, opacity, basemap, year, language, focus) on the layers of
-    ``signature``, as component arguments; the folium.Map itself is built here and dropped."""
-    return _component_of(_build_map(_ctx, focus=_focus))
+    ``signature``, as component arguments; the folium.Map itself is built here and dropped. Also kept on
+    disk (:mod:`analysis.result_cache`) unless a staged file or a basemap with a key or a private URL is
+    in it, so a new server process draws its first map without building it."""
+    disk_key = None
+    if get_basemap(view[2]).needs is None and all(key[1] != "staged" for key in signature):
+        files = [key[2][0] for key in signature]
+        origins = tuple((k[0], k[1], k[3]) for k in signature)
+        versions = (folium.__version__, _STREAMLIT_FOLIUM_VERSION)
+        disk_key = entry_key(files, ("map", origins, view, versions))
+        stored = load_entry("maps", disk_key)
+        if isinstance(stored, dict):
+            try:
+                return MapComponent(
+                    **{
+                        **stored,
+                        "css_links": tuple(stored["css_links"]),
+                        "js_links": tuple(stored["js_links"]),
+                    }
+                )
+            except (TypeError, KeyError):
+                pass
+    component = _component_of(_build_map(_ctx, focus=_focus))
+    if disk_key is not None:
+        store_entry("maps", disk_key, dataclasses.asdict(component))
+    return component
 
 
 def _show_map(
