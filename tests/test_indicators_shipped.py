@@ -117,3 +117,16 @@ def test_forest_coverage_matches_exactextract_within_a_hundredth_of_a_point():
         assert row["count"] * pixel_area == pytest.approx(
             result.denominator * result.extra["valid_fraction"], rel=1e-6
         )
+
+
+def test_change_command_conserves_area():
+    result = CliRunner().invoke(geoplan, ["change", "--district", "320211", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {r["adcode"] for r in rows} == {"320211"}
+    for row in rows:
+        assert row["net_ha"] == pytest.approx(row["area_to_ha"] - row["area_from_ha"], abs=1e-6)
+        assert row["net_ha"] == pytest.approx(row["gained_ha"] - row["lost_ha"], abs=1e-6)
+    # Every hectare one class gains, another loses: the district's area does not change between years.
+    assert sum(r["gained_ha"] for r in rows) == pytest.approx(sum(r["lost_ha"] for r in rows), rel=1e-9)
+    assert any(r["gained_ha"] > 0 for r in rows)
