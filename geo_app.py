@@ -589,7 +589,7 @@ class MapComponent:
     header: str
     html: str
     map_id: str
-    bounds: dict[str, dict[str, float]]
+    bounds: dict[str, dict[str, float | None]]
     zoom: Any
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
