@@ -15,9 +15,11 @@ this is server time: the script run that builds the page), it measures
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -78,10 +80,13 @@ def _boundary_bytes(payload: str) -> int:
 
 
 def main() -> None:
+    # A cold start means an empty on-disk result cache too (analysis.result_cache), whatever earlier runs
+    # on this machine left behind; GEOPLAN_CACHE_DIR set by the caller wins, to measure a filled cache.
+    cache_dir = os.environ.setdefault("GEOPLAN_CACHE_DIR", tempfile.mkdtemp(prefix="geoplan-probe-cache-"))
     from streamlit.testing.v1 import AppTest
 
     out = Path(sys.argv[1])
-    notes: list[str] = []
+    notes: list[str] = [f"on-disk result cache: {cache_dir} ({len(os.listdir(cache_dir))} entries at start)"]
     app = AppTest.from_file(str(ROOT / "geo_app.py"), default_timeout=180)
     start = time.perf_counter()
     app.run()

@@ -1,0 +1,22 @@
+"""Suite-wide settings: the tests never read or write the user's own caches or catalog."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_result_cache():
+    """Point the on-disk result cache at a fresh folder for the session, so a stale cache in
+    ``~/.cache/geoplan`` can neither make a test pass nor be polluted by one."""
+    previous = os.environ.get("GEOPLAN_CACHE_DIR")
+    with tempfile.TemporaryDirectory(prefix="geoplan-test-cache-") as folder:
+        os.environ["GEOPLAN_CACHE_DIR"] = folder
+        yield folder
+    if previous is None:
+        os.environ.pop("GEOPLAN_CACHE_DIR", None)
+    else:
+        os.environ["GEOPLAN_CACHE_DIR"] = previous
