@@ -31,9 +31,8 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import branca
 import folium
 import geopandas as gpd
@@ -42,7 +41,7 @@ import streamlit as st
 import streamlit_folium
 
 from analysis.board import BoardRow, board_rows, parse_statistic_figures, statistic_rows
-from analysis.change import LandCoverChange, landcover_change
+from analysis.boundaries import load_boundaries
 from analysis.charging import DEFAULT_SERVICE_RADIUS_M
 from analysis.coords import gcj02_to_wgs84
 from analysis.errors import AtlasError, LayerError
@@ -86,9 +85,13 @@ from layers.i18n import (
     status_text,
     t,
 )
-from layers.inputs import VECTOR_KINDS, load_indicator_inputs
+from layers.inputs import VECTOR_KINDS
+from layers.lazy import LazyMapping, declares_synthetic
 from layers.limits import current_limits
 from layers.uploads import LONLAT_DATUMS, UploadOptions, accepted_suffixes, stage_upload
+
+if TYPE_CHECKING:
+    from analysis.change import LandCoverChange
 
 PAGES: tuple[str, ...] = ("map", "board", "district", "export", "methods", "data")
 EXPORT_KINDS: tuple[str, ...] = ("districts", *VECTOR_KINDS)
@@ -203,43 +206,63 @@ def _catalog_version(key: LayerKey) -> int:
     return int(key[3].removeprefix("v"))
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _vector_layer(key: LayerKey, _staged: Mapping[str, StagedLayer]) -> VectorSource | None:
+    """The vector layer of ``key``, read once per key (None for a shipped file that is missing)."""
+    kind, origin = key[0], key[1]
+    if origin == "staged":
+        source = _staged[kind].source
+    elif origin == "catalog":
+        source = Catalog(catalog_dir()).get(kind, _catalog_version(key))
+    elif key[2][2] == 0:
+        return None
+    else:
+        source = defaults.load_default_vector(kind)
+    assert isinstance(source, VectorSource)
+    return source
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _landcover_layer(key: LayerKey, _staged: Mapping[str, StagedLayer]) -> RasterSource:
+    """The land cover of ``key`` (kind ``landcover:<year>``), read once per key, labelled with its year."""
+    year = int(key[0].split(":", 1)[1])
+    if key[1] == "staged":
+        raster = _staged["landcover"].source
+    elif key[1] == "catalog":
+        raster = Catalog(catalog_dir()).get("landcover", _catalog_version(key))
+    else:
+        raster = defaults.load_default_landcover(year=year)
+    assert isinstance(raster, RasterSource)
+    return raster if raster.year == year else dataclasses.replace(raster, year=year)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _atlas_data(signature: Signature, _staged: Mapping[str, StagedLayer]) -> AtlasData:
-    """The layers of ``signature``, read once per key. Shared and read-only: never mutate it."""
-    catalog = Catalog(catalog_dir())
+    """The layers of ``signature``: the boundaries now, every other layer when a page first asks for it
+    (:class:`layers.lazy.LazyMapping`), so the first page reads only what it shows. Shared and
+    read-only: never mutate it."""
     origins = _origins(signature)
-    missing = set(_missing_kinds(signature))
-    elsewhere = {kind for kind in VECTOR_KINDS if origins[kind][1] != "demo"}
     districts = origins["districts"]
-    inputs = load_indicator_inputs(
-        without=("landcover", *sorted(missing | elsewhere)),
-        districts=None if districts[1] == "demo" else Path(districts[2][0]),
+    boundaries = load_boundaries(boundaries_path() if districts[1] == "demo" else Path(districts[2][0]))
+    vectors: LazyMapping[str, VectorSource | None] = LazyMapping(
+        VECTOR_KINDS, lambda kind: _vector_layer(origins[kind], _staged)
     )
-    vectors: dict[str, VectorSource | None] = {}
-    for kind in VECTOR_KINDS:
-        key = origins[kind]
-        if key[1] == "staged":
-            vectors[kind] = _staged[kind].source  # type: ignore[assignment]
-        elif key[1] == "catalog":
-            vectors[kind] = catalog.get(kind, _catalog_version(key))  # type: ignore[assignment]
-        else:
-            vectors[kind] = getattr(inputs, kind)
-    landcover: dict[int, RasterSource] = {}
-    for kind, key in origins.items():
-        if not kind.startswith("landcover:"):
-            continue
-        year = int(kind.split(":", 1)[1])
-        if key[1] == "staged":
-            raster = _staged["landcover"].source
-        elif key[1] == "catalog":
-            raster = catalog.get("landcover", _catalog_version(key))
-        elif key[2][2] == 0:
-            continue
-        else:
-            raster = defaults.load_default_landcover(year=year)
-        assert isinstance(raster, RasterSource)
-        landcover[year] = raster if raster.year == year else dataclasses.replace(raster, year=year)
-    return AtlasData(boundaries=inputs.boundaries, landcover=landcover, vectors=vectors)
+    years = {
+        int(kind.split(":", 1)[1]): key
+        for kind, key in origins.items()
+        if kind.startswith("landcover:") and (key[1] != "demo" or key[2][2] > 0)
+    }
+    landcover: LazyMapping[int, RasterSource] = LazyMapping(
+        sorted(years), lambda year: _landcover_layer(years[year], _staged)
+    )
+    return AtlasData(boundaries=boundaries, landcover=landcover, vectors=vectors)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _declares_synthetic(key: LayerKey) -> bool:
+    """Whether the shipped file of ``key`` says it is synthetic (its metadata only, no features read)."""
+    layer = defaults.DEMO_LAYER_NAMES.get(key[0])  # type: ignore[call-overload]
+    return declares_synthetic(key[2][0], layer=layer)
 
 
 @dataclass(frozen=True)
@@ -284,13 +307,14 @@ def _indicator_group(
     indicators: tuple[str, ...],
     layers: tuple[LayerKey | None, ...],
     method: tuple[Any, ...],
-    _inputs: IndicatorInputs,
+    _inputs: Callable[[], IndicatorInputs],
     _targets: tuple[Target, ...],
     _options: IndicatorOptions,
 ) -> list[IndicatorResult]:
     """One family of indicators (zonal statistics on the rasters are the slow part), keyed on the files
     it reads and the method choices it uses; also kept on disk (:mod:`analysis.result_cache`), so a new
-    server process reuses it, except for a session's staged files, which stay in memory only."""
+    server process reuses it, except for a session's staged files, which stay in memory only. ``_inputs``
+    reads the layers: called only when the results are in neither cache."""
     disk_key = None
     if all(layer is None or layer[1] != "staged" for layer in layers):
         present = [layer for layer in layers if layer is not None]
@@ -300,7 +324,7 @@ def _indicator_group(
         cached = load_results(disk_key)
         if cached is not None:
             return cached
-    results = compute_indicators(_inputs, _targets, _options, only=indicators)
+    results = compute_indicators(_inputs(), _targets, _options, only=indicators)
     if disk_key is not None:
         store_results(disk_key, results)
     return results
@@ -311,11 +335,15 @@ def _results(
 ) -> list[IndicatorResult]:
     """Every indicator for the city and the districts, with the land cover of ``year``."""
     origins = _origins(signature)
-    inputs = IndicatorInputs(
-        boundaries=data.boundaries,
-        landcover=data.landcover.get(year) if year is not None else None,
-        **{kind: data.vectors.get(kind) for kind in VECTOR_KINDS},
-    )
+
+    def inputs(kinds: tuple[str, ...]) -> Callable[[], IndicatorInputs]:
+        """The layers one family reads (``kinds``), read when it is computed; the others are left out."""
+        return lambda: IndicatorInputs(
+            boundaries=data.boundaries,
+            landcover=data.landcover.get(year) if year is not None and "landcover" in kinds else None,
+            **{kind: data.vectors.get(kind) if kind in kinds else None for kind in VECTOR_KINDS},
+        )
+
     targets = _targets(origins["targets"][2])
     options = method.options()
     results: list[IndicatorResult] = []
@@ -324,20 +352,31 @@ def _results(
             origins.get(f"landcover:{year}") if kind == "landcover" else origins[kind] for kind in kinds
         )
         keys = (origins["targets"], *layers)
-        results += _indicator_group(indicators, keys, method.key(indicators), inputs, targets, options)
+        results += _indicator_group(indicators, keys, method.key(indicators), inputs(kinds), targets, options)
     return results
 
 
-def _synthetic_in_use(data: AtlasData, year: int | None, *, every_year: bool = False) -> bool:
+def _synthetic_in_use(
+    signature: Signature, data: AtlasData, year: int | None, *, every_year: bool = False
+) -> bool:
     """Whether a layer behind the page is synthetic: any vector (the board reads them all) and the land
-    cover of ``year`` (of every year where the land-cover change is shown). A user's file is not."""
+    cover of ``year`` (of every year where the land-cover change is shown). A user's file is not. A
+    shipped vector is judged by its metadata, so the banner reads no features."""
     if every_year:
         rasters = list(data.landcover.values())
     else:
         rasters = [data.landcover[year]] if year is not None and year in data.landcover else []
-    return any(r.synthetic for r in rasters) or any(
-        v is not None and v.synthetic for v in data.vectors.values()
-    )
+    if any(r.synthetic for r in rasters):
+        return True
+    origins = _origins(signature)
+    for kind in VECTOR_KINDS:
+        key = origins[kind]
+        if key[1] == "demo":
+            if key[2][2] > 0 and _declares_synthetic(key):
+                return True
+        elif (source := data.vectors.get(kind)) is not None and source.synthetic:
+            return True
+    return False
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -374,6 +413,8 @@ def _wetlands(
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _change(layers: Signature, _data: AtlasData) -> LandCoverChange | None:
+    from analysis.change import landcover_change  # rasterio windows and the change tables: this page only
+
     years = sorted(_data.landcover)
     if len(years) < 2:
         return None
@@ -416,12 +457,12 @@ class Context:
     @property
     def synthetic(self) -> bool:
         """Whether a layer behind the board or the map is synthetic."""
-        return _synthetic_in_use(self.data, self.year)
+        return _synthetic_in_use(self.signature, self.data, self.year)
 
     @property
     def synthetic_any_year(self) -> bool:
         """Whether a layer behind the district page (the change uses every year) is synthetic."""
-        return _synthetic_in_use(self.data, self.year, every_year=True)
+        return _synthetic_in_use(self.signature, self.data, self.year, every_year=True)
 
     def name(self, adcode: str | None = None) -> str:
         zh, en = self.names.get(adcode or self.adcode, (adcode or self.adcode,) * 2)
@@ -820,6 +861,8 @@ def _headline(ctx: Context) -> None:
 
 
 def _compare_chart(ctx: Context) -> None:
+    import altair as alt  # ~0.15 s to import: only the pages that draw a chart pay it
+
     st.subheader(t("compare", ctx.lang))
     computable = [
         i for i in INDICATOR_IDS if any(r.indicator == i and r.value is not None for r in ctx.results)
@@ -913,6 +956,8 @@ def page_board(ctx: Context) -> None:
 
 
 def page_district(ctx: Context) -> None:
+    import altair as alt
+
     _synthetic_banner(ctx, ctx.synthetic_any_year)
     st.subheader(ctx.name())
     rows = board_rows(ctx.results, adcode=ctx.adcode)
