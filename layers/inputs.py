@@ -3,8 +3,9 @@
 Each layer comes from, in order of precedence: an explicit file, the user's layer catalog
 (:class:`layers.catalog.Catalog`, when one is given and holds the kind), the shipped demo data.
 
-The CLI and the app both call :func:`load_indicator_inputs`, so a layer given as ``--stations x.csv`` on
-the command line and an uploaded station file go through the same readers and validation.
+The CLI calls :func:`load_indicator_inputs`; the app loads the same kinds one at a time, when a page needs
+them (:mod:`layers.lazy`). Both go through the same readers and validation, so a layer given as
+``--stations x.csv`` and an uploaded station file are checked alike.
 """
 
 from __future__ import annotations
