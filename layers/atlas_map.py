@@ -12,21 +12,18 @@ the app can cache them on file identity; the defaults compute them directly.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import folium
-import folium.plugins
 import folium.raster_layers
 import folium.utilities
 import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import Element, Figure, MacroElement
-from folium.elements import JSCSSMixin
 from folium.template import Template
 
 from analysis.coords import transform_geometry, wgs84_to_gcj02
@@ -34,18 +31,23 @@ from analysis.crs import DISPLAY_CRS, METRIC_CRS
 from analysis.errors import LayerError
 from analysis.export import district_geometry
 from analysis.pv import PVParameters
-from analysis.pv_grid import building_potential_kwp, pv_potential_grid
+from analysis.pv_grid import pv_potential_grid
 from analysis.results import CITY_ADCODE
 from analysis.sources import RasterSource, VectorSource
-from layers import buildings as buildings_layer
 from layers import landcover as landcover_layer
-from layers import pv_sites as pv_sites_layer
-from layers import stations as stations_layer
 from layers import wetlands as wetlands_layer
 from layers.assets import localize_assets
 from layers.base import LegendEntry, get_spec, layer_module
 from layers.basemap import DEFAULT_BASEMAP, add_basemap, get_basemap
-from layers.draw import check_opacity, escape, feature_group, geojson_layer, group_name, legend_html
+from layers.draw import (
+    CompactShapes,
+    check_opacity,
+    escape,
+    feature_group,
+    geojson_layer,
+    group_name,
+    legend_html,
+)
 
 __all__ = [
     "DEFAULT_LAYERS",
@@ -113,34 +115,10 @@ PV_GRID_CLASSES: tuple[tuple[float, str, str], ...] = (
 #: From this zoom on, the PV layer shows single roofs instead of the 1 km grid.
 PV_ZOOM_SWITCH = 14
 
-_WETLAND_FIELDS = (
-    ("name", "名称 name"),
-    ("wetland_type", "类型 type"),
-    ("protection_status", "保护状态 status"),
-)
-_STATION_FIELDS = (
-    ("name", "名称 name"),
-    ("type", "类型 type"),
-    ("piles", "桩数 piles"),
-    ("access", "开放 access"),
-    ("operator", "运营商 operator"),
-)
-_PV_SITE_FIELDS = (
-    ("name", "名称 name"),
-    ("kind", "类型 kind"),
-    ("capacity_kw", "装机容量 capacity kW"),
-    ("year", "年份 year"),
-)
 _GRID_FIELDS = (
     ("potential_mw", "潜力 potential MW"),
     ("buildings", "建筑数 buildings"),
     ("roof_area_ha", "屋顶面积 roof ha"),
-)
-_ROOF_FIELDS = (
-    ("name", "名称 name"),
-    ("building_type", "类型 type"),
-    ("roof_area_m2", "屋顶面积 roof m²"),
-    ("potential_kwp", "潜力 potential kWp"),
 )
 _WUXI_CENTRE = (31.55, 120.05)
 _DISTRICT_LINE = "#37474f"
@@ -260,203 +238,6 @@ class MapProviders:
     wetlands: Callable[[VectorSource, VectorSource | None, float], gpd.GeoDataFrame] = wetlands_for_display
 
 
-def _js_json(value: Any) -> str:
-    """Compact JSON that is safe inside a <script> element (no ``<``, ``>``, ``&`` or ``'`` as such)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return (
-        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
-    )
-
-
-def _columns(
-    frame: gpd.GeoDataFrame, fields: Sequence[tuple[str, str]]
-) -> tuple[list[str], list[Any], list[list[Any]]]:
-    """Escaped labels, per-column lookup tables (None for free text) and per-column cell values (escaped
-    text, or an index into the lookup when a column has few distinct values)."""
-    labels: list[str] = []
-    lookups: list[list[str] | None] = []
-    columns: list[list[Any]] = []
-    for column, label in fields:
-        if column not in frame:
-            continue
-        texts = frame[column].map(escape)
-        distinct = sorted(set(texts))
-        labels.append(escape(label))
-        if len(distinct) <= 64 and len(distinct) < len(texts):
-            index = {text: i for i, text in enumerate(distinct)}
-            lookups.append(distinct)
-            columns.append([index[text] for text in texts])
-        else:
-            lookups.append(None)
-            columns.append(list(texts))
-    return labels, lookups, columns
-
-
-_POPUP_JS = """
-function atlasTable(labels, lookups, row, offset) {
-    var html = '<table>';
-    for (var i = 0; i < labels.length; i++) {
-        var value = lookups[i] ? lookups[i][row[i + offset]] : row[i + offset];
-        html += '<tr><th style="text-align:left;padding-right:6px">' + labels[i] + '</th>';
-        html += '<td>' + value + '</td></tr>';
-    }
-    return html + '</table>';
-}
-"""
-
-
-class _CompactPoints(JSCSSMixin, MacroElement):
-    """Points as one compact array, drawn as circle markers coloured from a palette and clustered; the
-    popup table is built on click from escaped text. Far smaller than GeoJSON with per-feature HTML."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function () {
-            {{ this.popup_js }}
-            var rows = {{ this.rows }}, colours = {{ this.colours }};
-            var labels = {{ this.labels }}, lookups = {{ this.lookups }};
-            var layer = {{ this.layer_js }};
-            rows.forEach(function (row) {
-                var colour = colours[row[2]];
-                var marker = L.circleMarker([row[0], row[1]], {
-                    radius: {{ this.radius }}, color: colour, weight: 1, fillColor: colour,
-                    fillOpacity: {{ this.opacity }}, opacity: {{ this.opacity }}
-                });
-                marker.bindPopup(function () { return atlasTable(labels, lookups, row, 3); });
-                layer.addLayer(marker);
-            });
-            layer.addTo({{ this._parent.get_name() }});
-            return layer;
-        })();
-        {% endmacro %}
-        """
-    )
-    # The same files as folium's MarkerCluster, so layers.assets serves the vendored copies.
-    default_js = folium.plugins.MarkerCluster.default_js
-    default_css = folium.plugins.MarkerCluster.default_css
-
-    def __init__(
-        self,
-        frame: gpd.GeoDataFrame,
-        colour_index: Sequence[int],
-        palette: Sequence[str],
-        fields: Sequence[tuple[str, str]],
-        *,
-        opacity: float,
-        radius: int = 6,
-        cluster: bool = True,
-    ) -> None:
-        super().__init__()
-        self._name = "CompactPoints"
-        points = frame.geometry.representative_point()
-        labels, lookups, columns = _columns(frame, fields)
-        rows = [
-            [round(p.y, 5), round(p.x, 5), int(c), *cells]
-            for p, c, *cells in zip(points, colour_index, *columns, strict=True)
-        ]
-        self.rows, self.colours = _js_json(rows), _js_json(list(palette))
-        self.labels, self.lookups = _js_json(labels), _js_json(lookups)
-        self.opacity, self.radius = json.dumps(opacity), int(radius)
-        self.layer_js = "L.markerClusterGroup({maxClusterRadius: 50})" if cluster else "L.featureGroup()"
-        self.popup_js = _POPUP_JS
-        if not cluster:
-            self.default_js, self.default_css = [], []
-
-
-class _CompactShapes(MacroElement):
-    """Polygons (rings of [lat, lng]) or rectangles ([south, west, north, east]) as one compact array,
-    coloured from a palette, with a tooltip table built from escaped text."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = (function () {
-            {{ this.popup_js }}
-            var rows = {{ this.rows }}, colours = {{ this.colours }};
-            var labels = {{ this.labels }}, lookups = {{ this.lookups }};
-            var layer = L.featureGroup();
-            rows.forEach(function (row) {
-                var colour = colours[row[1]];
-                var options = {color: colour, fillColor: colour, weight: {{ this.weight }},
-                               opacity: {{ this.opacity }}, fillOpacity: {{ this.fill_opacity }}};
-                var shape = {{ 'L.rectangle([[row[0][0], row[0][1]], [row[0][2], row[0][3]]], options)'
-                               if this.rectangles else 'L.polygon(row[0], options)' }};
-                shape.bindTooltip(function () {
-                    return atlasTable(labels, lookups, row, 2);
-                }, {sticky: true});
-                layer.addLayer(shape);
-            });
-            layer.addTo({{ this._parent.get_name() }});
-            return layer;
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self,
-        frame: gpd.GeoDataFrame,
-        colour_index: Sequence[int],
-        palette: Sequence[str],
-        fields: Sequence[tuple[str, str]],
-        *,
-        opacity: float,
-        fill_opacity: float,
-        weight: float = 0.5,
-        rectangles: bool = False,
-        decimals: int = 5,
-    ) -> None:
-        super().__init__()
-        self._name = "CompactShapes"
-        labels, lookups, columns = _columns(frame, fields)
-        if rectangles:
-            shapes: list[Any] = [
-                [round(s, decimals), round(w, decimals), round(n, decimals), round(e, decimals)]
-                for w, s, e, n in frame.geometry.bounds.itertuples(index=False, name=None)
-            ]
-        else:
-            shapes = _latlng_rings(frame.geometry.array, decimals)
-        rows = [
-            [shape, int(c), *cells] for shape, c, *cells in zip(shapes, colour_index, *columns, strict=True)
-        ]
-        self.rows, self.colours = _js_json(rows), _js_json(list(palette))
-        self.labels, self.lookups = _js_json(labels), _js_json(lookups)
-        self.opacity, self.fill_opacity = json.dumps(opacity), json.dumps(fill_opacity)
-        self.weight, self.rectangles = json.dumps(weight), rectangles
-        self.popup_js = _POPUP_JS
-
-
-def _latlng_rings(geometries: Any, decimals: int) -> list[list[list[list[float]]]]:
-    """(Multi)polygons in Leaflet's nesting, one list per geometry: polygons → rings → [lat, lng].
-
-    Vectorised through shapely's ragged arrays: one rounding pass over all vertices, then list slicing.
-    """
-    array = np.array(geometries, dtype=object)
-    if len(array) == 0:
-        return []
-    blank = shapely.is_missing(array) | shapely.is_empty(array)
-    array[blank] = shapely.from_wkt("POLYGON EMPTY")
-    kind, coords, offsets = shapely.to_ragged_array(array)
-    if kind == shapely.GeometryType.POLYGON:
-        ring_offsets, polygon_offsets = offsets
-        multi_offsets: Any = np.arange(len(polygon_offsets))
-    elif kind == shapely.GeometryType.MULTIPOLYGON:
-        ring_offsets, polygon_offsets, multi_offsets = offsets
-    else:
-        raise LayerError(f"expected polygons to draw, got {kind.name.lower()} geometries")
-    points = np.round(coords[:, 1::-1], decimals).tolist()
-    rings = [points[a:b] for a, b in itertools.pairwise(ring_offsets.tolist())]
-    polygons = [rings[a:b] for a, b in itertools.pairwise(polygon_offsets.tolist())]
-    return [polygons[a:b] for a, b in itertools.pairwise(multi_offsets.tolist())]
-
-
-def _palette_index(values: Sequence[str]) -> tuple[list[int], list[str]]:
-    palette = sorted(set(values))
-    lookup = {colour: i for i, colour in enumerate(palette)}
-    return [lookup[v] for v in values], palette
-
-
 class _ZoomSwitch(MacroElement):
     """Shows ``coarse`` below ``min_zoom`` and ``fine`` from it on, both inside ``group``."""
 
@@ -505,6 +286,25 @@ def _in_focus(frame: gpd.GeoDataFrame, area: Any) -> gpd.GeoDataFrame:
     if area is None:
         return frame
     return frame[frame.intersects(area)]
+
+
+def _display_frame(
+    kind: str,
+    source: VectorSource,
+    data: AtlasData,
+    providers: MapProviders,
+    focus_area: Any,
+    gcj02: bool,
+) -> gpd.GeoDataFrame:
+    """The features of ``kind`` to draw for the view: those in the focus district (all without one),
+    shifted to GCJ-02 for a GCJ-02 basemap, polygons simplified for display. Wetlands come split by
+    protection status from ``providers`` (cached), so the kind colours them by status."""
+    if kind == "wetlands":
+        tolerance = 10.0 if focus_area is not None else 50.0
+        frame = providers.wetlands(source, data.vector("protected"), tolerance)
+        return _shift(_in_focus(frame, focus_area), gcj02)
+    frame = _shift(_in_focus(source.frame, focus_area), gcj02)
+    return _simplified(frame, 10.0) if get_spec(kind).polygonal else frame
 
 
 def _simplified(frame: gpd.GeoDataFrame, tolerance_m: float, decimals: int = 5) -> gpd.GeoDataFrame:
@@ -613,64 +413,9 @@ def build_atlas_map(
             if source is None:
                 continue
             module = layer_module(kind)
-            shown = _shift_source(source, _shift(_in_focus(source.frame, focus_area), gcj02))
-            group = feature_group(fmap, group_name(module.SPEC, source))
-            if overlay == "wetlands":
-                tolerance = 10.0 if focus_area is not None else 50.0
-                frame = providers.wetlands(source, data.vector("protected"), tolerance)
-                frame = _shift(_in_focus(frame, focus_area), gcj02)
-                legend.append((group.layer_name, wetlands_layer.style(source, by="status")))
-                if not frame.empty:
-                    colours = [
-                        wetlands_layer.STATUS_COLOURS.get(str(status), ("", "", "#9e9e9e"))[2]
-                        for status in frame["protection_status"]
-                    ]
-                    index, palette = _palette_index(colours)
-                    _CompactShapes(
-                        frame, index, palette, _WETLAND_FIELDS, opacity=opacity, fill_opacity=opacity * 0.6
-                    ).add_to(group)
-            elif overlay == "stations":
-                legend.append((group.layer_name, module.style(source)))
-                if not shown.frame.empty:
-                    frame = shown.frame.assign(
-                        type=shown.frame["type"].map(
-                            lambda k: " ".join(stations_layer.TYPE_COLOURS.get(str(k), (k, ""))[:2])
-                        ),
-                        access=shown.frame["access"].map(
-                            lambda a: stations_layer.ACCESS_LABELS.get(str(a), a)
-                        ),
-                    )
-                    colours = [
-                        stations_layer.TYPE_COLOURS.get(str(k), ("", "", "#9e9e9e"))[2]
-                        for k in shown.frame["type"]
-                    ]
-                    index, palette = _palette_index(colours)
-                    _CompactPoints(frame, index, palette, _STATION_FIELDS, opacity=opacity).add_to(group)
-            elif overlay == "pv_sites":
-                legend.append((group.layer_name, module.style(source)))
-                if not shown.frame.empty:
-                    frame = shown.frame.assign(
-                        kind=shown.frame["kind"].map(
-                            lambda k: " ".join(pv_sites_layer.KIND_COLOURS.get(str(k), (k, ""))[:2])
-                        )
-                        if "kind" in shown.frame
-                        else "",
-                    )
-                    colours = [
-                        pv_sites_layer.KIND_COLOURS.get(str(k), ("", "", "#9e9e9e"))[2]
-                        for k in (shown.frame["kind"] if "kind" in shown.frame else [None] * len(shown.frame))
-                    ]
-                    index, palette = _palette_index(colours)
-                    _CompactPoints(frame, index, palette, _PV_SITE_FIELDS, opacity=opacity, radius=5).add_to(
-                        group
-                    )
-            elif not shown.frame.empty:
-                # Small polygon layers (protected areas, built-up area): the kind's own drawing.
-                fmap._children.pop(group.get_name(), None)
-                group = module.draw(
-                    fmap, _shift_source(source, _simplified(shown.frame, 10.0)), opacity=opacity
-                )
-                legend.append((group.layer_name, module.style(source)))
+            shown = _display_frame(kind, source, data, providers, focus_area, gcj02)
+            group = module.draw(fmap, _shift_source(source, shown), opacity=opacity)
+            legend.append((group.layer_name, module.style(source)))
 
     if "districts" in view.layers:
         _draw_districts(fmap, data, boundaries, view, gcj02, legend)
@@ -762,11 +507,9 @@ def _draw_pv(
     )
     if grid.empty:
         return
-    index, palette = _palette_index([_grid_colour(float(mw)) for mw in grid["potential_mw"]])
-    coarse = _CompactShapes(
+    coarse = CompactShapes(
         grid,
-        index,
-        palette,
+        [_grid_colour(float(mw)) for mw in grid["potential_mw"]],
         _GRID_FIELDS,
         opacity=opacity,
         fill_opacity=opacity * 0.8,
@@ -780,20 +523,10 @@ def _draw_pv(
     roofs = _shift(_in_focus(source.frame, focus_area), gcj02)
     if roofs.empty:
         return
-    roofs = roofs.assign(potential_kwp=building_potential_kwp(roofs, pv_parameters).round(1))
-    index, palette = _palette_index([_roof_colour(float(kwp)) for kwp in roofs["potential_kwp"]])
-    fine = _CompactShapes(
-        roofs, index, palette, _ROOF_FIELDS, opacity=opacity, fill_opacity=opacity, decimals=6
-    )
-    fine.add_to(group)
+    buildings = layer_module("buildings")
+    fine = buildings.draw(group, _shift_source(source, roofs), parameters=pv_parameters, opacity=opacity)
     _ZoomSwitch(fmap.get_name(), group, coarse, fine, PV_ZOOM_SWITCH).add_to(fmap)
-    legend.append((f"建筑屋顶 roofs (zoom ≥ {PV_ZOOM_SWITCH})", buildings_layer.style()))
-
-
-def _roof_colour(kwp: float) -> str:
-    if not np.isfinite(kwp):
-        return "#bdbdbd"
-    return next(colour for upper, _, _, colour in buildings_layer.KWP_CLASSES if kwp < upper)
+    legend.append((f"建筑屋顶 roofs (zoom ≥ {PV_ZOOM_SWITCH})", buildings.style()))
 
 
 def selection_layer(boundaries: gpd.GeoDataFrame, adcode: str, *, gcj02: bool = False) -> folium.FeatureGroup:

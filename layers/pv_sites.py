@@ -1,6 +1,8 @@
 """光伏项目 PV sites: installed or planned photovoltaic plants with their capacity (kW).
 
-The plan's targets are 2.53 GW installed in 2025 and 3.10 GW in 2030 (DOMAIN.md §3).
+The plan's targets are 2.53 GW installed in 2025 and 3.10 GW in 2030 (DOMAIN.md §3). Drawn coloured by
+kind (:func:`~layers.draw.add_compact`: points clustered, polygons as shapes), each with a table of
+name, kind, capacity and year.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pandas as pd
 
 from analysis.sources import VectorSource
 from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import Parent, feature_group, geojson_layer, group_name
+from layers.draw import Parent, add_compact, check_opacity, feature_group, group_name
 
 __all__ = ["KIND_COLOURS", "SPEC", "draw", "read", "style"]
 
@@ -49,10 +51,6 @@ def read(
     )
 
 
-def _kind_colour(row: pd.Series) -> str:
-    return KIND_COLOURS.get(str(row.get("kind")), _OTHER)[2]
-
-
 def style(source: VectorSource | None = None) -> list[LegendEntry]:
     """Legend entries by PV kind; only the kinds present when ``source`` is given."""
     kinds = list(KIND_COLOURS)
@@ -69,20 +67,16 @@ def style(source: VectorSource | None = None) -> list[LegendEntry]:
 def draw(
     parent: Parent, source: VectorSource, *, opacity: float = 0.85, show: bool = True
 ) -> folium.FeatureGroup:
-    """Add the PV sites coloured by kind (points as circle markers); returns the group."""
+    """Add the PV sites coloured by kind (points clustered, polygons as shapes); returns the group."""
+    opacity = check_opacity(opacity)
     group = feature_group(parent, group_name(SPEC, source), show=show)
     frame = source.frame
-    points = frame.geometry.geom_type.isin(("Point", "MultiPoint"))
-    if (~points).any():
-        geojson_layer(frame[~points], fields=_FIELDS, colour=_kind_colour, opacity=opacity).add_to(group)
-    if points.any():
-        geojson_layer(
-            frame[points],
-            fields=_FIELDS,
-            colour=_kind_colour,
-            opacity=opacity,
-            weight=1,
-            fill_opacity=opacity,
-            marker=folium.CircleMarker(radius=5),
-        ).add_to(group)
+    kinds = frame["kind"] if "kind" in frame else pd.Series([None] * len(frame), index=frame.index)
+    shown = frame.assign(
+        kind=[" ".join(KIND_COLOURS[str(k)][:2]) if str(k) in KIND_COLOURS else k for k in kinds]
+    )
+    colours = [KIND_COLOURS.get(str(k), _OTHER)[2] for k in kinds]
+    add_compact(
+        group, shown, colours, _FIELDS, opacity=opacity, fill_opacity=opacity * 0.6, weight=1, radius=5
+    )
     return group

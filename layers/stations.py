@@ -1,21 +1,20 @@
 """充换电站 stations: charging, battery-swap and hydrogen stations, with pile counts and access level.
 
-Drawn clustered (``FastMarkerCluster``: one small JS array, not one script block per station), each
-station a circle coloured by type with a popup giving name, type, piles and access.
+Drawn clustered (:class:`~layers.draw.CompactPoints`: one small JS array, not one script block or
+popup per station), each station a circle coloured by type with a popup giving name, type, piles,
+access and operator.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
 import folium
-import folium.plugins
 
 from analysis.sources import VectorSource
 from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import Parent, check_opacity, feature_group, group_name, popup_html
+from layers.draw import CompactPoints, Parent, check_opacity, feature_group, group_name
 
 __all__ = ["ACCESS_LABELS", "SPEC", "TYPE_COLOURS", "draw", "read", "style"]
 
@@ -33,16 +32,13 @@ ACCESS_LABELS: dict[str, str] = {
 }
 _OTHER = ("其他", "other", "#9e9e9e")
 
-# row = [lat, lon, popup html (escaped in Python), colour]; the popup is set as text-free HTML we built.
-_CALLBACK = """
-function (row) {
-    var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {
-        radius: 6, color: row[3], weight: 1, fillColor: row[3], fillOpacity: %(fill)s, opacity: %(line)s
-    });
-    marker.bindPopup(row[2]);
-    return marker;
-}
-"""
+_FIELDS = (
+    ("name", "名称 name"),
+    ("type", "类型 type"),
+    ("piles", "桩数 piles"),
+    ("access", "开放 access"),
+    ("operator", "运营商 operator"),
+)
 
 
 def read(
@@ -70,20 +66,6 @@ def style(source: VectorSource | None = None) -> list[LegendEntry]:
     return entries
 
 
-def _popup(row: Mapping[str, object]) -> str:
-    kind = str(row.get("type"))
-    access = str(row.get("access"))
-    return popup_html(
-        [
-            ("名称 name", row.get("name")),
-            ("类型 type", " ".join(TYPE_COLOURS[kind][:2]) if kind in TYPE_COLOURS else row.get("type")),
-            ("桩数 piles", row.get("piles")),
-            ("开放 access", ACCESS_LABELS.get(access, row.get("access"))),
-            ("运营商 operator", row.get("operator")),
-        ]
-    )
-
-
 def draw(
     parent: Parent, source: VectorSource, *, opacity: float = 0.85, show: bool = True
 ) -> folium.FeatureGroup:
@@ -91,11 +73,12 @@ def draw(
     opacity = check_opacity(opacity)
     group = feature_group(parent, group_name(SPEC, source), show=show)
     frame = source.frame
-    points = frame.geometry.representative_point()
-    data = [
-        [round(point.y, 6), round(point.x, 6), _popup(row), TYPE_COLOURS.get(str(row.get("type")), _OTHER)[2]]
-        for point, (_, row) in zip(points, frame.drop(columns=frame.geometry.name).iterrows(), strict=True)
-    ]
-    callback = _CALLBACK % {"fill": json.dumps(opacity), "line": json.dumps(opacity)}
-    folium.plugins.FastMarkerCluster(data, callback=callback).add_to(group)
+    if frame.empty:
+        return group
+    shown = frame.assign(
+        type=[" ".join(TYPE_COLOURS[str(k)][:2]) if str(k) in TYPE_COLOURS else k for k in frame["type"]],
+        access=[ACCESS_LABELS.get(str(a), a) for a in frame["access"]],
+    )
+    colours = [TYPE_COLOURS.get(str(k), _OTHER)[2] for k in frame["type"]]
+    CompactPoints(shown, colours, _FIELDS, opacity=opacity).add_to(group)
     return group

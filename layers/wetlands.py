@@ -1,8 +1,9 @@
 """湿地 wetlands: rivers, lakes, reservoirs, ponds, marshes, flats (三调 scope); the 湿地保护率 denominator.
 
-Drawn by protection status when the protected areas are given (each wetland split into the part inside
-them and the part outside, for display only; the rate itself is computed in :mod:`analysis.wetland`),
-else by wetland type.
+Drawn (:class:`~layers.draw.CompactShapes`) by protection status when the protected areas are given
+(each wetland split into the part inside them and the part outside, for display only; the rate itself
+is computed in :mod:`analysis.wetland`) or when the frame is already split (a ``protection_status``
+column, as :mod:`layers.atlas_map` caches it), else by wetland type.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import shapely
 from analysis.errors import LayerError
 from analysis.sources import VectorSource
 from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import Parent, feature_group, geojson_layer, group_name
+from layers.draw import CompactShapes, Parent, check_opacity, feature_group, group_name
 
 __all__ = ["SPEC", "STATUS_COLOURS", "TYPE_COLOURS", "draw", "protection_status", "read", "style"]
 
@@ -107,14 +108,6 @@ def style(source: VectorSource | None = None, *, by: ColourBy = "status") -> lis
     return [*entries, LegendEntry(*_OTHER)] if has_other else entries
 
 
-def _status_colour(row: pd.Series) -> str:
-    return STATUS_COLOURS.get(str(row.get("protection_status")), _OTHER)[2]
-
-
-def _type_colour(row: pd.Series) -> str:
-    return TYPE_COLOURS.get(str(row.get("wetland_type")), _OTHER)[2]
-
-
 def draw(
     parent: Parent,
     source: VectorSource,
@@ -123,12 +116,17 @@ def draw(
     opacity: float = 0.7,
     show: bool = True,
 ) -> folium.FeatureGroup:
-    """Add the wetlands: by protection status when ``protected`` is given, else by type; returns the group."""
+    """Add the wetlands: by protection status when ``protected`` is given or the frame has a
+    ``protection_status`` column, else by type; returns the group."""
+    opacity = check_opacity(opacity)
     group = feature_group(parent, group_name(SPEC, source), show=show)
-    if protected is not None:
-        frame = protection_status(source, protected)
-        layer = geojson_layer(frame, fields=_FIELDS, colour=_status_colour, opacity=opacity)
+    frame = source.frame if protected is None else protection_status(source, protected)
+    if frame.empty:
+        return group
+    if "protection_status" in frame:
+        colours = [STATUS_COLOURS.get(str(status), _OTHER)[2] for status in frame["protection_status"]]
     else:
-        layer = geojson_layer(source.frame, fields=_FIELDS, colour=_type_colour, opacity=opacity)
-    layer.add_to(group)
+        kinds = frame["wetland_type"] if "wetland_type" in frame else [None] * len(frame)
+        colours = [TYPE_COLOURS.get(str(kind), _OTHER)[2] for kind in kinds]
+    CompactShapes(frame, colours, _FIELDS, opacity=opacity, fill_opacity=opacity * 0.6).add_to(group)
     return group

@@ -13,6 +13,7 @@ import types
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -634,16 +635,60 @@ def test_buildings_potential_kwp():
     assert np.isnan(kwp.iloc[2])
 
 
+def _popup_tables(element: Any) -> list[dict[str, str]]:
+    """The popup tables a compact layer's browser code builds: {label: cell} per feature, from its
+    labels, lookup tables and rows (cells start after lat, lon and the colour index for points)."""
+    labels, lookups, rows = json.loads(element.labels), json.loads(element.lookups), json.loads(element.rows)
+    offset = len(rows[0]) - len(labels) if rows else 0
+    return [
+        {
+            label: (lookup[row[offset + i]] if lookup else row[offset + i])
+            for i, (label, lookup) in enumerate(zip(labels, lookups, strict=True))
+        }
+        for row in rows
+    ]
+
+
 def test_stations_popup_and_cluster(demo_gpkg: Path):
     from layers import stations
+    from layers.draw import CompactPoints
 
     fmap = folium.Map(location=[LAT, LON])
-    stations.draw(fmap, read_vector("stations", demo_gpkg))
+    group = stations.draw(fmap, read_vector("stations", demo_gpkg))
     html = fmap.get_root().render()
     assert "markerClusterGroup" in html
-    # The popup table travels JSON-encoded in the cluster's data array.
-    for text in ("桩数 piles", "<td>10</td>", "公共 public", "A站"):
-        assert json.dumps(text).strip('"').replace("<", "\\u003c").replace(">", "\\u003e") in html
+    # One compact array; the popup table is built on click from its labels and escaped cells.
+    (points,) = [child for child in group._children.values() if isinstance(child, CompactPoints)]
+    tables = _popup_tables(points)
+    assert (
+        tables[0].items()
+        >= {
+            "名称 name": "A站",
+            "类型 type": "充电站 charging",
+            "桩数 piles": "10",
+            "开放 access": "公共 public",
+        }.items()
+    )
+    assert stations.TYPE_COLOURS["charging"][2] in json.loads(points.colours)
+
+
+def test_pv_sites_draw_points_and_polygons():
+    from layers import pv_sites
+    from layers.draw import CompactPoints, CompactShapes
+
+    frame = gpd.GeoDataFrame(
+        {"capacity_kw": [500.0, 2000.0], "kind": ["rooftop", "floating"], "name": ["屋顶", "水面"]},
+        geometry=[Point(LON, LAT), box(LON, LAT, LON + 0.01, LAT + 0.01)],
+        crs="EPSG:4326",
+    )
+    fmap = folium.Map(location=[LAT, LON])
+    group = pv_sites.draw(fmap, VectorSource("pv_sites", frame, "test", "2024", True), opacity=0.5)
+    assert group.layer_name.endswith("合成示例 synthetic")
+    (points,) = [child for child in group._children.values() if isinstance(child, CompactPoints)]
+    (shapes,) = [child for child in group._children.values() if isinstance(child, CompactShapes)]
+    assert _popup_tables(points)[0]["类型 kind"] == "屋顶分布式 rooftop"
+    assert _popup_tables(shapes)[0]["装机容量 capacity kW"] == "2000"
+    assert json.loads(shapes.colours) == [pv_sites.KIND_COLOURS["floating"][2]]
 
 
 def test_layer_modules_share_the_contract():

@@ -184,6 +184,36 @@ def test_streamlit_folium_gets_only_inline_assets(data: AtlasData) -> None:
     )  # would add d3 from a CDN
 
 
+@pytest.mark.parametrize("kind", ["stations", "pv_sites", "wetlands"])
+def test_the_atlas_draws_each_kind_with_the_kind_module(data: AtlasData, kind: str) -> None:
+    """One drawing path: the atlas's group of a kind holds exactly what the kind's ``draw`` makes."""
+    from layers.base import layer_module
+    from layers.draw import CompactPoints, CompactShapes
+
+    def arrays(group: folium.FeatureGroup) -> list[tuple[str, str, str, str]]:
+        return [
+            (type(child).__name__, child.rows, child.colours, child.lookups)
+            for child in group._children.values()
+            if isinstance(child, CompactPoints | CompactShapes)
+        ]
+
+    fmap = build_atlas_map(data, MapView(layers=(kind,), basemap="none"))
+    (atlas_group,) = [
+        child for child in fmap._children.values() if isinstance(child, folium.FeatureGroup) and child.control
+    ]
+    source = data.vectors[kind]
+    assert source is not None
+    if kind == "wetlands":  # the atlas passes the wetlands split by protection status, simplified (50 m)
+        from layers.atlas_map import wetlands_for_display
+
+        source = VectorSource(
+            source.kind, wetlands_for_display(source, data.vectors["protected"], 50.0), "", "", True
+        )
+    own_group = layer_module(kind).draw(folium.Map(), source, opacity=MapView().opacity_of(kind))
+    assert atlas_group.layer_name == own_group.layer_name
+    assert arrays(atlas_group) and arrays(atlas_group) == arrays(own_group)
+
+
 def test_unknown_assets_are_refused() -> None:
     fmap = folium.Map()
     folium.Marker([31.5, 120.3], popup=folium.Popup("x")).add_to(fmap)
