@@ -99,8 +99,26 @@ _BAND_PERIMETER_PIXELS = 250_000
 # Result types
 
 
+class _OnGridShares:
+    """The two shares every per-zone result reports, from its three areas (m²)."""
+
+    zone_area_m2: float
+    valid_area_m2: float
+    polygon_area_m2: float
+
+    @property
+    def valid_fraction(self) -> float:
+        """Share of the zone's on-grid area that has data (0–1; NaN for a zone off the grid)."""
+        return self.valid_area_m2 / self.zone_area_m2 if self.zone_area_m2 > 0 else math.nan
+
+    @property
+    def footprint_fraction(self) -> float:
+        """Share of the zone polygon that lies on the raster grid (0–1; 1 when wholly inside)."""
+        return self.zone_area_m2 / self.polygon_area_m2 if self.polygon_area_m2 > 0 else math.nan
+
+
 @dataclass(frozen=True)
-class ZoneClassAreas:
+class ZoneClassAreas(_OnGridShares):
     """Area of each class code inside one zone, in m².
 
     Attributes
@@ -123,16 +141,6 @@ class ZoneClassAreas:
     zone_area_m2: float
     valid_area_m2: float
     polygon_area_m2: float
-
-    @property
-    def valid_fraction(self) -> float:
-        """Share of the zone's on-grid area that has data (0–1; NaN for a zone off the grid)."""
-        return self.valid_area_m2 / self.zone_area_m2 if self.zone_area_m2 > 0 else math.nan
-
-    @property
-    def footprint_fraction(self) -> float:
-        """Share of the zone polygon that lies on the raster grid (0–1; 1 when wholly inside)."""
-        return self.zone_area_m2 / self.polygon_area_m2 if self.polygon_area_m2 > 0 else math.nan
 
     def area_of(self, codes: int | set[int] | frozenset[int] | list[int] | tuple[int, ...]) -> float:
         """Total area in m² of the given class code(s) in this zone.
@@ -210,7 +218,7 @@ ZonalFunction = Callable[..., ClassAreaTable]
 
 
 @dataclass(frozen=True)
-class ZoneContinuous:
+class ZoneContinuous(_OnGridShares):
     """Coverage-weighted statistics of a continuous raster inside one zone.
 
     Attributes
@@ -236,16 +244,6 @@ class ZoneContinuous:
     zone_area_m2: float
     valid_area_m2: float
     polygon_area_m2: float
-
-    @property
-    def valid_fraction(self) -> float:
-        """Share of the zone's on-grid area that has data (0–1; NaN for a zone off the grid)."""
-        return self.valid_area_m2 / self.zone_area_m2 if self.zone_area_m2 > 0 else math.nan
-
-    @property
-    def footprint_fraction(self) -> float:
-        """Share of the zone polygon that lies on the raster grid (0–1; 1 when wholly inside)."""
-        return self.zone_area_m2 / self.polygon_area_m2 if self.polygon_area_m2 > 0 else math.nan
 
 
 @dataclass(frozen=True)
