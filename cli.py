@@ -77,7 +77,8 @@ def _require_dask(scheduler: str | None) -> str | None:
 
 
 class _StageProgressBar:
-    """A click progress bar on stderr per raster pass; silent when the pass is a single block."""
+    """A click progress bar on stderr per raster pass; silent when the pass is a single block or stderr is
+    not a terminal (click would print only the bare label there, which is noise in logs and pipes)."""
 
     def __init__(self) -> None:
         self._label: str | None = None
@@ -85,7 +86,7 @@ class _StageProgressBar:
         self._shown = 0
 
     def __call__(self, label: str, done: int, total: int) -> None:
-        if total <= 1:
+        if total <= 1 or not sys.stderr.isatty():
             return
         if label != self._label:
             self.close()
