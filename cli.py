@@ -628,7 +628,7 @@ def map_command(
     """Write the atlas map as one standalone HTML file that works offline (the app's map, headless)."""
     from analysis.export import find_district
     from layers.atlas_map import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
-    from layers.i18n import t
+    from maps.text import t
 
     inputs = load_indicator_inputs(landcover=landcover, districts=districts, layer_paths=layer_paths)
     raster = inputs.landcover

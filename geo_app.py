@@ -76,7 +76,11 @@ from layers.base import get_spec
 from layers.basemap import DEFAULT_BASEMAP, TIANDITU_KEY_ENV, available_basemaps, get_basemap
 from layers.catalog import Catalog, CatalogEntry, CheckReport, StagedLayer, catalog_dir
 from layers.factsheet import fact_sheet_html
-from layers.i18n import (
+from layers.inputs import VECTOR_KINDS
+from layers.lazy import LazyMapping, declares_synthetic
+from layers.limits import current_limits
+from layers.uploads import LONLAT_DATUMS, UploadOptions, accepted_suffixes, stage_upload
+from maps.text import (
     LANGS,
     format_gap,
     format_value,
@@ -85,10 +89,6 @@ from layers.i18n import (
     status_text,
     t,
 )
-from layers.inputs import VECTOR_KINDS
-from layers.lazy import LazyMapping, declares_synthetic
-from layers.limits import current_limits
-from layers.uploads import LONLAT_DATUMS, UploadOptions, accepted_suffixes, stage_upload
 
 if TYPE_CHECKING:
     from analysis.change import LandCoverChange

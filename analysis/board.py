@@ -3,7 +3,7 @@
 A rate short of its target is hard to act on ("27.6% against 27.8%"); the gap in the quantity a
 department manages is not ("312 ha more tree cover"). For a rate, the gap is
 ``target% × denominator − numerator`` in hectares; for a capacity or a count it is the target minus the
-value. Everything here is numbers and keys, no language: :mod:`layers.i18n` turns a row into text.
+value. Everything here is numbers and keys, no language: :mod:`maps.text` turns a row into text.
 
 Statistical targets (``measure == "statistic"``: energy intensity, shares of renewables…) have no layer
 to compute them from. Their figures can be given as a CSV of ``id,value[,year]`` and are judged with the

@@ -13,7 +13,7 @@ import pandas as pd
 
 from analysis.board import BoardRow
 from layers.draw import escape
-from layers.i18n import format_gap, format_value, indicator_name, status_text, t
+from maps.text import format_gap, format_value, indicator_name, status_text, t
 
 __all__ = ["fact_sheet_html"]
 

@@ -39,7 +39,7 @@ from layers.atlas_map import (
 )
 from layers.basemap import available_basemaps
 from layers.factsheet import fact_sheet_html
-from layers.i18n import format_gap
+from maps.text import format_gap
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

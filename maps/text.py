@@ -1,0 +1,117 @@
+"""Interface text in Chinese (the default) and English, and the formatting of board rows as text.
+
+The text itself is data: one TOML catalogue per language in ``maps/i18n/`` (``zh.toml``, ``en.toml``),
+which a translator can edit without reading Python; ``tests/maps/test_text.py`` checks that both hold the
+same keys with the same ``{placeholders}``. Indicator names in Chinese are the plan's official terms
+(林木覆盖率, 湿地保护率, 城市建成区绿化覆盖率 …). Numbers are formatted here, not in
+:mod:`analysis.board`, so the analysis stays language-free.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import tomllib
+from importlib import resources
+from typing import Any, Literal
+
+from analysis.board import BoardRow
+
+__all__ = [
+    "LANGS",
+    "METHOD_ROLES",
+    "STATUS_ICONS",
+    "Lang",
+    "catalogue",
+    "format_gap",
+    "format_value",
+    "indicator_name",
+    "method_text",
+    "status_text",
+    "t",
+]
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+STATUS_ICONS: dict[str, str] = {
+    "met": "🟢",
+    "on_track": "🟡",
+    "behind": "🔴",
+    "no_target": "⚪",
+    "not_computable": "⚪",
+}
+
+#: The land-cover roles each indicator counts (language-free, so not in the catalogues).
+METHOD_ROLES: dict[str, tuple[str, ...]] = {
+    "forest_coverage": ("tree", "shrub", "orchard"),
+    "wetland_protection_rate": ("wetland", "water"),
+    "builtup_green_coverage": ("tree", "shrub", "orchard", "grass"),
+    "pv_installed_capacity": (),
+    "pv_rooftop_potential": (),
+    "charging_piles": (),
+    "battery_swap_stations": (),
+    "hydrogen_stations": (),
+    "charging_service_coverage": (),
+}
+
+
+@functools.cache
+def catalogue(lang: str) -> dict[str, Any]:
+    """The parsed catalogue of ``lang`` ("zh" or "en"; anything else is Chinese, the default)."""
+    name = "en.toml" if lang == "en" else "zh.toml"
+    return tomllib.loads(resources.files("maps").joinpath("i18n", name).read_text(encoding="utf-8"))
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The text ``key`` in ``lang`` ("zh" or "en"), with ``{name}`` fields filled from ``values``."""
+    text: str = catalogue(lang)["strings"][key]
+    return text.format(**values) if values else text
+
+
+def indicator_name(indicator: str, lang: str) -> str:
+    """The indicator's name: the plan's Chinese term, or its English rendering."""
+    name: str = catalogue(lang)["indicator_names"].get(indicator, indicator)
+    return name
+
+
+def status_text(status: str | None, lang: str) -> str:
+    """Traffic light and word for a status ("🟢 已达标")."""
+    if status is None:
+        return "–"
+    word = catalogue(lang)["status"].get(status, status)
+    return f"{STATUS_ICONS.get(status, '⚪')} {word}"
+
+
+def _number(value: float, digits: int) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def format_value(value: float | None, unit: str, lang: str) -> str:
+    """A value with its unit: ``27.60%``, ``2,214.5 MW``, ``161,000``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "%":
+        return f"{value:.2f}%"
+    if unit == "count":
+        return _number(value, 0)
+    suffix = catalogue(lang)["units"].get(unit, f" {unit}")
+    return f"{_number(value, 1)}{suffix}"
+
+
+def format_gap(row: BoardRow, lang: str) -> str:
+    """The gap as an action: "需增加林木 312 公顷" / "needs +312 ha of tree cover"; "" without one."""
+    gaps = catalogue(lang)["gaps"]
+    if row.gap is None or row.indicator not in gaps:
+        return ""
+    if row.gap <= 0:
+        return t("gap_met", lang)
+    digits = 1 if row.gap_unit == "MW" else 0
+    text: str = gaps[row.indicator]
+    return text.format(n=_number(row.gap, digits))
+
+
+def method_text(indicator: str, lang: str) -> tuple[str, str, tuple[str, ...]]:
+    """(definition, denominator, land-cover roles counted) of an indicator in ``lang``."""
+    method = catalogue(lang)["methods"][indicator]
+    return method["definition"], method["denominator"], METHOD_ROLES[indicator]
