@@ -22,6 +22,7 @@ anything large is read. Whatever a third-party reader raises on a broken file co
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -30,7 +31,9 @@ import importlib
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -42,7 +45,7 @@ import pandas as pd
 import shapely
 
 from analysis.crs import DISPLAY_CRS, crs_label
-from analysis.errors import AtlasError, CRSError, LayerError, LayerReadError
+from analysis.errors import AtlasError, CRSError, LayerError, LayerReadError, printable
 from analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
 from layers.limits import check_file_size, check_raster_size, check_zip_members
 
@@ -609,7 +612,8 @@ def _reader_boundary(reader: Callable[_P, _R]) -> Callable[_P, _R]:
 
 
 def _listing(values: Iterable[object], limit: int = _MAX_LISTED) -> str:
-    items = [str(value) for value in values]
+    """Names from a file (columns, layers, sheets, members), shown safely: see :func:`printable`."""
+    items = [printable(value) for value in values]
     shown = ", ".join(items[:limit])
     return shown + (f" (and {len(items) - limit} more)" if len(items) > limit else "")
 
@@ -725,6 +729,58 @@ def _read_table(path: Path, layer: str | None, encoding: str | None, notes: list
     return frame
 
 
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; the end record of an empty zip
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _header(path: Path, size: int = 16) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+def _check_container(path: Path) -> None:
+    """Judge a zip by its central directory before any reader decompresses it, whatever its suffix.
+
+    An .xlsx is a zip, and so is a KMZ named .kml; a sheet of a few kilobytes can unpack to gigabytes.
+    The zip limits of :mod:`layers.limits` (total size, ratio, members, member names) apply to all.
+    """
+    if not _header(path, 4).startswith(_ZIP_MAGIC):
+        return
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LayerReadError(f"{path.name}: not a readable zip archive ({exc})") from exc
+    check_zip_members(path.name, infos)
+
+
+@contextlib.contextmanager
+def _read_only(path: Path) -> Iterator[Path]:
+    """The path to give GDAL for reading a user's file, which must come out unchanged.
+
+    Most formats are opened read-only as they are. SQLite (a GeoPackage) is not so simple: a reader of
+    a WAL-mode database creates ``-wal`` and ``-shm`` files beside it, and the last one to close
+    checkpoints the WAL into the file, rewriting it; a hot ``-journal`` is rolled back into it. Such a
+    file is read from a private copy (with its ``-wal`` or ``-journal``, so that what an editor has
+    committed is read too), in a temporary folder removed afterwards.
+    """
+    header = _header(path, 20)
+    wal_mode = header.startswith(_SQLITE_MAGIC) and len(header) == 20 and 2 in header[18:20]
+    sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-journal")]
+    if not header.startswith(_SQLITE_MAGIC) or not (wal_mode or any(p.exists() for p in sidecars)):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="geoplan-read-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        for sidecar in sidecars:
+            if sidecar.is_file():
+                shutil.copyfile(sidecar, copy.with_name(sidecar.name))
+        yield copy
+
+
 def _zip_target(path: Path) -> str:
     """The GDAL path of the vector data inside a local zip: its root, or the one folder holding it."""
     import zipfile
@@ -812,9 +868,16 @@ def _read_ogr(
     path: Path, spec: LayerSpec, layer: str | None, encoding: str | None, notes: list[str]
 ) -> tuple[gpd.GeoDataFrame, str | None, dict[str, Any]]:
     """Read a GDAL vector file; returns the frame, the layer read and its metadata (lower-case keys)."""
+    with _read_only(path) as readable:
+        return _read_ogr_file(path, readable, spec, layer, encoding, notes)
+
+
+def _read_ogr_file(
+    path: Path, readable: Path, spec: LayerSpec, layer: str | None, encoding: str | None, notes: list[str]
+) -> tuple[gpd.GeoDataFrame, str | None, dict[str, Any]]:
     import pyogrio
 
-    target = _ogr_target(path)
+    target = _ogr_target(readable)
     chosen = _choose_layer(path, target, spec, layer)
     metadata: dict[str, Any] = {}
     try:
@@ -1297,6 +1360,7 @@ def read_vector(
         raise LayerError(f"lonlat_crs {lonlat_crs!r} is not one of: {', '.join(LONLAT_CRSS)}")
     datum = cast("LonLatCRS | None", lonlat_crs)
     local = _local_file(path, VECTOR_SUFFIXES, f"a {spec.kind} layer")
+    _check_container(local)
     notes: list[str] = []
     manifest = _manifest(local, notes)
     metadata: dict[str, Any] = {}

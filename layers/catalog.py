@@ -55,6 +55,7 @@ from layers.base import (
     _choose_layer,
     _local_file,
     _ogr_target,
+    _read_only,
     get_spec,
     read_landcover,
     read_vector,
@@ -230,9 +231,10 @@ def _probe_source_crs(local: Path, kind: str, layer: str | None, lonlat_crs: str
     import pyogrio
 
     try:
-        target = _ogr_target(local)
-        chosen = _choose_layer(local, target, get_spec(kind), layer)
-        declared = pyogrio.read_info(target, layer=chosen).get("crs")
+        with _read_only(local) as readable:
+            target = _ogr_target(readable)
+            chosen = _choose_layer(local, target, get_spec(kind), layer)
+            declared = pyogrio.read_info(target, layer=chosen).get("crs")
     except Exception:  # provenance only: the file has been read successfully already
         return "unknown"
     if not declared:
