@@ -1,7 +1,9 @@
 """``geoplan``: the command-line front-end. Thin: each command body is one library call.
 
 Errors of the atlas (:class:`analysis.errors.AtlasError`) are turned into a one-line message and exit
-code 2 in one place, :func:`main`; nothing else here catches exceptions.
+code 2 in one place, :func:`main`; nothing else here catches exceptions. Text that may quote a user's
+file (names, notes, errors) is printed through :func:`_say` or :func:`_json`, which show control codes
+as escapes (:func:`analysis.errors.printable`) so that a file name cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from analysis.change import landcover_change
 from analysis.charging import DEFAULT_SERVICE_RADIUS_M
 from analysis.demo_data import DEFAULT_SEED, demo_output_paths, generate_demo_data
 from analysis.distributed import zonal_strategy
-from analysis.errors import AtlasError
+from analysis.errors import AtlasError, printable
 from analysis.forest import DENOMINATORS, VARIANTS, Denominator, Variant
 from analysis.indicators import INDICATOR_IDS, IndicatorOptions, compute_indicators
 from analysis.paths import data_dir, targets_path
@@ -57,13 +59,23 @@ def _output_options(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+def _say(text: str, err: bool = False) -> None:
+    """Print text that may quote a user's file, its control codes made visible (newlines kept)."""
+    click.echo(printable(text, keep_newlines=True), err=err)
+
+
+def _json(document: object) -> str:
+    """JSON for the terminal: readable Chinese, every control or bidi character \\u-escaped."""
+    return printable(json.dumps(document, ensure_ascii=False, indent=2), keep_newlines=True, style="json")
+
+
 def _write_output(text: str, output: Path | None, overwrite: bool) -> None:
     """Print ``text``, or write it to ``output``, never replacing a file without ``--overwrite``."""
     if output is None:
         click.echo(text)
         return
     if output.exists() and not overwrite:
-        raise click.UsageError(f"{output} exists; pass --overwrite to replace it")
+        raise click.UsageError(f"{printable(output)} exists; pass --overwrite to replace it")
     output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
 
@@ -480,17 +492,17 @@ def _entry_row(entry: CatalogEntry) -> list[object]:
         entry.kind,
         f"v{entry.version}" + (" *" if entry.current else ""),
         entry.feature_count,
-        entry.original_name,
-        entry.imported_at,
-        entry.source_crs,
+        printable(entry.original_name),
+        printable(entry.imported_at),
+        printable(entry.source_crs),
         "yes" if entry.synthetic else "no",
-        entry.sha256[:12],
+        printable(entry.sha256[:12]),
     ]
 
 
 def _entries_output(entries: list[CatalogEntry], output_format: str) -> str:
     if output_format == "json":
-        return json.dumps([entry.to_record() for entry in entries], ensure_ascii=False, indent=2)
+        return _json([entry.to_record() for entry in entries])
     headers = ["kind", "version", "features", "file", "imported (UTC)", "source CRS", "synthetic", "sha256"]
     return format_table(headers, [_entry_row(entry) for entry in entries], right_align=(2,))
 
@@ -520,10 +532,13 @@ def layers_add(kind: str, path: Path, catalog_path: Path | None, **read_options:
     catalog = Catalog(catalog_path)
     entry = catalog.add(kind, path, **read_options)
     count = f"{entry.feature_count} features" if entry.feature_count is not None else f"scheme {entry.scheme}"
-    click.echo(f"added {entry.kind} v{entry.version} ({count}) from {entry.original_name} to {catalog.root}")
+    _say(
+        f"added {entry.kind} v{entry.version} ({count}) from {printable(entry.original_name)} to "
+        f"{printable(catalog.root)}"
+    )
     for label, lines in (("conversion", entry.conversion), ("note", entry.remarks), ("", entry.warnings)):
         for line in lines:
-            click.echo(f"  {label + ': ' if label else ''}{line}", err=True)
+            _say(f"  {label + ': ' if label else ''}{printable(line)}", err=True)
 
 
 @layers_group.command("list")
@@ -531,7 +546,7 @@ def layers_add(kind: str, path: Path, catalog_path: Path | None, **read_options:
 @_LIST_FORMAT
 def layers_list(catalog_path: Path | None, output_format: str) -> None:
     """The current version of each kind in the catalog."""
-    click.echo(_entries_output(Catalog(catalog_path).list(), output_format))
+    _say(_entries_output(Catalog(catalog_path).list(), output_format))
 
 
 @layers_group.command("history")
@@ -540,7 +555,7 @@ def layers_list(catalog_path: Path | None, output_format: str) -> None:
 @_LIST_FORMAT
 def layers_history(kind: str, catalog_path: Path | None, output_format: str) -> None:
     """Every stored version of KIND, oldest first (* marks the current one)."""
-    click.echo(_entries_output(Catalog(catalog_path).history(kind), output_format))
+    _say(_entries_output(Catalog(catalog_path).history(kind), output_format))
 
 
 @layers_group.command("remove")
@@ -559,7 +574,7 @@ def layers_remove(kind: str, version: int | None, catalog_path: Path | None) -> 
 def layers_rollback(kind: str, catalog_path: Path | None) -> None:
     """Make the version of KIND before the current one current again."""
     entry = Catalog(catalog_path).rollback(kind)
-    click.echo(f"{kind} is now v{entry.version} ({entry.original_name}, imported {entry.imported_at})")
+    _say(f"{kind} is now v{entry.version} ({printable(entry.original_name)}, imported {entry.imported_at})")
 
 
 @geoplan.command("check")
@@ -583,9 +598,9 @@ def check(ctx: click.Context, kind: str, path: Path, output_format: str, **read_
     """
     report = check_layer(kind, path, **read_options)
     if output_format == "json":
-        click.echo(json.dumps(report.to_record(), ensure_ascii=False, indent=2))
+        _say(_json(report.to_record()))
     else:
-        click.echo("\n".join(report.lines()))
+        _say("\n".join(report.lines()))
     ctx.exit(0 if report.usable else 2)
 
 
@@ -731,14 +746,14 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except AtlasError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        _say(f"Error: {exc}", err=True)
         sys.exit(2)
     except (OSError, ValueError) as exc:
         # Bad input that slipped past the readers' own checks (a permission error, a value a library
         # rejected): still a message, not a traceback. GEOPLAN_DEBUG=1 shows the traceback.
         if os.environ.get("GEOPLAN_DEBUG"):
             raise
-        click.echo(f"Error: {type(exc).__name__}: {exc}", err=True)
+        _say(f"Error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(2)
     if isinstance(exit_code, int):
         sys.exit(exit_code)

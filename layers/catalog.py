@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from analysis.crs import DISPLAY_CRS, crs_label
-from analysis.errors import AtlasError, LayerError, LayerReadError
+from analysis.errors import AtlasError, LayerError, LayerReadError, printable
 from analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
 from layers.base import (
     _TABULAR_SUFFIXES,
@@ -426,7 +426,8 @@ class CheckReport:
     staged: StagedLayer | None = None
 
     def lines(self) -> list[str]:
-        """The report as lines of plain text (values from the file are shown as text, never opened)."""
+        """The report as lines of plain text (values from the file are shown as text, never opened;
+        control codes in its names are made visible, one line stays one line: :func:`printable`)."""
         verdict = "usable" if self.usable else "NOT usable"
         out = [f"{self.file_name}: {verdict} as a {self.kind} layer"]
         if self.error is not None:
@@ -448,7 +449,7 @@ class CheckReport:
             out.extend(f"  conversion: {step}" for step in staged.conversion)
             out.extend(f"  warning: {note.removeprefix('warning: ')}" for note in staged.warnings)
             out.extend(f"  note: {note}" for note in staged.remarks)
-        return out
+        return [printable(line) for line in out]
 
     def to_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {
