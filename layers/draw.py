@@ -6,6 +6,11 @@ folium's ``GeoJsonTooltip``/``GeoJsonPopup`` put property values into ``innerHTM
 a name such as ``<script>…`` would otherwise run. Only the escaped columns a layer shows are embedded
 in the page, never the file's other attributes.
 
+The page is also Jinja2 template source: branca compiles every macro's output (and every
+``Element(html)``) as a new template and renders it, so a station called ``{{ 6*7 }}`` would show as
+``42``, and worse. :func:`escape` writes braces as character references and :func:`_js_json` writes a
+brace that would open ``{{``, ``{%`` or ``{#`` as ``\u007b``, so no text from a file opens a template tag.
+
 Large layers (stations, PV sites, wetlands, roofs) are drawn with :class:`CompactPoints` and
 :class:`CompactShapes`: one JSON array of coordinates, a palette index and the shown (escaped) cells per
 feature, with the popup table built in the browser on demand. GeoJSON with per-feature popup HTML made
@@ -18,6 +23,7 @@ import html
 import itertools
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -54,15 +60,22 @@ __all__ = [
 Parent = branca.element.Element
 
 _MISSING_COLOUR = "#9e9e9e"
+#: Jinja2's tags all open with a brace (``{{``, ``{%``, ``{#``): as character references, text opens none.
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+#: A brace opening a Jinja2 tag in compact JSON (a structural ``{`` is followed by ``"`` or ``}``).
+_TAG_OPENING_BRACE = re.compile(r"\{(?=[{%#])")
 
 
 def escape(value: object) -> str:
-    """Text from a file, safe to put into HTML; None and NaN become ``""``.
+    """Text from a file, safe to put into HTML and inert as Jinja2 template source (braces become
+    ``&#123;`` and ``&#125;``, which the browser shows as braces); None and NaN become ``""``.
 
     Examples
     --------
     >>> escape('<script>alert("x")</script>')
     '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
+    >>> escape("{{ 6*7 }}")
+    '&#123;&#123; 6*7 &#125;&#125;'
     >>> escape(float("nan"))
     ''
     """
@@ -70,7 +83,7 @@ def escape(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return html.escape(str(value), quote=True)
+    return html.escape(str(value), quote=True).translate(_BRACES)
 
 
 def popup_html(rows: Sequence[tuple[str, object]]) -> str:
@@ -185,11 +198,19 @@ def check_opacity(opacity: float) -> float:
 
 
 def _js_json(value: Any) -> str:
-    """Compact JSON that is safe inside a <script> element (no ``<``, ``>``, ``&`` or ``'`` as such)."""
+    """Compact JSON that is safe inside a <script> element (no ``<``, ``>``, ``&`` or ``'`` as such) and
+    inert as Jinja2 template source (no ``{{``, ``{%`` or ``{#``: the brace is written ``\\u007b``).
+
+    Examples
+    --------
+    >>> _js_json({"name": "{{ 6*7 }}", "rows": [{}]})
+    '{"name":"\\\\u007b{ 6*7 }}","rows":[{}]}'
+    """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return (
+    text = (
         text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("'", "\\u0027")
     )
+    return _TAG_OPENING_BRACE.sub(r"\\u007b", text)
 
 
 def _palette_index(colours: Sequence[str]) -> tuple[list[int], list[str]]:
