@@ -21,7 +21,6 @@ import click
 from analysis.boundaries import load_boundaries
 from analysis.change import landcover_change
 from analysis.charging import DEFAULT_SERVICE_RADIUS_M
-from analysis.demo_data import DEFAULT_SEED, demo_output_paths, generate_demo_data
 from analysis.distributed import zonal_strategy
 from analysis.errors import AtlasError, printable
 from analysis.forest import DENOMINATORS, VARIANTS, Denominator, Variant
@@ -32,6 +31,7 @@ from analysis.report import format_results_table, results_to_csv, results_to_geo
 from analysis.sources import LAYER_KINDS
 from analysis.targets import MEASURES, load_targets, select_targets, targets_table, validate_targets
 from analysis.text_table import format_table
+from demo.manifest import DEFAULT_SEED
 from layers.base import LONLAT_CRSS, read_landcover
 from layers.catalog import Catalog, CatalogEntry, check_layer
 from layers.defaults import default_landcover_series, load_default_landcover
@@ -715,6 +715,8 @@ def demo_data(resolution: str, out_dir: Path | None, seed: int, overwrite: bool)
 
     Everything is drawn from the seed and labelled synthetic; only the district boundaries are real.
     """
+    from demo.generate import demo_output_paths, generate_demo_data
+
     target = out_dir if out_dir is not None else data_dir()
     existing = [p for p in demo_output_paths(target, int(resolution)) if p.exists()]
     if existing and not overwrite:

@@ -80,7 +80,7 @@ def ensure_city_raster() -> Path:
             [
                 sys.executable,
                 "-c",
-                "import sys; from pathlib import Path; from analysis.demo_data import generate_demo_data; "
+                "import sys; from pathlib import Path; from demo.generate import generate_demo_data; "
                 "generate_demo_data(Path(sys.argv[1]), 10, overwrite=True, vectors=False)",
                 str(out),
             ],
@@ -227,7 +227,7 @@ def app_data_dir() -> str | None:
     shutil.copy2(shipped / "targets.toml", copy / "targets.toml")
     if not (copy / "demo" / "wuxi_demo.gpkg").exists():
         _log(f"generating the 30 m demo data in {copy} (the shipped data/demo is missing)")
-        from analysis.demo_data import generate_demo_data
+        from demo.generate import generate_demo_data
 
         generate_demo_data(copy, 30, overwrite=True)
     return str(copy)

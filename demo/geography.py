@@ -3,7 +3,7 @@
 Drawn for plausibility, not survey accuracy: the Taihu shore (calibrated so the lake inside the district
 polygons is about 滨湖 342, 宜兴 283 and 新吴 17 km², DOMAIN.md §1), lakes and reservoirs, rivers and
 canals, hills, towns, industrial parks, expressways, marshes and the protected areas drawn around them.
-Only :mod:`analysis.demo_world` and :mod:`analysis.demo_layers` read these tables.
+Only :mod:`demo.world` and the layer modules of :mod:`demo` read these tables.
 """
 
 from __future__ import annotations

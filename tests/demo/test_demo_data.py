@@ -17,17 +17,12 @@ from click.testing import CliRunner
 from rasterio import features
 
 from analysis.boundaries import load_boundaries
-from analysis.demo_data import (
-    DEFAULT_SEED,
-    DEMO_GPKG,
-    DEMO_LAYERS,
-    WORLDCOVER_CLASSES,
-    demo_output_paths,
-    generate_demo_data,
-    raster_name,
-)
 from analysis.errors import DataFileError
 from analysis.paths import REPO_ROOT
+from demo.codes import WORLDCOVER_CLASSES
+from demo.generate import demo_output_paths, generate_demo_data
+from demo.manifest import DEFAULT_SEED, DEMO_GPKG, DEMO_LAYERS, GENERATOR
+from demo.rasters import raster_name
 
 COARSE_M = 300
 SHIPPED = REPO_ROOT / "data"
@@ -116,7 +111,7 @@ def test_rasters_are_tagged_cogs_in_epsg_4549(coarse):
             assert dataset.transform.f % COARSE_M == 0
             tags = dataset.tags()
             assert tags["SYNTHETIC"] == "true" and tags["YEAR"] == str(year)
-            assert tags["SCHEME"] == "worldcover" and tags["GENERATOR"] == "analysis.demo_data"
+            assert tags["SCHEME"] == "worldcover" and tags["GENERATOR"] == GENERATOR
             assert tags["SEED"] == str(DEFAULT_SEED)
             assert "SYNTHETIC" in tags["DESCRIPTION"]
             assert dataset.colormap(1)[50][:3] == (250, 0, 0)
@@ -197,7 +192,7 @@ def test_cli_refuses_to_overwrite(tmp_path):
 
 def test_shipped_files_exist_and_match_their_manifest():
     record = json.loads((SHIPPED / "demo" / "MANIFEST.json").read_text(encoding="utf-8"))
-    assert record["synthetic"] is True and record["generator"] == "analysis.demo_data"
+    assert record["synthetic"] is True and record["generator"] == GENERATOR
     assert record["resolution_m"] == 30
     paths = {item["path"] for item in record["files"]}
     assert {"rasters/landcover_2020_30m.tif", "rasters/landcover_2024_30m.tif", f"demo/{DEMO_GPKG}"} <= paths

@@ -1,0 +1,229 @@
+"""The seeded synthetic demo dataset: land cover 2020/2024 and the vector layers the indicators read.
+
+Nothing here is a measurement. The district boundaries are real (``analysis.boundaries``); everything
+else is drawn from a seeded model of Wuxi's landscape so the atlas has something plausible to show and
+to test on: Taihu in the south-west of 滨湖/宜兴, the Yangtze along 江阴, wooded hills in 宜南山区 and
+around 惠山/马山/军嶂山, dense built-up land in 梁溪 and 新吴, towns, villages, rice fields, ponds and a
+river network. Every output is labelled synthetic (raster tags, GeoPackage metadata, ``MANIFEST.json``).
+
+The model is resolution-independent: smooth random fields live on fixed lattices in EPSG:4549 metres and
+are sampled bilinearly, lakes, rivers and roads are polygons in real coordinates, and class thresholds
+are calibrated once on a 30 m grid (or the output grid, if coarser). So the 10 m rasters are the same
+landscape as the 30 m ones, written block by block in bounded memory. The model lives in
+:mod:`demo.world` (geography: :mod:`demo.geography`, fields: :mod:`demo.fields`), its classes in
+:mod:`demo.classify` and :mod:`demo.calibrate`, the vector layers in :mod:`demo.land_layers`,
+:mod:`demo.building_layers` and :mod:`demo.energy_layers`; the files are written by :mod:`demo.rasters`,
+:mod:`demo.gpkg` and :mod:`demo.manifest`. This module is the entry point that runs them in order.
+
+Calibration (figures achieved are written to the manifest):
+
+- 林木覆盖率 proxy (WorldCover tree + shrub over the official area): 27.40% city-wide in 2020 and 27.60%
+  in 2024 (short of the 27.8% target), highest in 宜兴 and 滨湖, lowest in 梁溪 and 新吴;
+- 建成区绿化覆盖率 (WorldCover tree + shrub + grass inside the 建成区 polygon): 43.0% in 2024;
+- 湿地保护率 (wetland polygons inside protected areas): 50.5% in 2024;
+- Taihu inside the polygons: 滨湖 about 342 km², 宜兴 about 283, 新吴 about 17 (DOMAIN.md §1);
+- charging piles about 160,000, 44 public swap stations, 4 hydrogen stations, PV about 2.2 GW.
+
+Examples
+--------
+>>> manifest = generate_demo_data(Path("data"))  # doctest: +SKIP
+>>> manifest.calibration["forest_coverage_2024_pct"]["320200"]  # doctest: +SKIP
+27.6
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from analysis.errors import DataFileError
+from demo.building_layers import buildings_layer
+from demo.calibrate import calibrate
+from demo.codes import YEARS
+from demo.energy_layers import pv_sites_layer, stations_layer
+from demo.fields import Grid
+from demo.gpkg import vector_calibration, write_gpkg
+from demo.land_layers import builtup_layer, protected_areas_layer, wetlands_layer
+from demo.manifest import DEFAULT_SEED, DEMO_GPKG, GENERATOR, DemoFile, DemoManifest, file_sha256, readme_text
+from demo.placement import GridArrays
+from demo.rasters import collect_arrays, raster_calibration, raster_name, write_rasters
+from demo.targets import (
+    BUILTUP_GREEN_TARGET,
+    CHARGING_PILES_TOTAL,
+    CITY_WOODY_TARGET,
+    PV_TOTAL_KW,
+    SWAP_PUBLIC,
+    WETLAND_PROTECTION_TARGET,
+    WOODY_TARGETS,
+)
+from demo.world import ProgressCallback, World
+
+__all__ = ["demo_output_paths", "generate_demo_data"]
+
+
+def demo_output_paths(out_dir: Path, resolution: int = 30, *, vectors: bool | None = None) -> list[Path]:
+    """Every file :func:`generate_demo_data` would write under ``out_dir`` (a data directory)."""
+    write_vectors = resolution >= 30 if vectors is None else vectors
+    paths = [out_dir / "rasters" / raster_name(year, resolution) for year in YEARS]
+    if write_vectors:
+        paths += [
+            out_dir / "demo" / DEMO_GPKG,
+            out_dir / "demo" / "MANIFEST.json",
+            out_dir / "demo" / "README.md",
+        ]
+    return paths
+
+
+def generate_demo_data(
+    out_dir: Path,
+    resolution: int = 30,
+    seed: int = DEFAULT_SEED,
+    progress: ProgressCallback | None = None,
+    *,
+    overwrite: bool = False,
+    vectors: bool | None = None,
+) -> DemoManifest:
+    """Generate the synthetic demo dataset under ``out_dir`` (a data directory like ``data/``).
+
+    Parameters
+    ----------
+    out_dir
+        Rasters go to ``out_dir/rasters/``, the GeoPackage, ``MANIFEST.json`` and ``README.md`` to
+        ``out_dir/demo/``.
+    resolution
+        Raster resolution in metres (30 for the shipped files, 10 on demand; coarser values are for tests).
+    seed
+        Everything is drawn from this seed: the same seed gives identical files.
+    progress
+        Called as ``progress(stage, done, total)``.
+    overwrite
+        Replace existing files; without it, existing files are an error.
+    vectors
+        Also write the vector layers, manifest and README. By default only at 30 m or coarser: the vector
+        layers do not depend on the raster resolution, so a 10 m run leaves them alone.
+
+    Returns
+    -------
+    DemoManifest
+        Files written (with SHA-256) and the calibration achieved.
+
+    Raises
+    ------
+    DataFileError
+        An output file exists and ``overwrite`` is false.
+    """
+    from analysis.boundaries import load_boundaries
+
+    if resolution < 10 or int(resolution) != resolution:
+        raise ValueError(f"resolution must be a whole number of metres, at least 10; got {resolution}")
+    out_dir = Path(out_dir)
+    write_vectors = resolution >= 30 if vectors is None else vectors
+    targets = demo_output_paths(out_dir, resolution, vectors=write_vectors)
+    existing = [p for p in targets if p.exists()]
+    if existing and not overwrite:
+        raise DataFileError(
+            f"{', '.join(str(p) for p in existing)} already exist(s); pass overwrite=True "
+            "(geoplan demo-data --overwrite) to replace"
+        )
+    calib_res = max(resolution, 30)
+    world = World(load_boundaries(), seed, calib_res, progress)
+    calib_grid = Grid.covering(world.bounds, calib_res)
+    thresholds = calibrate(world, calib_grid, progress)
+    grid = Grid.covering(world.bounds, resolution)
+    raster_paths = {year: out_dir / "rasters" / raster_name(year, resolution) for year in YEARS}
+    for path in raster_paths.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    keep = write_vectors and grid == calib_grid
+    tally, kept = write_rasters(world, grid, thresholds, raster_paths, seed, resolution, progress, keep)
+    calibration = raster_calibration(world, tally, grid.res)
+    files = [raster_paths[year] for year in YEARS]
+    layer_counts: dict[str, int] = {}
+    notes = [
+        "SYNTHETIC: generated, not measured; only the district boundaries are real",
+        "raster figures: pixel centres of the output grid, EPSG:4549 areas, 林木覆盖率 over official areas",
+    ]
+    if write_vectors:
+        arrays = (
+            GridArrays(calib_grid, kept["lc2024"], kept["water"], kept["district"], kept["bua"], kept["road"])
+            if keep
+            else collect_arrays(world, calib_grid, thresholds)
+        )
+        if progress is not None:
+            progress("vector layers", 0, 6)
+        wetlands = wetlands_layer(world, arrays)
+        protected, wetland_figures = protected_areas_layer(world, wetlands)
+        buildings = buildings_layer(world, arrays, seed)
+        layers = {
+            "wetlands": wetlands,
+            "protected_areas": protected,
+            "builtup": builtup_layer(world),
+            "buildings": buildings.frame,
+            "pv_sites": pv_sites_layer(world, arrays, buildings.frame, seed),
+            "stations": stations_layer(world, arrays, buildings.compounds, seed),
+        }
+        calibration.update(wetland_figures)
+        calibration.update(vector_calibration(world, layers, arrays))
+        demo = out_dir / "demo"
+        demo.mkdir(parents=True, exist_ok=True)
+        gpkg = demo / DEMO_GPKG
+        temporary = demo / f".tmp.{DEMO_GPKG}"
+        temporary.unlink(missing_ok=True)
+        write_gpkg(temporary, layers, seed)
+        temporary.replace(gpkg)
+        layer_counts = {name: len(frame) for name, frame in layers.items()}
+        files.append(gpkg)
+        if progress is not None:
+            progress("vector layers", 6, 6)
+    calibration["targets"] = {
+        "forest_coverage_pct": CITY_WOODY_TARGET,
+        "forest_coverage_district_pct": WOODY_TARGETS,
+        "builtup_green_coverage_2024_pct": BUILTUP_GREEN_TARGET,
+        "wetland_protection_rate_2024_pct": WETLAND_PROTECTION_TARGET,
+        "pv_installed_kw": PV_TOTAL_KW,
+        "charging_piles": CHARGING_PILES_TOTAL,
+        "public_swap_stations": SWAP_PUBLIC,
+    }
+    calibration = json.loads(json.dumps(calibration, default=_json_default))
+    manifest = DemoManifest(
+        synthetic=True,
+        seed=seed,
+        generator=GENERATOR,
+        resolution_m=resolution,
+        files=tuple(DemoFile(str(p.relative_to(out_dir)), p.stat().st_size, file_sha256(p)) for p in files),
+        layer_counts=layer_counts,
+        calibration=calibration,
+        notes=tuple(notes),
+    )
+    if write_vectors:
+        readme = out_dir / "demo" / "README.md"
+        readme.write_text(readme_text(manifest), encoding="utf-8")
+        manifest = DemoManifest(
+            synthetic=True,
+            seed=seed,
+            generator=GENERATOR,
+            resolution_m=resolution,
+            files=(
+                *manifest.files,
+                DemoFile(str(readme.relative_to(out_dir)), readme.stat().st_size, file_sha256(readme)),
+            ),
+            layer_counts=layer_counts,
+            calibration=calibration,
+            notes=tuple(notes),
+        )
+        (out_dir / "demo" / "MANIFEST.json").write_text(
+            json.dumps(manifest.to_record(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    return manifest
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
