@@ -35,7 +35,7 @@ class VectorSource:
     """A vector layer in EPSG:4326 with its provenance.
 
     ``vintage`` is the data's year or date as text ("2024"); ``source`` is a short human description
-    ("synthetic demo, analysis.demo_data seed 20240712" or the user's file name).
+    ("synthetic demo, demo.generate seed 20240712" or the user's file name).
     """
 
     kind: LayerKind

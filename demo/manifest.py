@@ -26,7 +26,7 @@ __all__ = [
     "readme_text",
 ]
 
-GENERATOR = "analysis.demo_data"
+GENERATOR = "demo.generate"
 DEFAULT_SEED = 20240712
 #: The GeoPackage layers, in the order they are written; the file and layer names are the loader's
 #: (:mod:`layers.defaults`), so the generator writes what the app reads.
