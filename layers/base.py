@@ -48,6 +48,7 @@ from analysis.crs import DISPLAY_CRS, crs_label
 from analysis.errors import AtlasError, CRSError, LayerError, LayerReadError, printable
 from analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
 from layers.limits import check_file_size, check_raster_size, check_zip_members
+from layers.offline import check_json_crs, check_json_crs_stream
 
 __all__ = [
     "LAT_ALIASES",
@@ -803,6 +804,7 @@ def _zip_target(path: Path) -> str:
         )
     for name in vector_members:
         _reject_virtual(name, "zip member")
+    _check_members_json_crs(path, vector_members)
     _check_shapefile_parts(
         path.name, [name for name in vector_members if name.lower().endswith(".shp")], members
     )
@@ -816,6 +818,16 @@ def _zip_target(path: Path) -> str:
     if len(vector_members) == 1:
         return f"{root}!{vector_members[0]}"
     return root if folders[0] == "." else f"{root}!{folders[0]}"
+
+
+def _check_members_json_crs(path: Path, names: Sequence[str]) -> None:
+    """Refuse a zipped JSON member that links to its CRS (see :mod:`layers.offline`) before GDAL opens it."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        for name in names:
+            with archive.open(name) as member:
+                check_json_crs_stream(member, f"{path.name}:{name}")
 
 
 def _check_shapefile_parts(file_name: str, shapefiles: Sequence[str], members: Sequence[str]) -> None:
@@ -836,7 +848,11 @@ def _ogr_target(path: Path) -> str:
     if path.suffix.lower() == ".shp":
         siblings = [sibling.name for sibling in path.parent.glob(f"{glob.escape(path.stem)}.*")]
         _check_shapefile_parts(path.name, [path.name], siblings)
-    return _zip_target(path) if path.suffix.lower() == ".zip" else str(path)
+    if path.suffix.lower() == ".zip":
+        return _zip_target(path)
+    # GDAL sniffs content, not names: any file that starts like JSON is scanned for CRS links.
+    check_json_crs(path)
+    return str(path)
 
 
 def _choose_layer(path: Path, target: str, spec: LayerSpec, layer: str | None) -> str | None:
