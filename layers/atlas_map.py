@@ -368,8 +368,15 @@ def build_atlas_map(
         focus_area = district_geometry(data.boundaries, view.focus)
 
     # Quarter-step zoom, so fitting the city or a district fills the frame instead of snapping out a level.
+    # The map's own maxZoom: with no tile layer (basemap "none") the station clusters need it to draw.
     fmap = folium.Map(
-        location=_WUXI_CENTRE, zoom_start=9, tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5
+        location=_WUXI_CENTRE,
+        zoom_start=9,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+        maxZoom=basemap.max_zoom,
     )
     add_basemap(fmap, basemap.key, lang=lang, tianditu_key=tianditu_key, tile_url=tile_url)
     legend: list[tuple[str, Sequence[LegendEntry]]] = []

@@ -1,5 +1,5 @@
 """The real page in headless Chromium, with the network cut off: the map must render from vendored assets,
-and a click on a district must select it.
+a click on a district must select it, and names from files must show in popups and tooltips as written.
 
 Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``); the test fails, not skips,
 when it is missing, so a CI machine without it is noticed. Screenshots go to ``test-artifacts/``.
@@ -18,9 +18,12 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+import shapely
 
 from analysis.boundaries import load_boundaries
+from analysis.sources import VectorSource
 
 pytestmark = pytest.mark.browser
 
@@ -153,3 +156,104 @@ def test_map_renders_offline_and_click_selects_district(app_url: str) -> None:
             context.close()
     # Tiles were requested and refused; nothing the map needs came from the network.
     assert not [url for url in blocked if url.endswith((".js", ".css"))], blocked
+
+
+#: A name made of Jinja2 template payloads and markup (issue #9): it must show as written.
+HOSTILE_NAME = (
+    "{{7*7}} {{ 6*7 }} {% for i in range(3) %}X{% endfor %} {# c #} {%raw%} {{ config }} "
+    "<script>alert(1)</script> {{ lipsum.__globals__.os.popen(dict(id=1)|first).read() }}"
+)
+
+
+def test_popup_and_tooltips_show_file_text_as_written(tmp_path: Path) -> None:
+    """A standalone map whose station, wetland and protected area carry :data:`HOSTILE_NAME`: clicked and
+    hovered in the real page, the popup and both kinds of tooltip (compact shapes, GeoJSON) show it as
+    written; nothing was evaluated and no markup came alive."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install chromium`")
+    from playwright.sync_api import sync_playwright
+
+    from layers.atlas_map import AtlasData, MapView, build_atlas_map, map_html
+
+    lon, lat = 120.30, 31.575  # inside 梁溪区
+    at = {
+        "stations": (lon, lat + 0.012),
+        "wetlands": (lon - 0.015, lat - 0.008),
+        "protected": (lon + 0.015, lat),
+    }
+
+    def frame(kind: str, **columns: object) -> VectorSource:
+        x, y = at[kind]
+        geometry = shapely.Point(x, y) if kind == "stations" else shapely.Point(x, y).buffer(0.004)
+        data = gpd.GeoDataFrame({k: [v] for k, v in columns.items()}, geometry=[geometry], crs="EPSG:4326")
+        return VectorSource(kind, data, HOSTILE_NAME, "", False)
+
+    data = AtlasData(
+        load_boundaries(),
+        vectors={
+            "stations": frame(
+                "stations",
+                name=HOSTILE_NAME,
+                type="charging",
+                piles=4,
+                access="public",
+                operator=HOSTILE_NAME,
+            ),
+            "wetlands": frame("wetlands", name=HOSTILE_NAME, wetland_type="lake"),
+            "protected": frame(
+                "protected", name=HOSTILE_NAME, protection_type="wetland_park", level="national"
+            ),
+        },
+    )
+    view = MapView(layers=("stations", "wetlands", "protected"), basemap="none", focus="320213")
+    page_path = tmp_path / "map.html"
+    page_path.write_text(map_html(build_atlas_map(data, view), title=HOSTILE_NAME), encoding="utf-8")
+
+    dialogs: list[str] = []
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1200, "height": 900},
+        )  # fmt: skip
+        try:
+            context.route("http*://**/*", lambda route: route.abort())
+            page = context.new_page()
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            page.goto(page_path.as_uri())
+            page.wait_for_selector("path.leaflet-interactive", timeout=30_000)
+            assert page.title() == HOSTILE_NAME
+
+            def screen(kind: str) -> tuple[float, float]:
+                x, y = at[kind]
+                point = page.evaluate(
+                    "([lat, lng]) => { const name = Object.keys(window).find("
+                    "  k => k.startsWith('map_') && window[k] instanceof L.Map);"
+                    " const map = window[name], p = map.latLngToContainerPoint([lat, lng]);"
+                    " const box = map.getContainer().getBoundingClientRect();"
+                    " return [box.left + p.x, box.top + p.y]; }",
+                    [y, x],
+                )
+                return float(point[0]), float(point[1])
+
+            page.mouse.click(*screen("stations"))
+            popup = page.locator(".leaflet-popup-content").first
+            popup.wait_for(timeout=10_000)
+            cells = popup.locator("td").all_text_contents()
+            assert cells[0] == HOSTILE_NAME and cells[-1] == HOSTILE_NAME, cells
+            page.keyboard.press("Escape")
+
+            for kind in ("wetlands", "protected"):
+                page.mouse.move(1, 1)
+                page.mouse.move(*screen(kind))
+                tooltip = page.locator(".leaflet-tooltip").first
+                tooltip.wait_for(timeout=10_000)
+                assert HOSTILE_NAME in [text.strip() for text in tooltip.locator("td").all_text_contents()], (
+                    kind
+                )
+            assert page.locator(".leaflet-popup script, .leaflet-tooltip script").count() == 0
+            assert page.evaluate("document.body.innerText").count("X{% endfor %}") >= 1
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "map_hostile_names.png"))
+        finally:
+            context.close()
+    assert dialogs == []
