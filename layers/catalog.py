@@ -36,19 +36,22 @@ import builtins
 import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
 import shutil
+import stat
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any, cast
 
 from analysis.crs import DISPLAY_CRS, crs_label
-from analysis.errors import AtlasError, LayerError, LayerReadError, printable
+from analysis.errors import AtlasError, LayerError, LayerReadError, LayerWriteError, printable
 from analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
 from layers.base import (
     _TABULAR_SUFFIXES,
@@ -61,6 +64,7 @@ from layers.base import (
     read_vector,
 )
 from layers.limits import trusted
+from layers.manifest import MANIFEST_FORMAT, check_manifest
 
 __all__ = [
     "MANIFEST_FORMAT",
@@ -73,7 +77,6 @@ __all__ = [
     "stage_layer",
 ]
 
-MANIFEST_FORMAT = "geoplan-catalog/1"
 _MANIFEST = "manifest.json"
 _LOCK = ".lock"
 _TMP_PREFIX = ".tmp-"
@@ -613,6 +616,76 @@ def _reread(staged: StagedLayer, temporary: Path) -> None:
         )
 
 
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, its symlinks resolved, is ``root`` (resolved already) or below it."""
+    resolved = path.resolve()
+    return resolved == root or resolved.is_relative_to(root)
+
+
+def _write_failures() -> tuple[type[BaseException], ...]:
+    """What a write that the disk refuses raises: OSError, or GDAL's errors through pyogrio and rasterio."""
+    import pyogrio.errors
+    import rasterio.errors
+    from rasterio._err import CPLE_BaseError
+
+    return (
+        OSError,
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        rasterio.errors.RasterioError,
+        CPLE_BaseError,
+    )
+
+
+def _refusal(folder: Path, exc: BaseException) -> int | None:
+    """The errno behind a failed write: the exception's own, else that of creating a file in ``folder``
+    (GDAL reports "unable to open database file" without one)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return exc.errno
+    try:
+        handle, name = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-probe-", dir=folder)
+    except OSError as probe:
+        return probe.errno
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+    return None
+
+
+_WHY_NOT_WRITTEN = {
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "its folder is read-only (or not yours to write)",
+    errno.EPERM: "its folder is read-only (or not yours to write)",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk is full (your quota is used up)",
+}
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
+def _open_folder(name: str, parent: int | None = None) -> int | None:
+    """A descriptor of the real folder ``name`` (relative to ``parent``); None for a symlink or nothing."""
+    try:
+        return os.open(name, _FOLDER_FLAGS, dir_fd=parent)
+    except OSError:  # ELOOP: a symlink; ENOTDIR, ENOENT: not a folder
+        return None
+
+
+def _remove_orphans(
+    folder: int, relative: PurePosixPath, keep: set[PurePosixPath], only_temporary: bool
+) -> None:
+    """Unlink the regular files of an open folder that ``keep`` does not name; never a symlink, never
+    through one (everything is relative to the folder's descriptor)."""
+    for name in os.listdir(folder):
+        if only_temporary and not name.startswith(_TMP_PREFIX):
+            continue
+        with contextlib.suppress(OSError):
+            if not stat.S_ISREG(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode):
+                continue
+            if relative / name in keep or (name.startswith(_TMP_PREFIX) and _writer_alive(name)):
+                continue
+            os.unlink(name, dir_fd=folder)
+
+
 class Catalog:
     """A directory of layer versions with their provenance; see the module docstring for its layout.
 
@@ -653,7 +726,36 @@ class Catalog:
                 f"catalog {self.root}: {_MANIFEST} is not a {MANIFEST_FORMAT} manifest; is this the right "
                 "directory?"
             )
+        check_manifest(document, path)
         return document
+
+    def _stored(self, entry: CatalogEntry) -> Path:
+        """The file of a version, refused when it leads (through a symlink) outside the catalog."""
+        path = self.root / entry.file
+        if not _inside(self.root.resolve(), path):
+            raise LayerReadError(
+                f"catalog {self.root}: {entry.kind} v{entry.version} is stored as {printable(entry.file)}, "
+                f"which leads to {printable(path.resolve())}, outside the catalog; refused (a catalog reads "
+                "only its own files)"
+            )
+        return path
+
+    @contextlib.contextmanager
+    def _writing(self, folder: Path) -> Iterator[None]:
+        """Turn a write the disk refuses (read-only, full, GDAL unable to create a file in ``folder``)
+        into :class:`LayerWriteError` naming the catalog and why; the caller has undone its part."""
+        try:
+            yield
+        except AtlasError:
+            raise
+        except _write_failures() as exc:
+            probe = folder if folder.is_dir() else self.root
+            reason = _WHY_NOT_WRITTEN.get(_refusal(probe, exc) or 0)
+            raise LayerWriteError(
+                f"cannot write to the catalog {self.root}"
+                + (f": {reason}" if reason else "")
+                + f" ({type(exc).__name__}: {exc}); the catalog is as it was"
+            ) from exc
 
     @contextlib.contextmanager
     def _lock(self, exclusive: bool) -> Iterator[None]:
@@ -720,7 +822,7 @@ class Catalog:
 
     def path(self, kind: str, version: int | None = None) -> Path:
         """The stored file of the current version of ``kind`` (or of ``version``)."""
-        return self.root / self.entry(kind, version).file
+        return self._stored(self.entry(kind, version))
 
     def get(self, kind: str, version: int | None = None) -> VectorSource | RasterSource:
         """The current version of ``kind`` (or ``version``), read back with its provenance.
@@ -732,7 +834,7 @@ class Catalog:
         spec = get_spec(kind)
         with self._lock(exclusive=False), trusted():
             entry = self._pick(self._entries(self._manifest(), spec.kind), spec.kind, version)
-            stored = self.root / entry.file
+            stored = self._stored(entry)
             label = f"{entry.original_name} (catalog v{entry.version}, imported {entry.imported_at})"
             if entry.synthetic:
                 label += ", synthetic"
@@ -766,7 +868,9 @@ class Catalog:
         The new file is written under a temporary name in its final directory and re-opened and re-read
         (without the lock: a long raster conversion does not hold up other users); then, under the
         exclusive lock, it is renamed into place and the manifest replaced. On any failure everything
-        this call wrote is removed, so the catalog stays exactly as it was.
+        this call wrote is removed, so the catalog stays exactly as it was: a read-only folder or a full
+        disk is a :class:`LayerWriteError` saying so. A version folder that leads outside the catalog
+        (a symlink) is refused before anything is written.
         """
         if staged.kind == "landcover":
             folder, suffix = Path("rasters") / staged.kind, ".tif"
@@ -792,43 +896,51 @@ class Catalog:
             scheme=source.scheme if isinstance(source, RasterSource) else None,
             options=dict(staged.options),
         )
+        target = self.root / folder
+        if not _inside(self.root.resolve(), target):
+            raise LayerWriteError(
+                f"catalog {self.root}: {folder.as_posix()} leads to {printable(target.resolve())}, outside "
+                "the catalog (a symlink); refused: a catalog writes only inside its own folder"
+            )
         created: builtins.list[Path] = []
         published = False
-        try:
-            for directory in [*reversed((self.root / folder).parents), self.root / folder]:
-                if (directory == self.root or directory.is_relative_to(self.root)) and not directory.exists():
-                    directory.mkdir(exist_ok=True)
-                    created.append(directory)
-            # The pid in the name tells a later sweep whether the writer is still alive.
-            temporary = self.root / folder / f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}{suffix}"
-            created.append(temporary)
-            if isinstance(source, RasterSource):
-                _write_raster(staged, temporary)
-            else:
-                _write_vector(staged, temporary, entry)
-            _check_written(staged, temporary)
-            with self._lock(exclusive=True):
-                manifest = self._manifest()
-                record = manifest["kinds"].setdefault(
-                    staged.kind, {"current": None, "next_version": 1, "versions": []}
-                )
-                version = int(record["next_version"])
-                relative = folder / f"v{version:04d}{suffix}"
-                entry = dataclasses.replace(entry, version=version, file=relative.as_posix())
-                final = self.root / relative
-                created.append(final)
-                _publish(temporary, final)
-                record["versions"].append({k: v for k, v in entry.to_record().items() if k != "current"})
-                record["current"] = version
-                record["next_version"] = version + 1
-                manifest["updated"] = entry.imported_at
-                _write_json(self.root / _MANIFEST, manifest)
-                published = True
-                self._sweep(manifest)
-        except BaseException:
-            if not published:
-                self._undo(created)
-            raise
+        with self._writing(self.root / folder):
+            try:
+                for directory in [*reversed((self.root / folder).parents), self.root / folder]:
+                    inside = directory == self.root or directory.is_relative_to(self.root)
+                    if inside and not directory.exists():
+                        directory.mkdir(exist_ok=True)
+                        created.append(directory)
+                # The pid in the name tells a later sweep whether the writer is still alive.
+                temporary = self.root / folder / f"{_TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}{suffix}"
+                created.append(temporary)
+                if isinstance(source, RasterSource):
+                    _write_raster(staged, temporary)
+                else:
+                    _write_vector(staged, temporary, entry)
+                _check_written(staged, temporary)
+                with self._lock(exclusive=True):
+                    manifest = self._manifest()
+                    record = manifest["kinds"].setdefault(
+                        staged.kind, {"current": None, "next_version": 1, "versions": []}
+                    )
+                    version = int(record["next_version"])
+                    relative = folder / f"v{version:04d}{suffix}"
+                    entry = dataclasses.replace(entry, version=version, file=relative.as_posix())
+                    final = self.root / relative
+                    created.append(final)
+                    _publish(temporary, final)
+                    record["versions"].append({k: v for k, v in entry.to_record().items() if k != "current"})
+                    record["current"] = version
+                    record["next_version"] = version + 1
+                    manifest["updated"] = entry.imported_at
+                    _write_json(self.root / _MANIFEST, manifest)
+                    published = True
+                    self._sweep(manifest)
+            except BaseException:
+                if not published:
+                    self._undo(created)
+                raise
         return dataclasses.replace(entry, current=True)
 
     def _undo(self, created: builtins.list[Path]) -> None:
@@ -845,24 +957,38 @@ class Catalog:
         """Remove files no version refers to, left by an import that was killed outright.
 
         Runs under the exclusive lock, so a version file the manifest does not name is an orphan; a
-        temporary file is removed only when the process named in it is gone.
+        temporary file is removed only when the process named in it is gone. Only regular files in the
+        catalog's own folders go: a symlink is never followed (a ``rasters/landcover`` linked to another
+        folder is left alone, and so is everything in it) and never removed.
         """
-        referenced = {
-            (self.root / version["file"]).resolve()
+        keep = {
+            PurePosixPath(version["file"])
             for record in manifest["kinds"].values()
             for version in record["versions"]
         }
-        for path in [
-            *self.root.glob("layers/*/*"),
-            *self.root.glob("rasters/*/*"),
-            *self.root.glob(".tmp-*"),
-        ]:
-            if not path.is_file() or path.resolve() in referenced:
-                continue
-            if path.name.startswith(_TMP_PREFIX) and _writer_alive(path.name):
-                continue
-            with contextlib.suppress(OSError):
-                path.unlink()
+        try:  # the root itself may be a symlink: the user chose it
+            root = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            return
+        try:
+            _remove_orphans(root, PurePosixPath(), keep, only_temporary=True)
+            for top in ("layers", "rasters"):
+                folder = _open_folder(top, root)
+                if folder is None:
+                    continue
+                try:
+                    for kind in os.listdir(folder):
+                        kind_folder = _open_folder(kind, folder)
+                        if kind_folder is None:
+                            continue
+                        try:
+                            _remove_orphans(kind_folder, PurePosixPath(top, kind), keep, only_temporary=False)
+                        finally:
+                            os.close(kind_folder)
+                finally:
+                    os.close(folder)
+        finally:
+            os.close(root)
 
     def remove(self, kind: str, version: int | None = None) -> builtins.list[CatalogEntry]:
         """Remove every version of ``kind`` (or only ``version``); returns what was removed.
@@ -871,7 +997,7 @@ class Catalog:
         first and the files deleted after, so a reader never follows the manifest to a missing file.
         """
         spec = get_spec(kind)
-        with self._lock(exclusive=True):
+        with self._writing(self.root), self._lock(exclusive=True):
             manifest = self._manifest()
             removed = [
                 entry
@@ -895,7 +1021,7 @@ class Catalog:
     def rollback(self, kind: str) -> CatalogEntry:
         """Make the version before the current one current again (the newer one is kept)."""
         spec = get_spec(kind)
-        with self._lock(exclusive=True):
+        with self._writing(self.root), self._lock(exclusive=True):
             manifest = self._manifest()
             entries = self._entries(manifest, spec.kind)
             current = next((e for e in entries if e.current), None)
