@@ -24,7 +24,12 @@ manifest is replaced the same way last. Readers only follow the manifest, so the
 before or after an import, never during it. Every change holds an exclusive ``fcntl.flock`` on
 ``.lock``, so concurrent imports (several processes, several app sessions) queue instead of racing.
 A failed import removes what it wrote, leaving the catalog byte for byte as it was; one killed
-outright (power cut, ``kill -9``) leaves at worst an unreferenced file, swept by the next change.
+outright (power cut, ``kill -9``) leaves at worst an unreferenced file, swept by the next change. A
+read-only folder or a full disk is a :class:`~analysis.errors.LayerWriteError` saying so.
+
+The catalog trusts nothing it reads: the manifest is checked against its schema on every load
+(:mod:`layers.manifest`); a version file must resolve inside the catalog folder; and nothing is written,
+swept or removed through a symlink (the sweep works on folder descriptors opened with ``O_NOFOLLOW``).
 
 The catalog lives in ``$GEOPLAN_CATALOG_DIR``, else ``$XDG_DATA_HOME/geoplan/catalog`` (by default
 ``~/.local/share/geoplan/catalog``); never in the repository's shipped ``data/``.
