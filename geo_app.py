@@ -825,7 +825,7 @@ def page_map(ctx: Context) -> None:
         on_change=functools.partial(_on_map_click, ctx.data.boundaries),
     )
     st.caption(t("click_hint", ctx.lang))
-    st.subheader(ctx.name())
+    st.subheader(_plain(ctx.name()))
     _show_board(ctx, board_rows(ctx.results, adcode=ctx.adcode), with_district=False, key="map_board")
 
 
@@ -927,7 +927,7 @@ def _statistics(ctx: Context) -> None:
         try:
             figures = parse_statistic_figures(upload.getvalue(), ctx.targets)
         except AtlasError as exc:
-            st.error(str(exc))
+            st.error(_plain(str(exc)))
         else:
             st.success(t("upload_ok", ctx.lang, n=len(figures)))
     rows = statistic_rows(ctx.targets, figures)
@@ -959,7 +959,7 @@ def page_district(ctx: Context) -> None:
     import altair as alt
 
     _synthetic_banner(ctx, ctx.synthetic_any_year)
-    st.subheader(ctx.name())
+    st.subheader(_plain(ctx.name()))
     rows = board_rows(ctx.results, adcode=ctx.adcode)
     _show_board(ctx, rows, with_district=False, key="district_board")
     _show_map(
@@ -1030,7 +1030,7 @@ def page_district(ctx: Context) -> None:
 
 def page_export(ctx: Context) -> None:
     _synthetic_banner(ctx)
-    st.caption(t("export_scope", ctx.lang, name=ctx.name()))
+    st.caption(t("export_scope", ctx.lang, name=_plain(ctx.name())))
     st.subheader(t("export_layer", ctx.lang))
     kinds = [k for k in EXPORT_KINDS if k == "districts" or ctx.data.vector(k) is not None]
     kind = st.selectbox(
@@ -1132,10 +1132,11 @@ def page_methods(ctx: Context) -> None:
                     for code, cls in sorted(scheme.classes.items())
                     if cls.role in roles
                 ]
-                st.markdown(f"**{t('class_mapping', ctx.lang)}** ({scheme.title}): " + ", ".join(classes))
+                mapping = _plain(f"({scheme.title}): " + ", ".join(classes))
+                st.markdown(f"**{t('class_mapping', ctx.lang)}** {mapping}")
             sample = next((r for r in ctx.results if r.indicator == indicator and r.computable), None)
             if sample is not None:
-                st.caption(f"{sample.method} — {sample.source} {sample.vintage}".strip())
+                st.caption(_plain(f"{sample.method} — {sample.source} {sample.vintage}".strip()))
             related = [tg for tg in ctx.targets if tg.measure == indicator]
             if related:
                 st.markdown(f"**{t('targets', ctx.lang)}**")
@@ -1173,9 +1174,9 @@ def page_methods(ctx: Context) -> None:
             st.json(json.loads(manifest.read_text(encoding="utf-8")), expanded=1)
     for kind, source in ctx.data.vectors.items():
         if source is not None:
-            st.markdown(f"- `{kind}`: {source.source} {source.vintage}".rstrip())
+            st.markdown(f"- `{kind}`: " + _plain(f"{source.source} {source.vintage}".rstrip()))
     for year, raster in ctx.data.landcover.items():
-        st.markdown(f"- `landcover {year}`: {raster.source} ({raster.scheme})")
+        st.markdown(f"- `landcover {year}`: " + _plain(f"{raster.source} ({raster.scheme})"))
 
 
 # --- the Data page: uploads, this session's staged layers, the catalog ------------------------------------
@@ -1558,7 +1559,7 @@ def main() -> None:
         _PAGE_FUNCTIONS[st.session_state["page"]](ctx)
     except AtlasError as exc:
         lang = st.session_state.get("lang", "zh")
-        st.error(t("error", lang, message=str(exc)))
+        st.error(t("error", lang, message=_plain(str(exc))))
         st.stop()
 
 

@@ -480,16 +480,26 @@ def test_fact_sheet_shows_text_verbatim(payload: str) -> None:
 def test_app_map_component_shows_uploaded_text_verbatim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Stations staged on the Data page and wetlands from the catalog (imported from a file whose name is
+    markdown and template syntax): the map component's script, header and HTML hold every shown value
+    verbatim and nothing evaluated; the Methods page shows the file name as text, not as markdown."""
     from streamlit.testing.v1 import AppTest
 
+    from layers.catalog import Catalog
+
     monkeypatch.setenv("GEOPLAN_CATALOG_DIR", str(tmp_path / "catalog"))
-    folder = write_layers(tmp_path / "files", list(PAYLOADS))
-    content = folder["stations"].read_bytes()
+    files = write_layers(tmp_path / "files", list(PAYLOADS))
+    hostile_file = files["wetlands"].with_name(
+        "wetlands [link](javascript:alert(1)) {{7*7}} **x**.geojson"
+    )
+    files["wetlands"].rename(hostile_file)
+    Catalog(tmp_path / "catalog").add("wetlands", hostile_file)
     app = str(Path(__file__).resolve().parent.parent / "geo_app.py")
     at = AppTest.from_file(app, default_timeout=180)
     at.query_params["page"] = "data"
     at.run()
     at.selectbox(key="upload_kind").set_value("stations").run()
+    content = files["stations"].read_bytes()
     at.file_uploader(key="upload_stations").set_value((f"{COMBINED}.csv", content, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert set(at.session_state["_staged_layers"]) == {"stations"}
@@ -500,8 +510,15 @@ def test_app_map_component_shows_uploaded_text_verbatim(
     assert components
     arguments = json.loads(components[0].proto.json_args)
     page = "\n".join(str(arguments[key]) for key in ("script", "header", "html"))
-    values = {v: p for v, p in _values(list(PAYLOADS), districts=False).items() if v.startswith("stations.")}
-    shown = [v for v in _shown(list(PAYLOADS)) if v.startswith("stations.")]
-    assert_inert_page(page, values, shown)
+    kinds = ("stations.", "wetlands.")
+    values = {v: p for v, p in _values(list(PAYLOADS), districts=False).items() if v.startswith(kinds)}
+    assert_inert_page(page, values, [v for v in _shown(list(PAYLOADS)) if v.startswith(kinds)])
+
+    at.sidebar.radio(key="page").set_value("methods").run()
+    assert not at.exception, [e.value for e in at.exception]
+    lines = [m.value for m in at.markdown if m.value.startswith("- `wetlands`")]
+    assert len(lines) == 1
+    assert hostile_file.name not in lines[0]  # every markdown character is escaped …
+    assert hostile_file.name in re.sub(r"\\(.)", r"\1", lines[0])  # … and shows as written
     texts = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.text, *at.info, *at.warning])
     assert not [marker for marker in RAN if marker in texts]
