@@ -127,7 +127,12 @@ _TEMPLATE_FIELDS = re.compile(r"\{[zxy]\}")
 
 
 def _check_tile_url(url: str) -> str:
-    if not re.match(r"^(https?://|/)", url) or len(set(_TEMPLATE_FIELDS.findall(url))) < 3:
+    # The URL lands in folium's (Jinja2) page source as it is: ``{{``, ``{%`` or ``{#`` would be run.
+    if (
+        not re.match(r"^(https?://|/)", url)
+        or len(set(_TEMPLATE_FIELDS.findall(url))) < 3
+        or re.search(r"\{[{%#]", url)
+    ):
         raise LayerError(
             f"{TILE_URL_ENV}={url!r} is not a tile URL template; expected e.g. "
             "http://tiles.intranet/{z}/{x}/{y}.png (http(s) or a path, with {z}, {x} and {y})"

@@ -489,9 +489,7 @@ def test_app_map_component_shows_uploaded_text_verbatim(
 
     monkeypatch.setenv("GEOPLAN_CATALOG_DIR", str(tmp_path / "catalog"))
     files = write_layers(tmp_path / "files", list(PAYLOADS))
-    hostile_file = files["wetlands"].with_name(
-        "wetlands [link](javascript:alert(1)) {{7*7}} **x**.geojson"
-    )
+    hostile_file = files["wetlands"].with_name("wetlands [link](javascript:alert(1)) {{7*7}} **x**.geojson")
     files["wetlands"].rename(hostile_file)
     Catalog(tmp_path / "catalog").add("wetlands", hostile_file)
     app = str(Path(__file__).resolve().parent.parent / "geo_app.py")
@@ -522,3 +520,23 @@ def test_app_map_component_shows_uploaded_text_verbatim(
     assert hostile_file.name in re.sub(r"\\(.)", r"\1", lines[0])  # … and shows as written
     texts = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.text, *at.info, *at.warning])
     assert not [marker for marker in RAN if marker in texts]
+
+
+# --- configuration that reaches the page --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("payload", [p for p in PAYLOADS if p.startswith("{")])
+def test_tile_url_with_template_syntax_is_refused(payload: str) -> None:
+    """``GEOPLAN_TILE_URL`` goes into the page as it is, so one holding template syntax is refused."""
+    import folium
+
+    from analysis.errors import LayerError
+    from layers.basemap import add_basemap
+
+    with pytest.raises(LayerError, match="is not a tile URL template"):
+        add_basemap(
+            folium.Map(tiles=None),
+            "internal",
+            tile_url=f"http://tiles.intranet/{{z}}/{{x}}/{{y}}.png?{payload}",
+        )
+    add_basemap(folium.Map(tiles=None), "internal", tile_url="http://tiles.intranet/{z}/{x}/{y}.png")
