@@ -53,6 +53,8 @@ BUILTIN_SCHEMES = ("worldcover", "clcd", "glc_fcs30d", "dynamic_world", "esri_lu
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Below this share of known codes, an upload matches no scheme: better to ask the user than to guess.
 _MIN_GUESS_SHARE = 0.5
+# A scheme lists tens of classes in a few kB; anything far larger is not a scheme.
+_MAX_SCHEME_BYTES = 1 << 20
 
 
 class UnknownCodesWarning(UserWarning):
@@ -241,8 +243,8 @@ def load_scheme(name_or_path: str | PathLike[str]) -> LandCoverScheme:
     Raises
     ------
     SchemeError
-        Unknown name, unreadable file, or a malformed scheme; the message names the file, the class
-        code and the field.
+        Unknown name, unreadable file, a path that is not a regular file (a device, a FIFO, a folder)
+        or is over 1 MB, or a malformed scheme; the message names the file, the class code and the field.
 
     Examples
     --------
@@ -260,11 +262,19 @@ def load_scheme(name_or_path: str | PathLike[str]) -> LandCoverScheme:
                 f"unknown land-cover scheme {text!r}; built-in schemes are {list(BUILTIN_SCHEMES)}"
             )
     try:
+        # Judged before opening: /dev/zero or a FIFO would never end, and opening a FIFO blocks.
+        if path.exists() and not path.is_file():
+            raise SchemeError(f"land-cover scheme {path} is not a regular file; give a .toml scheme file")
+        if path.exists() and path.stat().st_size > _MAX_SCHEME_BYTES:
+            raise SchemeError(f"land-cover scheme {path} is too large for a scheme file (over 1 MB)")
         with path.open("rb") as handle:
-            document = tomllib.load(handle)
+            content = handle.read(_MAX_SCHEME_BYTES + 1)
+        if len(content) > _MAX_SCHEME_BYTES:
+            raise SchemeError(f"land-cover scheme {path} is too large for a scheme file (over 1 MB)")
+        document = tomllib.loads(content.decode("utf-8"))
     except FileNotFoundError:
         raise SchemeError(f"land-cover scheme file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SchemeError(f"land-cover scheme {path} is not valid TOML: {exc}") from exc
     except OSError as exc:
         raise SchemeError(f"cannot read land-cover scheme {path}: {exc}") from exc

@@ -1077,12 +1077,31 @@ def _iter_chunks(
             h, w = int(window.height), int(window.width)
             work = rplan.plan.work(chunk, row_off - region.row_off, col_off - region.col_off, h, w)
             if not work.empty:
-                data = src.read(band, window=window)
-                mask = src.read_masks(band, window=window) > 0 if use_mask else None
+                data, mask = _read_window(src, band, window, use_mask)
                 yield work, data, mask, row_area[row_off : row_off + h], h, w
             done += n_blocks
             if progress is not None:
                 progress(done, total)
+
+
+def _read_window(
+    src: rasterio.DatasetReader, band: int, window: Any, use_mask: bool
+) -> tuple[NDArray[Any], NDArray[np.bool_] | None]:
+    """One window's pixels and validity mask; a block GDAL cannot decode is an error naming the file."""
+    from rasterio.errors import RasterioError
+
+    try:
+        data = src.read(band, window=window)
+        mask = src.read_masks(band, window=window) > 0 if use_mask else None
+    except RasterioError as exc:
+        reason = str(exc.__cause__ if exc.__cause__ is not None else exc)
+        raise LayerReadError(
+            f"{src.name}: cannot read the pixels at rows {int(window.row_off):,}–"
+            f"{int(window.row_off + window.height):,}, columns {int(window.col_off):,}–"
+            f"{int(window.col_off + window.width):,} ({reason}); the file is truncated or damaged. "
+            "`geoplan check landcover FILE` decodes every block of a raster before it is used"
+        ) from exc
+    return data, mask
 
 
 def _class_keys(

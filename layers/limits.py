@@ -1,15 +1,17 @@
 """How much a user's file may ask of the machine, in one place, each with an environment override.
 
 The readers in :mod:`layers.base` check these before anything large is allocated or extracted: the
-file's size before it is opened, a raster's declared pixel count before a single pixel is read, and a
-zip's declared member sizes (and so its compression ratio) before GDAL looks inside it. A file over a
-limit is refused with :class:`~analysis.errors.LayerReadError` naming the limit and how to raise it.
+file's size before it is opened, a raster's declared pixel count and the decoded size of one of its
+blocks before a single pixel is read, and a zip's declared member sizes (and so its compression ratio)
+before GDAL looks inside it. A file over a limit is refused with
+:class:`~analysis.errors.LayerReadError` naming the limit and how to raise it.
 
 ============================  ===============================  ===========
 limit                         environment variable             default
 ============================  ===============================  ===========
 file size                     ``GEOPLAN_MAX_UPLOAD_MB``        500 MB
 raster pixels (all bands)     ``GEOPLAN_MAX_RASTER_PIXELS``    2e9
+raster block, decoded         ``GEOPLAN_MAX_BLOCK_MB``         256 MB
 zip, uncompressed total       ``GEOPLAN_MAX_ZIP_MB``           2000 MB
 zip, compression ratio        ``GEOPLAN_MAX_ZIP_RATIO``        100 (:1)
 zip, number of members        ``GEOPLAN_MAX_ZIP_MEMBERS``      10000
@@ -34,10 +36,12 @@ from analysis.errors import LayerError, LayerReadError
 
 __all__ = [
     "Limits",
+    "check_block_size",
     "check_file_size",
     "check_raster_size",
     "check_zip_members",
     "current_limits",
+    "is_trusted",
     "trusted",
 ]
 
@@ -55,12 +59,18 @@ def trusted() -> Iterator[None]:
         _TRUSTED.reset(token)
 
 
+def is_trusted() -> bool:
+    """Whether the file being read is one the atlas wrote itself (inside :func:`trusted`)."""
+    return _TRUSTED.get()
+
+
 @dataclass(frozen=True)
 class Limits:
     """The limits in force: bytes, pixels, a ratio and a count."""
 
     max_file_bytes: int = 500 * _MB
     max_raster_pixels: int = 2_000_000_000
+    max_block_bytes: int = 256 * _MB
     max_zip_total_bytes: int = 2000 * _MB
     max_zip_ratio: float = 100.0
     max_zip_members: int = 10_000
@@ -91,6 +101,7 @@ def current_limits() -> Limits:
     return Limits(
         max_file_bytes=int(_env_number("GEOPLAN_MAX_UPLOAD_MB", default.max_file_bytes / _MB) * _MB),
         max_raster_pixels=int(_env_number("GEOPLAN_MAX_RASTER_PIXELS", default.max_raster_pixels)),
+        max_block_bytes=int(_env_number("GEOPLAN_MAX_BLOCK_MB", default.max_block_bytes / _MB) * _MB),
         max_zip_total_bytes=int(_env_number("GEOPLAN_MAX_ZIP_MB", default.max_zip_total_bytes / _MB) * _MB),
         max_zip_ratio=_env_number("GEOPLAN_MAX_ZIP_RATIO", default.max_zip_ratio),
         max_zip_members=int(_env_number("GEOPLAN_MAX_ZIP_MEMBERS", default.max_zip_members)),
@@ -125,6 +136,25 @@ def check_raster_size(name: str, width: int, height: int, bands: int) -> None:
             f"{name}: the raster declares {width:,} × {height:,} pixels × {bands} band(s) = {pixels:,.0f} "
             f"pixels, over the limit of {limit:,.0f}; clip it to Wuxi first, or raise "
             "GEOPLAN_MAX_RASTER_PIXELS"
+        )
+
+
+def check_block_size(name: str, block_height: int, block_width: int, bands: int, item_bytes: int) -> None:
+    """Refuse a raster whose internal block (tile or strip) would decode to more than the limit.
+
+    GDAL decodes a whole block to read any pixel of it, so one strip that claims 40,000 rows of 40,000
+    pixels costs gigabytes however small the file and however few pixels are wanted. Judged from the
+    header (rasterio's ``block_shapes``), before anything is decoded.
+    """
+    if _TRUSTED.get():
+        return
+    limit = current_limits().max_block_bytes
+    size = int(block_height) * int(block_width) * max(int(bands), 1) * int(item_bytes)
+    if size > limit:
+        raise LayerReadError(
+            f"{name}: one internal block (tile or strip) of the raster is {block_width:,} × {block_height:,} "
+            f"pixels and would decode to {_megabytes(size)}, over the limit of {_megabytes(limit)}; rewrite "
+            "it tiled (gdal_translate -co TILED=YES, or as a COG), or raise GEOPLAN_MAX_BLOCK_MB"
         )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.errors import AtlasError, LayerError, LayerReadError
+from analysis.schemes import BUILTIN_SCHEMES
 from analysis.sources import LAYER_KINDS
 from layers.base import RASTER_SUFFIXES, VECTOR_SUFFIXES, get_spec
 from layers.catalog import Catalog, StagedLayer
@@ -95,6 +96,11 @@ def stage_upload(
     if spec.kind not in LAYER_KINDS:  # pragma: no cover - get_spec already refuses unknown kinds
         raise LayerError(f"unknown layer kind {kind!r}")
     options = options or UploadOptions()
+    if spec.raster and options.scheme is not None and options.scheme not in BUILTIN_SCHEMES:
+        # An upload comes from a browser: a scheme file on the server is for the command line only.
+        raise LayerError(
+            f"{options.scheme!r} is not a known scheme; choose one of {', '.join(BUILTIN_SCHEMES)}"
+        )
     name = _safe_name(filename)
     limit = current_limits().max_file_bytes
     if len(content) > limit:

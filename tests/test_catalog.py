@@ -59,7 +59,7 @@ def _landcover(folder: Path, name: str = "landcover_2024.tif", **profile: Any) -
         "count": 1,
         "dtype": "uint8",
         "crs": "EPSG:4549",
-        "transform": from_origin(500_000, 3_500_000, 30, 30),
+        "transform": from_origin(528_000, 3_494_000, 30, 30),  # inside Wuxi
         **profile,
     }
     with rasterio.open(path, "w", **options) as dataset:

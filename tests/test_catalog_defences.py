@@ -86,7 +86,7 @@ def _landcover(path: Path) -> Path:
         "count": 1,
         "dtype": "uint8",
         "crs": "EPSG:4549",
-        "transform": from_origin(500_000, 3_500_000, 30, 30),
+        "transform": from_origin(528_000, 3_494_000, 30, 30),  # inside Wuxi
     }
     with rasterio.open(path, "w", **profile) as dataset:
         dataset.write(np.resize(np.array([10, 20, 30, 50, 80], dtype="uint8"), (1, 16, 16)))

@@ -88,7 +88,7 @@ def _raster(
         "count": 1,
         "dtype": "uint16",
         "crs": "EPSG:4549",
-        "transform": from_origin(500_000, 3_500_000, 30, 30),
+        "transform": from_origin(528_000, 3_494_000, 30, 30),  # inside Wuxi
     }
     options.update(profile)
     with rasterio.open(path, "w", **options) as dataset:
