@@ -45,7 +45,7 @@ from analysis.zonal import (
     _Region,
     _region_zones,
     _split_regions,
-    pixel_area_m2,
+    pixel_areas,
 )
 
 if TYPE_CHECKING:
@@ -129,7 +129,6 @@ def zonal_class_areas_dask(
                 band,
                 region,
                 prepared.geoms_pix[zone_index],
-                prepared.geographic,
                 pure=False,
             )
             for region, zone_index in tasks
@@ -185,13 +184,14 @@ def zonal_strategy(
 
 
 def _count_region(
-    raster_path: str, band: int, region: _Region, geoms_pix: NDArray[np.object_], geographic: bool
+    raster_path: str, band: int, region: _Region, geoms_pix: NDArray[np.object_]
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[Any], NDArray[np.float64]]:
     """One task: open the raster, lay the zones on the region, count its tiles (zone indices local)."""
     with _open(raster_path) as src:
-        row_area = pixel_area_m2(src.transform, src.crs, src.height)
-        rplan = _plan_region(geoms_pix, row_area, region)
-        return _count_region_classes(src, band, rplan, row_area, geographic)
+        # Measured again in the task (a few milliseconds): the same grid gives the same areas.
+        areas = pixel_areas(src.transform, src.crs, src.height, src.width)
+        rplan = _plan_region(geoms_pix, areas, region)
+        return _count_region_classes(src, band, rplan, areas)
 
 
 @contextlib.contextmanager

@@ -2,9 +2,11 @@
 
 Zones (polygons in any CRS) are reprojected to the raster's CRS and laid on its pixel grid. A pixel
 cut by a zone boundary is weighted by the exact share of its area inside the polygon, as exactextract
-does; a pixel wholly inside weighs 1. Areas are in m², from the raster's CRS: ``|a·e − b·d|`` per pixel
-for a projected grid, and the exact ellipsoidal area of each row's pixels for a geographic grid (the
-way WorldCover ships, in EPSG:4326).
+does; a pixel wholly inside weighs 1. Areas are in m², on the ground (:mod:`analysis.ground_area`):
+the exact ellipsoidal area of each row's pixels for a geographic grid (the way WorldCover ships, in
+EPSG:4326); the nominal ``|a·e − b·d|`` for a projected grid whose pixels all cover it to 0.01%
+(EPSG:4549 over Wuxi, equal-area projections); and each pixel's own ground area elsewhere (Web
+Mercator, UTM), never the nominal area of a conformal projection.
 
 How the coverage is represented
 -------------------------------
@@ -59,6 +61,7 @@ import shapely
 from affine import Affine
 
 from analysis.errors import BoundaryError, CRSError, DataFileError, LayerReadError
+from analysis.ground_area import PixelAreas, pixel_area_m2, pixel_areas, polygon_areas_m2
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -74,6 +77,7 @@ __all__ = [
     "ZoneContinuous",
     "coverage_fractions",
     "pixel_area_m2",
+    "pixel_areas",
     "zonal_class_areas",
     "zonal_continuous",
 ]
@@ -133,7 +137,8 @@ class ZoneClassAreas(_OnGridShares):
         Part of ``zone_area_m2`` with data (not nodata, not masked), m². Equals the sum of
         ``class_area_m2``.
     polygon_area_m2
-        Area of the whole zone polygon in the raster's CRS, m², whether or not it lies on the grid.
+        Ground area of the whole zone polygon, m², measured as the raster's pixels are, whether or not
+        it lies on the grid.
     """
 
     zone_id: str
@@ -230,9 +235,9 @@ class ZoneContinuous(_OnGridShares):
     weighted_count
         Σ fraction over valid pixels (exactextract's ``count``), in pixels.
     mean
-        Area-weighted mean value over the valid part of the zone. On a projected grid it equals
-        ``weighted_sum / weighted_count``; on a geographic grid each pixel also weighs by its row's
-        true area. NaN when the zone has no valid pixel.
+        Area-weighted mean value over the valid part of the zone. On a grid of equal pixel areas it
+        equals ``weighted_sum / weighted_count``; elsewhere (geographic, Web Mercator, UTM …) each pixel
+        also weighs by its true area. NaN when the zone has no valid pixel.
     zone_area_m2, valid_area_m2, polygon_area_m2
         As in :class:`ZoneClassAreas`, m².
     """
@@ -286,103 +291,6 @@ class ContinuousTable:
             ]
         )
         return frame.astype({"zone_id": "string"}) if len(frame) else frame
-
-
-# --------------------------------------------------------------------------------------------------
-# Pixel areas
-
-
-def _ellipsoid(crs: Any) -> tuple[float, float]:
-    """Semi-major axis (m) and first eccentricity squared of a CRS's ellipsoid."""
-    from pyproj import CRS
-
-    ellipsoid = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs).ellipsoid
-    if ellipsoid is None:
-        raise CRSError(f"the raster CRS {crs} has no ellipsoid, so its pixel areas are unknown")
-    semi_major = float(ellipsoid.semi_major_metre)
-    inverse_flattening = float(ellipsoid.inverse_flattening)
-    flattening = 0.0 if not inverse_flattening or math.isinf(inverse_flattening) else 1 / inverse_flattening
-    return semi_major, flattening * (2 - flattening)
-
-
-def _authalic_q_difference(
-    lat_a_deg: NDArray[np.float64], lat_b_deg: NDArray[np.float64], e2: float
-) -> NDArray[np.float64]:
-    """``q(φ_b) − q(φ_a)`` of the authalic-latitude function, computed without cancellation.
-
-    ``q(φ) = (1−e²)·[sin φ / (1 − e² sin² φ) + artanh(e sin φ) / e]``; the area of a quadrangle between
-    two parallels is ``a²/2 · Δλ · Δq``. Rows of a 10 m grid are 1e-6 rad apart, so the difference is
-    rewritten with exact identities instead of subtracting two nearly equal numbers.
-    """
-    phi_a = np.radians(lat_a_deg)
-    phi_b = np.radians(lat_b_deg)
-    s_a, s_b = np.sin(phi_a), np.sin(phi_b)
-    ds = 2.0 * np.cos((phi_a + phi_b) / 2) * np.sin((phi_b - phi_a) / 2)
-    if e2 == 0.0:
-        return 2.0 * ds
-    e = math.sqrt(e2)
-    term_rational = ds * (1 + e2 * s_a * s_b) / ((1 - e2 * s_a**2) * (1 - e2 * s_b**2))
-    term_atanh = np.arctanh(e * ds / (1 - e2 * s_a * s_b)) / e
-    return (1 - e2) * (term_rational + term_atanh)
-
-
-def _linear_unit_factor(crs: Any) -> float:
-    """Metres per unit of a projected CRS's axes."""
-    from pyproj import CRS
-
-    pcrs = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
-    factors = {axis.unit_conversion_factor for axis in pcrs.axis_info if axis.unit_conversion_factor}
-    units = {axis.unit_name for axis in pcrs.axis_info}
-    if len(factors) != 1:
-        raise CRSError(f"the raster CRS {_crs_name(crs)} has no single linear unit ({sorted(units)})")
-    return float(factors.pop())
-
-
-def pixel_area_m2(transform: Affine, crs: Any, height: int) -> NDArray[np.float64]:
-    """Area in m² of one pixel in each of the ``height`` rows of a grid.
-
-    On a projected grid every row has the same area, ``|a·e − b·d|`` converted from the CRS's linear
-    unit to metres. On a geographic grid (longitude/latitude, north-up) each row is an ellipsoidal
-    quadrangle: ``a²/2 · Δλ · (q(φ_bottom) − q(φ_top))`` with the authalic function ``q`` of the CRS's
-    ellipsoid, exact to rounding.
-
-    Parameters
-    ----------
-    transform
-        The grid's affine transform (rasterio's ``src.transform``).
-    crs
-        The grid's CRS (rasterio or pyproj CRS, or anything pyproj accepts).
-    height
-        Number of rows.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``float64`` array of shape ``(height,)``, m² per pixel of each row.
-
-    Examples
-    --------
-    >>> from affine import Affine
-    >>> pixel_area_m2(Affine(10, 0, 500000, 0, -10, 3500000), "EPSG:4549", 2)
-    array([100., 100.])
-    >>> areas = pixel_area_m2(Affine(1e-4, 0, 120.0, 0, -1e-4, 31.5), "EPSG:4326", 2)
-    >>> [round(float(a), 3) for a in areas]
-    [105.337, 105.337]
-    """
-    from pyproj import CRS
-
-    pcrs = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
-    if pcrs.is_geographic:
-        if transform.b != 0 or transform.d != 0:
-            raise DataFileError("a rotated longitude/latitude grid is not supported; warp it north-up first")
-        semi_major, e2 = _ellipsoid(pcrs)
-        rows = np.arange(height + 1, dtype=np.float64)
-        lats = np.clip(transform.f + transform.e * rows, -90.0, 90.0)
-        dq = _authalic_q_difference(lats[1:], lats[:-1], e2)
-        return np.abs(semi_major**2 / 2 * math.radians(transform.a) * dq)
-    factor = _linear_unit_factor(pcrs)
-    area = abs(transform.a * transform.e - transform.b * transform.d) * factor**2
-    return np.full(height, area, dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -660,24 +568,6 @@ def _zones_in_raster_crs(zones: gpd.GeoDataFrame, zone_id: str, raster_crs: Any)
     )
 
 
-def _polygon_areas_m2(geoms: NDArray[np.object_], crs: Any, geographic: bool) -> NDArray[np.float64]:
-    """True area in m² of each polygon in the raster's CRS (ellipsoidal for a geographic CRS)."""
-    if not geographic:
-        return np.asarray(shapely.area(geoms), dtype=np.float64) * _linear_unit_factor(crs) ** 2
-    semi_major, e2 = _ellipsoid(crs)
-    # Cylindrical equal-area on the ellipsoid, (λ, a²/2·q(φ)): straight lon/lat edges become curves, so
-    # they are densified first (0.001° ≈ 100 m).
-    dense = shapely.segmentize(geoms, 0.001)
-
-    def equal_area(xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        lat = np.clip(xy[:, 1], -90.0, 90.0)
-        return np.column_stack(
-            [np.radians(xy[:, 0]), semi_major**2 / 2 * _authalic_q_difference(np.zeros_like(lat), lat, e2)]
-        )
-
-    return np.asarray(shapely.area(shapely.transform(dense, equal_area)), dtype=np.float64)
-
-
 # --------------------------------------------------------------------------------------------------
 # Block plan
 
@@ -939,14 +829,12 @@ class _RegionPlan:
     zone_area: NDArray[np.float64]
 
 
-def _plan_region(
-    geoms_pix: NDArray[np.object_], row_area: NDArray[np.float64], region: _Region
-) -> _RegionPlan:
+def _plan_region(geoms_pix: NDArray[np.object_], areas: PixelAreas, region: _Region) -> _RegionPlan:
     """Coverage of the zones (pixel coordinates of the whole raster) inside ``region``.
 
-    ``row_area`` holds the pixel area of every row of the raster. On the whole raster this is the
-    coverage itself; on a smaller region the polygons are shifted to its origin (exact: integer
-    offsets) and cut a pixel beyond its edges, so the cells inside get the same fractions.
+    ``areas`` holds the pixel areas of the whole raster. On the whole raster this is the coverage
+    itself; on a smaller region the polygons are shifted to its origin (exact: integer offsets) and cut
+    a pixel beyond its edges, so the cells inside get the same fractions.
     """
     height, width = region.grid.height, region.grid.width
     if region.row_off or region.col_off:
@@ -955,12 +843,11 @@ def _plan_region(
     geoms_pix = _clip_to_grid(np.array(geoms_pix, dtype=object), height, width)
     cover = _coverage(geoms_pix, height, width)
     n_zones = len(geoms_pix)
-    rows_area = row_area[region.row_off : region.row_off + height]
-    run_area = (cover.run_c1 - cover.run_c0) * rows_area[cover.run_row]
+    row_off, col_off = region.row_off, region.col_off
+    run_area = areas.run_sums(cover.run_row + row_off, cover.run_c0 + col_off, cover.run_c1 + col_off)
     zone_area = np.bincount(cover.run_zone, weights=run_area, minlength=n_zones).astype(np.float64)
-    zone_area += np.bincount(
-        cover.fix_zone, weights=cover.fix_frac * rows_area[cover.fix_row], minlength=n_zones
-    )
+    fix_area = areas.at(cover.fix_row + row_off, cover.fix_col + col_off)
+    zone_area += np.bincount(cover.fix_zone, weights=cover.fix_frac * fix_area, minlength=n_zones)
     plan = _Plan(cover, _layers(cover, n_zones, width), region.grid)
     return _RegionPlan(region, plan, zone_area)
 
@@ -975,7 +862,7 @@ class _Prepared:
 
     zones: _Zones
     geoms_pix: NDArray[np.object_]  # repaired and cut to the grid, in the whole raster's pixel coordinates
-    row_area: NDArray[np.float64]
+    areas: PixelAreas
     polygon_area: NDArray[np.float64]
     geographic: bool
     crs_text: str
@@ -1019,11 +906,12 @@ def _prepare(src: rasterio.DatasetReader, zones: gpd.GeoDataFrame, zone_id: str,
     if disjoint:
         raise CRSError(overlap_message)
     authority = raster_crs.to_authority(min_confidence=90)
+    areas = pixel_areas(src.transform, raster_crs, height, width)
     return _Prepared(
         zones=zset,
         geoms_pix=_prepare_pixel_geoms(geoms_pix, height, width),
-        row_area=pixel_area_m2(src.transform, raster_crs, height),
-        polygon_area=_polygon_areas_m2(zset.geoms, raster_crs, geographic),
+        areas=areas,
+        polygon_area=polygon_areas_m2(zset.geoms, raster_crs, areas),
         geographic=geographic,
         crs_text=f"{authority[0]}:{authority[1]}" if authority else raster_crs.to_wkt(),
         pixel_size=(
@@ -1055,13 +943,13 @@ def _needs_mask(src: rasterio.DatasetReader, band: int) -> bool:
 def _iter_chunks(
     src: rasterio.DatasetReader,
     rplan: _RegionPlan,
-    row_area: NDArray[np.float64],
+    areas: PixelAreas,
     band: int,
     progress: Progress | None,
-) -> Iterator[tuple[_ChunkWork, NDArray[Any], NDArray[np.bool_] | None, NDArray[np.float64], int, int]]:
-    """Yield each chunk of a region that touches a zone with its pixels, mask (or None) and row areas.
+) -> Iterator[tuple[_ChunkWork, NDArray[Any], NDArray[np.bool_] | None, _ChunkAreas, int, int]]:
+    """Yield each chunk of a region that touches a zone with its pixels, mask (or None) and pixel areas.
 
-    ``row_area`` covers the whole raster; pixel positions in the yielded work are relative to the chunk.
+    ``areas`` covers the whole raster; pixel positions in the yielded work are relative to the chunk.
     """
     import rasterio
 
@@ -1078,7 +966,7 @@ def _iter_chunks(
             work = rplan.plan.work(chunk, row_off - region.row_off, col_off - region.col_off, h, w)
             if not work.empty:
                 data, mask = _read_window(src, band, window, use_mask)
-                yield work, data, mask, row_area[row_off : row_off + h], h, w
+                yield work, data, mask, _ChunkAreas(areas, row_off, col_off, h, w), h, w
             done += n_blocks
             if progress is not None:
                 progress(done, total)
@@ -1126,8 +1014,26 @@ def _class_keys(
     return index, codes, None
 
 
-def _weights_per_pixel(row_area: NDArray[np.float64], h: int, w: int) -> NDArray[np.float64]:
-    return np.repeat(row_area[:h], w)
+@dataclass(frozen=True)
+class _ChunkAreas:
+    """The pixel areas (m²) of one chunk at ``(row_off, col_off)``; positions relative to the chunk."""
+
+    areas: PixelAreas
+    row_off: int
+    col_off: int
+    h: int
+    w: int
+
+    @property
+    def uniform(self) -> float | None:
+        return self.areas.uniform
+
+    def pixels(self) -> NDArray[np.float64]:
+        """Every pixel's area, row-major, as a flat array."""
+        return self.areas.block(self.row_off, self.col_off, self.h, self.w).ravel()
+
+    def at(self, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> NDArray[np.float64]:
+        return self.areas.at(rows + self.row_off, cols + self.col_off)
 
 
 def _count_keys(
@@ -1203,8 +1109,7 @@ def _count_region_classes(
     src: rasterio.DatasetReader,
     band: int,
     rplan: _RegionPlan,
-    row_area: NDArray[np.float64],
-    geographic: bool,
+    areas: PixelAreas,
     progress: Progress | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[Any], NDArray[np.float64]]:
     """Class areas of one region: ``(zone_area, zone, code, area)``, the last three as flat entries.
@@ -1217,12 +1122,13 @@ def _count_region_classes(
     out_code: list[NDArray[Any]] = []
     out_area: list[NDArray[np.float64]] = []
     seen_codes: NDArray[np.intp] = np.zeros(0, dtype=np.intp)
-    for work, data, mask, rows_area, h, w in _iter_chunks(src, rplan, row_area, band, progress):
+    for work, data, mask, chunk_areas, h, w in _iter_chunks(src, rplan, areas, band, progress):
         index, codes, invalid_index = _class_keys(data, mask)
         if len(seen_codes) and seen_codes[-1] >= len(codes):
             seen_codes = np.zeros(0, dtype=np.intp)
         n_codes = len(codes)
-        pixel_weights = _weights_per_pixel(rows_area, h, w) if geographic else None
+        # Pixels of equal area are counted, then scaled; others weigh their own area.
+        pixel_weights = None if chunk_areas.uniform is not None else chunk_areas.pixels()
         for zones_here, values, lengths in work.labels:
             n_labels = len(zones_here) + 1
             if n_labels * n_codes > _MAX_DIRECT_BINS:
@@ -1237,8 +1143,8 @@ def _count_region_classes(
                 seen_codes = np.flatnonzero(bins[1])
             else:
                 bins = _count_keys(values, lengths, index, n_labels, n_codes, pixel_weights)
-            if not geographic:
-                bins = bins * rows_area[0]
+            if chunk_areas.uniform is not None:
+                bins = bins * chunk_areas.uniform
             if invalid_index is not None:
                 bins[:, invalid_index] = 0.0
             zl, ci = np.nonzero(bins[1:])
@@ -1247,7 +1153,7 @@ def _count_region_classes(
             out_area.append(bins[1:][zl, ci])
         if len(work.fix_row):
             at = index[work.fix_row * w + work.fix_col]
-            area = work.fix_frac * rows_area[work.fix_row]
+            area = work.fix_frac * chunk_areas.at(work.fix_row, work.fix_col)
             if invalid_index is not None:
                 area = np.where(at == invalid_index, 0.0, area)
             # Hundreds of corrections per chunk, but few (zone, class) pairs: sum them here.
@@ -1321,7 +1227,7 @@ def zonal_class_areas(
         parts: list[tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float64]]] = []
         for rplan, zone_index, region_progress in _planned_regions(src, prepared, band, progress):
             area_here, zone, code, area = _count_region_classes(
-                src, band, rplan, prepared.row_area, prepared.geographic, region_progress
+                src, band, rplan, prepared.areas, region_progress
             )
             zone_area[zone_index] += area_here
             parts.append((zone_index[zone], code, area))
@@ -1343,7 +1249,7 @@ def _planned_regions(
     total = sum(n for region, _ in regions for _, _, n in region.windows)
     done = 0
     for region, zone_index in regions:
-        rplan = _plan_region(prepared.geoms_pix[zone_index], prepared.row_area, region)
+        rplan = _plan_region(prepared.geoms_pix[zone_index], prepared.areas, region)
         yield rplan, zone_index, None if progress is None else _shifted(progress, done, total)
         done += sum(n for _, _, n in region.windows)
 
@@ -1377,7 +1283,7 @@ def _class_table(
     per_zone: list[dict[int, float]] = [{} for _ in range(n_zones)]
     valid_area = np.zeros(n_zones)
     # Boundary corrections are sums of ± terms; rounding leaves crumbs of ~1e-13 pixel that are noise.
-    crumb = 1e-9 * float(prepared.row_area.max()) if len(prepared.row_area) else 0.0
+    crumb = 1e-9 * prepared.areas.max()
     if len(zone):
         keep = np.ones(len(code), dtype=bool) if nodata is None else code != nodata
         if np.issubdtype(code.dtype, np.floating):
@@ -1457,7 +1363,7 @@ def zonal_continuous(
         zone_area = np.zeros(n_zones)
         for rplan, zone_index, region_progress in _planned_regions(src, setup, band, progress):
             zone_area[zone_index] += rplan.zone_area
-            _add_continuous(totals, zone_index, src, rplan, setup.row_area, band, nodata, region_progress)
+            _add_continuous(totals, zone_index, src, rplan, setup.areas, band, nodata, region_progress)
         if n_zones and not np.any(zone_area > 0):
             raise setup.no_overlap()
         results = tuple(
@@ -1486,13 +1392,13 @@ def _add_continuous(
     zone_index: NDArray[np.intp],
     src: rasterio.DatasetReader,
     rplan: _RegionPlan,
-    row_area: NDArray[np.float64],
+    areas: PixelAreas,
     band: int,
     nodata: float | None,
     progress: Progress | None,
 ) -> None:
     """Add one region's Σ f·v, Σ f, Σ f·A·v and Σ f·A per zone to ``totals`` (rows 0–3)."""
-    for work, data, mask, rows_area, h, w in _iter_chunks(src, rplan, row_area, band, progress):
+    for work, data, mask, chunk_areas, _h, w in _iter_chunks(src, rplan, areas, band, progress):
         flat = data.ravel()
         valid = np.ones(flat.shape, dtype=bool) if mask is None else mask.ravel()
         if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
@@ -1500,7 +1406,7 @@ def _add_continuous(
         if np.issubdtype(flat.dtype, np.floating):
             valid &= ~np.isnan(flat)
         values = np.where(valid, flat, 0).astype(np.float64)
-        pixel_area = _weights_per_pixel(rows_area, h, w)
+        pixel_area = chunk_areas.pixels()
         for zones_here, label_values, lengths in work.labels:
             label = np.repeat(label_values, lengths)
             n_labels = len(zones_here) + 1
@@ -1513,7 +1419,7 @@ def _add_continuous(
         if len(work.fix_row):
             at = work.fix_row * w + work.fix_col
             frac = work.fix_frac
-            a = rows_area[work.fix_row]
+            a = chunk_areas.at(work.fix_row, work.fix_col)
             for k, weights in enumerate(
                 (frac * values[at], frac * valid[at], frac * a * values[at], frac * a * valid[at])
             ):
