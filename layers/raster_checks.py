@@ -53,10 +53,16 @@ def _wuxi(path: str, mtime_ns: int) -> Any:
     return load_boundaries(path).union_all()
 
 
+@functools.lru_cache(maxsize=16)
+def _to_lonlat(wkt: str) -> Any:
+    from pyproj import CRS, Transformer
+
+    return Transformer.from_crs(CRS.from_wkt(wkt), DISPLAY_CRS, always_xy=True)
+
+
 def _footprint_lonlat(dataset: Any) -> Any:
     """The raster's outline (pixel-grid corners, edges densified) in EPSG:4326, as a shapely polygon."""
     import shapely
-    from pyproj import CRS, Transformer
 
     width, height = dataset.width, dataset.height
     steps = np.linspace(0.0, 1.0, _DENSIFY + 1)[:-1]
@@ -68,8 +74,7 @@ def _footprint_lonlat(dataset: Any) -> Any:
     )
     t = dataset.transform
     x, y = t.a * cols + t.b * rows + t.c, t.d * cols + t.e * rows + t.f
-    transformer = Transformer.from_crs(CRS.from_wkt(dataset.crs.to_wkt()), DISPLAY_CRS, always_xy=True)
-    lon, lat = transformer.transform(x, y)
+    lon, lat = _to_lonlat(dataset.crs.to_wkt()).transform(x, y)
     if not (np.all(np.isfinite(lon)) and np.all(np.isfinite(lat))):
         return None
     return shapely.make_valid(shapely.Polygon(np.column_stack([lon, lat])))
