@@ -21,6 +21,7 @@ environment, which every GDAL and PROJ copy reads, so they hold for Dask workers
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -54,6 +55,7 @@ _IDENTIFIER = re.compile(
     re.IGNORECASE,
 )
 _BARE_NAMES = {"crs84": ("OGC", "CRS84"), "wgs84": ("EPSG", "4326")}
+_DECODER = json.JSONDecoder()
 _EXAMPLE = '"crs": {"type": "name", "properties": {"name": "EPSG:4549"}}'
 
 
@@ -103,10 +105,12 @@ def _crs_members(stream: IO[bytes], name: str) -> Iterator[Any]:
     while True:
         # Matches are taken only where the whole window after them is in the buffer (or at the end).
         limit = len(buffer) if end_of_file else len(buffer) - _MAX_MEMBER_BYTES - 64
+        view = memoryview(buffer)
         for match in _CRS_KEY.finditer(buffer):
             if match.start() >= limit:
                 break
-            yield _decode_value(buffer[match.end() : match.end() + _MAX_MEMBER_BYTES], name)
+            yield _decode_value(view[match.end() : match.end() + _MAX_MEMBER_BYTES], name)
+        view.release()
         if end_of_file:
             return
         buffer = buffer[max(limit, 0) :]
@@ -115,19 +119,24 @@ def _crs_members(stream: IO[bytes], name: str) -> Iterator[Any]:
         buffer += more
 
 
-def _decode_value(window: bytes, name: str) -> Any:
-    text = window.decode("utf-8", errors="replace")
-    start = len(text) - len(text.lstrip())
-    if text[start : start + 1] != "{":
-        return None  # a string, number or null: GDAL takes no CRS from it
-    try:
-        value, _ = json.JSONDecoder().raw_decode(text, start)
-    except json.JSONDecodeError as exc:
-        raise CRSError(
-            f"{name}: its `crs` member is not a small valid JSON object ({exc.msg}); remove it, or write "
-            f"it as {_EXAMPLE}"
-        ) from None
-    return value
+def _decode_value(window: memoryview, name: str) -> Any:
+    """The JSON value at the start of ``window``; small first, since a file may hold a million."""
+    for size in (1024, _MAX_MEMBER_BYTES):
+        text = bytes(window[:size]).decode("utf-8", errors="replace")
+        start = len(text) - len(text.lstrip())
+        if text[start : start + 1] != "{":
+            return None  # a string, number or null: GDAL takes no CRS from it
+        try:
+            value, _ = _DECODER.raw_decode(text, start)
+        except json.JSONDecodeError as exc:
+            if size < len(window):
+                continue
+            raise CRSError(
+                f"{name}: its `crs` member is not a small valid JSON object ({exc.msg}); remove it, or "
+                f"write it as {_EXAMPLE}"
+            ) from None
+        return value
+    return None
 
 
 def _members(mapping: Any, key: str) -> list[Any]:
@@ -175,6 +184,7 @@ def _problem(member: Any) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
 def _unknown_crs(crs_name: str) -> str | None:
     from pyproj import CRS
     from pyproj.exceptions import CRSError as PyprojCRSError

@@ -149,12 +149,14 @@ class _Codes:
         values = values.ravel()
         if self.floating:
             values = values[~np.isnan(values)]
-            whole = np.isfinite(values) & (values == np.round(values))
+            # Whole numbers of a class code's size (inf and 1e30 are whole to a float, not to a scheme).
+            whole = (np.abs(values) < 2**31) & (values == np.round(values))
             if not whole.all():
                 examples = ", ".join(f"{value:g}" for value in np.unique(values[~whole])[:5])
                 raise LayerError(
-                    f"{self.name}: the raster holds values that are not whole numbers ({examples}); a "
-                    "land-cover raster holds class codes. Give the classified product, not a continuous one"
+                    f"{self.name}: the raster holds values that are not whole-number class codes "
+                    f"({examples}); a land-cover raster holds whole numbers, one per class. Give the "
+                    "classified product, not a continuous one"
                 )
         if self.nodata is not None and not np.isnan(self.nodata):
             values = values[values != self.nodata]

@@ -238,7 +238,7 @@ def test_fractional_class_codes_are_refused(tmp_path: Path) -> None:
     data[3, 4] = 10.5
     report = check_layer("landcover", _raster(tmp_path, data=data))
     assert not report.usable and report.error is not None
-    assert "whole number" in report.error and "10.5" in report.error
+    assert "whole-number class codes" in report.error and "10.5" in report.error
 
 
 def test_whole_number_codes_in_a_float_raster_are_read(tmp_path: Path) -> None:
