@@ -73,7 +73,8 @@ def _geod_area(crs: str, transform: Affine, row: int, col: int) -> float:
     steps = np.linspace(0, 1, 9)[:-1]
     cols = np.concatenate([col + steps, np.full(8, col + 1.0), col + 1 - steps, np.full(8, float(col))])
     rows = np.concatenate([np.full(8, float(row)), row + steps, np.full(8, row + 1.0), row + 1 - steps])
-    x, y = transform * (cols, rows)
+    x = transform.a * cols + transform.b * rows + transform.c
+    y = transform.d * cols + transform.e * rows + transform.f
     parsed = CRS.from_user_input(crs)
     lon, lat = Transformer.from_crs(parsed, parsed.geodetic_crs, always_xy=True).transform(x, y)
     area, _ = Geod(ellps="WGS84").polygon_area_perimeter(lon, lat)
