@@ -11,14 +11,14 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
 
-from analysis.errors import DataFileError
+from analysis.errors import DataFileError, LayerReadError
 from analysis.results import CITY_ADCODE
 from analysis.schemes import load_scheme
 from analysis.units import district_frame, units_from_boundaries
@@ -48,6 +48,20 @@ class LandCoverChange:
         return self.table[self.table["adcode"] == adcode].reset_index(drop=True)
 
 
+def _read(src: rasterio.DatasetReader, window: Any) -> np.ndarray:
+    """Band 1 of one window; a block GDAL cannot decode is an error naming the file."""
+    from rasterio.errors import RasterioError
+
+    try:
+        return np.asarray(src.read(1, window=window))
+    except RasterioError as exc:
+        reason = str(exc.__cause__ if exc.__cause__ is not None else exc)
+        raise LayerReadError(
+            f"{src.name}: cannot read the pixels at rows {int(window.row_off):,}–"
+            f"{int(window.row_off + window.height):,} ({reason}); the file is truncated or damaged"
+        ) from exc
+
+
 def _write_transition_raster(before: Path, after: Path, out_path: Path) -> None:
     with rasterio.open(before) as src_a, rasterio.open(after) as src_b:
         if (src_a.crs, src_a.transform, src_a.shape) != (src_b.crs, src_b.transform, src_b.shape):
@@ -72,8 +86,8 @@ def _write_transition_raster(before: Path, after: Path, out_path: Path) -> None:
         }
         with rasterio.open(out_path, "w", **profile) as dst:
             for _, window in dst.block_windows(1):
-                a = src_a.read(1, window=window).astype(np.uint16)
-                b = src_b.read(1, window=window).astype(np.uint16)
+                a = _read(src_a, window).astype(np.uint16)
+                b = _read(src_b, window).astype(np.uint16)
                 combined = a * _CODE_BASE + b
                 invalid = np.zeros(a.shape, dtype=bool)
                 if nodata_a is not None:

@@ -229,6 +229,22 @@ def test_a_read_error_in_the_indicators_names_the_file(tmp_path: Path) -> None:
     assert "truncated" in str(raised.value)
 
 
+def test_a_read_error_in_the_land_cover_change_names_the_file(tmp_path: Path) -> None:
+    from analysis.boundaries import load_boundaries
+    from analysis.change import landcover_change
+    from analysis.sources import RasterSource
+
+    intact = _cog(tmp_path, "cog_2020.tif")
+    broken = _truncated(_cog(tmp_path, "cog_2024.tif"), 0.7)
+    sources = [
+        RasterSource(path=path, scheme="worldcover", year=year, source=path.name, synthetic=False)
+        for path, year in ((intact, 2020), (broken, 2024))
+    ]
+    with pytest.raises(LayerReadError, match=r"cog_2024\.tif") as raised:
+        landcover_change(*sources, load_boundaries())
+    assert "truncated" in str(raised.value)
+
+
 def test_an_intact_cog_passes(tmp_path: Path) -> None:
     assert check_layer("landcover", _cog(tmp_path)).usable
 
