@@ -642,7 +642,7 @@ def map_command(
 ) -> None:
     """Write the atlas map as one standalone HTML file that works offline (the app's map, headless)."""
     from analysis.export import find_district
-    from layers.atlas_map import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
+    from maps.atlas import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
     from maps.text import t
 
     inputs = load_indicator_inputs(landcover=landcover, districts=districts, layer_paths=layer_paths)

@@ -1,7 +1,7 @@
 """Wuxi Carbon-Peak Atlas (无锡碳达峰空间监测): the Streamlit front-end.
 
 Thin: it reads the view from the URL, loads the layers and results through cached loaders keyed on file
-identity (path, mtime, size), and composes pages from the core (:mod:`layers.atlas_map`,
+identity (path, mtime, size), and composes pages from the core (:mod:`maps.atlas`,
 :mod:`analysis.board`, :mod:`analysis.export`). It is the only module that imports streamlit. Errors of
 the atlas (:class:`analysis.errors.AtlasError`) are shown as a message in one place, :func:`main`.
 
@@ -57,29 +57,26 @@ from analysis.schemes import load_scheme, schemes_dir
 from analysis.sources import LAYER_KINDS, RasterSource, VectorSource
 from analysis.targets import STATISTIC, Target, load_targets
 from layers import defaults
-from layers.atlas_map import (
-    DEFAULT_LAYERS,
-    DEFAULT_OPACITY,
-    OVERLAYS,
-    AtlasData,
-    MapProviders,
-    MapView,
-    build_atlas_map,
-    display_boundaries,
-    district_at,
-    map_html,
-    overlay_png,
-    selection_layer,
-    wetlands_for_display,
-)
 from layers.base import get_spec
-from layers.basemap import DEFAULT_BASEMAP, TIANDITU_KEY_ENV, available_basemaps, get_basemap
 from layers.catalog import Catalog, CatalogEntry, CheckReport, StagedLayer, catalog_dir
-from layers.factsheet import fact_sheet_html
 from layers.inputs import VECTOR_KINDS
 from layers.lazy import LazyMapping, declares_synthetic
 from layers.limits import current_limits
 from layers.uploads import LONLAT_DATUMS, UploadOptions, accepted_suffixes, stage_upload
+from maps.atlas import (
+    DEFAULT_LAYERS,
+    DEFAULT_OPACITY,
+    OVERLAYS,
+    AtlasData,
+    MapView,
+    build_atlas_map,
+    district_at,
+    map_html,
+    selection_layer,
+)
+from maps.basemap import DEFAULT_BASEMAP, TIANDITU_KEY_ENV, available_basemaps, get_basemap
+from maps.factsheet import fact_sheet_html
+from maps.providers import MapProviders, display_boundaries, overlay_png, wetlands_for_display
 from maps.text import (
     LANGS,
     format_gap,

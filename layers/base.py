@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal, NamedTuple, ParamSpec, TypeVar, cast, get_args
+from typing import Any, Literal, ParamSpec, TypeVar, cast, get_args
 
 import geopandas as gpd
 import numpy as np
@@ -61,7 +61,6 @@ __all__ = [
     "WUXI_BBOX",
     "FieldSpec",
     "LayerSpec",
-    "LegendEntry",
     "LonLatCRS",
     "get_spec",
     "layer_module",
@@ -96,14 +95,6 @@ _TABULAR_SUFFIXES = (".csv", ".txt", ".xlsx")
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _PUNCTUAL = ("Point", "MultiPoint")
 _MAX_LISTED = 8
-
-
-class LegendEntry(NamedTuple):
-    """One legend line: what a colour means, in both languages."""
-
-    label_zh: str
-    label_en: str
-    colour: str
 
 
 @dataclass(frozen=True)
@@ -524,15 +515,15 @@ def get_spec(kind: str) -> LayerSpec:
 
 
 def layer_module(kind: str) -> ModuleType:
-    """The module of ``kind`` (``layers.stations`` …), which answers ``SPEC``, ``read``, ``style`` and
-    ``draw``; imported on demand so that reading a layer does not load folium.
+    """The module of ``kind`` (``layers.kinds.stations`` …), which answers ``SPEC`` and ``read``;
+    imported on demand. How a kind is drawn is :func:`maps.kinds.drawer`.
 
     Examples
     --------
     >>> layer_module("wetlands").SPEC.label_en
     'wetlands'
     """
-    return importlib.import_module(f"layers.{get_spec(kind).kind}")
+    return importlib.import_module(f"layers.kinds.{get_spec(kind).kind}")
 
 
 # ---------------------------------------------------------------------------------------------- paths

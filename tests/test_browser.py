@@ -173,7 +173,7 @@ def test_popup_and_tooltips_show_file_text_as_written(tmp_path: Path) -> None:
         pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install chromium`")
     from playwright.sync_api import sync_playwright
 
-    from layers.atlas_map import AtlasData, MapView, build_atlas_map, map_html
+    from maps.atlas import AtlasData, MapView, build_atlas_map, map_html
 
     lon, lat = 120.30, 31.575  # inside 梁溪区
     at = {

@@ -649,7 +649,7 @@ def test_virtual_paths_in_values_are_stored_as_text_and_never_opened(
 
 
 def test_markup_is_stored_as_text_and_escaped_when_drawn(catalog: Catalog, tmp_path: Path) -> None:
-    from layers import stations
+    from maps.kinds import stations
 
     script = "<script>alert('x')</script>"
     frame = _stations(name=[script, "<img src=x onerror=alert(1)>"], **{"<b>列</b>": ["<i>a</i>", "b"]})

@@ -27,6 +27,7 @@ from shapely.geometry import Point, Polygon, box
 from analysis.errors import CRSError, LayerError, LayerReadError
 from analysis.sources import LAYER_KINDS, RasterSource, VectorSource
 from layers.base import LAYER_SPECS, get_spec, layer_module, read_landcover, read_vector
+from maps.kinds import drawer
 
 # Near 无锡 梁溪区.
 LON, LAT = 120.30, 31.57
@@ -554,7 +555,7 @@ def test_raster_without_georeference_is_a_crs_error(tmp_path: Path, schemes_modu
 
 
 def test_landcover_overlay_and_forest_variant(tmp_path: Path, schemes_module: types.ModuleType):
-    from layers import landcover
+    from maps.kinds import landcover
 
     source = read_landcover(_landcover_tif(tmp_path / "lc.tif", tags={"SCHEME": "worldcover"}))
     image, bounds = landcover.overlay_image(source)
@@ -585,7 +586,8 @@ _ATTACK = "<script>alert('x')</script>"
 
 @pytest.mark.parametrize("kind", VECTOR_KINDS)
 def test_every_kind_draws_with_html_escaped(kind: str, tmp_path: Path):
-    module = importlib.import_module(f"layers.{kind}")
+    module = importlib.import_module(f"layers.kinds.{kind}")
+    drawing = importlib.import_module(f"maps.kinds.{kind}")
     frame = _frame(kind)
     for column in frame.columns.drop("geometry"):
         if not pd.api.types.is_numeric_dtype(frame[column]):
@@ -597,17 +599,17 @@ def test_every_kind_draws_with_html_escaped(kind: str, tmp_path: Path):
     frame.to_file(path)
     source = module.read(path)
     fmap = folium.Map(location=[LAT, LON], zoom_start=12)
-    group = module.draw(fmap, source, opacity=0.5)
+    group = drawing.draw(fmap, source, opacity=0.5)
     assert isinstance(group, folium.FeatureGroup)
     html = fmap.get_root().render()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert" in html or "\\u0026lt;script\\u0026gt;alert" in html
-    entries = module.style(source)
+    entries = drawing.style(source)
     assert entries and all(entry.colour.startswith("#") for entry in entries)
 
 
 def test_wetlands_by_protection_status(demo_gpkg: Path):
-    from layers import wetlands
+    from maps.kinds import wetlands
 
     wet = read_vector("wetlands", demo_gpkg)
     protected = read_vector("protected", demo_gpkg)
@@ -623,7 +625,7 @@ def test_wetlands_by_protection_status(demo_gpkg: Path):
 
 
 def test_buildings_potential_kwp():
-    from layers import buildings
+    from layers.kinds import buildings
 
     frame = pd.DataFrame(
         {"building_type": ["government", "rural_home", "other"], "roof_area_m2": [1000.0] * 3}
@@ -650,8 +652,8 @@ def _popup_tables(element: Any) -> list[dict[str, str]]:
 
 
 def test_stations_popup_and_cluster(demo_gpkg: Path):
-    from layers import stations
-    from layers.draw import CompactPoints
+    from maps.draw import CompactPoints
+    from maps.kinds import stations
 
     fmap = folium.Map(location=[LAT, LON])
     group = stations.draw(fmap, read_vector("stations", demo_gpkg))
@@ -673,8 +675,8 @@ def test_stations_popup_and_cluster(demo_gpkg: Path):
 
 
 def test_pv_sites_draw_points_and_polygons():
-    from layers import pv_sites
-    from layers.draw import CompactPoints, CompactShapes
+    from maps.draw import CompactPoints, CompactShapes
+    from maps.kinds import pv_sites
 
     frame = gpd.GeoDataFrame(
         {"capacity_kw": [500.0, 2000.0], "kind": ["rooftop", "floating"], "name": ["屋顶", "水面"]},
@@ -695,8 +697,10 @@ def test_layer_modules_share_the_contract():
     for kind in LAYER_KINDS:
         module = layer_module(kind)
         assert module.SPEC is LAYER_SPECS[kind]
-        for name in ("read", "style", "draw"):
-            assert callable(getattr(module, name))
+        assert callable(module.read)
+        drawing = drawer(kind)
+        for name in ("style", "draw"):
+            assert callable(getattr(drawing, name))
 
 
 def test_shapely_make_valid_supports_structure():
@@ -710,7 +714,7 @@ def test_shapely_make_valid_supports_structure():
 def test_layers_never_import_streamlit_and_base_stays_light():
     code = (
         "import sys, layers.base; light = 'folium' not in sys.modules; "
-        + "; ".join(f"import layers.{kind}" for kind in LAYER_KINDS)
+        + "; ".join(f"import layers.kinds.{kind}" for kind in LAYER_KINDS)
         + "; import layers.defaults; print(light, 'streamlit' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -718,7 +722,7 @@ def test_layers_never_import_streamlit_and_base_stays_light():
 
 
 def test_scheme_classes_reads_a_toml_style_mapping():
-    from layers.landcover import SchemeClass, scheme_classes
+    from maps.kinds.landcover import SchemeClass, scheme_classes
 
     scheme = types.SimpleNamespace(
         name="clcd",

@@ -25,20 +25,20 @@ from analysis.export import layer_to_geojson, results_zip
 from analysis.results import IndicatorResult
 from analysis.sources import RasterSource, VectorSource
 from analysis.targets import Target
-from layers.assets import cdn_links, localize_assets
-from layers.atlas_map import (
+from maps.assets import cdn_links, localize_assets
+from maps.atlas import (
     OVERLAYS,
     AtlasData,
     MapView,
     build_atlas_map,
-    display_boundaries,
     district_at,
     layer_names,
     map_html,
     selection_layer,
 )
-from layers.basemap import available_basemaps
-from layers.factsheet import fact_sheet_html
+from maps.basemap import available_basemaps
+from maps.factsheet import fact_sheet_html
+from maps.providers import display_boundaries
 from maps.text import format_gap
 
 SCRIPT = "<script>alert(1)</script>"
@@ -187,8 +187,8 @@ def test_streamlit_folium_gets_only_inline_assets(data: AtlasData) -> None:
 @pytest.mark.parametrize("kind", ["stations", "pv_sites", "wetlands"])
 def test_the_atlas_draws_each_kind_with_the_kind_module(data: AtlasData, kind: str) -> None:
     """One drawing path: the atlas's group of a kind holds exactly what the kind's ``draw`` makes."""
-    from layers.base import layer_module
-    from layers.draw import CompactPoints, CompactShapes
+    from maps.draw import CompactPoints, CompactShapes
+    from maps.kinds import drawer
 
     def arrays(group: folium.FeatureGroup) -> list[tuple[str, str, str, str]]:
         return [
@@ -204,12 +204,12 @@ def test_the_atlas_draws_each_kind_with_the_kind_module(data: AtlasData, kind: s
     source = data.vectors[kind]
     assert source is not None
     if kind == "wetlands":  # the atlas passes the wetlands split by protection status, simplified (50 m)
-        from layers.atlas_map import wetlands_for_display
+        from maps.providers import wetlands_for_display
 
         source = VectorSource(
             source.kind, wetlands_for_display(source, data.vectors["protected"], 50.0), "", "", True
         )
-    own_group = layer_module(kind).draw(folium.Map(), source, opacity=MapView().opacity_of(kind))
+    own_group = drawer(kind).draw(folium.Map(), source, opacity=MapView().opacity_of(kind))
     assert atlas_group.layer_name == own_group.layer_name
     assert arrays(atlas_group) and arrays(atlas_group) == arrays(own_group)
 

@@ -36,9 +36,9 @@ from analysis.paths import boundaries_path
 from analysis.results import IndicatorResult
 from analysis.schemes import schemes_dir
 from analysis.sources import RasterSource, VectorSource
-from layers.atlas_map import OVERLAYS, AtlasData, MapView, build_atlas_map, map_html
 from layers.base import get_spec, read_vector
-from layers.factsheet import fact_sheet_html
+from maps.atlas import OVERLAYS, AtlasData, MapView, build_atlas_map, map_html
+from maps.factsheet import fact_sheet_html
 
 #: Template payloads and what Jinja2 makes of each (None: nothing fixed; a page that compiled it shows a
 #: :data:`RAN` marker, or refuses to render).
@@ -531,7 +531,7 @@ def test_tile_url_with_template_syntax_is_refused(payload: str) -> None:
     import folium
 
     from analysis.errors import LayerError
-    from layers.basemap import add_basemap
+    from maps.basemap import add_basemap
 
     with pytest.raises(LayerError, match="is not a tile URL template"):
         add_basemap(

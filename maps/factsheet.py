@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from analysis.board import BoardRow
-from layers.draw import escape
+from maps.draw import escape
 from maps.text import format_gap, format_value, indicator_name, status_text, t
 
 __all__ = ["fact_sheet_html"]

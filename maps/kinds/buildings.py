@@ -1,29 +1,21 @@
-"""建筑屋顶 buildings: roofs with a building type and roof area, the base of rooftop-PV potential.
+"""建筑屋顶 buildings: drawn coloured by rooftop-PV potential class.
 
-Coloured by rooftop-PV potential class (kWp = roof area × usable share of the building type × module
-power density), with the defaults of :class:`analysis.pv.PVParameters`; a ``potential_kwp`` column in
-the file wins over the estimate. Drawn compactly (:func:`~layers.draw.add_compact`): footprints as
-shapes, buildings given as points as clustered markers.
+The potential is :func:`layers.kinds.buildings.potential_kwp` (a ``potential_kwp`` column in the file
+wins over the estimate). Drawn compactly (:func:`~maps.draw.add_compact`): footprints as shapes,
+buildings given as points as clustered markers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-
 import folium
 import numpy as np
-import pandas as pd
 
 from analysis.pv import PVParameters
-from analysis.pv_grid import building_potential_kwp
 from analysis.sources import VectorSource
-from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import Parent, add_compact, check_opacity, feature_group, group_name
+from layers.kinds.buildings import SPEC, potential_kwp
+from maps.draw import LegendEntry, Parent, add_compact, check_opacity, feature_group, group_name
 
-__all__ = ["KWP_CLASSES", "SPEC", "draw", "potential_kwp", "read", "style"]
-
-SPEC = get_spec("buildings")
+__all__ = ["KWP_CLASSES", "draw", "style"]
 
 #: Rooftop-PV potential classes: (upper bound in kWp, exclusive; label_zh, label_en, colour).
 KWP_CLASSES: tuple[tuple[float, str, str, str], ...] = (
@@ -40,32 +32,6 @@ _FIELDS = (
     ("roof_area_m2", "屋顶面积 roof m²"),
     ("potential_kwp", "潜力 potential kWp"),
 )
-
-
-def read(
-    path: str | Path,
-    *,
-    layer: str | None = None,
-    column_map: Mapping[str, str] | None = None,
-    lonlat_crs: str | None = None,
-    encoding: str | None = None,
-) -> VectorSource:
-    """Read building roofs: ``building_type`` (government, school_hospital, industrial_commercial,
-    urban_residential, rural_home) and ``roof_area_m2`` (> 0); footprints or points."""
-    return read_vector(
-        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
-    )
-
-
-def potential_kwp(frame: pd.DataFrame, parameters: PVParameters | None = None) -> pd.Series:
-    """Rooftop-PV potential per building in kWp (NaN when the building type has no usable share).
-
-    Examples
-    --------
-    >>> potential_kwp(pd.DataFrame({"building_type": ["government"], "roof_area_m2": [1000.0]})).tolist()
-    [100.0]
-    """
-    return building_potential_kwp(frame, parameters)
 
 
 def _class_colour(kwp: float) -> str:

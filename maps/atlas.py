@@ -2,45 +2,43 @@
 
 The app (through streamlit-folium) and the CLI (a standalone HTML file) call :func:`build_atlas_map`
 with the same :class:`AtlasData` and :class:`MapView`, so the exported map is the one on screen. The map
-needs no network: its JavaScript and CSS are the vendored copies (:mod:`layers.assets`), and with the
+needs no network: its JavaScript and CSS are the vendored copies (:mod:`maps.assets`), and with the
 basemap "none" nothing at all is fetched.
 
 Expensive, view-independent pieces (the land-cover overlay PNG, the PV grid, the simplified boundaries,
-the wetlands split by protection status) are computed by functions passed in :class:`MapProviders`, so
-the app can cache them on file identity; the defaults compute them directly.
+the wetlands split by protection status) are computed by functions passed in
+:class:`~maps.providers.MapProviders`, so the app can cache them on file identity; the defaults compute
+them directly. Each vector kind is drawn by its module in :mod:`maps.kinds`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import folium
 import folium.raster_layers
-import folium.utilities
 import geopandas as gpd
-import numpy as np
 import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from analysis.coords import transform_geometry, wgs84_to_gcj02
-from analysis.crs import DISPLAY_CRS, METRIC_CRS
+from analysis.crs import DISPLAY_CRS
 from analysis.errors import LayerError
 from analysis.export import district_geometry
 from analysis.pv import PVParameters
-from analysis.pv_grid import pv_potential_grid
 from analysis.results import CITY_ADCODE
 from analysis.sources import RasterSource, VectorSource
-from layers import landcover as landcover_layer
-from layers import wetlands as wetlands_layer
-from layers.assets import localize_assets
-from layers.base import LegendEntry, get_spec, layer_module
-from layers.basemap import DEFAULT_BASEMAP, add_basemap, get_basemap
-from layers.draw import (
+from layers.base import get_spec
+from layers.kinds import landcover as landcover_layer
+from maps.assets import localize_assets
+from maps.basemap import DEFAULT_BASEMAP, add_basemap, get_basemap
+from maps.draw import (
     CompactShapes,
+    LegendEntry,
     check_opacity,
     escape,
     feature_group,
@@ -48,6 +46,9 @@ from layers.draw import (
     group_name,
     legend_html,
 )
+from maps.kinds import drawer
+from maps.kinds import landcover as landcover_drawing
+from maps.providers import MapProviders, simplified
 
 __all__ = [
     "DEFAULT_LAYERS",
@@ -56,16 +57,12 @@ __all__ = [
     "PV_GRID_CLASSES",
     "PV_ZOOM_SWITCH",
     "AtlasData",
-    "MapProviders",
     "MapView",
     "build_atlas_map",
-    "display_boundaries",
     "district_at",
     "layer_names",
     "map_html",
-    "overlay_png",
     "selection_layer",
-    "wetlands_for_display",
 ]
 
 #: The overlays the atlas offers, bottom to top.
@@ -162,80 +159,11 @@ class MapView:
         return check_opacity(self.opacity.get(overlay, DEFAULT_OPACITY[overlay]))
 
 
-def display_boundaries(
-    boundaries: gpd.GeoDataFrame, *, tolerance_m: float = 60.0, decimals: int = 5
-) -> gpd.GeoDataFrame:
-    """The districts simplified for display, with no gaps or overlaps between neighbours.
-
-    ``shapely.coverage_simplify`` simplifies the shared edges once for both sides (in EPSG:4549, so the
-    tolerance is in metres); coordinates are then rounded to ``decimals`` (5: about 1 m), which moves a
-    shared vertex identically on both sides. The city row, if any, is left out: its outline is the union.
-    """
-    districts = boundaries[boundaries["adcode"].astype(str) != CITY_ADCODE]
-    metric = districts.to_crs(METRIC_CRS)
-    simplified = shapely.coverage_simplify(metric.geometry.array, tolerance_m)
-    frame = gpd.GeoDataFrame(
-        districts.drop(columns=districts.geometry.name).reset_index(drop=True),
-        geometry=gpd.GeoSeries(simplified, crs=METRIC_CRS).to_crs(DISPLAY_CRS).to_numpy(),
-        crs=DISPLAY_CRS,
-    )
-    frame["geometry"] = shapely.transform(frame.geometry.array, lambda xy: np.round(xy, decimals))
-    return frame
-
-
 def district_at(boundaries: gpd.GeoDataFrame, lon: float, lat: float) -> str | None:
     """The adcode of the district containing (lon, lat) in EPSG:4326, or None outside every district."""
     districts = boundaries[boundaries["adcode"].astype(str) != CITY_ADCODE].to_crs(DISPLAY_CRS)
     hits = districts[districts.intersects(shapely.Point(lon, lat))]
     return None if hits.empty else str(hits["adcode"].iloc[0])
-
-
-def overlay_png(
-    source: RasterSource, variant: landcover_layer.Variant
-) -> tuple[str, list[list[float]], tuple[str, ...]]:
-    """The land-cover overlay as a PNG ``data:`` URL, its EPSG:4326 bounds and the colours it uses
-    (``#rrggbb``, so the legend lists only classes that are on the map); see
-    :func:`layers.landcover.overlay_image`."""
-    image, bounds = landcover_layer.overlay_image(source, variant=variant)
-    opaque = image[image[..., 3] > 0][:, :3]
-    colours = tuple(f"#{r:02x}{g:02x}{b:02x}" for r, g, b in np.unique(opaque, axis=0)) if opaque.size else ()
-    return folium.utilities.image_to_url(image), bounds, colours
-
-
-def _polygonal(geometry: Any) -> Any:
-    """The polygons of a geometry (an intersection can leave lines and points in a collection)."""
-    if geometry is None or geometry.geom_type in ("Polygon", "MultiPolygon"):
-        return geometry
-    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else None
-
-
-def _wetlands_by_status(wetlands: VectorSource, protected: VectorSource | None) -> gpd.GeoDataFrame:
-    """Wetlands split into their protected and unprotected parts (polygons only), for display."""
-    if protected is None:
-        return wetlands.frame.assign(protection_status="unprotected")
-    frame = wetlands_layer.protection_status(wetlands, protected)
-    frame = frame.set_geometry(frame.geometry.map(_polygonal))
-    return frame[frame.geometry.notna() & ~frame.geometry.is_empty].reset_index(drop=True)
-
-
-def wetlands_for_display(
-    wetlands: VectorSource, protected: VectorSource | None, tolerance_m: float
-) -> gpd.GeoDataFrame:
-    """Wetlands split by protection status and simplified by ``tolerance_m`` metres, for display."""
-    return _simplified(_wetlands_by_status(wetlands, protected), tolerance_m)
-
-
-@dataclass(frozen=True)
-class MapProviders:
-    """The expensive pieces of the map, as functions the app can cache."""
-
-    overlay: Callable[
-        [RasterSource, landcover_layer.Variant], tuple[str, list[list[float]], tuple[str, ...]]
-    ] = overlay_png
-    pv_grid: Callable[[VectorSource], gpd.GeoDataFrame] = lambda source: pv_potential_grid(source.frame)
-    boundaries: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] = display_boundaries
-    wetlands: Callable[[VectorSource, VectorSource | None, float], gpd.GeoDataFrame] = wetlands_for_display
 
 
 class _ZoomSwitch(MacroElement):
@@ -304,18 +232,7 @@ def _display_frame(
         frame = providers.wetlands(source, data.vector("protected"), tolerance)
         return _shift(_in_focus(frame, focus_area), gcj02)
     frame = _shift(_in_focus(source.frame, focus_area), gcj02)
-    return _simplified(frame, 10.0) if get_spec(kind).polygonal else frame
-
-
-def _simplified(frame: gpd.GeoDataFrame, tolerance_m: float, decimals: int = 5) -> gpd.GeoDataFrame:
-    """Polygons simplified for display (in EPSG:4549, tolerance in metres) with rounded coordinates."""
-    if frame.empty:
-        return frame
-    geometry = (
-        frame.geometry.to_crs(METRIC_CRS).simplify(tolerance_m, preserve_topology=True).to_crs(DISPLAY_CRS)
-    )
-    rounded = shapely.transform(geometry.array, lambda xy: np.round(xy, decimals))
-    return frame.set_geometry(gpd.GeoSeries(rounded, index=frame.index, crs=DISPLAY_CRS))
+    return simplified(frame, 10.0) if get_spec(kind).polygonal else frame
 
 
 def _shift(frame: gpd.GeoDataFrame, gcj02: bool) -> gpd.GeoDataFrame:
@@ -390,7 +307,7 @@ def build_atlas_map(
                 continue
             year = view.year if view.year is not None and view.year in data.landcover else max(data.landcover)
             raster = data.landcover[year]
-            variant: landcover_layer.Variant = "forest" if overlay == "forest" else "classes"
+            variant: landcover_drawing.Variant = "forest" if overlay == "forest" else "classes"
             url, bounds, colours_used = providers.overlay(raster, variant)
             if gcj02:
                 (south, west), (north, east) = bounds
@@ -403,7 +320,7 @@ def build_atlas_map(
             folium.raster_layers.ImageOverlay(
                 image=url, bounds=bounds, opacity=opacity, mercator_project=False, pixelated=True
             ).add_to(group)
-            entries = landcover_layer.style(raster, variant=variant)
+            entries = landcover_drawing.style(raster, variant=variant)
             used = {c.lower() for c in colours_used}
             legend.append((name, [e for e in entries if e.colour.lower() in used] or entries))
         elif overlay == "districts":
@@ -419,7 +336,7 @@ def build_atlas_map(
             source = data.vector(kind)
             if source is None:
                 continue
-            module = layer_module(kind)
+            module = drawer(kind)
             shown = _display_frame(kind, source, data, providers, focus_area, gcj02)
             group = module.draw(fmap, _shift_source(source, shown), opacity=opacity)
             legend.append((group.layer_name, module.style(source)))
@@ -491,7 +408,7 @@ def _draw_districts(
         ).add_to(group)
     if view.selected and str(view.selected) != CITY_ADCODE:
         selection_layer(boundaries, str(view.selected), gcj02=gcj02).add_to(fmap)
-    legend.append((group.layer_name, layer_module("districts").style()))
+    legend.append((group.layer_name, drawer("districts").style()))
 
 
 def _draw_pv(
@@ -530,7 +447,7 @@ def _draw_pv(
     roofs = _shift(_in_focus(source.frame, focus_area), gcj02)
     if roofs.empty:
         return
-    buildings = layer_module("buildings")
+    buildings = drawer("buildings")
     fine = buildings.draw(group, _shift_source(source, roofs), parameters=pv_parameters, opacity=opacity)
     _ZoomSwitch(fmap.get_name(), group, coarse, fine, PV_ZOOM_SWITCH).add_to(fmap)
     legend.append((f"建筑屋顶 roofs (zoom ≥ {PV_ZOOM_SWITCH})", buildings.style()))

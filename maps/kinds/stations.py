@@ -1,24 +1,17 @@
-"""充换电站 stations: charging, battery-swap and hydrogen stations, with pile counts and access level.
-
-Drawn clustered (:class:`~layers.draw.CompactPoints`: one small JS array, not one script block or
-popup per station), each station a circle coloured by type with a popup giving name, type, piles,
-access and operator.
+"""充换电站 stations: drawn clustered (:class:`~maps.draw.CompactPoints`: one small JS array, not one
+script block or popup per station), each station a circle coloured by type with a popup giving name,
+type, piles, access and operator.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-
 import folium
 
 from analysis.sources import VectorSource
-from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import CompactPoints, Parent, check_opacity, feature_group, group_name
+from layers.kinds.stations import SPEC
+from maps.draw import CompactPoints, LegendEntry, Parent, check_opacity, feature_group, group_name
 
-__all__ = ["ACCESS_LABELS", "SPEC", "TYPE_COLOURS", "draw", "read", "style"]
-
-SPEC = get_spec("stations")
+__all__ = ["ACCESS_LABELS", "TYPE_COLOURS", "draw", "style"]
 
 TYPE_COLOURS: dict[str, tuple[str, str, str]] = {
     "charging": ("充电站", "charging", "#1f78b4"),
@@ -39,21 +32,6 @@ _FIELDS = (
     ("access", "开放 access"),
     ("operator", "运营商 operator"),
 )
-
-
-def read(
-    path: str | Path,
-    *,
-    layer: str | None = None,
-    column_map: Mapping[str, str] | None = None,
-    lonlat_crs: str | None = None,
-    encoding: str | None = None,
-) -> VectorSource:
-    """Read stations: ``type`` (charging, swap, hydrogen), ``piles`` (int ≥ 0), ``access`` (public,
-    dedicated, private). Tables need lon/lat columns; pass ``lonlat_crs="gcj02"`` for Amap data."""
-    return read_vector(
-        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
-    )
 
 
 def style(source: VectorSource | None = None) -> list[LegendEntry]:

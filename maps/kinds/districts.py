@@ -1,37 +1,18 @@
-"""行政区划 districts: the city and its seven districts, drawn as outlines under every other layer."""
+"""行政区划 districts: drawn as outlines under every other layer (the city row, if any, heavier)."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from pathlib import Path
 
 import folium
 
 from analysis.sources import VectorSource
-from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import Parent, feature_group, geojson_layer, group_name
+from layers.kinds.districts import SPEC
+from maps.draw import LegendEntry, Parent, feature_group, geojson_layer, group_name
 
-__all__ = ["SPEC", "draw", "read", "style"]
-
-SPEC = get_spec("districts")
+__all__ = ["draw", "style"]
 
 _DISTRICT_COLOUR = "#424242"
 _CITY_COLOUR = "#000000"
 _FIELDS = (("name_zh", "名称"), ("name_en", "name"), ("adcode", "adcode"), ("official_area_km2", "面积 km²"))
-
-
-def read(
-    path: str | Path,
-    *,
-    layer: str | None = None,
-    column_map: Mapping[str, str] | None = None,
-    lonlat_crs: str | None = None,
-    encoding: str | None = None,
-) -> VectorSource:
-    """Read a districts file (``adcode`` and ``name_zh`` per polygon); see :func:`layers.base.read_vector`."""
-    return read_vector(
-        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
-    )
 
 
 def style(source: VectorSource | None = None) -> list[LegendEntry]:

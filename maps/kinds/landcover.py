@@ -20,22 +20,18 @@ import numpy as np
 
 from analysis.errors import LayerReadError
 from analysis.sources import RasterSource
-from layers.base import LegendEntry, get_spec, read_landcover
-from layers.draw import Parent, check_opacity, feature_group, group_name
+from layers.kinds.landcover import SPEC
+from maps.draw import LegendEntry, Parent, check_opacity, feature_group, group_name
 
 __all__ = [
     "FOREST_ROLES",
-    "SPEC",
     "SchemeClass",
     "Variant",
     "draw",
     "overlay_image",
-    "read",
     "scheme_classes",
     "style",
 ]
-
-SPEC = get_spec("landcover")
 
 Variant = Literal["classes", "forest"]
 #: Roles coloured by the forest-cover variant, as counted by the 林木覆盖率 proxy in analysis.forest.
@@ -54,11 +50,6 @@ class SchemeClass:
     label_zh: str
     label_en: str
     colour: str
-
-
-def read(path: str | Path, *, scheme: str | None = None) -> RasterSource:
-    """Check a land-cover GeoTIFF and name its scheme; see :func:`layers.base.read_landcover`."""
-    return read_landcover(path, scheme=scheme)
 
 
 def _attr(item: Any, *names: str, default: Any = None) -> Any:

@@ -1,5 +1,5 @@
-"""Folium building blocks shared by the layer kinds: safe popups, styled GeoJSON, compact point and
-shape layers, groups and legends.
+"""Folium building blocks shared by the layer kinds (:mod:`maps.kinds`): safe popups, styled GeoJSON,
+compact point and shape layers, groups and legends.
 
 Everything that comes from a user's file goes through :func:`escape` before it reaches the page:
 folium's ``GeoJsonTooltip``/``GeoJsonPopup`` put property values into ``innerHTML`` as they are, so
@@ -25,7 +25,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import branca.element
 import folium
@@ -39,11 +39,12 @@ from folium.template import Template
 
 from analysis.errors import LayerError
 from analysis.sources import RasterSource, VectorSource
-from layers.base import LayerSpec, LegendEntry
+from layers.base import LayerSpec
 
 __all__ = [
     "CompactPoints",
     "CompactShapes",
+    "LegendEntry",
     "Parent",
     "add_compact",
     "add_legend",
@@ -58,6 +59,15 @@ __all__ = [
 
 #: What a layer can be drawn into: a map, or a group or other layer already on one.
 Parent = branca.element.Element
+
+
+class LegendEntry(NamedTuple):
+    """One legend line: what a colour means, in both languages."""
+
+    label_zh: str
+    label_en: str
+    colour: str
+
 
 _MISSING_COLOUR = "#9e9e9e"
 #: Jinja2's tags all open with a brace (``{{``, ``{%``, ``{#``): as character references, text opens none.
@@ -347,7 +357,7 @@ class CompactPoints(JSCSSMixin, _CompactLayer):
                 layer.addLayer(marker);
 """,
     )
-    # The same files as folium's MarkerCluster, so layers.assets serves the vendored copies.
+    # The same files as folium's MarkerCluster, so maps.assets serves the vendored copies.
     default_js = folium.plugins.MarkerCluster.default_js
     default_css = folium.plugins.MarkerCluster.default_css
 

@@ -1,4 +1,4 @@
-"""Offline maps: serve folium's JavaScript and CSS from files vendored in ``layers/static/``.
+"""Offline maps: serve folium's JavaScript and CSS from files vendored in ``maps/static/``.
 
 folium elements list the CDN files they need in ``default_js``/``default_css``. On an intranet with no
 internet those links fail and the map stays blank. :func:`localize_assets` walks a built map and points
@@ -12,7 +12,7 @@ every element at the vendored copy instead, as a ``data:`` URI, so the same map 
 Images the CSS refers to (the layer-control icon) are inlined into the CSS. Assets folium links by default
 that the atlas does not use (jQuery, Bootstrap, awesome-markers, Font Awesome) are dropped; an element
 that needs anything else raises :class:`~analysis.errors.LayerError` rather than silently going online.
-See ``layers/static/NOTICE`` for versions and licences.
+See ``maps/static/NOTICE`` for versions and licences.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _data_uri(data: bytes, mime: str) -> str:
 
 @functools.cache
 def asset_uri(file_name: str) -> str:
-    """The vendored file ``file_name`` (in ``layers/static``) as a ``data:`` URI, its images inlined."""
+    """The vendored file ``file_name`` (in ``maps/static``) as a ``data:`` URI, its images inlined."""
     path = STATIC_DIR / file_name
     try:
         data = path.read_bytes()

@@ -1,36 +1,17 @@
-"""建成区 built-up area: the official planning polygon(s) the green-coverage rate is measured in."""
+"""建成区 built-up area: drawn as a dashed outline with a faint fill."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from pathlib import Path
 
 import folium
 
 from analysis.sources import VectorSource
-from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import Parent, feature_group, geojson_layer, group_name
+from layers.kinds.builtup import SPEC
+from maps.draw import LegendEntry, Parent, feature_group, geojson_layer, group_name
 
-__all__ = ["SPEC", "draw", "read", "style"]
-
-SPEC = get_spec("builtup")
+__all__ = ["draw", "style"]
 
 _COLOUR = "#c2185b"
 _FIELDS = (("name", "名称 name"), ("year", "年份 year"))
-
-
-def read(
-    path: str | Path,
-    *,
-    layer: str | None = None,
-    column_map: Mapping[str, str] | None = None,
-    lonlat_crs: str | None = None,
-    encoding: str | None = None,
-) -> VectorSource:
-    """Read built-up area polygons (geometry only; ``name`` and ``year`` optional)."""
-    return read_vector(
-        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
-    )
 
 
 def style(source: VectorSource | None = None) -> list[LegendEntry]:

@@ -2,7 +2,7 @@
 
 Every basemap but Amap (高德) takes the WGS84 overlays as they are. Amap tiles are in GCJ-02, so a map on
 Amap shifts every overlay to GCJ-02 (about 500 m around Wuxi; DOMAIN.md §2), which
-:mod:`layers.atlas_map` does when :attr:`Basemap.datum` is ``"gcj02"``.
+:mod:`maps.atlas` does when :attr:`Basemap.datum` is ``"gcj02"``.
 
 Tianditu (天地图, the approved basemap in China) needs a free key (``TIANDITU_KEY``) and is offered only
 when there is one; an intranet tile server is offered when ``GEOPLAN_TILE_URL`` is set. "none" draws the

@@ -1,25 +1,16 @@
-"""光伏项目 PV sites: installed or planned photovoltaic plants with their capacity (kW).
-
-The plan's targets are 2.53 GW installed in 2025 and 3.10 GW in 2030 (DOMAIN.md §3). Drawn coloured by
-kind (:func:`~layers.draw.add_compact`: points clustered, polygons as shapes), each with a table of
-name, kind, capacity and year.
-"""
+"""光伏项目 PV sites: drawn coloured by kind (:func:`~maps.draw.add_compact`: points clustered, polygons
+as shapes), each with a table of name, kind, capacity and year."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from pathlib import Path
 
 import folium
 import pandas as pd
 
 from analysis.sources import VectorSource
-from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import Parent, add_compact, check_opacity, feature_group, group_name
+from layers.kinds.pv_sites import SPEC
+from maps.draw import LegendEntry, Parent, add_compact, check_opacity, feature_group, group_name
 
-__all__ = ["KIND_COLOURS", "SPEC", "draw", "read", "style"]
-
-SPEC = get_spec("pv_sites")
+__all__ = ["KIND_COLOURS", "draw", "style"]
 
 KIND_COLOURS: dict[str, tuple[str, str, str]] = {
     "rooftop": ("屋顶分布式", "rooftop", "#f1a340"),
@@ -35,20 +26,6 @@ _FIELDS = (
     ("capacity_kw", "装机容量 capacity kW"),
     ("year", "年份 year"),
 )
-
-
-def read(
-    path: str | Path,
-    *,
-    layer: str | None = None,
-    column_map: Mapping[str, str] | None = None,
-    lonlat_crs: str | None = None,
-    encoding: str | None = None,
-) -> VectorSource:
-    """Read PV sites (points or polygons): ``capacity_kw`` (> 0); ``name``, ``kind``, ``year`` optional."""
-    return read_vector(
-        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
-    )
 
 
 def style(source: VectorSource | None = None) -> list[LegendEntry]:

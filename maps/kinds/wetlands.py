@@ -1,15 +1,13 @@
-"""湿地 wetlands: rivers, lakes, reservoirs, ponds, marshes, flats (三调 scope); the 湿地保护率 denominator.
+"""湿地 wetlands: drawn (:class:`~maps.draw.CompactShapes`) by protection status or by wetland type.
 
-Drawn (:class:`~layers.draw.CompactShapes`) by protection status when the protected areas are given
-(each wetland split into the part inside them and the part outside, for display only; the rate itself
-is computed in :mod:`analysis.wetland`) or when the frame is already split (a ``protection_status``
-column, as :mod:`layers.atlas_map` caches it), else by wetland type.
+By protection status when the protected areas are given (each wetland split into the part inside them
+and the part outside, for display only; the rate itself is computed in :mod:`analysis.wetland`) or when
+the frame is already split (a ``protection_status`` column, as :mod:`maps.providers` caches it), else by
+wetland type.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Literal
 
 import folium
@@ -19,12 +17,10 @@ import shapely
 
 from analysis.errors import LayerError
 from analysis.sources import VectorSource
-from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import CompactShapes, Parent, check_opacity, feature_group, group_name
+from layers.kinds.wetlands import SPEC
+from maps.draw import CompactShapes, LegendEntry, Parent, check_opacity, feature_group, group_name
 
-__all__ = ["SPEC", "STATUS_COLOURS", "TYPE_COLOURS", "draw", "protection_status", "read", "style"]
-
-SPEC = get_spec("wetlands")
+__all__ = ["STATUS_COLOURS", "TYPE_COLOURS", "draw", "protection_status", "style"]
 
 ColourBy = Literal["status", "type"]
 
@@ -46,21 +42,6 @@ _FIELDS = (
     ("wetland_type", "类型 type"),
     ("protection_status", "保护状态 status"),
 )
-
-
-def read(
-    path: str | Path,
-    *,
-    layer: str | None = None,
-    column_map: Mapping[str, str] | None = None,
-    lonlat_crs: str | None = None,
-    encoding: str | None = None,
-) -> VectorSource:
-    """Read wetland polygons: ``name`` and ``wetland_type`` (river, lake, reservoir, pond, marsh,
-    tidal_flat)."""
-    return read_vector(
-        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
-    )
 
 
 def protection_status(wetlands: VectorSource, protected: VectorSource) -> gpd.GeoDataFrame:

@@ -1,20 +1,15 @@
-"""自然保护地 protected areas: reserves, wetland parks and plots; the numerator of 湿地保护率."""
+"""自然保护地 protected areas: drawn coloured by protection level, with a dashed outline."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from pathlib import Path
 
 import folium
 import pandas as pd
 
 from analysis.sources import VectorSource
-from layers.base import LegendEntry, get_spec, read_vector
-from layers.draw import Parent, feature_group, geojson_layer, group_name
+from layers.kinds.protected import SPEC
+from maps.draw import LegendEntry, Parent, feature_group, geojson_layer, group_name
 
-__all__ = ["LEVEL_COLOURS", "SPEC", "draw", "read", "style"]
-
-SPEC = get_spec("protected")
+__all__ = ["LEVEL_COLOURS", "draw", "style"]
 
 #: Protection level → (label_zh, label_en, colour); anything else is drawn as "other".
 LEVEL_COLOURS: dict[str, tuple[str, str, str]] = {
@@ -25,20 +20,6 @@ LEVEL_COLOURS: dict[str, tuple[str, str, str]] = {
 }
 _OTHER = ("其他/未注明", "other or not stated", "#a1d99b")
 _FIELDS = (("name", "名称 name"), ("protection_type", "类型 type"), ("level", "级别 level"))
-
-
-def read(
-    path: str | Path,
-    *,
-    layer: str | None = None,
-    column_map: Mapping[str, str] | None = None,
-    lonlat_crs: str | None = None,
-    encoding: str | None = None,
-) -> VectorSource:
-    """Read protected-area polygons (``name``, ``protection_type``; ``level`` optional)."""
-    return read_vector(
-        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
-    )
 
 
 def _level_colour(row: pd.Series) -> str:

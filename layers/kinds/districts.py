@@ -1,0 +1,27 @@
+"""行政区划 districts: the city and its seven districts (``adcode`` and ``name_zh`` per polygon)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from analysis.sources import VectorSource
+from layers.base import get_spec, read_vector
+
+__all__ = ["SPEC", "read"]
+
+SPEC = get_spec("districts")
+
+
+def read(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    lonlat_crs: str | None = None,
+    encoding: str | None = None,
+) -> VectorSource:
+    """Read a districts file (``adcode`` and ``name_zh`` per polygon); see :func:`layers.base.read_vector`."""
+    return read_vector(
+        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
+    )

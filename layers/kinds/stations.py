@@ -1,0 +1,31 @@
+"""充换电站 stations: charging, battery-swap and hydrogen stations, with pile counts and access level.
+
+How stations are drawn (clustered, coloured by type) is :mod:`maps.kinds.stations`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from analysis.sources import VectorSource
+from layers.base import get_spec, read_vector
+
+__all__ = ["SPEC", "read"]
+
+SPEC = get_spec("stations")
+
+
+def read(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    column_map: Mapping[str, str] | None = None,
+    lonlat_crs: str | None = None,
+    encoding: str | None = None,
+) -> VectorSource:
+    """Read stations: ``type`` (charging, swap, hydrogen), ``piles`` (int ≥ 0), ``access`` (public,
+    dedicated, private). Tables need lon/lat columns; pass ``lonlat_crs="gcj02"`` for Amap data."""
+    return read_vector(
+        SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
+    )

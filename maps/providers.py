@@ -1,0 +1,113 @@
+"""The expensive, view-independent pieces of the atlas map, and :class:`MapProviders` to pass them in.
+
+The land-cover overlay PNG, the rooftop-PV grid, the simplified boundaries and the wetlands split by
+protection status depend on the data only, not on what the map shows. :func:`maps.atlas.build_atlas_map`
+asks for them through :class:`MapProviders`, so the app can cache them on file identity; the defaults
+(the functions here) compute them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import folium.utilities
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from analysis.crs import DISPLAY_CRS, METRIC_CRS
+from analysis.pv_grid import pv_potential_grid
+from analysis.results import CITY_ADCODE
+from analysis.sources import RasterSource, VectorSource
+from maps.kinds import landcover as landcover_drawing
+from maps.kinds import wetlands as wetlands_drawing
+
+__all__ = [
+    "MapProviders",
+    "display_boundaries",
+    "overlay_png",
+    "simplified",
+    "wetlands_for_display",
+]
+
+
+def display_boundaries(
+    boundaries: gpd.GeoDataFrame, *, tolerance_m: float = 60.0, decimals: int = 5
+) -> gpd.GeoDataFrame:
+    """The districts simplified for display, with no gaps or overlaps between neighbours.
+
+    ``shapely.coverage_simplify`` simplifies the shared edges once for both sides (in EPSG:4549, so the
+    tolerance is in metres); coordinates are then rounded to ``decimals`` (5: about 1 m), which moves a
+    shared vertex identically on both sides. The city row, if any, is left out: its outline is the union.
+    """
+    districts = boundaries[boundaries["adcode"].astype(str) != CITY_ADCODE]
+    metric = districts.to_crs(METRIC_CRS)
+    simplified = shapely.coverage_simplify(metric.geometry.array, tolerance_m)
+    frame = gpd.GeoDataFrame(
+        districts.drop(columns=districts.geometry.name).reset_index(drop=True),
+        geometry=gpd.GeoSeries(simplified, crs=METRIC_CRS).to_crs(DISPLAY_CRS).to_numpy(),
+        crs=DISPLAY_CRS,
+    )
+    frame["geometry"] = shapely.transform(frame.geometry.array, lambda xy: np.round(xy, decimals))
+    return frame
+
+
+def overlay_png(
+    source: RasterSource, variant: landcover_drawing.Variant
+) -> tuple[str, list[list[float]], tuple[str, ...]]:
+    """The land-cover overlay as a PNG ``data:`` URL, its EPSG:4326 bounds and the colours it uses
+    (``#rrggbb``, so the legend lists only classes that are on the map); see
+    :func:`maps.kinds.landcover.overlay_image`."""
+    image, bounds = landcover_drawing.overlay_image(source, variant=variant)
+    opaque = image[image[..., 3] > 0][:, :3]
+    colours = tuple(f"#{r:02x}{g:02x}{b:02x}" for r, g, b in np.unique(opaque, axis=0)) if opaque.size else ()
+    return folium.utilities.image_to_url(image), bounds, colours
+
+
+def _polygonal(geometry: Any) -> Any:
+    """The polygons of a geometry (an intersection can leave lines and points in a collection)."""
+    if geometry is None or geometry.geom_type in ("Polygon", "MultiPolygon"):
+        return geometry
+    parts = [p for p in shapely.get_parts(geometry) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else None
+
+
+def _wetlands_by_status(wetlands: VectorSource, protected: VectorSource | None) -> gpd.GeoDataFrame:
+    """Wetlands split into their protected and unprotected parts (polygons only), for display."""
+    if protected is None:
+        return wetlands.frame.assign(protection_status="unprotected")
+    frame = wetlands_drawing.protection_status(wetlands, protected)
+    frame = frame.set_geometry(frame.geometry.map(_polygonal))
+    return frame[frame.geometry.notna() & ~frame.geometry.is_empty].reset_index(drop=True)
+
+
+def wetlands_for_display(
+    wetlands: VectorSource, protected: VectorSource | None, tolerance_m: float
+) -> gpd.GeoDataFrame:
+    """Wetlands split by protection status and simplified by ``tolerance_m`` metres, for display."""
+    return simplified(_wetlands_by_status(wetlands, protected), tolerance_m)
+
+
+def simplified(frame: gpd.GeoDataFrame, tolerance_m: float, decimals: int = 5) -> gpd.GeoDataFrame:
+    """Polygons simplified for display (in EPSG:4549, tolerance in metres) with rounded coordinates."""
+    if frame.empty:
+        return frame
+    geometry = (
+        frame.geometry.to_crs(METRIC_CRS).simplify(tolerance_m, preserve_topology=True).to_crs(DISPLAY_CRS)
+    )
+    rounded = shapely.transform(geometry.array, lambda xy: np.round(xy, decimals))
+    return frame.set_geometry(gpd.GeoSeries(rounded, index=frame.index, crs=DISPLAY_CRS))
+
+
+@dataclass(frozen=True)
+class MapProviders:
+    """The expensive pieces of the map, as functions the app can cache."""
+
+    overlay: Callable[
+        [RasterSource, landcover_drawing.Variant], tuple[str, list[list[float]], tuple[str, ...]]
+    ] = overlay_png
+    pv_grid: Callable[[VectorSource], gpd.GeoDataFrame] = lambda source: pv_potential_grid(source.frame)
+    boundaries: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] = display_boundaries
+    wetlands: Callable[[VectorSource, VectorSource | None, float], gpd.GeoDataFrame] = wetlands_for_display
