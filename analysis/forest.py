@@ -81,7 +81,7 @@ def forest_coverage(
     class_areas
         Per-district class areas already computed on this raster (saves a second pass).
     zonal
-        The zonal engine (``analysis.distributed.zonal_strategy`` gives one that runs on Dask).
+        The zonal engine (``analysis.zonal.distributed.zonal_strategy`` gives one that runs on Dask).
 
     Returns
     -------

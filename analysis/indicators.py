@@ -56,7 +56,7 @@ class IndicatorOptions:
     """The method choices, with DOMAIN.md's defaults.
 
     ``zonal`` is the engine of every pass over the land-cover raster: the single-machine one, or
-    ``analysis.distributed.zonal_strategy(scheduler)`` to run them on Dask (same results).
+    ``analysis.zonal.distributed.zonal_strategy(scheduler)`` to run them on Dask (same results).
     """
 
     forest_denominator: Denominator = "official"

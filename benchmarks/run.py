@@ -21,9 +21,9 @@ Methods (each in its own process; whole-process wall time includes interpreter s
 peak RSS is the child's ``ru_maxrss`` from ``wait4``): ``floor`` (read and decode every block, no
 statistics), ``geoplan`` (``analysis.zonal.zonal_class_areas``, as ``analysis.forest`` calls it),
 ``geoplan-cli`` (``geoplan indicators --indicator forest_coverage``, city only), ``exactextract``
-(``unique`` + ``frac``), ``rasterstats`` (``categorical=True``) and ``dask`` (``analysis.distributed`` on
-a local cluster of 2 single-threaded worker processes). Runs are interleaved so that a change in the
-machine's load hits every method alike.
+(``unique`` + ``frac``), ``rasterstats`` (``categorical=True``) and ``dask``
+(``analysis.zonal.distributed`` on a local cluster of 2 single-threaded worker processes). Runs are
+interleaved so that a change in the machine's load hits every method alike.
 
 The result is written to ``benchmarks/results/<name>.json`` and rendered to ``<name>.md``; the README's
 "Benchmarks" table is that Markdown. When ``geo_app.py`` exists, the app case is measured too.

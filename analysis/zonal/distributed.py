@@ -15,7 +15,7 @@ them to 1e-9, relative). Dask is imported only when a function here is called (`
 
 Examples
 --------
->>> from analysis.distributed import zonal_class_areas_dask
+>>> from analysis.zonal.distributed import zonal_class_areas_dask
 >>> table = zonal_class_areas_dask("landcover.tif", districts, "adcode")  # doctest: +SKIP
 >>> table = zonal_class_areas_dask("/vsis3/bucket/china_10m.tif", counties, "adcode",
 ...                                scheduler="tcp://scheduler:8786", chunks=256)  # doctest: +SKIP
@@ -31,22 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.zonal import (
-    ClassAreaTable,
-    Progress,
-    ZonalFunction,
-    _chunks,
-    _class_table,
-    _concatenated,
-    _count_region_classes,
-    _open,
-    _plan_region,
-    _prepare,
-    _Region,
-    _region_zones,
-    _split_regions,
-    pixel_areas,
-)
+from analysis.zonal.counting import class_table, concatenated, count_region_classes
+from analysis.zonal.ground_area import pixel_areas
+from analysis.zonal.planning import Region, chunk_windows, plan_region, region_zones, split_regions
+from analysis.zonal.tables import ClassAreaTable, Progress, ZonalFunction
+from analysis.zonal.zones import open_raster, prepare_zones
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -106,14 +95,14 @@ def zonal_class_areas_dask(
     """
     if chunks < 1:
         raise ValueError(f"chunks must be at least 1 tile per task, not {chunks}")
-    with _open(raster_path) as src:
-        prepared = _prepare(src, zones, zone_id, band)
-        grid, windows = _chunks(src, band)
+    with open_raster(raster_path) as src:
+        prepared = prepare_zones(src, zones, zone_id, band)
+        grid, windows = chunk_windows(src, band)
         nodata = src.nodatavals[band - 1]
     # Near-square groups of about ``chunks`` tiles: the least perimeter (clipping, edges) per pixel.
     side_c = max(1, min(grid.n_chunk_cols, round(math.sqrt(chunks))))
     side_r = max(1, min(grid.n_chunk_rows, chunks // side_c))
-    tasks = list(_region_zones(prepared.geoms_pix, _split_regions(grid, windows, side_r, side_c)))
+    tasks = list(region_zones(prepared.geoms_pix, split_regions(grid, windows, side_r, side_c)))
     total_tiles = sum(n for region, _ in tasks for _, _, n in region.windows)
     n_zones = len(prepared.zones.ids)
     zone_area = np.zeros(n_zones)
@@ -148,7 +137,7 @@ def zonal_class_areas_dask(
                 progress(done_tiles, total_tiles)
     if n_zones and not np.any(zone_area > 0):
         raise prepared.no_overlap()
-    return _class_table(prepared, zone_area, nodata, *_concatenated(parts), path)
+    return class_table(prepared, zone_area, nodata, *concatenated(parts), path)
 
 
 def zonal_strategy(
@@ -184,14 +173,14 @@ def zonal_strategy(
 
 
 def _count_region(
-    raster_path: str, band: int, region: _Region, geoms_pix: NDArray[np.object_]
+    raster_path: str, band: int, region: Region, geoms_pix: NDArray[np.object_]
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[Any], NDArray[np.float64]]:
     """One task: open the raster, lay the zones on the region, count its tiles (zone indices local)."""
-    with _open(raster_path) as src:
+    with open_raster(raster_path) as src:
         # Measured again in the task (a few milliseconds): the same grid gives the same areas.
         areas = pixel_areas(src.transform, src.crs, src.height, src.width)
-        rplan = _plan_region(geoms_pix, areas, region)
-        return _count_region_classes(src, band, rplan, areas)
+        rplan = plan_region(geoms_pix, areas, region)
+        return count_region_classes(src, band, rplan, areas)
 
 
 @contextlib.contextmanager
