@@ -1,15 +1,7 @@
-"""The plan's quantified targets: load ``data/targets.toml``, validate it, and look targets up.
+"""Reading the targets file and validating it against its schema, on every load.
 
-Every target cites the clause of 无锡市碳达峰实施方案 (2024) it comes from, and names the spatial
-indicator that tracks it, or ``statistic`` when only reported statistics can. The file's header
-documents the schema and the units; this module enforces it on every load, so a malformed file fails
-with a message that names the file, the entry and the field instead of surfacing later as a wrong map.
-
-Examples
---------
->>> pv = target_for("pv_installed_capacity", 2030)
->>> (pv.value, pv.unit, pv.comparison, pv.clauses)
-(3.1, 'GW', 'at_least', ('二(二)1',))
+A malformed file fails with a message that names the file, the entry and the field instead of surfacing
+later as a wrong map; one run of ``geoplan targets validate`` lists every problem in the file.
 """
 
 from __future__ import annotations
@@ -17,56 +9,25 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, cast
 
 from analysis.errors import TargetsError
 from analysis.paths import targets_path
-from analysis.results import Comparison
-from analysis.text_table import format_table
-
-__all__ = [
-    "CHANGES",
-    "COMPARISONS",
-    "MEASURES",
-    "SECTORS",
-    "SPATIAL_INDICATORS",
-    "STATISTIC",
-    "UNITS",
-    "Change",
-    "Sector",
-    "Target",
-    "load_targets",
-    "parse_targets",
-    "select_targets",
-    "target_for",
-    "targets_for",
-    "targets_table",
-    "validate_targets",
-]
-
-SPATIAL_INDICATORS: tuple[str, ...] = (
-    "forest_coverage",
-    "wetland_protection_rate",
-    "builtup_green_coverage",
-    "pv_installed_capacity",
-    "pv_rooftop_potential",
-    "charging_piles",
-    "battery_swap_stations",
-    "hydrogen_stations",
+from analysis.targets.model import (
+    CHANGES,
+    COMPARISONS,
+    MEASURES,
+    SECTORS,
+    UNITS,
+    Change,
+    Comparison,
+    Sector,
+    Target,
 )
-STATISTIC = "statistic"
-MEASURES: tuple[str, ...] = (*SPATIAL_INDICATORS, STATISTIC)
 
-Change = Literal["level", "reduction_pct", "increase_pct", "annual_growth_pct", "added"]
-Sector = Literal["industry", "energy", "buildings", "transport", "efficiency", "innovation", "society"]
-
-COMPARISONS: tuple[str, ...] = get_args(Comparison)
-CHANGES: tuple[str, ...] = get_args(Change)
-SECTORS: tuple[str, ...] = get_args(Sector)
-UNITS: tuple[str, ...] = ("%", "GW", "GWh", "CNY 100M", "10k m2", "TEU", "count")
+__all__ = ["load_targets", "parse_targets", "validate_targets"]
 
 # The plan's targets run from the 2005 CO2-intensity base to 2030; 2060 (carbon neutrality) bounds
 # later editions without letting typos such as 20025 through.
@@ -108,45 +69,6 @@ _FIELDS: dict[str, tuple[str, bool]] = {
 }
 
 _PERCENT_CHANGES = ("reduction_pct", "increase_pct", "annual_growth_pct")
-
-
-@dataclass(frozen=True)
-class Target:
-    """One quantified target of the plan.
-
-    ``value`` is in ``unit`` and means what ``change`` says: the level reached in ``year``
-    (``level``), the percent fall or rise from ``baseline_year`` (``reduction_pct``,
-    ``increase_pct``), the average yearly growth in percent per year (``annual_growth_pct``), or the
-    number of units added over the plan period (``added``). A reduction of at least 14% has
-    ``comparison="at_least"`` and ``value=14``.
-    """
-
-    id: str
-    name_zh: str
-    name_en: str
-    value: float
-    unit: str
-    change: Change
-    comparison: Comparison
-    year: int
-    clauses: tuple[str, ...]
-    measure: str
-    sector: Sector
-    baseline_year: int | None = None
-    baseline_value: float | None = None
-    baseline_source: str | None = None
-    note: str | None = None
-
-    @property
-    def spatial(self) -> bool:
-        """Whether a spatial indicator of the atlas tracks this target."""
-        return self.measure != STATISTIC
-
-    def to_record(self) -> dict[str, Any]:
-        """A flat, JSON-ready record (``clauses`` as a list)."""
-        record = asdict(self)
-        record["clauses"] = list(self.clauses)
-        return record
 
 
 class _Problems:
@@ -448,107 +370,3 @@ def validate_targets(path: str | Path | None = None) -> list[Target]:
         As :func:`load_targets`.
     """
     return list(load_targets(path))
-
-
-def _check_measure(measure: str) -> None:
-    if measure not in MEASURES:
-        raise TargetsError(f"unknown measure {measure!r}; known: {', '.join(MEASURES)}")
-
-
-def select_targets(
-    targets: Iterable[Target] | None = None, *, measure: str | None = None, year: int | None = None
-) -> tuple[Target, ...]:
-    """Targets matching ``measure`` and ``year`` (either may be None for any), in file order.
-
-    ``targets`` defaults to the shipped file.
-    """
-    if measure is not None:
-        _check_measure(measure)
-    pool = load_targets() if targets is None else targets
-    return tuple(
-        target
-        for target in pool
-        if (measure is None or target.measure == measure) and (year is None or target.year == year)
-    )
-
-
-def targets_for(measure: str, targets: Iterable[Target] | None = None) -> tuple[Target, ...]:
-    """All targets of one measure (a spatial indicator id or ``statistic``), in file order.
-
-    Examples
-    --------
-    >>> [(t.year, t.value) for t in targets_for("pv_installed_capacity")]
-    [(2025, 2.53), (2030, 3.1)]
-    """
-    return select_targets(targets, measure=measure)
-
-
-def target_for(measure: str, year: int, targets: Iterable[Target] | None = None) -> Target | None:
-    """The target a spatial indicator is judged against in year ``year``, or None if the plan sets none.
-
-    Loading guarantees at most one target per spatial indicator and year.
-
-    Examples
-    --------
-    >>> target_for("forest_coverage", 2025).clauses
-    ('一', '二(七)3')
-    >>> target_for("forest_coverage", 2030) is None
-    True
-    """
-    if measure == STATISTIC:
-        raise TargetsError("target_for() needs a spatial indicator id; use targets_for('statistic')")
-    matches = select_targets(targets, measure=measure, year=year)
-    return matches[0] if matches else None
-
-
-# -- plain-text table -----------------------------------------------------------------------------
-
-_COMPARISON_SYMBOLS = {"at_least": ">=", "at_most": "<=", "about": "~"}
-_TABLE_COLUMNS = ("id", "clauses", "name_zh", "target", "year", "baseline", "measure")
-
-
-def _number(value: float) -> str:
-    # Shortest form that round-trips: 200000 not 200000.0, 2.53 not 2.5300.
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _target_text(target: Target) -> str:
-    symbol = _COMPARISON_SYMBOLS[target.comparison]
-    amount = _number(target.value)
-    unit = "%" if target.unit == "%" else f" {target.unit}"
-    if target.change == "reduction_pct":
-        return f"{symbol} {amount}% cut"
-    if target.change == "increase_pct":
-        return f"{symbol} {amount}% rise"
-    if target.change == "annual_growth_pct":
-        return f"{symbol} {amount}%/yr"
-    if target.change == "added":
-        return f"{symbol} +{amount}{unit}"
-    return f"{symbol} {amount}{unit}"
-
-
-def _baseline_text(target: Target) -> str | None:
-    if target.baseline_value is not None:
-        return f"{_number(target.baseline_value)} ({target.baseline_year})"
-    return f"vs {target.baseline_year}" if target.baseline_year is not None else None
-
-
-def targets_table(targets: Iterable[Target]) -> str:
-    """Targets as an aligned plain-text table; Chinese names line up (see :mod:`analysis.text_table`).
-
-    Columns: id, clauses, name_zh, target (comparison, value, unit, e.g. ``>= 14% cut``), year,
-    baseline (``27.71 (2019)``, or ``vs 2020`` when the plan gives only the year; ``–`` for none), measure.
-    """
-    rows = [
-        [
-            target.id,
-            ", ".join(target.clauses),
-            target.name_zh,
-            _target_text(target),
-            target.year,
-            _baseline_text(target),
-            target.measure,
-        ]
-        for target in targets
-    ]
-    return format_table(_TABLE_COLUMNS, rows)
