@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
@@ -21,7 +20,7 @@ import rasterio
 from analysis.errors import DataFileError, LayerReadError
 from analysis.results import CITY_ADCODE
 from analysis.schemes import load_scheme
-from analysis.units import district_frame, units_from_boundaries
+from analysis.study_area import StudyArea
 from analysis.zonal import Progress, zonal_class_areas
 
 if TYPE_CHECKING:
@@ -101,7 +100,7 @@ def _write_transition_raster(before: Path, after: Path, out_path: Path) -> None:
 def landcover_change(
     before: RasterSource,
     after: RasterSource,
-    boundaries: gpd.GeoDataFrame,
+    study_area: StudyArea,
     *,
     progress: Progress | None = None,
 ) -> LandCoverChange:
@@ -115,7 +114,7 @@ def landcover_change(
     with tempfile.TemporaryDirectory(prefix="geoplan-change-") as workdir:
         transition_path = Path(workdir) / "transitions.tif"
         _write_transition_raster(before.path, after.path, transition_path)
-        table = zonal_class_areas(transition_path, district_frame(boundaries), "adcode", progress=progress)
+        table = zonal_class_areas(transition_path, study_area.districts, "adcode", progress=progress)
     records = [
         (zone.zone_id, code // _CODE_BASE, code % _CODE_BASE, area / 1e4)
         for zone in table.zones
@@ -126,7 +125,6 @@ def landcover_change(
     city.insert(0, "adcode", CITY_ADCODE)
     transitions = pd.concat([pd.DataFrame(city), transitions], ignore_index=True)
 
-    names = {unit.adcode: unit.name_zh for unit in units_from_boundaries(boundaries)}
     rows = []
     for adcode, unit_transitions in transitions.groupby("adcode", sort=False):
         changed = unit_transitions[unit_transitions["from_code"] != unit_transitions["to_code"]]
@@ -137,7 +135,7 @@ def landcover_change(
             rows.append(
                 {
                     "adcode": adcode,
-                    "district": names.get(str(adcode), str(adcode)),
+                    "district": study_area.name_zh(str(adcode)),
                     "class_code": int(code),
                     "class_label": scheme.label(int(code)),
                     "area_from_ha": float(area_from),

@@ -18,18 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-
-from analysis.results import IndicatorResult, not_computable
-from analysis.units import (
-    build_result,
-    district_frame,
-    points_by_district,
-    primary_target,
-    rows_in_unit,
-    unit_totals,
-    units_from_boundaries,
-)
+from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
+from analysis.study_area import StudyArea, rows_in_unit, unit_totals
+from analysis.targets import primary_target
 
 if TYPE_CHECKING:
     from analysis.sources import VectorSource
@@ -49,7 +40,7 @@ _COUNTS: dict[str, tuple[str, tuple[str, ...], str]] = {
 
 def station_counts(
     stations: VectorSource | None,
-    boundaries: gpd.GeoDataFrame,
+    study_area: StudyArea,
     targets: Sequence[Target] = (),
 ) -> list[IndicatorResult]:
     """``charging_piles``, ``battery_swap_stations`` and ``hydrogen_stations`` for the city and districts.
@@ -57,60 +48,55 @@ def station_counts(
     ``value`` is a count; ``extra`` carries the density per km² of official area and the breakdown by
     access level.
     """
-    units = units_from_boundaries(boundaries)
     if stations is None or stations.empty:
         reason = "no station layer was given" if stations is None else "the station layer is empty"
-        return [
-            not_computable(indicator, u.adcode, u.name_zh, "count", reason)
-            for indicator in _COUNTS
-            for u in units
-        ]
-    located = points_by_district(stations, boundaries)
+        return [r for indicator in _COUNTS for r in study_area.not_computable(indicator, "count", reason)]
+    located = study_area.locate(stations)
     outside = int(located["adcode"].isna().sum())
     results = []
     for indicator, (station_type, access_levels, counted) in _COUNTS.items():
         of_type = located[located["type"] == station_type]
-        target = primary_target(targets, indicator, None)
-        for unit in units:
+        goal = Goal(primary_target(targets, indicator, None))
+        provenance = Provenance(
+            source=stations.source,
+            vintage=stations.vintage,
+            synthetic=stations.synthetic,
+            method=(
+                f"{counted} of {station_type} stations with access {'/'.join(access_levels)} "
+                "inside the unit; density per km² of official area"
+            ),
+        )
+        for unit in study_area.units:
             rows = rows_in_unit(of_type, unit)
             counted_rows = rows[rows["access"].isin(access_levels)]
             count = float(counted_rows["piles"].sum()) if counted == "piles" else float(len(counted_rows))
             by_access = (
                 rows.groupby("access")["piles"].sum() if counted == "piles" else rows.groupby("access").size()
             )
-            results.append(
-                build_result(
-                    indicator,
-                    unit,
-                    value=count,
-                    value_unit="count",
-                    numerator=count,
-                    denominator=unit.official_area_km2,
-                    numerator_unit=counted,
-                    denominator_kind="official_area_km2 (for density)",
-                    source=stations.source,
-                    vintage=stations.vintage,
-                    synthetic=stations.synthetic,
-                    method=(
-                        f"{counted} of {station_type} stations with access {'/'.join(access_levels)} "
-                        "inside the unit; density per km² of official area"
-                    ),
-                    target=target if unit.is_city else None,
-                    extra={
-                        "density_per_km2": count / unit.official_area_km2,
-                        "by_access": {str(k): int(v) for k, v in by_access.items()},
-                        "stations": len(rows),
-                        "stations_outside_city": outside if unit.is_city else None,
-                    },
-                )
+            figure = Figure(
+                value=count,
+                unit="count",
+                numerator=count,
+                numerator_unit=counted,
+                denominator=unit.official_area_km2,
+                denominator_kind="official_area_km2 (for density)",
             )
+            extra = {
+                "density_per_km2": count / unit.official_area_km2,
+                "by_access": {str(k): int(v) for k, v in by_access.items()},
+                "stations": len(rows),
+                "stations_outside_city": outside if unit.is_city else None,
+            }
+            # The plan's station targets are city-wide; districts carry their counts without one.
+            unit_goal = goal if unit.is_city else Goal()
+            results.append(measured(indicator, unit, figure, provenance, unit_goal, extra=extra))
     return results
 
 
 def charging_service_coverage(
     stations: VectorSource | None,
     builtup: VectorSource | None,
-    boundaries: gpd.GeoDataFrame,
+    study_area: StudyArea,
     *,
     radius_m: float = DEFAULT_SERVICE_RADIUS_M,
 ) -> list[IndicatorResult]:
@@ -119,7 +105,6 @@ def charging_service_coverage(
     Public chargers anywhere count, including ones just across a district line. Distances are straight
     lines in EPSG:4549.
     """
-    units = units_from_boundaries(boundaries)
     missing = [
         reason
         for reason, layer in (("no station layer", stations), ("no built-up layer", builtup))
@@ -127,9 +112,9 @@ def charging_service_coverage(
     ]
     if missing or radius_m <= 0:
         reason = "; ".join(missing) or f"radius must be positive, got {radius_m} m"
-        return [not_computable("charging_service_coverage", u.adcode, u.name_zh, "%", reason) for u in units]
+        return study_area.not_computable("charging_service_coverage", "%", reason)
     assert stations is not None and builtup is not None
-    districts = district_frame(boundaries)
+    districts = study_area.districts
     points = stations.frame.to_crs(districts.crs)
     public = points[(points["type"] == "charging") & (points["access"] == "public")]
     served = public.geometry.buffer(radius_m, quad_segs=16).union_all()
@@ -138,8 +123,18 @@ def charging_service_coverage(
     for adcode, district in zip(districts["adcode"], districts.geometry, strict=True):
         builtup_here = district.intersection(builtup_union)
         per_district[adcode] = (float(builtup_here.intersection(served).area), float(builtup_here.area))
+    provenance = Provenance(
+        source=f"stations: {stations.source}; built-up: {builtup.source}",
+        vintage=stations.vintage,
+        synthetic=stations.synthetic or builtup.synthetic,
+        method=(
+            f"built-up area within {radius_m:g} m (straight line, EPSG:4549) of a public charging "
+            "station / built-up area"
+        ),
+    )
+    extra = {"radius_m": radius_m, "public_charging_stations": len(public)}
     results = []
-    for unit in units:
+    for unit in study_area.units:
         covered, area = unit_totals(per_district, unit) or (0.0, 0.0)
         if area <= 0:
             results.append(
@@ -152,25 +147,13 @@ def charging_service_coverage(
                 )
             )
             continue
-        results.append(
-            build_result(
-                "charging_service_coverage",
-                unit,
-                value=100.0 * covered / area,
-                value_unit="%",
-                numerator=covered,
-                denominator=area,
-                numerator_unit="m2",
-                denominator_kind="builtup_area",
-                source=f"stations: {stations.source}; built-up: {builtup.source}",
-                vintage=stations.vintage,
-                synthetic=stations.synthetic or builtup.synthetic,
-                method=(
-                    f"built-up area within {radius_m:g} m (straight line, EPSG:4549) of a public charging "
-                    "station / built-up area"
-                ),
-                target=None,
-                extra={"radius_m": radius_m, "public_charging_stations": len(public)},
-            )
+        figure = Figure(
+            value=100.0 * covered / area,
+            unit="%",
+            numerator=covered,
+            numerator_unit="m2",
+            denominator=area,
+            denominator_kind="builtup_area",
         )
+        results.append(measured("charging_service_coverage", unit, figure, provenance, extra=extra))
     return results

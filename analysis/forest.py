@@ -20,18 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-import geopandas as gpd
-
-from analysis.results import IndicatorResult
+from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured
 from analysis.schemes import load_scheme
-from analysis.units import (
-    AdminUnit,
-    build_result,
-    district_frame,
-    primary_target,
-    unit_totals,
-    units_from_boundaries,
-)
+from analysis.study_area import AdminUnit, StudyArea, unit_totals
+from analysis.targets import primary_target
 from analysis.zonal import ClassAreaTable, Progress, ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
@@ -55,7 +47,7 @@ _DENOMINATOR_KINDS = {"official": "official_area", "polygon": "polygon_area", "l
 
 def forest_coverage(
     landcover: RasterSource,
-    boundaries: gpd.GeoDataFrame,
+    study_area: StudyArea,
     targets: Sequence[Target] = (),
     *,
     denominator: Denominator = "official",
@@ -70,8 +62,8 @@ def forest_coverage(
     ----------
     landcover
         The land-cover raster and its scheme.
-    boundaries
-        City and district boundaries (``analysis.boundaries.load_boundaries``).
+    study_area
+        The city and its districts (:class:`analysis.study_area.StudyArea`).
     targets
         The plan's targets; the ``forest_coverage`` ones give the target and baseline.
     denominator
@@ -96,7 +88,7 @@ def forest_coverage(
     woody_codes = scheme.codes_for(_VARIANT_ROLES[variant])
     water_codes = scheme.codes_for(("water",))
     if class_areas is None:
-        class_areas = zonal(landcover.path, district_frame(boundaries), "adcode", progress=progress)
+        class_areas = zonal(landcover.path, study_area.districts, "adcode", progress=progress)
 
     per_unit: dict[str, tuple[float, float, float, float]] = {}  # woody, polygon, water, valid (m²)
     for zone in class_areas.zones:
@@ -104,40 +96,37 @@ def forest_coverage(
         water = sum(area for code, area in zone.class_area_m2.items() if code in water_codes)
         per_unit[zone.zone_id] = (woody, zone.zone_area_m2, water, zone.valid_area_m2)
 
-    target = primary_target(targets, "forest_coverage", landcover.year)
+    goal = Goal(primary_target(targets, "forest_coverage", landcover.year), data_year=landcover.year)
+    provenance = Provenance(
+        source=landcover.source,
+        vintage=str(landcover.year or ""),
+        synthetic=landcover.synthetic,
+        method=(
+            f"{_VARIANT_NAMES[variant]}: area of {scheme.name} classes "
+            f"{sorted(woody_codes)} ({'+'.join(_VARIANT_ROLES[variant])}) / "
+            f"{_DENOMINATOR_KINDS[denominator].replace('_', ' ')}; exact pixel fractions"
+        ),
+    )
     results = []
-    for unit in units_from_boundaries(boundaries):
+    for unit in study_area.units:
         woody, polygon, water, valid = unit_totals(per_unit, unit) or (0.0, 0.0, 0.0, 0.0)
         area_m2 = _denominator_m2(unit, denominator, polygon, water)
-        results.append(
-            build_result(
-                "forest_coverage",
-                unit,
-                value=100.0 * woody / area_m2,
-                value_unit="%",
-                numerator=woody,
-                denominator=area_m2,
-                numerator_unit="m2",
-                denominator_kind=_DENOMINATOR_KINDS[denominator],
-                source=landcover.source,
-                vintage=str(landcover.year or ""),
-                synthetic=landcover.synthetic,
-                method=(
-                    f"{_VARIANT_NAMES[variant]}: area of {scheme.name} classes "
-                    f"{sorted(woody_codes)} ({'+'.join(_VARIANT_ROLES[variant])}) / "
-                    f"{_DENOMINATOR_KINDS[denominator].replace('_', ' ')}; exact pixel fractions"
-                ),
-                target=target,
-                data_year=landcover.year,
-                extra={
-                    "variant": _VARIANT_NAMES[variant],
-                    "valid_fraction": valid / polygon if polygon else 0.0,
-                    "polygon_area_m2": polygon,
-                    "water_area_m2": water,
-                    "woody_area_ha": woody / 1e4,
-                },
-            )
+        figure = Figure(
+            value=100.0 * woody / area_m2,
+            unit="%",
+            numerator=woody,
+            numerator_unit="m2",
+            denominator=area_m2,
+            denominator_kind=_DENOMINATOR_KINDS[denominator],
         )
+        extra = {
+            "variant": _VARIANT_NAMES[variant],
+            "valid_fraction": valid / polygon if polygon else 0.0,
+            "polygon_area_m2": polygon,
+            "water_area_m2": water,
+            "woody_area_ha": woody / 1e4,
+        }
+        results.append(measured("forest_coverage", unit, figure, provenance, goal, extra=extra))
     return results
 
 

@@ -13,16 +13,10 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from analysis.results import IndicatorResult, not_computable
+from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
 from analysis.schemes import load_scheme
-from analysis.units import (
-    build_result,
-    clip_districts,
-    district_frame,
-    primary_target,
-    unit_totals,
-    units_from_boundaries,
-)
+from analysis.study_area import StudyArea, unit_totals
+from analysis.targets import primary_target
 from analysis.zonal import Progress, ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
@@ -34,16 +28,15 @@ __all__ = ["DEFAULT_VEGETATION_ROLES", "builtup_by_district", "builtup_green_cov
 DEFAULT_VEGETATION_ROLES: tuple[str, ...] = ("tree", "shrub", "orchard", "grass")
 
 
-def builtup_by_district(builtup: VectorSource, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def builtup_by_district(builtup: VectorSource, study_area: StudyArea) -> gpd.GeoDataFrame:
     """The built-up area cut by district, in EPSG:4549: one (multi)polygon per district that has any."""
-    districts = district_frame(boundaries)
-    return clip_districts(districts, builtup.frame.to_crs(districts.crs).union_all())
+    return study_area.clip(builtup.frame.to_crs(study_area.districts.crs).union_all())
 
 
 def builtup_green_coverage(
     landcover: RasterSource,
     builtup: VectorSource | None,
-    boundaries: gpd.GeoDataFrame,
+    study_area: StudyArea,
     targets: Sequence[Target] = (),
     *,
     vegetation_roles: Sequence[str] = DEFAULT_VEGETATION_ROLES,
@@ -55,16 +48,15 @@ def builtup_green_coverage(
     ``numerator`` is the vegetated area and ``denominator`` the built-up area on the raster grid (m²).
     A district with no built-up area, or a missing built-up layer, is reported as not computable.
     """
-    units = units_from_boundaries(boundaries)
     if builtup is None or builtup.empty:
         reason = (
             "no built-up area (建成区) layer was given" if builtup is None else "the built-up layer is empty"
         )
-        return [not_computable("builtup_green_coverage", u.adcode, u.name_zh, "%", reason) for u in units]
+        return study_area.not_computable("builtup_green_coverage", "%", reason)
 
     scheme = load_scheme(landcover.scheme)
     green_codes = scheme.codes_for(tuple(vegetation_roles))
-    zones = builtup_by_district(builtup, boundaries)
+    zones = builtup_by_district(builtup, study_area)
     table = zonal(landcover.path, zones, "adcode", progress=progress)
     per_district = {
         zone.zone_id: (
@@ -74,17 +66,20 @@ def builtup_green_coverage(
         )
         for zone in table.zones
     }
-    target = primary_target(targets, "builtup_green_coverage", landcover.year)
-    method = (
-        f"area of {scheme.name} classes {sorted(green_codes)} ({'+'.join(vegetation_roles)}) inside the "
-        "built-up polygon / built-up area (water kept in the denominator); exact pixel fractions"
+    goal = Goal(primary_target(targets, "builtup_green_coverage", landcover.year), data_year=landcover.year)
+    provenance = Provenance(
+        source=f"{landcover.source}; built-up: {builtup.source}",
+        vintage=str(landcover.year or ""),
+        synthetic=landcover.synthetic or builtup.synthetic,
+        method=(
+            f"area of {scheme.name} classes {sorted(green_codes)} ({'+'.join(vegetation_roles)}) inside the "
+            "built-up polygon / built-up area (water kept in the denominator); exact pixel fractions"
+        ),
     )
     results = []
-    for unit in units:
+    for unit in study_area.units:
         totals = unit_totals(per_district, unit)
-        if totals is not None:
-            green, area, valid = totals
-        else:
+        if totals is None:
             results.append(
                 not_computable(
                     "builtup_green_coverage",
@@ -95,23 +90,15 @@ def builtup_green_coverage(
                 )
             )
             continue
-        results.append(
-            build_result(
-                "builtup_green_coverage",
-                unit,
-                value=100.0 * green / area,
-                value_unit="%",
-                numerator=green,
-                denominator=area,
-                numerator_unit="m2",
-                denominator_kind="builtup_area",
-                source=f"{landcover.source}; built-up: {builtup.source}",
-                vintage=str(landcover.year or ""),
-                synthetic=landcover.synthetic or builtup.synthetic,
-                method=method,
-                target=target,
-                data_year=landcover.year,
-                extra={"valid_fraction": valid / area if area else 0.0, "builtup_area_km2": area / 1e6},
-            )
+        green, area, valid = totals
+        figure = Figure(
+            value=100.0 * green / area,
+            unit="%",
+            numerator=green,
+            numerator_unit="m2",
+            denominator=area,
+            denominator_kind="builtup_area",
         )
+        extra = {"valid_fraction": valid / area if area else 0.0, "builtup_area_km2": area / 1e6}
+        results.append(measured("builtup_green_coverage", unit, figure, provenance, goal, extra=extra))
     return results

@@ -2,8 +2,8 @@
 
 This is the one entry point the CLI (``geoplan indicators``) and the app share. Each family lives in its
 own module (:mod:`analysis.forest`, :mod:`analysis.wetland`, :mod:`analysis.green`, :mod:`analysis.pv`,
-:mod:`analysis.charging`); this module only routes inputs to them and reports missing inputs as not
-computable, never as 0.
+:mod:`analysis.charging`); this module builds the run's :class:`~analysis.study_area.StudyArea` once,
+routes it and the inputs to them, and reports missing inputs as not computable, never as 0.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from analysis.charging import DEFAULT_SERVICE_RADIUS_M, charging_service_coverag
 from analysis.forest import Denominator, Variant, forest_coverage
 from analysis.green import builtup_green_coverage
 from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
-from analysis.results import IndicatorResult, not_computable
+from analysis.results import IndicatorResult
+from analysis.study_area import StudyArea
 from analysis.targets import SPATIAL_INDICATORS
-from analysis.units import units_from_boundaries
 from analysis.wetland import wetland_protection_rate
 from analysis.zonal import ZonalFunction, zonal_class_areas
 
@@ -89,11 +89,11 @@ def compute_indicators(
             return None
         return lambda done, total: progress(label, done, total)
 
-    units = units_from_boundaries(inputs.boundaries)
+    # The units and the district polygons in EPSG:4549, made once and read by every family.
+    study_area = StudyArea.from_boundaries(inputs.boundaries)
 
     def without_landcover(indicator: str) -> list[IndicatorResult]:
-        reason = "no land-cover raster was given"
-        return [not_computable(indicator, u.adcode, u.name_zh, "%", reason) for u in units]
+        return study_area.not_computable(indicator, "%", "no land-cover raster was given")
 
     results: list[IndicatorResult] = []
     if "forest_coverage" in wanted:
@@ -102,7 +102,7 @@ def compute_indicators(
         else:
             results += forest_coverage(
                 inputs.landcover,
-                inputs.boundaries,
+                study_area,
                 targets,
                 denominator=options.forest_denominator,
                 variant=options.forest_variant,
@@ -111,7 +111,7 @@ def compute_indicators(
             )
     if "wetland_protection_rate" in wanted:
         results += wetland_protection_rate(
-            inputs.boundaries,
+            study_area,
             inputs.protected,
             targets,
             wetlands=inputs.wetlands,
@@ -126,21 +126,19 @@ def compute_indicators(
             results += builtup_green_coverage(
                 inputs.landcover,
                 inputs.builtup,
-                inputs.boundaries,
+                study_area,
                 targets,
                 progress=stage("builtup_green_coverage"),
                 zonal=options.zonal,
             )
     if "pv_installed_capacity" in wanted:
-        results += pv_installed_capacity(inputs.pv_sites, inputs.boundaries, targets)
+        results += pv_installed_capacity(inputs.pv_sites, study_area, targets)
     if "pv_rooftop_potential" in wanted:
-        results += pv_rooftop_potential(inputs.buildings, inputs.boundaries, options.pv)
+        results += pv_rooftop_potential(inputs.buildings, study_area, options.pv)
     if {"charging_piles", "battery_swap_stations", "hydrogen_stations"} & set(wanted):
-        results += [
-            r for r in station_counts(inputs.stations, inputs.boundaries, targets) if r.indicator in wanted
-        ]
+        results += [r for r in station_counts(inputs.stations, study_area, targets) if r.indicator in wanted]
     if "charging_service_coverage" in wanted:
         results += charging_service_coverage(
-            inputs.stations, inputs.builtup, inputs.boundaries, radius_m=options.service_radius_m
+            inputs.stations, inputs.builtup, study_area, radius_m=options.service_radius_m
         )
     return results

@@ -17,15 +17,8 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from analysis.results import IndicatorResult, not_computable
-from analysis.units import (
-    assign_points_to_districts,
-    build_result,
-    district_frame,
-    points_by_district,
-    rows_in_unit,
-    units_from_boundaries,
-)
+from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured
+from analysis.study_area import StudyArea, assign_points_to_districts, rows_in_unit
 
 if TYPE_CHECKING:
     from analysis.sources import VectorSource
@@ -65,47 +58,36 @@ class PVParameters:
 
 def pv_installed_capacity(
     pv_sites: VectorSource | None,
-    boundaries: gpd.GeoDataFrame,
+    study_area: StudyArea,
     targets: Sequence[Target] = (),
 ) -> list[IndicatorResult]:
     """Installed PV capacity (MW) per district and for the city against each of the plan's PV targets.
 
     The city gets one result per target year (2025 and 2030); districts get one result without a target.
     """
-    units = units_from_boundaries(boundaries)
     if pv_sites is None or pv_sites.empty:
         reason = "no PV-site layer was given" if pv_sites is None else "the PV-site layer is empty"
-        return [not_computable("pv_installed_capacity", u.adcode, u.name_zh, "MW", reason) for u in units]
-    sites = points_by_district(pv_sites, boundaries)
+        return study_area.not_computable("pv_installed_capacity", "MW", reason)
+    sites = study_area.locate(pv_sites)
     outside = int(sites["adcode"].isna().sum())
     data_year = int(sites["year"].max()) if "year" in sites and sites["year"].notna().any() else None
     pv_targets = sorted((t for t in targets if t.measure == "pv_installed_capacity"), key=lambda t: t.year)
+    provenance = Provenance(
+        source=pv_sites.source,
+        vintage=pv_sites.vintage,
+        synthetic=pv_sites.synthetic,
+        method="sum of capacity_kw of PV sites inside the unit / 1000",
+    )
     results = []
-    for unit in units:
+    for unit in study_area.units:
         rows = rows_in_unit(sites, unit)
         capacity_kw = float(rows["capacity_kw"].sum())
+        figure = Figure(value=capacity_kw / 1000.0, unit="MW", numerator=capacity_kw, numerator_unit="kW")
+        extra = {"sites": len(rows), "sites_outside_city": outside if unit.is_city else None}
         unit_targets: list[Target | None] = list(pv_targets) if unit.is_city and pv_targets else [None]
         for target in unit_targets:
-            results.append(
-                build_result(
-                    "pv_installed_capacity",
-                    unit,
-                    value=capacity_kw / 1000.0,
-                    value_unit="MW",
-                    numerator=capacity_kw,
-                    denominator=None,
-                    numerator_unit="kW",
-                    denominator_kind="none",
-                    source=pv_sites.source,
-                    vintage=pv_sites.vintage,
-                    synthetic=pv_sites.synthetic,
-                    method="sum of capacity_kw of PV sites inside the unit / 1000",
-                    target=target,
-                    target_scale=_to_mw(target),
-                    data_year=data_year,
-                    extra={"sites": len(rows), "sites_outside_city": outside if unit.is_city else None},
-                )
-            )
+            goal = Goal(target, scale=_to_mw(target), data_year=data_year)
+            results.append(measured("pv_installed_capacity", unit, figure, provenance, goal, extra=extra))
     return results
 
 
@@ -120,7 +102,7 @@ def _to_mw(target: Target | None) -> float:
 
 def pv_rooftop_potential(
     buildings: VectorSource | None,
-    boundaries: gpd.GeoDataFrame,
+    study_area: StudyArea,
     parameters: PVParameters | None = None,
 ) -> list[IndicatorResult]:
     """Rooftop PV potential (MWp) and annual energy (GWh/yr, in ``extra``) per district and city-wide.
@@ -129,11 +111,10 @@ def pv_rooftop_potential(
     in ``parameters`` are counted with share 0 and listed in ``extra["types_without_share"]``.
     """
     parameters = parameters or PVParameters()
-    units = units_from_boundaries(boundaries)
     if buildings is None or buildings.empty:
         reason = "no building layer was given" if buildings is None else "the building layer is empty"
-        return [not_computable("pv_rooftop_potential", u.adcode, u.name_zh, "MW", reason) for u in units]
-    districts = district_frame(boundaries)
+        return study_area.not_computable("pv_rooftop_potential", "MW", reason)
+    districts = study_area.districts
     footprints = buildings.frame.to_crs(districts.crs)
     centroids = gpd.GeoDataFrame(
         footprints.drop(columns="geometry"), geometry=footprints.geometry.centroid, crs=districts.crs
@@ -142,37 +123,33 @@ def pv_rooftop_potential(
     share = located["building_type"].map(dict(parameters.usable_share))
     located["kwp"] = located["roof_area_m2"] * share.fillna(0.0) * parameters.module_kwp_per_m2
     types_without_share = sorted(set(located.loc[share.isna(), "building_type"].astype(str)))
+    provenance = Provenance(
+        source=buildings.source,
+        vintage=buildings.vintage,
+        synthetic=buildings.synthetic,
+        method=(
+            "roof area × usable share by building type × "
+            f"{parameters.module_kwp_per_m2} kWp/m²; energy = kWp × "
+            f"{parameters.specific_yield_kwh_per_kwp:g} kWh/kWp/yr"
+        ),
+    )
     results = []
-    for unit in units:
+    for unit in study_area.units:
         rows = rows_in_unit(located, unit)
         potential_kwp = float(rows["kwp"].sum())
         by_type = rows.groupby("building_type")["kwp"].sum().div(1000.0).round(3).to_dict()
-        results.append(
-            build_result(
-                "pv_rooftop_potential",
-                unit,
-                value=potential_kwp / 1000.0,
-                value_unit="MW",
-                numerator=float(rows["roof_area_m2"].sum()),
-                denominator=None,
-                numerator_unit="m2 roof",
-                denominator_kind="none",
-                source=buildings.source,
-                vintage=buildings.vintage,
-                synthetic=buildings.synthetic,
-                method=(
-                    "roof area × usable share by building type × "
-                    f"{parameters.module_kwp_per_m2} kWp/m²; energy = kWp × "
-                    f"{parameters.specific_yield_kwh_per_kwp:g} kWh/kWp/yr"
-                ),
-                target=None,
-                extra={
-                    "energy_gwh_per_year": potential_kwp * parameters.specific_yield_kwh_per_kwp / 1e6,
-                    "buildings": len(rows),
-                    "potential_mw_by_type": by_type,
-                    "types_without_share": types_without_share,
-                    "parameters": parameters.as_dict(),
-                },
-            )
+        figure = Figure(
+            value=potential_kwp / 1000.0,
+            unit="MW",
+            numerator=float(rows["roof_area_m2"].sum()),
+            numerator_unit="m2 roof",
         )
+        extra = {
+            "energy_gwh_per_year": potential_kwp * parameters.specific_yield_kwh_per_kwp / 1e6,
+            "buildings": len(rows),
+            "potential_mw_by_type": by_type,
+            "types_without_share": types_without_share,
+            "parameters": parameters.as_dict(),
+        }
+        results.append(measured("pv_rooftop_potential", unit, figure, provenance, extra=extra))
     return results

@@ -1,4 +1,8 @@
-"""Typed indicator results and the status rule shared by every indicator family.
+"""Typed indicator results, the parts they are built from, and the status rule every family shares.
+
+A measured result is built from three typed parts (:func:`measured`): the :class:`Figure` (value,
+numerator and denominator), its :class:`Provenance` (source, vintage, synthetic, method) and the
+:class:`Goal` it is judged against (a target from ``data/targets.toml``, scaled to the figure's unit).
 
 Status is judged against a straight line from the baseline (value, year) to the target (value, year):
 ``met`` when the value already satisfies the target, ``on_track`` when it is at or beyond where the
@@ -10,10 +14,25 @@ drawn, so a value short of its target is ``behind``. An indicator whose inputs a
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-__all__ = ["CITY_ADCODE", "IndicatorResult", "Status", "judge_status", "not_computable"]
+if TYPE_CHECKING:
+    from analysis.study_area import AdminUnit
+    from analysis.targets import Target
+
+__all__ = [
+    "CITY_ADCODE",
+    "Figure",
+    "Goal",
+    "IndicatorResult",
+    "Provenance",
+    "Status",
+    "judge_status",
+    "measured",
+    "not_computable",
+]
 
 CITY_ADCODE = "320200"
 
@@ -48,7 +67,7 @@ def judge_status(
     --------
     >>> judge_status(27.9, 27.8, 2025)
     'met'
-    >>> judge_status(27.75, 27.8, 2025, data_year=2022, baseline_value=27.71, baseline_year=2019)
+    >>> judge_status(27.76, 27.8, 2025, data_year=2022, baseline_value=27.71, baseline_year=2019)
     'on_track'
     >>> judge_status(27.72, 27.8, 2025, data_year=2024, baseline_value=27.71, baseline_year=2019)
     'behind'
@@ -133,4 +152,103 @@ def not_computable(
         synthetic=False,
         method=method,
         reason=reason,
+    )
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What was measured in one unit: ``value`` in ``unit``, from ``numerator`` (in ``numerator_unit``).
+
+    ``denominator`` is in ``numerator_unit`` too, and ``denominator_kind`` says what it is
+    (``official_area``, ``builtup_area``…); a total such as MW installed has none (``"none"``).
+    """
+
+    value: float
+    unit: str
+    numerator: float
+    numerator_unit: str
+    denominator: float | None = None
+    denominator_kind: str = "none"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a figure comes from: the layers' ``source`` and ``vintage``, whether any of them is
+    ``synthetic``, and the ``method`` in one line. One family's results usually share one."""
+
+    source: str
+    vintage: str
+    synthetic: bool
+    method: str
+
+
+@dataclass(frozen=True)
+class Goal:
+    """The target a figure is judged against, and the year its data describe.
+
+    ``scale`` converts the target's unit to the figure's (1000 for a target in GW and a value in MW).
+    ``Goal()`` has no target: the result's status is ``no_target``.
+    """
+
+    target: Target | None = None
+    scale: float = 1.0
+    data_year: int | None = None
+
+    def judge(self, value: float) -> Status:
+        """The status of ``value`` against the target and the straight line from its baseline."""
+        target = self.target
+        baseline_value = None
+        if target is not None and target.baseline_value is not None:
+            baseline_value = target.baseline_value * self.scale
+        return judge_status(
+            value,
+            None if target is None else target.value * self.scale,
+            None if target is None else target.year,
+            "at_least" if target is None else target.comparison,
+            data_year=self.data_year,
+            baseline_value=baseline_value,
+            baseline_year=None if target is None else target.baseline_year,
+        )
+
+
+def measured(
+    indicator: str,
+    unit: AdminUnit,
+    figure: Figure,
+    provenance: Provenance,
+    goal: Goal = Goal(),
+    *,
+    extra: Mapping[str, Any] | None = None,
+) -> IndicatorResult:
+    """An :class:`IndicatorResult` for ``unit`` from its parts, with its status judged against ``goal``.
+
+    Examples
+    --------
+    >>> from analysis.study_area import AdminUnit
+    >>> city = AdminUnit("320200", "无锡市", "Wuxi", "city", 4627.5, 4650.0)
+    >>> figure = Figure(30.0, "%", numerator=3.0, numerator_unit="m2", denominator=10.0)
+    >>> result = measured("forest_coverage", city, figure, Provenance("test", "2024", True, "woody / area"))
+    >>> result.district, result.value, result.status
+    ('无锡市', 30.0, 'no_target')
+    """
+    target = goal.target
+    return IndicatorResult(
+        indicator=indicator,
+        adcode=unit.adcode,
+        district=unit.name_zh,
+        value=figure.value,
+        unit=figure.unit,
+        target=None if target is None else target.value * goal.scale,
+        target_year=None if target is None else target.year,
+        status=goal.judge(figure.value),
+        numerator=figure.numerator,
+        denominator=figure.denominator,
+        numerator_unit=figure.numerator_unit,
+        denominator_kind=figure.denominator_kind,
+        source=provenance.source,
+        vintage=provenance.vintage,
+        synthetic=provenance.synthetic,
+        method=provenance.method,
+        target_id=None if target is None else target.id,
+        extra=dict(extra or {}),
     )

@@ -104,7 +104,7 @@ def district_zones(raster: Path) -> Path:
     path = WORK / "districts.gpkg"
     if not path.exists():
         from analysis.boundaries import load_boundaries
-        from analysis.units import district_frame
+        from analysis.study_area import district_frame
 
         districts = district_frame(load_boundaries(), str(_raster_crs(raster)))
         frame = districts[["adcode", "geometry"]].rename(columns={"adcode": "zone_id"}).reset_index(drop=True)

@@ -31,6 +31,7 @@ from analysis.indicators import INDICATOR_IDS, IndicatorInputs, compute_indicato
 from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
 from analysis.report import results_metadata, results_to_csv, results_to_geojson, results_to_json
 from analysis.sources import RasterSource, VectorSource
+from analysis.study_area import StudyArea
 from analysis.targets import load_targets
 from analysis.wetland import wetland_protection_rate
 
@@ -86,6 +87,11 @@ def _write_raster(path, codes: np.ndarray) -> None:
     }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(codes, 1)
+
+
+@pytest.fixture
+def study_area(boundaries) -> StudyArea:
+    return StudyArea.from_boundaries(boundaries)
 
 
 @pytest.fixture
@@ -154,9 +160,9 @@ def _by_unit(results, indicator=None):
     return {r.adcode: r for r in results if indicator is None or r.indicator == indicator}
 
 
-def test_forest_coverage_official_denominator(landcover, boundaries):
-    results = _by_unit(forest_coverage(landcover, boundaries, load_targets()))
-    assert [r.adcode for r in forest_coverage(landcover, boundaries)] == [CITY, A, B]
+def test_forest_coverage_official_denominator(landcover, study_area):
+    results = _by_unit(forest_coverage(landcover, study_area, load_targets()))
+    assert [r.adcode for r in forest_coverage(landcover, study_area)] == [CITY, A, B]
     assert results[A].value == pytest.approx(50.0, abs=1e-9)
     assert results[B].value == pytest.approx(0.0, abs=1e-9)
     assert results[CITY].value == pytest.approx(25.0, abs=1e-9)
@@ -170,18 +176,18 @@ def test_forest_coverage_official_denominator(landcover, boundaries):
     assert results[CITY].synthetic
 
 
-def test_forest_coverage_land_only_and_senlin(landcover, boundaries):
-    land = _by_unit(forest_coverage(landcover, boundaries, denominator="land"))
+def test_forest_coverage_land_only_and_senlin(landcover, study_area):
+    land = _by_unit(forest_coverage(landcover, study_area, denominator="land"))
     assert land[B].denominator == pytest.approx(0.8e6)
     assert land[CITY].value == pytest.approx(100 * 0.5 / 1.8)
-    polygon = _by_unit(forest_coverage(landcover, boundaries, denominator="polygon"))
+    polygon = _by_unit(forest_coverage(landcover, study_area, denominator="polygon"))
     assert polygon[A].denominator == pytest.approx(1.0e6, rel=1e-6)
-    senlin = _by_unit(forest_coverage(landcover, boundaries, variant="senlin"))
+    senlin = _by_unit(forest_coverage(landcover, study_area, variant="senlin"))
     assert senlin[A].extra["variant"] == "森林覆盖率"
 
 
-def test_builtup_green_coverage(landcover, builtup, boundaries):
-    results = _by_unit(builtup_green_coverage(landcover, builtup, boundaries, load_targets()))
+def test_builtup_green_coverage(landcover, builtup, study_area):
+    results = _by_unit(builtup_green_coverage(landcover, builtup, study_area, load_targets()))
     assert results[B].value == pytest.approx(50.0, abs=1e-6)
     assert results[CITY].value == pytest.approx(50.0, abs=1e-6)
     assert results[CITY].denominator == pytest.approx(0.8e6, rel=1e-6)
@@ -190,14 +196,14 @@ def test_builtup_green_coverage(landcover, builtup, boundaries):
     assert results[A].value is None and "no area in this district" in results[A].reason
 
 
-def test_builtup_green_without_layer_is_not_computable_not_zero(landcover, boundaries):
-    results = builtup_green_coverage(landcover, None, boundaries)
+def test_builtup_green_without_layer_is_not_computable_not_zero(landcover, study_area):
+    results = builtup_green_coverage(landcover, None, study_area)
     assert {r.status for r in results} == {"not_computable"}
     assert all(r.value is None and r.reason for r in results)
 
 
-def test_wetland_protection_from_polygons(wetlands, protected, boundaries):
-    results = _by_unit(wetland_protection_rate(boundaries, protected, load_targets(), wetlands=wetlands))
+def test_wetland_protection_from_polygons(wetlands, protected, study_area):
+    results = _by_unit(wetland_protection_rate(study_area, protected, load_targets(), wetlands=wetlands))
     assert results[B].value == pytest.approx(50.0, abs=1e-6)
     assert results[A].value == pytest.approx(0.0, abs=1e-9)
     assert results[CITY].value == pytest.approx(100 * 0.1 / 0.21, abs=1e-6)
@@ -205,8 +211,8 @@ def test_wetland_protection_from_polygons(wetlands, protected, boundaries):
     assert results[CITY].extra["wetland_basis"] == "polygons"
 
 
-def test_wetland_protection_falls_back_to_land_cover(landcover, protected, boundaries):
-    results = _by_unit(wetland_protection_rate(boundaries, protected, landcover=landcover))
+def test_wetland_protection_falls_back_to_land_cover(landcover, protected, study_area):
+    results = _by_unit(wetland_protection_rate(study_area, protected, landcover=landcover))
     assert results[B].value == pytest.approx(50.0, abs=1e-6)
     assert results[CITY].value == pytest.approx(50.0, abs=1e-6)
     assert results[A].status == "not_computable"  # no water in A
@@ -214,12 +220,12 @@ def test_wetland_protection_falls_back_to_land_cover(landcover, protected, bound
     assert "no wetland layer" in results[CITY].method
 
 
-def test_wetland_protection_without_protected_areas(wetlands, boundaries):
-    results = wetland_protection_rate(boundaries, None, wetlands=wetlands)
+def test_wetland_protection_without_protected_areas(wetlands, study_area):
+    results = wetland_protection_rate(study_area, None, wetlands=wetlands)
     assert all(r.status == "not_computable" and "protected" in r.reason for r in results)
 
 
-def test_pv_installed_capacity_city_gets_both_targets(boundaries):
+def test_pv_installed_capacity_city_gets_both_targets(study_area):
     sites = _source(
         "pv_sites",
         [
@@ -229,7 +235,7 @@ def test_pv_installed_capacity_city_gets_both_targets(boundaries):
             {"name": "far", "capacity_kw": 9000.0, "year": 2022, "geometry": Point(X0 - 5000, Y0)},
         ],
     )
-    results = pv_installed_capacity(sites, boundaries, load_targets())
+    results = pv_installed_capacity(sites, study_area, load_targets())
     city = [r for r in results if r.adcode == CITY]
     assert sorted((r.target_year, r.target) for r in city) == [
         (2025, pytest.approx(2530.0)),
@@ -241,7 +247,7 @@ def test_pv_installed_capacity_city_gets_both_targets(boundaries):
     assert districts[A].value == pytest.approx(1.5) and districts[A].status == "no_target"
 
 
-def test_pv_rooftop_potential_by_hand(boundaries):
+def test_pv_rooftop_potential_by_hand(study_area):
     buildings = _source(
         "buildings",
         [
@@ -257,20 +263,20 @@ def test_pv_rooftop_potential_by_hand(boundaries):
             },
         ],
     )
-    results = _by_unit(pv_rooftop_potential(buildings, boundaries))
+    results = _by_unit(pv_rooftop_potential(buildings, study_area))
     assert results[A].value == pytest.approx(0.5)  # 5000 m² × 0.5 × 0.2 kWp/m² = 500 kWp
     assert results[B].value == pytest.approx(0.004)  # 100 × 0.2 × 0.2 = 4 kWp
     assert results[CITY].extra["energy_gwh_per_year"] == pytest.approx(504 * 1100 / 1e6)
     custom = _by_unit(
-        pv_rooftop_potential(buildings, boundaries, PVParameters(specific_yield_kwh_per_kwp=1000))
+        pv_rooftop_potential(buildings, study_area, PVParameters(specific_yield_kwh_per_kwp=1000))
     )
     assert custom[CITY].extra["energy_gwh_per_year"] == pytest.approx(0.504)
     with pytest.raises(ValueError, match="usable share"):
         PVParameters(usable_share={"government": 1.5})
 
 
-def test_station_counts(stations, boundaries):
-    results = station_counts(stations, boundaries, load_targets())
+def test_station_counts(stations, study_area):
+    results = station_counts(stations, study_area, load_targets())
     piles = _by_unit(results, "charging_piles")
     assert (piles[A].value, piles[B].value, piles[CITY].value) == (15, 20, 35)
     assert piles[A].extra["by_access"] == {"private": 5, "public": 10}
@@ -283,8 +289,8 @@ def test_station_counts(stations, boundaries):
     assert hydrogen[CITY].value == 1 and hydrogen[CITY].target == 5
 
 
-def test_charging_service_coverage_is_a_circle_inside_the_builtup_area(stations, builtup, boundaries):
-    results = _by_unit(charging_service_coverage(stations, builtup, boundaries, radius_m=300))
+def test_charging_service_coverage_is_a_circle_inside_the_builtup_area(stations, builtup, study_area):
+    results = _by_unit(charging_service_coverage(stations, builtup, study_area, radius_m=300))
     # B's public charger sits 400 m inside the built-up area, so its whole 300 m buffer (a 64-gon) counts;
     # A's public charger is 700 m from it and adds nothing.
     sixty_four_gon = 0.5 * 64 * 300**2 * math.sin(2 * math.pi / 64)
@@ -312,14 +318,14 @@ def test_compute_indicators_reports_progress(landcover, boundaries):
         compute_indicators(IndicatorInputs(boundaries=boundaries), only=["tree_count"])
 
 
-def test_landcover_change_gains_and_losses(tmp_path, landcover, boundaries):
+def test_landcover_change_gains_and_losses(tmp_path, landcover, study_area):
     codes = _landcover_array()
     codes[0:2, 5:10] = 10  # A: 10 crop pixels become tree (+0.1 km² tree)
     codes[0, 0] = 50  # A: one tree pixel becomes built-up
     after_path = tmp_path / "lc_2025.tif"
     _write_raster(after_path, codes)
     after = RasterSource(path=after_path, scheme="worldcover", year=2025, source="test", synthetic=True)
-    change = landcover_change(landcover, after, boundaries)
+    change = landcover_change(landcover, after, study_area)
     tree_a = change.for_unit(A).set_index("class_code").loc[10]
     assert tree_a["gained_ha"] == pytest.approx(10.0)
     assert tree_a["lost_ha"] == pytest.approx(1.0)
@@ -329,11 +335,11 @@ def test_landcover_change_gains_and_losses(tmp_path, landcover, boundaries):
     assert change.synthetic
 
 
-def test_landcover_change_needs_one_grid(tmp_path, landcover, boundaries):
+def test_landcover_change_needs_one_grid(tmp_path, landcover, study_area):
     other = tmp_path / "other.tif"
     _write_raster(other, _landcover_array()[:, :10])
     with pytest.raises(DataFileError, match="not on the same grid"):
-        landcover_change(landcover, RasterSource(other, "worldcover", 2025, "t", False), boundaries)
+        landcover_change(landcover, RasterSource(other, "worldcover", 2025, "t", False), study_area)
 
 
 def test_exports_carry_the_synthetic_flag(landcover, boundaries, stations, builtup):
@@ -362,9 +368,9 @@ def test_exports_carry_the_synthetic_flag(landcover, boundaries, stations, built
     assert "forest_coverage" in meta["indicators"]
 
 
-def test_overlapping_wetlands_are_not_counted_twice(wetlands, protected, boundaries):
+def test_overlapping_wetlands_are_not_counted_twice(wetlands, protected, study_area):
     river = wetlands.frame.iloc[[0]]
     doubled = VectorSource("wetlands", gpd.pd.concat([wetlands.frame, river]), "dup", "2024", False)
-    results = _by_unit(wetland_protection_rate(boundaries, protected, wetlands=doubled))
+    results = _by_unit(wetland_protection_rate(study_area, protected, wetlands=doubled))
     assert results[B].denominator == pytest.approx(0.2e6, rel=1e-6)
     assert results[B].value == pytest.approx(50.0, abs=1e-6)

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from analysis.boundaries import load_boundaries
 from analysis.forest import forest_coverage
 from analysis.paths import REPO_ROOT
+from analysis.study_area import StudyArea, district_frame
 from analysis.targets import SPATIAL_INDICATORS, load_targets
-from analysis.units import district_frame
 from cli import geoplan
 from layers.defaults import load_default_landcover
 
@@ -97,8 +97,9 @@ def test_forest_coverage_matches_exactextract_within_a_hundredth_of_a_point():
 
     boundaries = load_boundaries()
     landcover = load_default_landcover()
+    study_area = StudyArea.from_boundaries(boundaries)
     ours = {
-        r.adcode: r for r in forest_coverage(landcover, boundaries, load_targets(), denominator="polygon")
+        r.adcode: r for r in forest_coverage(landcover, study_area, load_targets(), denominator="polygon")
     }
     with rasterio.open(landcover.path) as src:
         zones = district_frame(boundaries, crs=src.crs.to_wkt()).reset_index(drop=True)

@@ -23,6 +23,7 @@ from analysis.boundaries import load_boundaries
 from analysis.forest import forest_coverage
 from analysis.paths import rasters_dir
 from analysis.sources import RasterSource
+from analysis.study_area import StudyArea
 from analysis.zonal import pixel_area_m2, pixel_areas, zonal_class_areas
 
 CRSS = ("EPSG:4326", "EPSG:3857", "EPSG:32651")
@@ -42,7 +43,8 @@ def _warped(source: Path, crs: str, folder: Path) -> Path:
 
 def _coverage(path: Path) -> dict[str, float]:
     source = RasterSource(path=path, scheme="worldcover", year=2024, source=path.name, synthetic=True)
-    return {result.adcode: result.value for result in forest_coverage(source, load_boundaries())}
+    study_area = StudyArea.from_boundaries(load_boundaries())
+    return {result.adcode: result.value for result in forest_coverage(source, study_area)}
 
 
 @pytest.fixture(scope="module")

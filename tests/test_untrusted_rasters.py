@@ -179,6 +179,7 @@ def test_load_scheme_opens_only_small_regular_files(tmp_path: Path, spy: _OpenSp
 def test_a_scheme_file_from_the_command_line_is_used_downstream(tmp_path: Path) -> None:
     from analysis.boundaries import load_boundaries
     from analysis.forest import forest_coverage
+    from analysis.study_area import StudyArea
 
     scheme_file = tmp_path / "mine.toml"
     scheme_file.write_text(
@@ -193,7 +194,7 @@ def test_a_scheme_file_from_the_command_line_is_used_downstream(tmp_path: Path) 
     )
     source = read_landcover(_raster(tmp_path), scheme=str(scheme_file))
     assert load_scheme(source.scheme).name == "mine"
-    city = forest_coverage(source, load_boundaries())[0]
+    city = forest_coverage(source, StudyArea.from_boundaries(load_boundaries()))[0]
     assert city.numerator == pytest.approx(16 * 16 * 900 * 2 / 6, rel=0.01)
 
 
@@ -233,6 +234,7 @@ def test_a_read_error_in_the_land_cover_change_names_the_file(tmp_path: Path) ->
     from analysis.boundaries import load_boundaries
     from analysis.change import landcover_change
     from analysis.sources import RasterSource
+    from analysis.study_area import StudyArea
 
     intact = _cog(tmp_path, "cog_2020.tif")
     broken = _truncated(_cog(tmp_path, "cog_2024.tif"), 0.7)
@@ -241,7 +243,7 @@ def test_a_read_error_in_the_land_cover_change_names_the_file(tmp_path: Path) ->
         for path, year in ((intact, 2020), (broken, 2024))
     ]
     with pytest.raises(LayerReadError, match=r"cog_2024\.tif") as raised:
-        landcover_change(*sources, load_boundaries())
+        landcover_change(*sources, StudyArea.from_boundaries(load_boundaries()))
     assert "truncated" in str(raised.value)
 
 
