@@ -268,3 +268,33 @@ def test_method_controls_feed_the_indicators_and_the_url() -> None:
     after = at.dataframe[0].value
     coverage = (before["指标"] == "充电服务覆盖率") & (before["区县"] == "全市")
     assert before.loc[coverage, "现值"].iloc[0] != after.loc[coverage, "现值"].iloc[0]
+
+
+def test_map_component_survives_st_cache_data() -> None:
+    """``st.cache_data`` pickles the map component, so its class must be importable: defined in the script
+    (``__main__``), sessions starting together on a fresh server crashed with ``PicklingError: Can't pickle
+    <class '__main__.MapComponent'>`` (issue #12)."""
+    import pickle
+
+    import streamlit as st
+
+    from app.map_component import MapComponent
+
+    component = MapComponent(
+        script="var map_div = L.map('map_div');",
+        header="<style></style>",
+        html='<div id="map_div"></div>',
+        map_id="map_div",
+        bounds={"_southWest": {"lat": 31.1, "lng": 119.5}, "_northEast": {"lat": 32.0, "lng": 120.6}},
+        zoom=9,
+        css_links=("leaflet.css",),
+        js_links=("leaflet.js",),
+    )
+    assert MapComponent.__module__ == "app.map_component"
+    assert pickle.loads(pickle.dumps(component)) == component
+
+    @st.cache_data(show_spinner=False)
+    def cached(zoom: int) -> MapComponent:
+        return component
+
+    assert cached(9) == component and cached(9) == component  # stored pickled, then read back

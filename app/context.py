@@ -1,0 +1,217 @@
+"""What every page is drawn from, and the view kept in the URL.
+
+:class:`Context` is built once per run by the entry (``geo_app.py``) and handed to the page; :class:`Method`
+holds the sidebar's method choices as plain values (a cache key). The view (language, page, district,
+layers, year, basemap and the method choices that differ from the defaults) lives in the query string, so a
+link reproduces it: :func:`state_from_url` seeds the widgets from it once per session, :func:`state_to_url`
+writes it back on every run. ``?lang=en&page=district&district=320211&layers=districts,forest&year=2024``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from analysis.charging import DEFAULT_SERVICE_RADIUS_M
+from analysis.indicators import IndicatorOptions
+from analysis.pv import DEFAULT_USABLE_SHARE, PVParameters
+from analysis.results import CITY_ADCODE, IndicatorResult
+from analysis.targets import Target
+from app.loaders import Signature, synthetic_in_use
+from maps.atlas import DEFAULT_LAYERS, OVERLAYS, AtlasData
+from maps.basemap import DEFAULT_BASEMAP
+from maps.text import LANGS
+
+__all__ = [
+    "DENOMINATORS",
+    "LAYER_ORDER",
+    "PAGES",
+    "VARIANTS",
+    "Context",
+    "Method",
+    "method_from_state",
+    "state_from_url",
+    "state_to_url",
+]
+
+
+#: The pages, in the order of the sidebar; the ``page`` query parameter names one.
+PAGES: tuple[str, ...] = ("map", "board", "district", "export", "methods", "data")
+#: The map's overlays, in the order of the layer selector.
+LAYER_ORDER = (
+    "districts",
+    "landcover",
+    "forest",
+    "pv",
+    "pv_sites",
+    "wetlands",
+    "protected",
+    "builtup",
+    "stations",
+)
+DENOMINATORS: tuple[str, ...] = ("official", "polygon", "land")
+VARIANTS: tuple[str, ...] = ("linmu", "senlin")
+
+
+@dataclass(frozen=True)
+class Method:
+    """The method choices of the sidebar, as plain values (a cache key) that make IndicatorOptions."""
+
+    forest_denominator: str = "official"
+    forest_variant: str = "linmu"
+    specific_yield: float = 1100.0
+    usable_share: tuple[tuple[str, float], ...] = tuple(DEFAULT_USABLE_SHARE.items())
+    service_radius_m: float = DEFAULT_SERVICE_RADIUS_M
+
+    def options(self) -> IndicatorOptions:
+        return IndicatorOptions(
+            forest_denominator=self.forest_denominator,  # type: ignore[arg-type]
+            forest_variant=self.forest_variant,  # type: ignore[arg-type]
+            pv=PVParameters(
+                usable_share=dict(self.usable_share), specific_yield_kwh_per_kwp=self.specific_yield
+            ),
+            service_radius_m=self.service_radius_m,
+        )
+
+    def key(self, indicators: Sequence[str]) -> tuple[Any, ...]:
+        """The choices that matter to ``indicators``: a slider for one family recomputes only it."""
+        key: tuple[Any, ...] = ()
+        if "forest_coverage" in indicators:
+            key += (self.forest_denominator, self.forest_variant)
+        if "pv_rooftop_potential" in indicators:
+            key += (self.specific_yield, self.usable_share)
+        if "charging_service_coverage" in indicators:
+            key += (self.service_radius_m,)
+        return key
+
+    def as_dict(self) -> dict[str, Any]:
+        record = dataclasses.asdict(self)
+        record["usable_share"] = dict(self.usable_share)
+        return record
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every page gets: the data, the results, the language and the selected unit."""
+
+    signature: Signature
+    data: AtlasData
+    results: list[IndicatorResult]
+    targets: tuple[Target, ...]
+    lang: str
+    adcode: str
+    names: dict[str, tuple[str, str]]
+    year: int | None = None
+    method: Method = Method()
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether a layer behind the board or the map is synthetic."""
+        return synthetic_in_use(self.signature, self.data, self.year)
+
+    @property
+    def synthetic_any_year(self) -> bool:
+        """Whether a layer behind the district page (the change uses every year) is synthetic."""
+        return synthetic_in_use(self.signature, self.data, self.year, every_year=True)
+
+    def name(self, adcode: str | None = None) -> str:
+        zh, en = self.names.get(adcode or self.adcode, (adcode or self.adcode,) * 2)
+        return en if self.lang == "en" else zh
+
+    @property
+    def is_city(self) -> bool:
+        return self.adcode == CITY_ADCODE
+
+
+# --- the view: URL <-> session state ---------------------------------------------------------------------
+
+
+def state_from_url(adcodes: Sequence[str], years: Sequence[int], basemaps: Sequence[str]) -> None:
+    """Seed the widgets' state from the query string, once per session; bad values fall back."""
+    if st.session_state.get("_view_from_url"):
+        return
+    params = st.query_params
+    lang = params.get("lang", "zh")
+    st.session_state["lang"] = lang if lang in LANGS else "zh"
+    page = params.get("page", "map")
+    st.session_state["page"] = page if page in PAGES else "map"
+    district = params.get("district", CITY_ADCODE)
+    st.session_state["district"] = district if district in adcodes else CITY_ADCODE
+    if "layers" in params:
+        wanted = [item for item in params.get("layers", "").split(",") if item in OVERLAYS]
+        st.session_state["layers"] = [k for k in LAYER_ORDER if k in wanted]
+    else:
+        st.session_state["layers"] = [k for k in LAYER_ORDER if k in DEFAULT_LAYERS]
+    year = params.get("year", "")
+    st.session_state["year"] = (
+        int(year) if year.isdigit() and int(year) in years else (max(years) if years else None)
+    )
+    basemap = params.get("basemap", DEFAULT_BASEMAP)
+    st.session_state["basemap"] = basemap if basemap in basemaps else DEFAULT_BASEMAP
+    default = Method()
+    denominator = params.get("denom", default.forest_denominator)
+    st.session_state["m_denominator"] = (
+        denominator if denominator in DENOMINATORS else default.forest_denominator
+    )
+    variant = params.get("variant", default.forest_variant)
+    st.session_state["m_variant"] = variant if variant in VARIANTS else default.forest_variant
+    st.session_state["m_yield"] = _number_param("yield", default.specific_yield, 500.0, 2000.0)
+    st.session_state["m_radius"] = _number_param("radius", default.service_radius_m, 100.0, 5000.0)
+    for building_type, share in default.usable_share:
+        st.session_state[f"m_share_{building_type}"] = share
+    st.session_state["_view_from_url"] = True
+
+
+def _number_param(name: str, default: float, low: float, high: float) -> float:
+    try:
+        value = float(st.query_params.get(name, default))
+    except ValueError:
+        return default
+    return value if low <= value <= high else default
+
+
+def method_from_state() -> Method:
+    """The sidebar's method choices of this run."""
+    default = Method()
+    return Method(
+        forest_denominator=st.session_state.get("m_denominator", default.forest_denominator),
+        forest_variant=st.session_state.get("m_variant", default.forest_variant),
+        specific_yield=float(st.session_state.get("m_yield", default.specific_yield)),
+        usable_share=tuple(
+            (kind, float(st.session_state.get(f"m_share_{kind}", share)))
+            for kind, share in default.usable_share
+        ),
+        service_radius_m=float(st.session_state.get("m_radius", default.service_radius_m)),
+    )
+
+
+def state_to_url() -> None:
+    """Write the view into the query string, so the address bar always reproduces it."""
+    wanted = {
+        "lang": st.session_state.get("lang", "zh"),
+        "page": st.session_state.get("page", "map"),
+        "district": st.session_state.get("district", CITY_ADCODE),
+        "layers": ",".join(st.session_state.get("layers", [])),
+        "basemap": st.session_state.get("basemap", DEFAULT_BASEMAP),
+    }
+    if st.session_state.get("year") is not None:
+        wanted["year"] = str(st.session_state["year"])
+    method, default = method_from_state(), Method()
+    optional = {
+        "denom": (method.forest_denominator, default.forest_denominator),
+        "variant": (method.forest_variant, default.forest_variant),
+        "yield": (f"{method.specific_yield:g}", f"{default.specific_yield:g}"),
+        "radius": (f"{method.service_radius_m:g}", f"{default.service_radius_m:g}"),
+    }
+    for key, (value, default_value) in optional.items():
+        if value != default_value:
+            wanted[key] = value
+        elif key in st.query_params:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value

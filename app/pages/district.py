@@ -1,0 +1,91 @@
+"""The district page (``?page=district``): the selected unit's board and map, its land-cover change between
+the oldest and the latest year, and its fact sheet to download."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.board import board_rows
+from analysis.schemes import load_scheme
+from app.context import Context
+from app.loaders import cached_change
+from app.map_component import show_map
+from app.widgets import plain, show_board, synthetic_banner
+from maps.factsheet import fact_sheet_html
+from maps.text import t
+
+__all__ = ["render"]
+
+
+def render(ctx: Context) -> None:
+    """The district page of ``ctx``: the selected unit (the city when none is)."""
+    import altair as alt
+
+    synthetic_banner(ctx, ctx.synthetic_any_year)
+    st.subheader(plain(ctx.name()))
+    rows = board_rows(ctx.results, adcode=ctx.adcode)
+    show_board(ctx, rows, with_district=False, key="district_board")
+    show_map(
+        ctx, key="district_map", focus=None if ctx.is_city else ctx.adcode, height=480, returned_objects=[]
+    )
+
+    st.subheader(t("landcover_change", ctx.lang))
+    landcover_keys = tuple(k for k in ctx.signature if k[0].startswith(("landcover:", "districts")))
+    change = cached_change(landcover_keys, ctx.data)
+    unit_change = None
+    if change is None:
+        st.info(t("change_unavailable", ctx.lang))
+    else:
+        st.caption(t("change_caption", ctx.lang, a=change.year_from, b=change.year_to))
+        unit_change = change.for_unit(ctx.adcode)
+        scheme = load_scheme(change.scheme)
+        unit_change = unit_change.assign(
+            class_label=[scheme.label(int(c), ctx.lang) for c in unit_change["class_code"]]
+        )
+        unit_change = unit_change[(unit_change["gained_ha"] > 0) | (unit_change["lost_ha"] > 0)]
+        table = unit_change[["class_label", "gained_ha", "lost_ha", "net_ha"]].rename(
+            columns={
+                "class_label": t("col_class", ctx.lang),
+                "gained_ha": t("col_gained", ctx.lang),
+                "lost_ha": t("col_lost", ctx.lang),
+                "net_ha": t("col_net", ctx.lang),
+            }
+        )
+        left, right = st.columns([1, 1])
+        with left:
+            st.dataframe(table.round(1), hide_index=True, width="stretch", key="change_table")
+        with right:
+            long = unit_change.melt(
+                id_vars="class_label", value_vars=["gained_ha", "lost_ha"], var_name="kind"
+            )
+            long["value"] = long["value"].where(long["kind"] == "gained_ha", -long["value"])
+            long["kind"] = long["kind"].map(
+                {"gained_ha": t("col_gained", ctx.lang), "lost_ha": t("col_lost", ctx.lang)}
+            )
+            chart = (
+                alt.Chart(long)
+                .mark_bar()
+                .encode(
+                    y=alt.Y("class_label:N", title=None),
+                    x=alt.X("value:Q", title="ha"),
+                    color=alt.Color("kind:N", title=None, scale=alt.Scale(range=["#2e7d32", "#c62828"])),
+                    tooltip=["class_label", "kind", "value"],
+                )
+            )
+            st.altair_chart(chart, width="stretch")
+    sheet = fact_sheet_html(
+        ctx.name(),
+        rows,
+        lang=ctx.lang,
+        change=unit_change,
+        change_years=(change.year_from, change.year_to) if change else (None, None),
+        synthetic=ctx.synthetic_any_year,
+    )
+    st.download_button(
+        t("fact_sheet", ctx.lang),
+        sheet,
+        file_name=f"factsheet_{ctx.adcode}_{ctx.lang}.html",
+        mime="text/html",
+        key="download_factsheet",
+        on_click="ignore",
+    )

@@ -1,0 +1,126 @@
+"""The Data page's actions, as widget callbacks: an upload is staged for this session only
+(:func:`on_upload`), then saved to the layer catalog (:func:`on_save`) or discarded (:func:`on_discard`);
+a catalog layer is rolled back or removed (:func:`on_catalog_change`). A callback's outcome is shown once,
+on the next run, as a flash message (:data:`FLASH`)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from analysis.errors import AtlasError
+from app.widgets import plain
+from layers.catalog import Catalog, StagedLayer, catalog_dir
+from layers.uploads import UploadOptions, stage_upload
+from maps.text import t
+
+__all__ = [
+    "FLASH",
+    "STAGED",
+    "UPLOAD_ERRORS",
+    "on_catalog_change",
+    "on_discard",
+    "on_save",
+    "on_upload",
+    "staged_layers",
+    "upload_layer",
+]
+
+
+STAGED = "_staged_layers"  # session_state: kind -> StagedLayer, this session's unsaved uploads
+UPLOAD_ERRORS = "_upload_errors"  # session_state: kind -> message of the last failed upload
+FLASH = "_flash"  # session_state: (level, text) shown once, after a button's callback
+
+
+def staged_layers() -> dict[str, StagedLayer]:
+    """This session's staged (uploaded, unsaved) layers by kind."""
+    staged: dict[str, StagedLayer] = st.session_state.setdefault(STAGED, {})
+    return staged
+
+
+def _session_dir() -> Path:
+    """This session's upload folder (removed when a staged layer is saved or discarded)."""
+    folder = st.session_state.get("_upload_dir")
+    if folder is None or not Path(folder).is_dir():
+        folder = tempfile.mkdtemp(prefix="geoplan-upload-")
+        st.session_state["_upload_dir"] = folder
+    return Path(folder)
+
+
+def _forget_staged(kind: str) -> None:
+    layer = staged_layers().pop(kind, None)
+    if layer is not None and Path(layer.path).parent.parent.parent == _session_dir():
+        shutil.rmtree(layer.path.parent, ignore_errors=True)
+
+
+def _flash(level: str, text: str) -> None:
+    st.session_state[FLASH] = (level, text)
+
+
+def _upload_options() -> UploadOptions:
+    return UploadOptions(
+        lonlat_crs=st.session_state.get("upload_datum") or None,
+        encoding=st.session_state.get("upload_encoding") or None,
+        scheme=st.session_state.get("upload_scheme") or None,
+    )
+
+
+def upload_layer(
+    kind: str, filename: str, content: bytes, options: UploadOptions, *, folder: Path
+) -> StagedLayer:
+    """Stage an uploaded file as ``kind`` (the catalog is left as it is); raises AtlasError."""
+    return stage_upload(kind, filename, content, options, folder=folder, catalog=Catalog(catalog_dir()))
+
+
+def on_upload(kind: str) -> None:
+    """Callback of the uploader and of the read options: (re)stage the file now in the uploader."""
+    errors: dict[str, str] = st.session_state.setdefault(UPLOAD_ERRORS, {})
+    errors.pop(kind, None)
+    upload = st.session_state.get(f"upload_{kind}")
+    if upload is None:
+        return
+    try:
+        staged = upload_layer(kind, upload.name, upload.getvalue(), _upload_options(), folder=_session_dir())
+    except AtlasError as exc:
+        errors[kind] = str(exc)
+        return
+    _forget_staged(kind)
+    staged_layers()[kind] = staged
+
+
+def on_save(kind: str) -> None:
+    lang = st.session_state.get("lang", "zh")
+    staged = staged_layers().get(kind)
+    if staged is None:
+        return
+    try:
+        entry = Catalog(catalog_dir()).commit(staged)
+    except AtlasError as exc:
+        _flash("error", t("error", lang, message=plain(str(exc))))
+        return
+    _forget_staged(kind)
+    _flash("success", t("saved", lang, kind=kind, version=entry.version))
+
+
+def on_discard(kind: str) -> None:
+    _forget_staged(kind)
+    st.session_state.get(UPLOAD_ERRORS, {}).pop(kind, None)
+    _flash("info", t("discarded", st.session_state.get("lang", "zh"), kind=kind))
+
+
+def on_catalog_change(kind: str, action: str) -> None:
+    lang = st.session_state.get("lang", "zh")
+    st.session_state[f"confirm_{kind}"] = False
+    catalog = Catalog(catalog_dir())
+    try:
+        if action == "rollback":
+            entry = catalog.rollback(kind)
+            _flash("success", t("rolled_back", lang, kind=kind, version=entry.version))
+        else:
+            removed = catalog.remove(kind)
+            _flash("success", t("removed", lang, kind=kind, n=len(removed)))
+    except AtlasError as exc:
+        _flash("error", t("error", lang, message=plain(str(exc))))

@@ -1,0 +1,76 @@
+"""Pieces several pages share: the synthetic-data banner, text from files made inert for markdown, and
+the indicator board (one row per indicator and unit, with status, target, progress and gap)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from analysis.board import BoardRow
+from analysis.results import CITY_ADCODE
+from app.context import Context
+from maps.text import format_gap, format_value, indicator_name, status_text, t
+
+__all__ = ["plain", "show_board", "synthetic_banner"]
+
+
+def synthetic_banner(ctx: Context, synthetic: bool | None = None) -> None:
+    """The warning that the page shows synthetic demo data, when it does (``ctx.synthetic`` by default)."""
+    if ctx.synthetic if synthetic is None else synthetic:
+        st.warning(t("synthetic_banner", ctx.lang))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+
+
+def plain(text: str) -> str:
+    """Text from a user's file made inert for Streamlit's markdown (st.error, st.success …): every
+    markdown, HTML, emoji-shortcode and LaTeX character is backslash-escaped, so it shows as written."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool) -> pd.DataFrame:
+    lang = ctx.lang
+    city_targets = {r.indicator for r in ctx.results if r.adcode == CITY_ADCODE and r.target is not None}
+    records = []
+    for row in rows:
+        target = ""
+        if row.target is not None:
+            target = f"{format_value(row.target, row.unit, lang)} ({row.target_year})"
+        note = format_gap(row, lang)
+        if row.status == "not_computable":
+            note = row.reason or ""
+        elif row.target is None and row.indicator in city_targets:
+            note = t("city_only_target", lang)
+        record = {
+            t("col_indicator", lang): indicator_name(row.indicator, lang),
+            t("col_status", lang): status_text(row.status, lang),
+            t("col_value", lang): format_value(row.value, row.unit, lang),
+            t("col_target", lang): target,
+            t("col_progress", lang): None if row.progress is None else round(100 * row.progress, 1),
+            t("col_gap", lang): note,
+        }
+        if with_district:
+            record = {t("col_district", lang): ctx.name(row.adcode), **record}
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def show_board(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool, key: str) -> None:
+    """The indicator board of ``rows`` as a table, progress as a bar."""
+    frame = _board_table(ctx, rows, with_district=with_district)
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        column_config={
+            t("col_progress", ctx.lang): st.column_config.ProgressColumn(
+                t("col_progress", ctx.lang), min_value=0, max_value=100, format="%.0f%%", width="small"
+            ),
+            t("col_gap", ctx.lang): st.column_config.TextColumn(t("col_gap", ctx.lang), width="medium"),
+        },
+    )

@@ -1,0 +1,5 @@
+"""``python -m cli``: the ``geoplan`` command."""
+
+from cli import main
+
+main()

@@ -1,0 +1,187 @@
+"""``geoplan layers`` (add, list, history, remove, rollback) and ``geoplan check``: a user's own layers in
+the layer catalog, and the check of a file before it is imported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from analysis.errors import printable
+from analysis.sources import LAYER_KINDS
+from analysis.text_table import format_table
+from cli.options import say, terminal_json
+from layers.base import LONLAT_CRSS
+from layers.catalog import Catalog, CatalogEntry, check_layer
+
+__all__ = ["check", "layers_group"]
+
+
+def _catalog_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--catalog",
+        "catalog_path",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Layer catalog directory. Default: $GEOPLAN_CATALOG_DIR, else ~/.local/share/geoplan/catalog.",
+    )(function)
+
+
+def _column_map(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str] | None:
+    mapping: dict[str, str] = {}
+    for value in values:
+        # Field names never hold '=', column names might: split at the last one.
+        column, separator, field_name = value.rpartition("=")
+        if not separator or not column or not field_name:
+            raise click.BadParameter(f"{value!r} is not FILE_COL=FIELD")
+        mapping[column] = field_name
+    return mapping or None
+
+
+def _read_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = (
+        click.option("--layer", help="Layer of a multi-layer file (or sheet of a workbook)."),
+        click.option(
+            "--map",
+            "column_map",
+            multiple=True,
+            metavar="FILE_COL=FIELD",
+            callback=_column_map,
+            help="Read a file column as a field (e.g. 充电枪=piles; lon/lat name a table's coordinate "
+            "columns). Repeatable.",
+        ),
+        click.option(
+            "--lonlat-crs",
+            type=click.Choice(LONLAT_CRSS),
+            help="Datum of longitude/latitude coordinates (Amap/Tencent: gcj02, Baidu: bd09).",
+        ),
+        click.option("--scheme", help="Land-cover scheme (land cover only). Default: tag, else guessed."),
+        click.option("--encoding", help="Text encoding of a CSV or Shapefile (e.g. gbk). Default: detected."),
+    )
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _kind_argument(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.argument("kind", type=click.Choice(LAYER_KINDS))(function)
+
+
+def _entry_row(entry: CatalogEntry) -> list[object]:
+    return [
+        entry.kind,
+        f"v{entry.version}" + (" *" if entry.current else ""),
+        entry.feature_count,
+        printable(entry.original_name),
+        printable(entry.imported_at),
+        printable(entry.source_crs),
+        "yes" if entry.synthetic else "no",
+        printable(entry.sha256[:12]),
+    ]
+
+
+def _entries_output(entries: list[CatalogEntry], output_format: str) -> str:
+    if output_format == "json":
+        return terminal_json([entry.to_record() for entry in entries])
+    headers = ["kind", "version", "features", "file", "imported (UTC)", "source CRS", "synthetic", "sha256"]
+    return format_table(headers, [_entry_row(entry) for entry in entries], right_align=(2,))
+
+
+_LIST_FORMAT = click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+
+
+@click.group("layers")
+def layers_group() -> None:
+    """Your own layers, kept in a catalog: every version, with where it came from."""
+
+
+@layers_group.command("add")
+@_kind_argument
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@_read_options
+@_catalog_option
+def layers_add(kind: str, path: Path, catalog_path: Path | None, **read_options: Any) -> None:
+    """Import PATH as the new current KIND layer; the previous version is kept."""
+    catalog = Catalog(catalog_path)
+    entry = catalog.add(kind, path, **read_options)
+    count = f"{entry.feature_count} features" if entry.feature_count is not None else f"scheme {entry.scheme}"
+    say(
+        f"added {entry.kind} v{entry.version} ({count}) from {printable(entry.original_name)} to "
+        f"{printable(catalog.root)}"
+    )
+    for label, lines in (("conversion", entry.conversion), ("note", entry.remarks), ("", entry.warnings)):
+        for line in lines:
+            say(f"  {label + ': ' if label else ''}{printable(line)}", err=True)
+
+
+@layers_group.command("list")
+@_catalog_option
+@_LIST_FORMAT
+def layers_list(catalog_path: Path | None, output_format: str) -> None:
+    """The current version of each kind in the catalog."""
+    say(_entries_output(Catalog(catalog_path).list(), output_format))
+
+
+@layers_group.command("history")
+@_kind_argument
+@_catalog_option
+@_LIST_FORMAT
+def layers_history(kind: str, catalog_path: Path | None, output_format: str) -> None:
+    """Every stored version of KIND, oldest first (* marks the current one)."""
+    say(_entries_output(Catalog(catalog_path).history(kind), output_format))
+
+
+@layers_group.command("remove")
+@_kind_argument
+@click.option("--version", "version", type=click.IntRange(min=1), help="Remove only this version.")
+@_catalog_option
+def layers_remove(kind: str, version: int | None, catalog_path: Path | None) -> None:
+    """Remove KIND from the catalog (every version, or only --version N)."""
+    removed = Catalog(catalog_path).remove(kind, version)
+    click.echo(f"removed {kind} {', '.join(f'v{entry.version}' for entry in removed)}")
+
+
+@layers_group.command("rollback")
+@_kind_argument
+@_catalog_option
+def layers_rollback(kind: str, catalog_path: Path | None) -> None:
+    """Make the version of KIND before the current one current again."""
+    entry = Catalog(catalog_path).rollback(kind)
+    say(f"{kind} is now v{entry.version} ({printable(entry.original_name)}, imported {entry.imported_at})")
+
+
+@click.command("check")
+@_kind_argument
+@click.argument("path", type=click.Path(path_type=Path))
+@_read_options
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_context
+def check(ctx: click.Context, kind: str, path: Path, output_format: str, **read_options: Any) -> None:
+    """Check that PATH is usable as a KIND layer and report what was found, without importing it.
+
+    Prints the CRS, the feature count, the fields found and missing, the conversions that would be
+    applied and every note and warning. Exits 0 when the file is usable, 2 when it is not.
+    """
+    report = check_layer(kind, path, **read_options)
+    if output_format == "json":
+        say(terminal_json(report.to_record()))
+    else:
+        say("\n".join(report.lines()))
+    ctx.exit(0 if report.usable else 2)

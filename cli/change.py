@@ -1,0 +1,109 @@
+"""``geoplan change``: land-cover change between two years, per class and district."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from analysis.boundaries import load_boundaries
+from analysis.change import landcover_change
+from analysis.study_area import StudyArea
+from analysis.text_table import format_table
+from cli.options import LAYER_PATH_HELP, StageProgressBar, output_options, write_output
+from layers.base import read_landcover
+from layers.defaults import default_landcover_series, load_default_landcover
+
+__all__ = ["change"]
+
+
+@click.command("change")
+@click.option(
+    "--before",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Earlier land-cover raster. Default: the oldest shipped year.",
+)
+@click.option(
+    "--after",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Later land-cover raster on the same grid. Default: the latest shipped year.",
+)
+@click.option("--scheme", help="Land-cover scheme of both rasters (default: from their tags or codes).")
+@click.option(
+    "--districts",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=LAYER_PATH_HELP["districts"],
+)
+@click.option("--district", "adcode", help="Only this unit (adcode, e.g. 320211; 320200 for the city).")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@output_options
+def change(
+    before: Path | None,
+    after: Path | None,
+    scheme: str | None,
+    districts: Path | None,
+    adcode: str | None,
+    output_format: str,
+    output: Path | None,
+    overwrite: bool,
+) -> None:
+    """Land-cover change between two years: hectares gained, lost and net per class and district."""
+    series = default_landcover_series()
+    before_source = (
+        read_landcover(before, scheme=scheme) if before else load_default_landcover(scheme, year=min(series))
+    )
+    after_source = (
+        read_landcover(after, scheme=scheme) if after else load_default_landcover(scheme, year=max(series))
+    )
+    progress = StageProgressBar()
+    try:
+        result = landcover_change(
+            before_source,
+            after_source,
+            StudyArea.from_boundaries(load_boundaries(districts)),
+            progress=lambda d, t: progress("change", d, t),
+        )
+    finally:
+        progress.close()
+    table = result.table if adcode is None else result.for_unit(adcode)
+    if output_format == "json":
+        text = table.to_json(orient="records", force_ascii=False, indent=2)
+    elif output_format == "csv":
+        text = table.to_csv(index=False, lineterminator="\n")
+    else:
+        rows = [
+            (
+                r.adcode,
+                r.district,
+                r.class_code,
+                r.class_label,
+                f"{r.area_from_ha:,.1f}",
+                f"{r.area_to_ha:,.1f}",
+                f"+{r.gained_ha:,.1f}",
+                f"-{r.lost_ha:,.1f}",
+                f"{r.net_ha:+,.1f}",
+            )
+            for r in table.itertuples()
+        ]
+        headers = (
+            "adcode",
+            "district",
+            "code",
+            "class",
+            f"{result.year_from} ha",
+            f"{result.year_to} ha",
+            "gained",
+            "lost",
+            "net",
+        )
+        text = format_table(headers, rows, right_align=(4, 5, 6, 7, 8))
+    write_output(text, output, overwrite)
+    if result.synthetic:
+        click.echo("note: SYNTHETIC demo land cover (not real measurements)", err=True)

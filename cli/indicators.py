@@ -1,0 +1,166 @@
+"""``geoplan indicators``: every spatial indicator for the city and its districts, judged against the plan's
+targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from analysis.charging import DEFAULT_SERVICE_RADIUS_M
+from analysis.forest import DENOMINATORS, VARIANTS, Denominator, Variant
+from analysis.indicators import INDICATOR_IDS, IndicatorOptions, compute_indicators
+from analysis.pv import PVParameters
+from analysis.report import format_results_table, results_to_csv, results_to_geojson, results_to_json
+from analysis.targets import load_targets
+from analysis.zonal.distributed import zonal_strategy
+from cli.options import (
+    LAYER_OPTIONS,
+    StageProgressBar,
+    layer_path_options,
+    output_options,
+    require_dask,
+    write_output,
+)
+from layers.catalog import Catalog
+from layers.inputs import load_indicator_inputs
+
+__all__ = ["indicators"]
+
+
+@click.command()
+@click.option(
+    "--landcover",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Land-cover raster (GeoTIFF/COG, any CRS). Default: the shipped 2024 demo raster.",
+)
+@click.option(
+    "--scheme",
+    help="Land-cover scheme: worldcover, clcd, glc_fcs30d, dynamic_world, esri_lulc or "
+    "a scheme TOML file. Default: from the raster's tags, else guessed from its codes.",
+)
+@layer_path_options("districts", *LAYER_OPTIONS)
+@click.option(
+    "--stations-crs",
+    type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
+    help="Datum of a station table's lon/lat columns (Amap/Tencent: gcj02, Baidu: bd09).",
+)
+@click.option(
+    "--without",
+    multiple=True,
+    type=click.Choice(["landcover", *LAYER_OPTIONS]),
+    help="Leave a shipped layer out (its indicators are reported as not computable). Repeatable.",
+)
+@click.option(
+    "--catalog",
+    "catalog_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Take layers from this layer catalog (see 'geoplan layers') where it holds them; explicit files "
+    "still win. Default: no catalog, the shipped demo data.",
+)
+@click.option(
+    "--indicator",
+    "only",
+    multiple=True,
+    type=click.Choice(INDICATOR_IDS),
+    help="Compute only this indicator. Repeatable. Default: all.",
+)
+@click.option(
+    "--denominator",
+    type=click.Choice(DENOMINATORS),
+    default="official",
+    show_default=True,
+    help="林木覆盖率 denominator: official area, polygon area or land only.",
+)
+@click.option(
+    "--forest-variant",
+    type=click.Choice(VARIANTS),
+    default="linmu",
+    show_default=True,
+    help="linmu: 林木覆盖率 (tree+shrub+orchard); senlin: 森林覆盖率 proxy (tree+orchard).",
+)
+@click.option(
+    "--radius",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_SERVICE_RADIUS_M,
+    show_default=True,
+    help="Charging service radius in metres.",
+)
+@click.option(
+    "--specific-yield",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1100.0,
+    show_default=True,
+    help="PV specific yield, kWh/kWp/yr.",
+)
+@click.option(
+    "--scheduler",
+    metavar="local|ADDRESS",
+    callback=lambda _ctx, _param, value: require_dask(value),
+    help="Run the passes over the land-cover raster on Dask: 'local' starts a local cluster, an address "
+    "(tcp://host:8786) uses a running one. Same results. Needs the dask extra. Default: in this process.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json", "geojson"]),
+    default="table",
+    show_default=True,
+)
+@output_options
+def indicators(
+    landcover: Path | None,
+    scheme: str | None,
+    districts: Path | None,
+    stations_crs: str | None,
+    without: tuple[str, ...],
+    catalog_path: Path | None,
+    only: tuple[str, ...],
+    denominator: Denominator,
+    forest_variant: Variant,
+    radius: float,
+    specific_yield: float,
+    scheduler: str | None,
+    output_format: str,
+    output: Path | None,
+    overwrite: bool,
+    **layer_paths: Path | None,
+) -> None:
+    """Compute every spatial indicator for the city and its 7 districts.
+
+    Runs on the shipped demo data unless layers are given. Results are judged against the plan's
+    targets (data/targets.toml); rates are in %, capacities in MW, counts as counts.
+    """
+    inputs = load_indicator_inputs(
+        landcover=landcover,
+        scheme=scheme,
+        districts=districts,
+        layer_paths=layer_paths,
+        stations_crs=stations_crs,
+        without=without,
+        catalog=Catalog(catalog_path) if catalog_path is not None else None,
+    )
+    options = IndicatorOptions(
+        forest_denominator=denominator,
+        forest_variant=forest_variant,
+        pv=PVParameters(specific_yield_kwh_per_kwp=specific_yield),
+        service_radius_m=radius,
+        zonal=zonal_strategy(scheduler),
+    )
+    progress = StageProgressBar()
+    try:
+        results = compute_indicators(inputs, load_targets(), options, only=only or None, progress=progress)
+    finally:
+        progress.close()
+    if output_format == "json":
+        text = results_to_json(results)
+    elif output_format == "csv":
+        text = results_to_csv(results)
+    elif output_format == "geojson":
+        text = results_to_geojson(results, inputs.boundaries)
+    else:
+        text = format_results_table(results)
+    write_output(text, output, overwrite)
+    if any(r.synthetic for r in results):
+        click.echo("note: results include SYNTHETIC demo data (not real measurements)", err=True)
