@@ -13,8 +13,8 @@ from analysis.errors import printable
 from analysis.sources import LAYER_KINDS
 from analysis.text_table import format_table
 from cli.options import say, terminal_json
-from layers.base import LONLAT_CRSS
 from layers.catalog import Catalog, CatalogEntry, check_layer
+from layers.geometry import LONLAT_CRSS
 
 __all__ = ["check", "layers_group"]
 

@@ -11,8 +11,8 @@ from analysis.change import landcover_change
 from analysis.study_area import StudyArea
 from analysis.text_table import format_table
 from cli.options import LAYER_PATH_HELP, StageProgressBar, output_options, write_output
-from layers.base import read_landcover
 from layers.defaults import default_landcover_series, load_default_landcover
+from layers.formats import read_landcover
 
 __all__ = ["change"]
 

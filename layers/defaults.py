@@ -14,7 +14,9 @@ from analysis.boundaries import load_boundaries
 from analysis.errors import LayerError, LayerReadError
 from analysis.paths import boundaries_path, demo_dir, rasters_dir
 from analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
-from layers.base import get_spec, read_landcover, read_vector
+from layers.formats import read_landcover
+from layers.read import read_vector
+from layers.spec import get_spec
 
 __all__ = [
     "DEMO_GPKG",

@@ -18,8 +18,9 @@ from analysis.boundaries import load_boundaries
 from analysis.indicators import IndicatorInputs
 from analysis.sources import RasterSource, VectorSource
 from layers import defaults
-from layers.base import read_landcover, read_vector
 from layers.catalog import Catalog
+from layers.formats import read_landcover
+from layers.read import read_vector
 
 __all__ = ["VECTOR_KINDS", "load_indicator_inputs"]
 

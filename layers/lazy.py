@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from layers.base import _lower_keys, _manifest, _truthy
+from layers.provenance import lower_keys, manifest_beside, truthy
 
 __all__ = ["LazyMapping", "declares_synthetic"]
 
@@ -55,7 +55,7 @@ class LazyMapping(Mapping[K, V]):
 
 
 def declares_synthetic(path: str | Path, layer: str | None = None) -> bool:
-    """Whether :func:`layers.base.read_vector` would mark the layer synthetic, without reading a feature:
+    """Whether :func:`layers.read.read_vector` would mark the layer synthetic, without reading a feature:
     a true ``synthetic`` in the file's or the layer's metadata, or in a ``MANIFEST.json`` next to it."""
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
@@ -67,5 +67,7 @@ def declares_synthetic(path: str | Path, layer: str | None = None) -> bool:
     except (DataSourceError, DataLayerError, OSError):
         pass  # reading the layer itself will say what is wrong
     else:
-        metadata = {**_lower_keys(info.get("dataset_metadata")), **_lower_keys(info.get("layer_metadata"))}
-    return _truthy(metadata.get("synthetic", False)) or _truthy(_manifest(local, []).get("synthetic", False))
+        metadata = {**lower_keys(info.get("dataset_metadata")), **lower_keys(info.get("layer_metadata"))}
+    return truthy(metadata.get("synthetic", False)) or truthy(
+        manifest_beside(local, []).get("synthetic", False)
+    )

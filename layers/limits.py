@@ -1,9 +1,9 @@
 """How much a user's file may ask of the machine, in one place, each with an environment override.
 
-The readers in :mod:`layers.base` check these before anything large is allocated or extracted: the
-file's size before it is opened, a raster's declared pixel count and the decoded size of one of its
-blocks before a single pixel is read, and a zip's declared member sizes (and so its compression ratio)
-before GDAL looks inside it. A file over a limit is refused with
+The readers (:mod:`layers.read`, :mod:`layers.formats`) check these before anything large is allocated
+or extracted: the file's size before it is opened, a raster's declared pixel count and the decoded size
+of one of its blocks before a single pixel is read, and a zip's declared member sizes (and so its
+compression ratio) before GDAL looks inside it. A file over a limit is refused with
 :class:`~analysis.errors.LayerReadError` naming the limit and how to raise it.
 
 ============================  ===============================  ===========

@@ -1,7 +1,7 @@
 """No network from a file: GDAL and PROJ kept offline, and GeoJSON ``crs`` links refused before GDAL reads.
 
 A user's file must never make the atlas open a connection. Paths that are URLs or GDAL virtual paths
-are refused by :mod:`layers.base` before anything is opened; what is left is a link *inside* a file.
+are refused by :mod:`layers.paths` before anything is opened; what is left is a link *inside* a file.
 GDAL's GeoJSON, GeoJSONSeq and TopoJSON readers honour the old (2008) ``crs`` member, and one of type
 ``link`` (or ``url``) makes GDAL download the CRS definition from the ``href`` it names, whether the
 member sits at the top of the document or on a single geometry, and whatever the case of its keys. No

@@ -1,7 +1,7 @@
 """What a land-cover raster must be before the atlas takes it: checked once, when it is read.
 
-:func:`layers.base.read_landcover` runs these, cheapest first, so that ``geoplan check`` refuses what the
-indicators would later fail on:
+:func:`layers.formats.raster.read_landcover` runs these, cheapest first, so that ``geoplan check``
+refuses what the indicators would later fail on:
 
 1. from the header alone: a CRS on the earth (geographic or projected, not a local/engineering CRS) and
    internal blocks of a sane decoded size (:func:`layers.limits.check_block_size`);

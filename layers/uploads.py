@@ -19,9 +19,10 @@ from pathlib import Path
 from analysis.errors import AtlasError, LayerError, LayerReadError
 from analysis.schemes import BUILTIN_SCHEMES
 from analysis.sources import LAYER_KINDS
-from layers.base import RASTER_SUFFIXES, VECTOR_SUFFIXES, get_spec
 from layers.catalog import Catalog, StagedLayer
+from layers.formats import RASTER_SUFFIXES, VECTOR_SUFFIXES
 from layers.limits import current_limits
+from layers.spec import get_spec
 
 __all__ = ["LONLAT_DATUMS", "UploadOptions", "accepted_suffixes", "stage_upload"]
 

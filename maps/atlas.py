@@ -32,8 +32,8 @@ from analysis.export import district_geometry
 from analysis.pv import PVParameters
 from analysis.results import CITY_ADCODE
 from analysis.sources import RasterSource, VectorSource
-from layers.base import get_spec
 from layers.kinds import landcover as landcover_layer
+from layers.spec import get_spec
 from maps.assets import localize_assets
 from maps.basemap import DEFAULT_BASEMAP, add_basemap, get_basemap
 from maps.draw import (

@@ -39,7 +39,7 @@ from folium.template import Template
 
 from analysis.errors import LayerError
 from analysis.sources import RasterSource, VectorSource
-from layers.base import LayerSpec
+from layers.spec import LayerSpec
 
 __all__ = [
     "CompactPoints",

@@ -24,8 +24,9 @@ from rasterio.transform import from_origin
 from analysis.coords import wgs84_to_gcj02
 from analysis.errors import AtlasError, LayerError, LayerReadError
 from analysis.sources import RasterSource, VectorSource
-from layers import catalog as catalog_module
 from layers.catalog import MANIFEST_FORMAT, Catalog, catalog_dir, check_layer
+from layers.catalog import check as check_module
+from layers.catalog import folder as catalog_module
 
 # Two stations near 无锡 梁溪区, in WGS84; the CSV holds them shifted to GCJ-02.
 WGS84_POINTS = [(120.30, 31.57), (120.31, 31.58)]
@@ -430,7 +431,7 @@ def test_cli_check_exit_codes_and_no_traceback(
     def explode(*_args: Any, **_kwargs: Any) -> None:
         raise ZeroDivisionError("a bug in a reader")
 
-    monkeypatch.setattr(catalog_module, "stage_layer", explode)
+    monkeypatch.setattr(check_module, "stage_layer", explode)
     code, text = run("check", "stations", str(_stations_csv(tmp_path)))
     assert code == 2 and "unexpected ZeroDivisionError" in text and "Traceback" not in text
 

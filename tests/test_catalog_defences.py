@@ -37,8 +37,8 @@ from rasterio.transform import from_origin
 from shapely.geometry import Point
 
 from analysis.errors import LayerReadError, LayerWriteError
-from layers import catalog as catalog_module
 from layers.catalog import Catalog, check_layer
+from layers.catalog import folder as catalog_module
 
 LON, LAT = 120.30, 31.57
 # Every character a terminal acts on or that reorders text, except the newline between lines.

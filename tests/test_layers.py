@@ -26,7 +26,9 @@ from shapely.geometry import Point, Polygon, box
 
 from analysis.errors import CRSError, LayerError, LayerReadError
 from analysis.sources import LAYER_KINDS, RasterSource, VectorSource
-from layers.base import LAYER_SPECS, get_spec, layer_module, read_landcover, read_vector
+from layers.formats import read_landcover
+from layers.read import read_vector
+from layers.spec import LAYER_SPECS, get_spec, layer_module
 from maps.kinds import drawer
 
 # Near 无锡 梁溪区.
@@ -713,7 +715,7 @@ def test_shapely_make_valid_supports_structure():
 
 def test_layers_never_import_streamlit_and_base_stays_light():
     code = (
-        "import sys, layers.base; light = 'folium' not in sys.modules; "
+        "import sys, layers.read; light = 'folium' not in sys.modules; "
         + "; ".join(f"import layers.kinds.{kind}" for kind in LAYER_KINDS)
         + "; import layers.defaults; print(light, 'streamlit' in sys.modules)"
     )

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from analysis.errors import AtlasError, CRSError
-from layers.base import read_vector
 from layers.catalog import Catalog, check_layer
+from layers.read import read_vector
 
 LON, LAT = 120.30, 31.57
 
@@ -214,7 +214,7 @@ def test_named_crss_still_read(tmp_path: Path) -> None:
 def test_gdal_and_proj_are_kept_offline() -> None:
     import pyproj.network
 
-    import layers.base  # noqa: F401 - importing the readers configures the process
+    import layers.read  # noqa: F401 - importing the readers configures the process
 
     assert os.environ["PROJ_NETWORK"] == "OFF"
     assert not pyproj.network.is_network_enabled()

@@ -36,7 +36,8 @@ from analysis.paths import boundaries_path
 from analysis.results import IndicatorResult
 from analysis.schemes import schemes_dir
 from analysis.sources import RasterSource, VectorSource
-from layers.base import get_spec, read_vector
+from layers.read import read_vector
+from layers.spec import get_spec
 from maps.atlas import OVERLAYS, AtlasData, MapView, build_atlas_map, map_html
 from maps.factsheet import fact_sheet_html
 

@@ -30,8 +30,8 @@ from rasterio.transform import from_origin
 from analysis.errors import LayerError, LayerReadError, SchemeError
 from analysis.schemes import BUILTIN_SCHEMES, load_scheme, schemes_dir
 from analysis.zonal import zonal_class_areas
-from layers.base import read_landcover
 from layers.catalog import check_layer
+from layers.formats import read_landcover
 from layers.uploads import UploadOptions, stage_upload
 
 # Inside 梁溪/新吴, in EPSG:4549.

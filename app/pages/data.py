@@ -26,9 +26,9 @@ from app.upload_flow import (
     staged_layers,
 )
 from app.widgets import plain, synthetic_banner
-from layers.base import get_spec
 from layers.catalog import Catalog, CatalogEntry, CheckReport, catalog_dir
 from layers.limits import current_limits
+from layers.spec import get_spec
 from layers.uploads import LONLAT_DATUMS, accepted_suffixes
 from maps.text import format_value, indicator_name, t
 

@@ -15,7 +15,8 @@ import pandas as pd
 from analysis.pv import PVParameters
 from analysis.pv_grid import building_potential_kwp
 from analysis.sources import VectorSource
-from layers.base import get_spec, read_vector
+from layers.read import read_vector
+from layers.spec import get_spec
 
 __all__ = ["SPEC", "potential_kwp", "read"]
 

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from analysis.sources import VectorSource
-from layers.base import get_spec, read_vector
+from layers.read import read_vector
+from layers.spec import get_spec
 
 __all__ = ["SPEC", "read"]
 
@@ -21,7 +22,7 @@ def read(
     lonlat_crs: str | None = None,
     encoding: str | None = None,
 ) -> VectorSource:
-    """Read a districts file (``adcode`` and ``name_zh`` per polygon); see :func:`layers.base.read_vector`."""
+    """Read a districts file (``adcode`` and ``name_zh`` per polygon); see :func:`layers.read.read_vector`."""
     return read_vector(
         SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
     )

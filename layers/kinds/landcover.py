@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.sources import RasterSource
-from layers.base import get_spec, read_landcover
+from layers.formats import read_landcover
+from layers.spec import get_spec
 
 __all__ = ["SPEC", "read"]
 
@@ -16,5 +17,5 @@ SPEC = get_spec("landcover")
 
 
 def read(path: str | Path, *, scheme: str | None = None) -> RasterSource:
-    """Check a land-cover GeoTIFF and name its scheme; see :func:`layers.base.read_landcover`."""
+    """Check a land-cover GeoTIFF and name its scheme; see :func:`layers.formats.raster.read_landcover`."""
     return read_landcover(path, scheme=scheme)

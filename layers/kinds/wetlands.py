@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from analysis.sources import VectorSource
-from layers.base import get_spec, read_vector
+from layers.read import read_vector
+from layers.spec import get_spec
 
 __all__ = ["SPEC", "read"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from layers.base import get_spec
+from layers.spec import get_spec
 
 __all__ = ["drawer"]
 

@@ -53,7 +53,7 @@ def protection_status(wetlands: VectorSource, protected: VectorSource) -> gpd.Ge
     if wetlands.frame.crs != protected.frame.crs:
         raise LayerError(
             f"wetlands ({wetlands.frame.crs}) and protected areas ({protected.frame.crs}) must share a CRS; "
-            "read both with layers.base.read_vector"
+            "read both with layers.read.read_vector"
         )
     frame = wetlands.frame
     protected_union = shapely.union_all(protected.frame.geometry.array) if len(protected.frame) else None

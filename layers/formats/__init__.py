@@ -1,0 +1,62 @@
+"""One reader per file format, picked by the file's suffix from a registry (as rio-tiler's ``io/`` and
+geopandas' ``io/`` are laid out).
+
+- :mod:`~layers.formats.table`: CSV/text and ``.xlsx`` tables of points, with encoding detection;
+- :mod:`~layers.formats.shapefile`: zipped or plain Shapefiles, with GBK and ``.cpg`` handling;
+- :mod:`~layers.formats.ogr`: GeoPackage, GeoJSON and KML through pyogrio (and what every GDAL format
+  shares: a WAL GeoPackage read from a private copy, the layer chosen, the metadata kept);
+- :mod:`~layers.formats.raster`: land-cover GeoTIFFs (:func:`read_landcover`).
+
+Each vector reader answers the contract of :mod:`layers.formats.base` and returns the file's rows as
+read; :func:`layers.read.read_vector` picks the reader with :func:`vector_format` and checks the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis.errors import LayerReadError
+from layers.formats import ogr, shapefile, table
+from layers.formats.base import RawLayer, VectorFormat
+from layers.formats.raster import RASTER_SUFFIXES, read_landcover
+
+__all__ = [
+    "RASTER_SUFFIXES",
+    "VECTOR_SUFFIXES",
+    "RawLayer",
+    "VectorFormat",
+    "read_landcover",
+    "vector_format",
+]
+
+#: Every vector suffix and its format, in the order messages and the upload widget list them.
+_FORMATS: dict[str, VectorFormat] = {
+    ".gpkg": ogr.OGR,
+    ".geojson": ogr.OGR,
+    ".json": ogr.OGR,
+    ".zip": shapefile.ZIPPED,
+    ".shp": shapefile.SHAPEFILE,
+    ".kml": ogr.OGR,
+    ".csv": table.TEXT,
+    ".txt": table.TEXT,
+    ".xlsx": table.WORKBOOK,
+}
+
+VECTOR_SUFFIXES: tuple[str, ...] = tuple(_FORMATS)
+
+
+def vector_format(path: Path) -> VectorFormat:
+    """The format that reads ``path``, by its suffix (any case).
+
+    Examples
+    --------
+    >>> vector_format(Path("stations.CSV")).name
+    'text table'
+    """
+    try:
+        return _FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise LayerReadError(
+            f"{path.name}: '{path.suffix or '(no extension)'}' files cannot be read as a vector layer; "
+            f"supported: {', '.join(VECTOR_SUFFIXES)}"
+        ) from None

@@ -1,0 +1,148 @@
+"""Land-cover rasters: a local GeoTIFF (Cloud-Optimized or not) of class codes, checked with
+:func:`read_landcover` before any indicator reads it.
+
+The header is judged first (pixel count and block size, :mod:`layers.limits`; a georeference tied to
+the earth), then every block is decoded once and the area checked against Wuxi
+(:mod:`layers.raster_checks`), so that a file the indicators could not read is refused here, naming it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from analysis.errors import CRSError, LayerError, LayerReadError
+from analysis.sources import RasterSource
+from layers.limits import check_block_size, check_raster_size, is_trusted
+from layers.messages import listing, reader_boundary
+from layers.paths import local_file
+from layers.provenance import lower_keys, manifest_beside, source_text, truthy, year_of
+from layers.raster_checks import check_crs_on_earth, check_overlaps_wuxi, scan_codes
+
+__all__ = ["RASTER_SUFFIXES", "read_landcover"]
+
+RASTER_SUFFIXES: tuple[str, ...] = (".tif", ".tiff")
+
+
+def _tagged_scheme(file_name: str, tag: str) -> str:
+    """The built-in scheme a ``SCHEME`` tag names; a tag never names a file (see :func:`read_landcover`)."""
+    from analysis.schemes import BUILTIN_SCHEMES
+
+    name = tag.strip().lower()
+    if name in BUILTIN_SCHEMES:
+        return name
+    raise LayerError(
+        f"{file_name}: its SCHEME tag {tag!r} is not a known scheme; a tag may only name one of "
+        f"{', '.join(BUILTIN_SCHEMES)}. A scheme file is accepted only from the command line "
+        "(--scheme PATH, scheme=… in Python): pass the scheme there"
+    )
+
+
+def _caller_scheme(scheme: str | Path) -> str:
+    """A scheme the caller chose: a built-in name as it is, a scheme file as its absolute path."""
+    from analysis.schemes import BUILTIN_SCHEMES, load_scheme
+
+    loaded = load_scheme(scheme)
+    return str(scheme) if str(scheme) in BUILTIN_SCHEMES else str(Path(loaded.path).resolve())
+
+
+@reader_boundary
+def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
+    """Check a land-cover GeoTIFF and say which class scheme it uses.
+
+    Parameters
+    ----------
+    path : str or Path
+        A local GeoTIFF (Cloud-Optimized or not) with one band of class codes and a CRS.
+    scheme : str, optional
+        The class scheme's name or file (see :mod:`analysis.schemes`), chosen by the caller (the
+        command line's ``--scheme``, the catalog). By default the file's ``SCHEME`` tag, which may only
+        name a built-in scheme (never a file: the raster is data), else the scheme whose codes best
+        match the codes found in the raster.
+
+    Returns
+    -------
+    RasterSource
+        ``scheme`` is a built-in name, or the absolute path of the caller's scheme file. ``year`` comes
+        from the ``YEAR`` tag (or a year in the file name) and ``synthetic`` from the ``SYNTHETIC`` tag
+        or a ``MANIFEST.json`` next to the file.
+
+    Raises
+    ------
+    LayerReadError
+        The file cannot be opened, a block cannot be decoded (truncated or damaged), or one internal
+        block would decode to more than the limit (:mod:`layers.limits`).
+    CRSError
+        The raster has no georeference, or a CRS not tied to the earth (local/engineering).
+    LayerError
+        ``path`` is a GDAL virtual path or URL, the raster lies outside Wuxi, its values are not
+        whole-number class codes, its ``SCHEME`` tag names no built-in scheme, or the scheme cannot be
+        told from the codes.
+
+    Notes
+    -----
+    Every block is decoded once (see :mod:`layers.raster_checks`), so that a file the indicators
+    could not read is refused here. Files the atlas wrote itself (read inside
+    :func:`layers.limits.trusted`) skip that pass and the overlap test, which were done at import.
+    """
+    import rasterio
+    from rasterio.errors import RasterioError
+
+    local = local_file(path, RASTER_SUFFIXES, "a land-cover raster")
+    notes: list[str] = []
+    manifest = manifest_beside(local, notes)
+    try:
+        with rasterio.open(local) as dataset:
+            # Opening reads only the header; refuse a huge (or lying) one before any pixel is read.
+            check_raster_size(local.name, dataset.width, dataset.height, dataset.count)
+            block_h, block_w = dataset.block_shapes[0]
+            interleaved = dataset.count if dataset.profile.get("interleave") == "pixel" else 1
+            check_block_size(local.name, block_h, block_w, interleaved, np.dtype(dataset.dtypes[0]).itemsize)
+            if dataset.crs is None or dataset.transform.is_identity:
+                raise CRSError(
+                    f"{local.name}: raster has no georeference; its cells cannot be placed on the map. "
+                    "Assign its CRS and transform (e.g. gdal_edit.py -a_srs EPSG:4549, or re-export it "
+                    "from the source with them) and load it again"
+                )
+            check_crs_on_earth(local.name, dataset.crs)
+            tags = lower_keys(dataset.tags())
+            tag = str(tags.get("scheme") or "").strip()
+            scheme_name = (
+                _caller_scheme(scheme)
+                if scheme is not None
+                else _tagged_scheme(local.name, tag)
+                if tag
+                else None
+            )
+            codes = None
+            if not is_trusted() or scheme_name is None:
+                check_overlaps_wuxi(local.name, dataset)
+                codes = scan_codes(local.name, dataset)
+    except RasterioError as exc:
+        # rasterio's "Read failed. See previous exception" keeps GDAL's reason in the cause.
+        reason = str(exc.__cause__ if exc.__cause__ is not None else exc)
+        raise LayerReadError(f"{local.name}: cannot read it as a raster ({reason})") from exc
+    from analysis.schemes import guess_scheme
+
+    found = np.asarray(codes if codes is not None else [], dtype=int)
+    if codes is not None and found.size == 0:
+        raise LayerError(f"{local.name}: the raster holds no class codes (all nodata)")
+    if scheme_name is None:
+        guessed = guess_scheme({int(code) for code in found.tolist()})
+        if guessed is None:
+            raise LayerError(
+                f"{local.name}: cannot tell the land-cover scheme from its codes "
+                f"{listing(found.tolist(), 20)}; pass scheme=… (a scheme name or a scheme file)"
+            )
+        scheme_name = guessed
+    year_tag = tags.get("year")
+    year = year_of(year_tag) if year_tag else year_of(manifest.get("year", "")) or year_of(local.stem)
+    synthetic = truthy(tags.get("synthetic", False)) or truthy(manifest.get("synthetic", False))
+    return RasterSource(
+        path=local,
+        scheme=scheme_name,
+        year=year,
+        source=source_text(local.name, synthetic, tags.get("seed", manifest.get("seed"))),
+        synthetic=synthetic,
+    )
