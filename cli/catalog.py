@@ -12,7 +12,7 @@ import click
 from analysis.errors import printable
 from analysis.sources import LAYER_KINDS
 from analysis.text_table import format_table
-from cli.options import say, terminal_json
+from cli.options import list_format, say, terminal_json
 from layers.catalog import Catalog, CatalogEntry, check_layer
 from layers.geometry import LONLAT_CRSS
 
@@ -90,16 +90,6 @@ def _entries_output(entries: list[CatalogEntry], output_format: str) -> str:
     return format_table(headers, [_entry_row(entry) for entry in entries], right_align=(2,))
 
 
-_LIST_FORMAT = click.option(
-    "-f",
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
-
-
 @click.group("layers")
 def layers_group() -> None:
     """Your own layers, kept in a catalog: every version, with where it came from."""
@@ -126,7 +116,7 @@ def layers_add(kind: str, path: Path, catalog_path: Path | None, **read_options:
 
 @layers_group.command("list")
 @_catalog_option
-@_LIST_FORMAT
+@list_format
 def layers_list(catalog_path: Path | None, output_format: str) -> None:
     """The current version of each kind in the catalog."""
     say(_entries_output(Catalog(catalog_path).list(), output_format))
@@ -135,7 +125,7 @@ def layers_list(catalog_path: Path | None, output_format: str) -> None:
 @layers_group.command("history")
 @_kind_argument
 @_catalog_option
-@_LIST_FORMAT
+@list_format
 def layers_history(kind: str, catalog_path: Path | None, output_format: str) -> None:
     """Every stored version of KIND, oldest first (* marks the current one)."""
     say(_entries_output(Catalog(catalog_path).history(kind), output_format))

@@ -21,6 +21,7 @@ __all__ = [
     "LAYER_PATH_HELP",
     "StageProgressBar",
     "layer_path_options",
+    "list_format",
     "output_options",
     "require_dask",
     "say",
@@ -42,6 +43,17 @@ def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Path(dir_okay=False, path_type=Path),
         help="Write to FILE instead of stdout.",
     )(function)
+
+
+#: ``-f/--format table|json`` of the commands that list things.
+list_format = click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
 
 
 def say(text: str, err: bool = False) -> None:

@@ -9,6 +9,7 @@ import click
 
 from analysis.paths import targets_path
 from analysis.targets import MEASURES, load_targets, select_targets, targets_table, validate_targets
+from cli.options import list_format
 
 __all__ = ["targets_group"]
 
@@ -19,14 +20,7 @@ def targets_group() -> None:
 
 
 @targets_group.command("list")
-@click.option(
-    "-f",
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@list_format
 @click.option(
     "--measure",
     type=click.Choice(MEASURES),
