@@ -9,13 +9,22 @@ judged by its central directory before anything decompresses it.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from analysis.errors import LayerError, LayerReadError
 from layers.limits import check_file_size, check_zip_members
 
-__all__ = ["SQLITE_MAGIC", "ZIP_MAGIC", "check_container", "file_header", "local_file", "reject_virtual"]
+__all__ = [
+    "SQLITE_MAGIC",
+    "ZIP_MAGIC",
+    "check_container",
+    "file_header",
+    "local_file",
+    "reject_virtual",
+    "zip_members",
+]
 
 
 # A GDAL virtual file system as a path component (/vsicurl/, /vsizip/, /vsis3_streaming/ …); a local
@@ -74,13 +83,17 @@ def check_container(path: Path) -> None:
     An .xlsx is a zip, and so is a KMZ named .kml; a sheet of a few kilobytes can unpack to gigabytes.
     The zip limits of :mod:`layers.limits` (total size, ratio, members, member names) apply to all.
     """
-    if not file_header(path, 4).startswith(ZIP_MAGIC):
-        return
-    import zipfile
+    if file_header(path, 4).startswith(ZIP_MAGIC):
+        zip_members(path)
 
+
+def zip_members(path: Path) -> list[zipfile.ZipInfo]:
+    """The members of a local zip as its central directory lists them, once they have passed the zip
+    limits of :mod:`layers.limits`; nothing is decompressed."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise LayerReadError(f"{path.name}: not a readable zip archive ({exc})") from exc
     check_zip_members(path.name, infos)
+    return infos

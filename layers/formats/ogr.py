@@ -111,50 +111,9 @@ def read_ogr(
     which GDAL would otherwise read as Latin-1.
     """
     with read_only(path) as readable:
-        frame, chosen, metadata = _read_layer(
-            path, readable, spec, layer, encoding, notes, target, drivers, undeclared
-        )
-    if frame.empty:
-        raise LayerReadError(f"{path.name}: layer {chosen!r} has no features")
-    return RawLayer(frame.reset_index(drop=True), RowLabels("feature", 1), chosen, metadata)
-
-
-def _read_layer(
-    path: Path,
-    readable: Path,
-    spec: LayerSpec,
-    layer: str | None,
-    encoding: str | None,
-    notes: list[str],
-    target_of: Callable[[Path], str],
-    drivers: Mapping[str, tuple[str, ...]],
-    undeclared: UndeclaredEncoding | None,
-) -> tuple[gpd.GeoDataFrame, str | None, dict[str, Any]]:
-    import pyogrio
-
-    target = target_of(readable)
-    chosen = _choose_layer(path, target, spec, layer)
-    metadata: dict[str, Any] = {}
-    try:
-        info = pyogrio.read_info(target, layer=chosen)
-        metadata = {**lower_keys(info.get("dataset_metadata")), **lower_keys(info.get("layer_metadata"))}
-        if (
-            undeclared is not None
-            and encoding is None
-            and info.get("driver") == "ESRI Shapefile"
-            and info.get("encoding") == "ISO-8859-1"
-        ):
-            # No .cpg and no code page in the .dbf: GDAL would read Chinese text as Latin-1 mojibake.
-            frame = undeclared(path, target, chosen, notes)
-        else:
-            frame = pyogrio.read_dataframe(target, layer=chosen, encoding=encoding)
-    except UnicodeDecodeError as exc:
-        raise LayerReadError(
-            f"{path.name}: text attributes are not in the declared encoding ({exc}); "
-            "pass encoding='gbk' (or the file's real encoding)"
-        ) from exc
-    except Exception as exc:  # pyogrio.errors.DataSourceError, DataLayerError, FieldTypeError …
-        raise LayerReadError(f"{path.name}: cannot read layer {chosen!r} ({exc})") from exc
+        gdal_path = target(readable)
+        chosen = _choose_layer(path, gdal_path, spec, layer)
+        frame, info = _read_frame(path, gdal_path, chosen, encoding, notes, undeclared)
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
         raise LayerError(f"{path.name}: layer {chosen!r} has no geometry; a {spec.kind} layer needs one")
     expected = drivers.get(path.suffix.lower())
@@ -163,7 +122,43 @@ def _read_layer(
             f"warning: {path.name} is named {path.suffix} but holds {info.get('driver')} data; read as such "
             "(rename it to match its content)"
         )
-    return frame, chosen, metadata
+    if frame.empty:
+        raise LayerReadError(f"{path.name}: layer {chosen!r} has no features")
+    metadata = {**lower_keys(info.get("dataset_metadata")), **lower_keys(info.get("layer_metadata"))}
+    return RawLayer(frame.reset_index(drop=True), RowLabels("feature", 1), chosen, metadata)
+
+
+def _read_frame(
+    path: Path,
+    target: str,
+    layer: str | None,
+    encoding: str | None,
+    notes: list[str],
+    undeclared: UndeclaredEncoding | None,
+) -> tuple[Any, dict[str, Any]]:
+    """The layer's frame as pyogrio reads it, and GDAL's information about the layer."""
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(target, layer=layer)
+        if (
+            undeclared is not None
+            and encoding is None
+            and info.get("driver") == "ESRI Shapefile"
+            and info.get("encoding") == "ISO-8859-1"
+        ):
+            # No .cpg and no code page in the .dbf: GDAL would read Chinese text as Latin-1 mojibake.
+            frame = undeclared(path, target, layer, notes)
+        else:
+            frame = pyogrio.read_dataframe(target, layer=layer, encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise LayerReadError(
+            f"{path.name}: text attributes are not in the declared encoding ({exc}); "
+            "pass encoding='gbk' (or the file's real encoding)"
+        ) from exc
+    except Exception as exc:  # pyogrio.errors.DataSourceError, DataLayerError, FieldTypeError …
+        raise LayerReadError(f"{path.name}: cannot read layer {layer!r} ({exc})") from exc
+    return frame, info
 
 
 def declared_crs(path: Path, spec: LayerSpec, layer: str | None, target: Callable[[Path], str]) -> Any:

@@ -19,10 +19,9 @@ import geopandas as gpd
 from analysis.errors import LayerError, LayerReadError
 from layers.formats.base import RawLayer, VectorFormat
 from layers.formats.ogr import read_ogr
-from layers.limits import check_zip_members
 from layers.messages import listing
 from layers.offline import check_json_crs, check_json_crs_stream
-from layers.paths import reject_virtual
+from layers.paths import reject_virtual, zip_members
 from layers.spec import LayerSpec
 
 __all__ = ["SHAPEFILE", "ZIPPED"]
@@ -30,16 +29,8 @@ __all__ = ["SHAPEFILE", "ZIPPED"]
 
 def _zip_target(path: Path) -> str:
     """The GDAL path of the vector data inside a local zip: its root, or the one folder holding it."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise LayerReadError(f"{path.name}: not a readable zip archive ({exc})") from exc
     # Judged on the central directory alone, before GDAL decompresses anything.
-    check_zip_members(path.name, infos)
-    members = [info.filename for info in infos if not info.filename.startswith("__MACOSX/")]
+    members = [info.filename for info in zip_members(path) if not info.filename.startswith("__MACOSX/")]
     vector_members = [
         name for name in members if Path(name).suffix.lower() in (".shp", ".gpkg", ".geojson", ".kml")
     ]
