@@ -493,7 +493,7 @@ def test_app_map_component_shows_uploaded_text_verbatim(
     hostile_file = files["wetlands"].with_name("wetlands [link](javascript:alert(1)) {{7*7}} **x**.geojson")
     files["wetlands"].rename(hostile_file)
     Catalog(tmp_path / "catalog").add("wetlands", hostile_file)
-    app = str(Path(__file__).resolve().parent.parent / "geo_app.py")
+    app = str(Path(__file__).resolve().parents[2] / "geo_app.py")
     at = AppTest.from_file(app, default_timeout=180)
     at.query_params["page"] = "data"
     at.run()
