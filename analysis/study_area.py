@@ -6,8 +6,8 @@ indicator family reads its units from it: the codes, names and the two areas an 
 and the district polygons in EPSG:4549 (reprojected once, on first use).
 
 Indicator families compute per district, then add the districts up for the city: the districts tile the
-city exactly (tested in ``tests/analysis/test_boundaries.py``), so the sum is the city's figure and no second pass
-over the data is needed (:func:`unit_totals`, :func:`rows_in_unit`).
+city exactly (tested in ``tests/analysis/test_boundaries.py``), so the sum is the city's figure and no
+second pass over the data is needed (:func:`unit_totals`, :func:`rows_in_unit`).
 """
 
 from __future__ import annotations
