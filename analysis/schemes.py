@@ -37,11 +37,14 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILTIN_SCHEMES",
     "ROLES",
+    "WORLDCOVER_CODES",
     "LandCoverScheme",
     "SchemeClass",
     "UnknownCodesWarning",
+    "closest_scheme",
     "guess_scheme",
     "load_scheme",
+    "scheme_candidates",
     "schemes_dir",
     "unknown_codes",
     "warn_unknown_codes",
@@ -51,8 +54,6 @@ ROLES = ("tree", "shrub", "orchard", "grass", "crop", "wetland", "water", "built
 BUILTIN_SCHEMES = ("worldcover", "clcd", "glc_fcs30d", "dynamic_world", "esri_lulc")
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
-# Below this share of known codes, an upload matches no scheme: better to ask the user than to guess.
-_MIN_GUESS_SHARE = 0.5
 # A scheme lists tens of classes in a few kB; anything far larger is not a scheme.
 _MAX_SCHEME_BYTES = 1 << 20
 
@@ -281,35 +282,69 @@ def load_scheme(name_or_path: str | PathLike[str]) -> LandCoverScheme:
     return _parse_scheme(path, document)
 
 
-def guess_scheme(codes_present: set[int] | frozenset[int]) -> str | None:
-    """The built-in scheme whose codes best explain the codes found in a raster, or None.
+#: WorldCover's class codes (DOMAIN.md §4). Codes all within them are WorldCover, whatever else they fit.
+WORLDCOVER_CODES: frozenset[int] = frozenset({10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100})
 
-    Each scheme scores the share of present codes it defines (its nodata code is ignored); ties go to
-    the scheme that defines more of them, then to the one whose own codes are better covered. Below
-    half, no scheme is returned: the user should pick one.
+
+def _fits(scheme: LandCoverScheme, present: set[int]) -> bool:
+    """Whether ``scheme`` names every present code (its nodata code aside) and at least one of them."""
+    considered = present - ({scheme.nodata} if scheme.nodata is not None else set())
+    return bool(considered) and considered <= scheme.codes
+
+
+def scheme_candidates(codes_present: Iterable[int]) -> tuple[str, ...]:
+    """The built-in schemes that define every code found in a raster (its nodata code aside).
+
+    Codes all within :data:`WORLDCOVER_CODES` (0 may be among them: WorldCover's nodata) are WorldCover
+    alone: a raster of only 10 and 40 is tree and cropland, not Esri's water and clouds. Otherwise every
+    scheme that defines all the codes is a candidate; more than one means the codes cannot tell them
+    apart, and the user must say which (``--scheme``).
 
     Examples
     --------
-    >>> guess_scheme({10, 30, 40, 50, 80, 90})
-    'worldcover'
-    >>> guess_scheme({1, 2, 4, 5, 8}), guess_scheme({0, 1, 2, 6}), guess_scheme({300, 301})
-    ('clcd', 'dynamic_world', None)
+    >>> scheme_candidates({10, 40}), scheme_candidates({10})
+    (('worldcover',), ('worldcover',))
+    >>> scheme_candidates({1, 2, 4, 5, 8})
+    ('clcd', 'dynamic_world', 'esri_lulc')
+    >>> scheme_candidates({300, 301})
+    ()
     """
     present = {int(c) for c in codes_present}
-    best: tuple[float, int, float] | None = None
-    best_name: str | None = None
+    if present - {0} and present <= WORLDCOVER_CODES | {0}:
+        return ("worldcover",)
+    return tuple(name for name in BUILTIN_SCHEMES if _fits(load_scheme(name), present))
+
+
+def closest_scheme(codes_present: Iterable[int]) -> tuple[str, tuple[int, ...]] | None:
+    """The built-in scheme that defines the most of the codes found, and the codes it lacks; None when
+    no scheme defines any of them. For messages only: a scheme that lacks codes is never guessed."""
+    present = {int(c) for c in codes_present}
+    best: tuple[int, str, tuple[int, ...]] | None = None
     for name in BUILTIN_SCHEMES:
         scheme = load_scheme(name)
         considered = present - ({scheme.nodata} if scheme.nodata is not None else set())
-        if not considered:
-            continue
         known = len(considered & scheme.codes)
-        score = (known / len(considered), known, known / len(scheme.codes))
-        if best is None or score > best:
-            best, best_name = score, name
-    if best is None or best[0] < _MIN_GUESS_SHARE:
-        return None
-    return best_name
+        if known and (best is None or known > best[0]):
+            best = (known, name, tuple(sorted(considered - scheme.codes)))
+    return None if best is None else (best[1], best[2])
+
+
+def guess_scheme(codes_present: Iterable[int]) -> str | None:
+    """The one built-in scheme the codes found in a raster can belong to, or None: guessed right, or not
+    at all.
+
+    The scheme is the sole candidate of :func:`scheme_candidates`. None when no scheme defines every code
+    (a stray code, another product) or when several do (ask the user which one).
+
+    Examples
+    --------
+    >>> guess_scheme({10, 30, 40, 50, 80, 90}), guess_scheme({10, 40}), guess_scheme({1, 2, 3, 4, 5, 8, 9})
+    ('worldcover', 'worldcover', 'clcd')
+    >>> guess_scheme({1, 2, 4, 5, 8}), guess_scheme({0, 1, 2, 6}), guess_scheme({300, 301})
+    (None, None, None)
+    """
+    candidates = scheme_candidates(codes_present)
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def unknown_codes(table: ClassAreaTable, scheme: LandCoverScheme) -> dict[int, float]:

@@ -20,7 +20,7 @@ from layers.paths import local_file
 from layers.provenance import lower_keys, manifest_beside, source_text, truthy, year_of
 from layers.raster_checks import check_crs_on_earth, check_overlaps_wuxi, scan_codes
 
-__all__ = ["RASTER_SUFFIXES", "read_landcover"]
+__all__ = ["RASTER_SUFFIXES", "read_landcover", "unguessable_scheme"]
 
 RASTER_SUFFIXES: tuple[str, ...] = (".tif", ".tiff")
 
@@ -47,6 +47,25 @@ def _caller_scheme(scheme: str | Path) -> str:
     return str(scheme) if str(scheme) in BUILTIN_SCHEMES else str(Path(loaded.path).resolve())
 
 
+def unguessable_scheme(name: str, codes: list[int]) -> str:
+    """Why the scheme of a raster holding ``codes`` is not guessed, and what to pass instead."""
+    from analysis.schemes import closest_scheme, scheme_candidates
+
+    found = f"{name}: cannot tell the land-cover scheme from its codes {listing(codes, 20)}"
+    candidates = scheme_candidates(codes)
+    if len(candidates) > 1:
+        why = f"they fit {len(candidates)} schemes: {', '.join(candidates)}"
+    else:
+        closest = closest_scheme(codes)
+        why = "no built-in scheme defines all of them" + (
+            f" ({closest[0]} lacks {listing(list(closest[1]), 10)})" if closest else ""
+        )
+    return (
+        f"{found}: {why}. Say which with --scheme NAME (scheme=… in Python): a built-in scheme name or "
+        "a scheme TOML file"
+    )
+
+
 @reader_boundary
 def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     """Check a land-cover GeoTIFF and say which class scheme it uses.
@@ -58,8 +77,9 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     scheme : str, optional
         The class scheme's name or file (see :mod:`analysis.schemes`), chosen by the caller (the
         command line's ``--scheme``, the catalog). By default the file's ``SCHEME`` tag, which may only
-        name a built-in scheme (never a file: the raster is data), else the scheme whose codes best
-        match the codes found in the raster.
+        name a built-in scheme (never a file: the raster is data), else the one built-in scheme the
+        codes found in the raster can belong to (:func:`analysis.schemes.guess_scheme`): a raster whose
+        codes fit several schemes, or none, is refused with the candidates named.
 
     Returns
     -------
@@ -78,7 +98,7 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     LayerError
         ``path`` is a GDAL virtual path or URL, the raster lies outside Wuxi, its values are not
         whole-number class codes, its ``SCHEME`` tag names no built-in scheme, or the scheme cannot be
-        told from the codes.
+        told from the codes (they fit several schemes, or none).
 
     Notes
     -----
@@ -131,10 +151,7 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     if scheme_name is None:
         guessed = guess_scheme({int(code) for code in found.tolist()})
         if guessed is None:
-            raise LayerError(
-                f"{local.name}: cannot tell the land-cover scheme from its codes "
-                f"{listing(found.tolist(), 20)}; pass scheme=… (a scheme name or a scheme file)"
-            )
+            raise LayerError(unguessable_scheme(local.name, found.tolist()))
         scheme_name = guessed
     year_tag = tags.get("year")
     year = year_of(year_tag) if year_tag else year_of(manifest.get("year", "")) or year_of(local.stem)
