@@ -150,6 +150,22 @@ def statistic_rows(targets: Sequence[Target], figures: Sequence[StatisticFigure]
     return judge_statistics([t for t in targets if t.measure == STATISTIC], figures)
 
 
+#: Targets whose value is counted from the baseline year: the reduction, the rise or the number added so
+#: far is 0 in that year, so the straight-line path runs from 0 to the target.
+_COUNTED_FROM_BASELINE = ("reduction_pct", "increase_pct", "added")
+
+
+def _path_start(target: Target) -> float | None:
+    """Where the straight-line path to ``target`` starts, in the target's own terms: the baseline level of
+    a level target, 0 for a change counted from the baseline year, None without a path (an average
+    growth rate has no straight line to follow)."""
+    if target.change == "level":
+        return target.baseline_value
+    if target.change in _COUNTED_FROM_BASELINE and target.baseline_year is not None:
+        return 0.0
+    return None
+
+
 def judge_statistics(targets: Sequence[Target], figures: Sequence[StatisticFigure]) -> list[StatisticRow]:
     """Judge each target with its figure (the last one given for its id) by the plan's status rule.
 
@@ -169,7 +185,7 @@ def judge_statistics(targets: Sequence[Target], figures: Sequence[StatisticFigur
             target.year,
             target.comparison,
             data_year=figure.year,
-            baseline_value=target.baseline_value if target.change == "level" else None,
+            baseline_value=_path_start(target),
             baseline_year=target.baseline_year,
         )
         rows.append(StatisticRow(target, figure.value, figure.year, status))
