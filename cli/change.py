@@ -12,7 +12,7 @@ from analysis.study_area import StudyArea
 from analysis.text_table import format_table
 from cli.options import LAYER_PATH_HELP, StageProgressBar, output_options, write_output
 from layers.defaults import default_landcover_series, load_default_landcover
-from layers.formats import read_landcover
+from layers.formats import read_landcover_tiles
 
 __all__ = ["change"]
 
@@ -20,13 +20,17 @@ __all__ = ["change"]
 @click.command("change")
 @click.option(
     "--before",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Earlier land-cover raster. Default: the oldest shipped year.",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Earlier land-cover raster, or a folder or zip of its tiles; repeatable for several tiles. "
+    "Default: the oldest shipped year.",
 )
 @click.option(
     "--after",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Later land-cover raster on the same grid. Default: the latest shipped year.",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Later land-cover raster on the same grid (or its tiles, as --before). Default: the latest "
+    "shipped year.",
 )
 @click.option("--scheme", help="Land-cover scheme of both rasters (default: from their tags or codes).")
 @click.option(
@@ -45,8 +49,8 @@ __all__ = ["change"]
 )
 @output_options
 def change(
-    before: Path | None,
-    after: Path | None,
+    before: tuple[Path, ...],
+    after: tuple[Path, ...],
     scheme: str | None,
     districts: Path | None,
     adcode: str | None,
@@ -57,10 +61,14 @@ def change(
     """Land-cover change between two years: hectares gained, lost and net per class and district."""
     series = default_landcover_series()
     before_source = (
-        read_landcover(before, scheme=scheme) if before else load_default_landcover(scheme, year=min(series))
+        read_landcover_tiles(before, scheme=scheme)
+        if before
+        else load_default_landcover(scheme, year=min(series))
     )
     after_source = (
-        read_landcover(after, scheme=scheme) if after else load_default_landcover(scheme, year=max(series))
+        read_landcover_tiles(after, scheme=scheme)
+        if after
+        else load_default_landcover(scheme, year=max(series))
     )
     progress = StageProgressBar()
     try:

@@ -31,8 +31,11 @@ __all__ = ["indicators"]
 @click.command()
 @click.option(
     "--landcover",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Land-cover raster (GeoTIFF/COG, any CRS). Default: the shipped 2024 demo raster.",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Land-cover raster (GeoTIFF/COG, any CRS), or a folder or zip of its tiles. Repeatable: several "
+    "tiles of one product (same CRS, resolution and scheme) are mosaicked. Default: the shipped 2024 demo "
+    "raster.",
 )
 @click.option(
     "--scheme",
@@ -110,7 +113,7 @@ __all__ = ["indicators"]
 )
 @output_options
 def indicators(
-    landcover: Path | None,
+    landcover: tuple[Path, ...],
     scheme: str | None,
     districts: Path | None,
     stations_crs: str | None,
@@ -133,7 +136,7 @@ def indicators(
     targets (data/targets.toml); rates are in %, capacities in MW, counts as counts.
     """
     inputs = load_indicator_inputs(
-        landcover=landcover,
+        landcover=landcover or None,
         scheme=scheme,
         districts=districts,
         layer_paths=layer_paths,

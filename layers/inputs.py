@@ -11,7 +11,7 @@ them (:mod:`layers.lazy`). Both go through the same readers and validation, so a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from analysis.boundaries import load_boundaries
@@ -19,7 +19,7 @@ from analysis.indicators import IndicatorInputs
 from analysis.sources import RasterSource, VectorSource
 from layers import defaults
 from layers.catalog import Catalog
-from layers.formats import read_landcover
+from layers.formats import read_landcover, read_landcover_tiles
 from layers.read import read_vector
 
 __all__ = ["VECTOR_KINDS", "load_indicator_inputs"]
@@ -29,7 +29,7 @@ VECTOR_KINDS = ("wetlands", "protected", "builtup", "buildings", "pv_sites", "st
 
 def load_indicator_inputs(
     *,
-    landcover: Path | None = None,
+    landcover: Path | Sequence[Path] | None = None,
     scheme: str | None = None,
     districts: Path | None = None,
     layer_paths: Mapping[str, Path | None] | None = None,
@@ -39,7 +39,9 @@ def load_indicator_inputs(
 ) -> IndicatorInputs:
     """Read every layer an indicator run needs.
 
-    A layer comes from ``layer_paths[kind]`` (or ``landcover``, ``districts``) when given, else from
+    ``landcover`` is one GeoTIFF or several tiles of one (files, folders or zips of them, mosaicked by
+    :func:`layers.formats.read_landcover_tiles`). A layer comes from ``layer_paths[kind]`` (or
+    ``landcover``, ``districts``) when given, else from
     ``catalog`` when it holds the kind, else from the shipped demo data; a kind listed in ``without`` is
     left out, so its indicators come back as not computable. ``scheme`` overrides the scheme a catalog
     land cover was imported with.
@@ -65,8 +67,8 @@ def load_indicator_inputs(
             vectors[kind] = defaults.load_default_vector(kind)
     if "landcover" in left_out:
         raster = None
-    elif landcover is not None:
-        raster = read_landcover(landcover, scheme=scheme)
+    elif landcover is not None and (isinstance(landcover, Path) or len(landcover) > 0):
+        raster = read_landcover_tiles(landcover, scheme=scheme)
     elif catalog is not None and "landcover" in in_catalog:
         stored_raster = catalog.get("landcover")
         assert isinstance(stored_raster, RasterSource)

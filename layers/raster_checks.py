@@ -23,7 +23,7 @@ import numpy as np
 from analysis.crs import DISPLAY_CRS, crs_label
 from analysis.errors import CRSError, LayerError, LayerReadError
 
-__all__ = ["check_crs_on_earth", "check_overlaps_wuxi", "scan_codes"]
+__all__ = ["check_crs_on_earth", "check_overlaps_wuxi", "scan_codes", "uses_mask", "wuxi_outline"]
 
 # Whole blocks are read together up to about this many pixels: per-read overhead stays small.
 _WINDOW_PIXELS = 1 << 20
@@ -80,16 +80,22 @@ def _footprint_lonlat(dataset: Any) -> Any:
     return shapely.make_valid(shapely.Polygon(np.column_stack([lon, lat])))
 
 
+def wuxi_outline() -> Any:
+    """The city boundary (the shipped one, :func:`analysis.paths.boundaries_path`) as one shapely
+    polygon in longitude/latitude (EPSG:4326)."""
+    from analysis.paths import boundaries_path
+
+    boundary_file = boundaries_path()
+    return _wuxi(str(boundary_file), boundary_file.stat().st_mtime_ns)
+
+
 def check_overlaps_wuxi(name: str, dataset: Any) -> None:
     """Refuse a raster whose footprint lies entirely outside the city boundary.
 
     The boundary is the shipped one (:func:`analysis.paths.boundaries_path`); the footprint is the
     raster's pixel grid outline, transformed to longitude/latitude with its edges densified.
     """
-    from analysis.paths import boundaries_path
-
-    boundary_file = boundaries_path()
-    city = _wuxi(str(boundary_file), boundary_file.stat().st_mtime_ns)
+    city = wuxi_outline()
     footprint = _footprint_lonlat(dataset)
     label = crs_label(dataset.crs)
     if footprint is None:
@@ -121,7 +127,8 @@ def _windows(dataset: Any) -> list[Any]:
     return [window for _, window in dataset.block_windows(1)]
 
 
-def _uses_mask(dataset: Any) -> bool:
+def uses_mask(dataset: Any) -> bool:
+    """Whether band 1 marks nodata with a mask band or an alpha band rather than a nodata value."""
     from rasterio.enums import MaskFlags
 
     flags = dataset.mask_flag_enums[0]
@@ -191,7 +198,7 @@ def scan_codes(name: str, dataset: Any) -> np.ndarray:
     from rasterio.errors import RasterioError
 
     codes = _Codes(name, np.dtype(dataset.dtypes[0]), dataset.nodata)
-    masked = _uses_mask(dataset)
+    masked = uses_mask(dataset)
     with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB):
         for window in _windows(dataset):
             try:

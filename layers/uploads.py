@@ -50,11 +50,11 @@ def accepted_suffixes(kind: str) -> tuple[str, ...]:
     Examples
     --------
     >>> accepted_suffixes("landcover")
-    ('tif', 'tiff')
+    ('tif', 'tiff', 'zip')
     """
     spec = get_spec(kind)
     if spec.raster:
-        suffixes: Sequence[str] = RASTER_SUFFIXES
+        suffixes: Sequence[str] = (*RASTER_SUFFIXES, ".zip")  # a zip of tiles
     elif spec.kind == "districts":
         suffixes = (".geojson", ".json")
     else:

@@ -19,8 +19,9 @@ from analysis.crs import DISPLAY_CRS, crs_label
 from analysis.errors import LayerError, LayerReadError
 from analysis.sources import VectorSource
 from layers.catalog.entries import CONVERSION_PREFIXES, StagedLayer, utc_now
-from layers.formats import read_landcover, vector_format
+from layers.formats import read_landcover_tiles, vector_format
 from layers.formats.ogr import declared_crs
+from layers.formats.tiles import mosaic_tiles
 from layers.geometry import DATUM_LABELS
 from layers.paths import local_file
 from layers.read import read_vector
@@ -106,7 +107,8 @@ def stage_layer(
     """Read and validate ``path`` as a layer of ``kind``, touching no catalog.
 
     The options are those of :func:`layers.read.read_vector` (vector kinds) or ``scheme`` of
-    :func:`layers.formats.raster.read_landcover` (``landcover``). ``districts`` must be a boundaries GeoJSON
+    :func:`layers.formats.raster.read_landcover` (``landcover``: a GeoTIFF, or a folder or zip of tiles,
+    :func:`layers.formats.tiles.read_landcover_tiles`). ``districts`` must be a boundaries GeoJSON
     that :func:`analysis.boundaries.load_boundaries` accepts.
 
     Raises
@@ -184,10 +186,20 @@ def _stage_districts(path: str | Path) -> StagedLayer:
     )
 
 
+def _tiles_digest(original: Path, tiles: tuple[Path, ...]) -> tuple[str, int]:
+    """The SHA-256 and size of what the user gave: a zip as it is; for a folder of tiles, the SHA-256 of
+    the tiles' names and SHA-256s, one per line, and their total size."""
+    if original.is_file():
+        return sha256(original), original.stat().st_size
+    listing = "".join(f"{tile.name} {sha256(tile)}\n" for tile in tiles)
+    return hashlib.sha256(listing.encode("utf-8")).hexdigest(), sum(tile.stat().st_size for tile in tiles)
+
+
 def _stage_raster(path: str | Path, scheme: str | None) -> StagedLayer:
     import rasterio
 
-    source = read_landcover(path, scheme=scheme)
+    source = read_landcover_tiles(path, scheme=scheme)
+    tiles = mosaic_tiles(source.path)
     notes: list[str] = []
     try:
         with rasterio.open(source.path) as dataset:
@@ -209,13 +221,23 @@ def _stage_raster(path: str | Path, scheme: str | None) -> StagedLayer:
         if cog_ready
         else ("rewritten as a Cloud-Optimized GeoTIFF (DEFLATE, nearest-neighbour overviews)",)
     )
+    original, digest, size = source.path, sha256(source.path), source.path.stat().st_size
+    if tiles:
+        # One mosaic is stored, not the tiles: a version stays one file that reads like any other.
+        notes.append(f"mosaic of {len(tiles)} tiles: {', '.join(tile.name for tile in tiles)}")
+        conversion = (
+            f"mosaicked from {len(tiles)} tiles into one Cloud-Optimized GeoTIFF (DEFLATE, nearest-neighbour "
+            "overviews), cut to the city's extent",
+        )
+        original = Path(path)
+        digest, size = _tiles_digest(original, tiles)
     return StagedLayer(
         kind="landcover",
         source=source,
         path=source.path,
-        original_name=source.path.name,
-        sha256=sha256(source.path),
-        size_bytes=source.path.stat().st_size,
+        original_name=original.name,
+        sha256=digest,
+        size_bytes=size,
         source_crs=source_crs,
         conversion=conversion,
         notes=tuple(notes),

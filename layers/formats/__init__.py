@@ -5,7 +5,9 @@ geopandas' ``io/`` are laid out).
 - :mod:`~layers.formats.shapefile`: zipped or plain Shapefiles, with GBK and ``.cpg`` handling;
 - :mod:`~layers.formats.ogr`: GeoPackage, GeoJSON and KML through pyogrio (and what every GDAL format
   shares: a WAL GeoPackage read from a private copy, the layer chosen, the metadata kept);
-- :mod:`~layers.formats.raster`: land-cover GeoTIFFs (:func:`read_landcover`).
+- :mod:`~layers.formats.raster`: land-cover GeoTIFFs (:func:`read_landcover`);
+- :mod:`~layers.formats.tiles`: land cover in several tiles (files, folders or zips of them), checked
+  tile by tile and mosaicked into a private VRT (:func:`read_landcover_tiles`).
 
 Each vector reader answers the contract of :mod:`layers.formats.base` and returns the file's rows as
 read; :func:`layers.read.read_vector` picks the reader with :func:`vector_format` and checks the rest.
@@ -19,13 +21,16 @@ from analysis.errors import LayerReadError
 from layers.formats import ogr, shapefile, table
 from layers.formats.base import RawLayer, VectorFormat
 from layers.formats.raster import RASTER_SUFFIXES, read_landcover
+from layers.formats.tiles import holds_tiles, read_landcover_tiles
 
 __all__ = [
     "RASTER_SUFFIXES",
     "VECTOR_SUFFIXES",
     "RawLayer",
     "VectorFormat",
+    "holds_tiles",
     "read_landcover",
+    "read_landcover_tiles",
     "vector_format",
 ]
 

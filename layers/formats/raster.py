@@ -8,7 +8,9 @@ the earth), then every block is decoded once and the area checked against Wuxi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,9 +20,9 @@ from layers.limits import check_block_size, check_raster_size, is_trusted
 from layers.messages import listing, reader_boundary
 from layers.paths import local_file
 from layers.provenance import lower_keys, manifest_beside, source_text, truthy, year_of
-from layers.raster_checks import check_crs_on_earth, check_overlaps_wuxi, scan_codes
+from layers.raster_checks import check_crs_on_earth, check_overlaps_wuxi, scan_codes, uses_mask
 
-__all__ = ["RASTER_SUFFIXES", "read_landcover", "unguessable_scheme"]
+__all__ = ["RASTER_SUFFIXES", "CheckedRaster", "check_landcover_file", "read_landcover", "unguessable_scheme"]
 
 RASTER_SUFFIXES: tuple[str, ...] = (".tif", ".tiff")
 
@@ -106,6 +108,58 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     could not read is refused here. Files the atlas wrote itself (read inside
     :func:`layers.limits.trusted`) skip that pass and the overlap test, which were done at import.
     """
+    checked = check_landcover_file(path, scheme)
+    scheme_name = checked.scheme
+    if scheme_name is None:
+        from analysis.schemes import guess_scheme
+
+        codes = list(checked.codes or ())
+        scheme_name = guess_scheme(codes)
+        if scheme_name is None:
+            raise LayerError(unguessable_scheme(checked.path.name, codes))
+    return checked.source(scheme_name)
+
+
+@dataclass(frozen=True)
+class CheckedRaster:
+    """A land-cover GeoTIFF that passed every check of :func:`read_landcover`, before its scheme is
+    guessed: what a mosaic of several such files (:mod:`layers.formats.tiles`) needs to know of each.
+
+    ``scheme`` is the caller's or the file's tag (None: not yet known); ``codes`` the distinct valid class
+    codes (None for a file the atlas wrote itself whose scheme is known: not scanned again). ``crs`` is
+    the rasterio CRS, ``transform`` the affine geotransform, ``nodata`` the declared nodata value, and
+    ``masked`` whether the file marks nodata with a mask band instead.
+    """
+
+    path: Path
+    scheme: str | None
+    codes: tuple[int, ...] | None
+    year: int | None
+    synthetic: bool
+    seed: object
+    crs: Any
+    transform: Any
+    width: int
+    height: int
+    dtype: str
+    nodata: float | None
+    block_shape: tuple[int, int]
+    masked: bool
+
+    def source(self, scheme: str) -> RasterSource:
+        """The :class:`RasterSource` of this file read with ``scheme``."""
+        return RasterSource(
+            path=self.path,
+            scheme=scheme,
+            year=self.year,
+            source=source_text(self.path.name, self.synthetic, self.seed),
+            synthetic=self.synthetic,
+        )
+
+
+@reader_boundary
+def check_landcover_file(path: str | Path, scheme: str | Path | None = None) -> CheckedRaster:
+    """Every check of :func:`read_landcover` but the scheme's guess; parameters and errors as there."""
     import rasterio
     from rasterio.errors import RasterioError
 
@@ -139,27 +193,29 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
             if not is_trusted() or scheme_name is None:
                 check_overlaps_wuxi(local.name, dataset)
                 codes = scan_codes(local.name, dataset)
+            grid = {
+                "crs": dataset.crs,
+                "transform": dataset.transform,
+                "width": dataset.width,
+                "height": dataset.height,
+                "dtype": dataset.dtypes[0],
+                "nodata": dataset.nodata,
+                "block_shape": (block_h, block_w),
+                "masked": uses_mask(dataset),
+            }
     except RasterioError as exc:
         # rasterio's "Read failed. See previous exception" keeps GDAL's reason in the cause.
         reason = str(exc.__cause__ if exc.__cause__ is not None else exc)
         raise LayerReadError(f"{local.name}: cannot read it as a raster ({reason})") from exc
-    from analysis.schemes import guess_scheme
-
-    found = np.asarray(codes if codes is not None else [], dtype=int)
-    if codes is not None and found.size == 0:
+    if codes is not None and codes.size == 0:
         raise LayerError(f"{local.name}: the raster holds no class codes (all nodata)")
-    if scheme_name is None:
-        guessed = guess_scheme({int(code) for code in found.tolist()})
-        if guessed is None:
-            raise LayerError(unguessable_scheme(local.name, found.tolist()))
-        scheme_name = guessed
     year_tag = tags.get("year")
-    year = year_of(year_tag) if year_tag else year_of(manifest.get("year", "")) or year_of(local.stem)
-    synthetic = truthy(tags.get("synthetic", False)) or truthy(manifest.get("synthetic", False))
-    return RasterSource(
+    return CheckedRaster(
         path=local,
         scheme=scheme_name,
-        year=year,
-        source=source_text(local.name, synthetic, tags.get("seed", manifest.get("seed"))),
-        synthetic=synthetic,
+        codes=None if codes is None else tuple(int(code) for code in codes.tolist()),
+        year=year_of(year_tag) if year_tag else year_of(manifest.get("year", "")) or year_of(local.stem),
+        synthetic=truthy(tags.get("synthetic", False)) or truthy(manifest.get("synthetic", False)),
+        seed=tags.get("seed", manifest.get("seed")),
+        **grid,
     )
