@@ -1,0 +1,450 @@
+"""Every indicator for every vintage held, and whether each unit is on track (监测预警).
+
+Pure: the layers module (:mod:`layers.vintages`) says which vintages exist (:class:`Vintage`) and loads
+them; this module plans the runs, computes each with :func:`analysis.indicators.compute_indicators`, and
+returns typed records and outlooks. Nothing here reads a file.
+
+**Runs** (:func:`plan_runs`). There is one run per year in which any layer has a vintage (and one per
+land-cover series, when a raster and a land survey share a year). Each layer kind of the run is the
+vintage of that year where there is one, else the latest vintage before it, else the nearest after it;
+the run says which (:class:`VintageUse`: ``same_year``, ``latest_before`` or ``nearest_after``). In a run
+whose land cover is a land survey (DLTB), the survey's own wetland classes are that year's wetlands, so
+the wetland polygon layer is left out.
+
+**Records** (:class:`HistoryRecord`). An indicator is reported for a run's year only when one of the
+layers it reads (:func:`layers_read`) has a vintage of that year: a 2024 station layer gives no 2019
+station count. Each record carries the vintage of every layer it read. Its status is judged against the
+unit's trajectory (:mod:`analysis.trajectory`) at the record's year.
+
+**Outlooks** (:class:`Outlook`). For each unit, indicator and series (a raster's land cover and a land
+survey's are different measurements, so they are never mixed in one line): the trajectory from the
+baseline (the plan's, for the city, where ``data/targets.toml`` gives one; else the first vintage) to the
+targets, the least-squares trend of the vintages, the year it reaches each target, and 预警 where it
+misses one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from analysis.indicators import INDICATOR_IDS, IndicatorInputs, IndicatorOptions, compute_indicators
+from analysis.results import CITY_ADCODE, IndicatorResult
+from analysis.targets import SPATIAL_INDICATORS, targets_for
+from analysis.trajectory import Trajectory, crossing_year, fit_trend, judge_on_line, trend_misses
+
+if TYPE_CHECKING:
+    from analysis.results import Comparison
+    from analysis.targets import Target
+
+__all__ = [
+    "INDICATOR_LAYERS",
+    "History",
+    "HistoryRecord",
+    "HistoryRun",
+    "Outlook",
+    "TargetOutlook",
+    "Vintage",
+    "VintageRule",
+    "VintageUse",
+    "compute_history",
+    "layers_read",
+    "outlooks",
+    "pick_vintage",
+    "plan_runs",
+]
+
+VintageRule = Literal["same_year", "latest_before", "nearest_after"]
+#: The series of a land cover read from a raster and from a land survey's parcels; other kinds have "".
+RASTER, LAND_SURVEY = "raster", "land_survey"
+#: The layer kinds each indicator may read (the boundaries apart).
+INDICATOR_LAYERS: Mapping[str, tuple[str, ...]] = {
+    "forest_coverage": ("landcover",),
+    "wetland_protection_rate": ("protected", "wetlands", "landcover"),
+    "builtup_green_coverage": ("landcover", "builtup"),
+    "pv_installed_capacity": ("pv_sites",),
+    "pv_rooftop_potential": ("buildings",),
+    "charging_piles": ("stations",),
+    "battery_swap_stations": ("stations",),
+    "hydrogen_stations": ("stations",),
+    "charging_service_coverage": ("stations", "builtup"),
+}
+_UNJUDGED = ("not_computable", "insufficient_data")
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """One vintage of a layer: its ``kind``, the ``year`` it describes (None: unknown), a ``label`` for
+    people (``DLTB_2021 in wuxi_history_demo.gpkg``, ``catalog v3, stations.csv``), its ``series`` (land
+    cover: ``raster`` or ``land_survey``; "" for other kinds) and ``key``, the loader's handle on it."""
+
+    kind: str
+    year: int | None
+    label: str
+    series: str = ""
+    key: Hashable = None
+    synthetic: bool = False
+
+
+@dataclass(frozen=True)
+class VintageUse:
+    """The vintage a run used for one kind, and why: ``same_year``, ``latest_before`` (the latest vintage
+    before the run's year) or ``nearest_after`` (none before: the earliest after)."""
+
+    vintage: Vintage
+    rule: VintageRule
+
+    @property
+    def text(self) -> str:
+        """``2021 (DLTB_2021 in wuxi_history_demo.gpkg)``, with the rule when it is not the same year."""
+        rule = "" if self.rule == "same_year" else f", {self.rule.replace('_', ' ')}"
+        return f"{self.vintage.year} ({self.vintage.label}{rule})"
+
+
+@dataclass(frozen=True)
+class HistoryRun:
+    """One computation: the ``year`` and the vintage of each kind it uses (``layers``)."""
+
+    year: int
+    layers: Mapping[str, VintageUse]
+
+    @property
+    def series(self) -> str:
+        """The land cover's series (``raster``, ``land_survey``), or "" without land cover."""
+        use = self.layers.get("landcover")
+        return use.vintage.series if use is not None else ""
+
+    def fresh(self, kind: str) -> bool:
+        """Whether ``kind``'s vintage is of the run's year."""
+        use = self.layers.get(kind)
+        return use is not None and use.rule == "same_year"
+
+
+def pick_vintage(vintages: Sequence[Vintage], year: int) -> VintageUse | None:
+    """The vintage of ``year``; else the latest before it; else the nearest after it (None if none).
+
+    Examples
+    --------
+    >>> held = [Vintage("stations", 2022, "a"), Vintage("stations", 2024, "b")]
+    >>> [(u.vintage.year, u.rule) for u in (pick_vintage(held, y) for y in (2021, 2023, 2024))]
+    [(2022, 'nearest_after'), (2022, 'latest_before'), (2024, 'same_year')]
+    """
+    dated = [v for v in vintages if v.year is not None]
+    same = [v for v in dated if v.year == year]
+    if same:
+        return VintageUse(same[-1], "same_year")
+    before = [v for v in dated if v.year is not None and v.year < year]
+    if before:
+        return VintageUse(max(before, key=lambda v: v.year or 0), "latest_before")
+    after = [v for v in dated if v.year is not None and v.year > year]
+    if after:
+        return VintageUse(min(after, key=lambda v: v.year or 0), "nearest_after")
+    return None
+
+
+def plan_runs(vintages: Iterable[Vintage]) -> list[HistoryRun]:
+    """The runs for ``vintages`` (see the module docstring), oldest first; a vintage of unknown year is in
+    no run. Of several vintages of one kind, series and year, the last given is used."""
+    by_kind: dict[str, list[Vintage]] = {}
+    for vintage in vintages:
+        if vintage.year is not None:
+            by_kind.setdefault(vintage.kind, []).append(vintage)
+    years = sorted({v.year for held in by_kind.values() for v in held if v.year is not None})
+    runs: list[HistoryRun] = []
+    for year in years:
+        others = {
+            kind: use
+            for kind, held in by_kind.items()
+            if kind != "landcover" and (use := pick_vintage(held, year)) is not None
+        }
+        landcover = by_kind.get("landcover", [])
+        series = sorted({v.series for v in landcover if v.year == year})
+        if series:
+            uses = [pick_vintage([v for v in landcover if v.series == s], year) for s in series]
+        else:
+            uses = [pick_vintage(landcover, year)]
+        for use in uses:
+            layers = dict(others)
+            if use is not None:
+                layers["landcover"] = use
+            runs.append(HistoryRun(year, layers))
+    return runs
+
+
+def layers_read(indicator: str, run: HistoryRun) -> tuple[str, ...]:
+    """The kinds ``indicator`` reads in ``run``: the wetland rate reads the wetland polygons where the run
+    has them, else the land cover (a land survey's run never uses the polygons)."""
+    kinds = INDICATOR_LAYERS[indicator]
+    if indicator == "wetland_protection_rate":
+        uses_polygons = "wetlands" in run.layers and run.series != LAND_SURVEY
+        kinds = ("protected", "wetlands") if uses_polygons else ("protected", "landcover")
+    return tuple(kind for kind in kinds if kind in run.layers)
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    """One indicator for one unit in one year, with the vintage of every layer it read (``layers``: kind
+    → :class:`VintageUse`) and its status against the unit's trajectory (``expected``: the line's value in
+    ``year``)."""
+
+    year: int
+    adcode: str
+    district: str
+    indicator: str
+    series: str
+    value: float | None
+    unit: str
+    status: str
+    layers: Mapping[str, VintageUse]
+    result: IndicatorResult
+    expected: float | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat, JSON-ready record; ``layers`` maps each kind to its vintage's year, label and rule."""
+        return {
+            "year": self.year,
+            "adcode": self.adcode,
+            "district": self.district,
+            "indicator": self.indicator,
+            "series": self.series,
+            "value": self.value,
+            "unit": self.unit,
+            "status": self.status,
+            "expected": self.expected,
+            "target": self.result.target,
+            "target_year": self.result.target_year,
+            "layers": {
+                kind: {"year": use.vintage.year, "label": use.vintage.label, "rule": use.rule}
+                for kind, use in self.layers.items()
+            },
+            "synthetic": self.result.synthetic,
+            "method": self.result.method,
+            "reason": self.result.reason,
+        }
+
+
+@dataclass(frozen=True)
+class TargetOutlook:
+    """One target against the trend: the year the trend reaches it (None: never, or no trend) and
+    whether the trend misses the target year (预警; None without a trend)."""
+
+    year: int
+    value: float
+    projected_year: float | None
+    warning: bool | None
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """One unit's indicator over its vintages (one series): the trajectory, the trend and 预警.
+
+    ``slope`` is the trend in the value's unit per year (None with one vintage); ``warning`` is True when
+    the trend misses any target, None when there is no trend or no target.
+    """
+
+    indicator: str
+    adcode: str
+    district: str
+    series: str
+    unit: str
+    comparison: Comparison
+    years: tuple[int, ...]
+    values: tuple[float, ...]
+    trajectory: Trajectory | None
+    slope: float | None
+    targets: tuple[TargetOutlook, ...]
+
+    @property
+    def warning(self) -> bool | None:
+        flags = [t.warning for t in self.targets if t.warning is not None]
+        return any(flags) if flags else None
+
+    @property
+    def latest(self) -> tuple[int, float]:
+        return self.years[-1], self.values[-1]
+
+    def to_record(self) -> dict[str, Any]:
+        line = self.trajectory
+        return {
+            "indicator": self.indicator,
+            "adcode": self.adcode,
+            "district": self.district,
+            "series": self.series,
+            "unit": self.unit,
+            "values": dict(zip(map(str, self.years), self.values, strict=True)),
+            "baseline": None
+            if line is None
+            else {"year": line.baseline_year, "value": line.baseline_value, "source": line.baseline_source},
+            "expected_latest": None if line is None else line.expected(self.years[-1]),
+            "slope_per_year": self.slope,
+            "targets": [dataclasses.asdict(t) for t in self.targets],
+            "warning": self.warning,
+        }
+
+
+@dataclass(frozen=True)
+class History:
+    """What :func:`compute_history` returns: the runs, the records (by year, indicator, unit) and the
+    outlooks, and the vintages of unknown year that could not be placed."""
+
+    runs: tuple[HistoryRun, ...]
+    records: tuple[HistoryRecord, ...]
+    outlooks: tuple[Outlook, ...]
+    unknown: tuple[Vintage, ...] = ()
+
+    def outlook(self, indicator: str, adcode: str) -> list[Outlook]:
+        return [o for o in self.outlooks if o.indicator == indicator and o.adcode == adcode]
+
+
+def compute_history(
+    runs: Sequence[tuple[HistoryRun, IndicatorInputs]],
+    targets: Sequence[Target] = (),
+    options: IndicatorOptions | None = None,
+    *,
+    only: Sequence[str] | None = None,
+    unknown: Sequence[Vintage] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> History:
+    """Every indicator (or those in ``only``) for each run, judged on each unit's trajectory.
+
+    ``runs`` pairs each :class:`HistoryRun` with the layers it names, loaded; ``unknown`` are the
+    vintages of unknown year, carried through so the caller can say they were left out.
+    """
+    wanted = tuple(only) if only else INDICATOR_IDS
+    raw: dict[tuple[int, str, str, str], tuple[HistoryRun, IndicatorResult]] = {}
+    for done, (run, inputs) in enumerate(runs, start=1):
+        due = [i for i in wanted if any(run.fresh(k) for k in layers_read(i, run))]
+        if due:
+            if run.series == LAND_SURVEY:
+                inputs = dataclasses.replace(inputs, wetlands=None)
+            for result in compute_indicators(inputs, targets, options, only=due):
+                series = run.series if "landcover" in layers_read(result.indicator, run) else ""
+                raw.setdefault((run.year, result.indicator, series, result.adcode), (run, result))
+        if progress is not None:
+            progress(done, len(runs))
+    records = [
+        HistoryRecord(
+            year=year,
+            adcode=adcode,
+            district=result.district,
+            indicator=indicator,
+            series=series,
+            value=result.value,
+            unit=result.unit,
+            status=result.status,
+            layers={kind: run.layers[kind] for kind in layers_read(indicator, run)},
+            result=result,
+        )
+        for (year, indicator, series, adcode), (run, result) in sorted(raw.items(), key=_record_order)
+    ]
+    found = outlooks(records, targets)
+    return History(tuple(runs_of(runs)), tuple(_judged(records, found)), tuple(found), tuple(unknown))
+
+
+def runs_of(runs: Sequence[tuple[HistoryRun, IndicatorInputs]]) -> list[HistoryRun]:
+    return [run for run, _ in runs]
+
+
+def _record_order(item: tuple[tuple[int, str, str, str], Any]) -> tuple[int, int, str, int, str]:
+    year, indicator, series, adcode = item[0]
+    return (INDICATOR_IDS.index(indicator), adcode != CITY_ADCODE, adcode, year, series)
+
+
+def _scaled_targets(result: IndicatorResult, targets: Sequence[Target]) -> tuple[tuple[int, float], ...]:
+    """The unit's targets of the indicator (every year), in the result's unit; none when the unit is not
+    judged (the plan's station targets are city-wide)."""
+    if result.target is None or result.target_id is None:
+        return ()
+    matching = targets_for(result.indicator, targets)
+    primary = next((t for t in matching if t.id == result.target_id), None)
+    if primary is None or primary.value == 0:
+        return ((int(result.target_year or 0), result.target),)
+    scale = result.target / primary.value
+    return tuple(sorted((t.year, t.value * scale) for t in matching if t.change == "level"))
+
+
+def outlooks(records: Sequence[HistoryRecord], targets: Sequence[Target] = ()) -> list[Outlook]:
+    """One :class:`Outlook` per unit, indicator and series with a value in at least one year."""
+    groups: dict[tuple[str, str, str], list[HistoryRecord]] = {}
+    for record in records:
+        if record.value is not None and record.status not in _UNJUDGED:
+            groups.setdefault((record.indicator, record.adcode, record.series), []).append(record)
+    found = []
+    for (indicator, adcode, series), group in groups.items():
+        group.sort(key=lambda r: r.year)
+        years = tuple(r.year for r in group)
+        values = tuple(float(r.value) for r in group if r.value is not None)
+        goals = _scaled_targets(group[-1].result, targets)
+        comparison = _comparison(indicator, targets)
+        trajectory = _trajectory(adcode, years, values, goals, indicator, targets, group[-1].result)
+        trend = fit_trend(years, values)
+        found.append(
+            Outlook(
+                indicator=indicator,
+                adcode=adcode,
+                district=group[-1].district,
+                series=series,
+                unit=group[-1].unit,
+                comparison=comparison,
+                years=years,
+                values=values,
+                trajectory=trajectory,
+                slope=None if trend is None else trend.slope,
+                targets=tuple(
+                    TargetOutlook(
+                        year=year,
+                        value=value,
+                        projected_year=None if trend is None else crossing_year(trend, value, comparison),
+                        warning=None if trend is None else trend_misses(trend, value, year, comparison),
+                    )
+                    for year, value in goals
+                ),
+            )
+        )
+    return found
+
+
+def _comparison(indicator: str, targets: Sequence[Target]) -> Comparison:
+    matching = targets_for(indicator, targets) if indicator in SPATIAL_INDICATORS else ()
+    return matching[0].comparison if matching else "at_least"
+
+
+def _trajectory(
+    adcode: str,
+    years: tuple[int, ...],
+    values: tuple[float, ...],
+    goals: tuple[tuple[int, float], ...],
+    indicator: str,
+    targets: Sequence[Target],
+    result: IndicatorResult,
+) -> Trajectory | None:
+    """The line from the baseline to the targets: the plan's baseline for the city (its figures are
+    city-wide), else the first vintage. None when the unit has no target."""
+    if not goals:
+        return None
+    if adcode == CITY_ADCODE:
+        primary = next((t for t in targets_for(indicator, targets) if t.id == result.target_id), None)
+        if primary is not None and primary.baseline_value is not None and primary.baseline_year is not None:
+            scale = (result.target or primary.value) / primary.value if primary.value else 1.0
+            return Trajectory(primary.baseline_year, primary.baseline_value * scale, "plan", goals)
+    return Trajectory(years[0], values[0], "first_vintage", goals)
+
+
+def _judged(records: Sequence[HistoryRecord], found: Sequence[Outlook]) -> list[HistoryRecord]:
+    """Each record's status on its unit's trajectory, and the line's value in its year."""
+    by_key = {(o.indicator, o.adcode, o.series): o for o in found}
+    judged = []
+    for record in records:
+        outlook = by_key.get((record.indicator, record.adcode, record.series))
+        line = outlook.trajectory if outlook is not None else None
+        if outlook is None or line is None or record.value is None or record.status in _UNJUDGED:
+            judged.append(record)
+            continue
+        upcoming = [goal for goal in line.targets if goal[0] >= record.year] or list(line.targets[-1:])
+        status = judge_on_line(
+            record.value, record.year, line, min(upcoming) if upcoming else None, outlook.comparison
+        )
+        judged.append(dataclasses.replace(record, status=status, expected=line.expected(record.year)))
+    return judged
