@@ -45,7 +45,8 @@ from demo.calibrate import calibrate
 from demo.codes import YEARS
 from demo.energy_layers import pv_sites_layer, stations_layer
 from demo.fields import Grid
-from demo.gpkg import vector_calibration, write_gpkg
+from demo.gpkg import vector_calibration, write_gpkg, write_history_gpkg
+from demo.history_layers import history_calibration, history_layers
 from demo.land_layers import builtup_layer, protected_areas_layer, wetlands_layer
 from demo.manifest import DEFAULT_SEED, DEMO_GPKG, GENERATOR, DemoFile, DemoManifest, file_sha256, readme_text
 from demo.placement import GridArrays
@@ -60,6 +61,7 @@ from demo.targets import (
     WOODY_TARGETS,
 )
 from demo.world import ProgressCallback, World
+from layers.defaults import DEMO_HISTORY_GPKG
 
 __all__ = ["demo_output_paths", "generate_demo_data"]
 
@@ -71,6 +73,7 @@ def demo_output_paths(out_dir: Path, resolution: int = 30, *, vectors: bool | No
     if write_vectors:
         paths += [
             out_dir / "demo" / DEMO_GPKG,
+            out_dir / "demo" / DEMO_HISTORY_GPKG,
             out_dir / "demo" / "MANIFEST.json",
             out_dir / "demo" / "README.md",
         ]
@@ -147,7 +150,15 @@ def generate_demo_data(
     ]
     if write_vectors:
         arrays = (
-            GridArrays(calib_grid, kept["lc2024"], kept["water"], kept["district"], kept["bua"], kept["road"])
+            GridArrays(
+                calib_grid,
+                kept["lc2024"],
+                kept["water"],
+                kept["district"],
+                kept["bua"],
+                kept["road"],
+                kept["lc2020"],
+            )
             if keep
             else collect_arrays(world, calib_grid, thresholds)
         )
@@ -175,6 +186,15 @@ def generate_demo_data(
         temporary.replace(gpkg)
         layer_counts = {name: len(frame) for name, frame in layers.items()}
         files.append(gpkg)
+        vintages = history_layers(world, arrays, layers["stations"], seed)
+        calibration.update(history_calibration(world, vintages))
+        history = demo / DEMO_HISTORY_GPKG
+        temporary = demo / f".tmp.{DEMO_HISTORY_GPKG}"
+        temporary.unlink(missing_ok=True)
+        write_history_gpkg(temporary, vintages, seed)
+        temporary.replace(history)
+        layer_counts.update({name: len(frame) for name, frame in vintages.items()})
+        files.append(history)
         if progress is not None:
             progress("vector layers", 6, 6)
     calibration["targets"] = {

@@ -12,7 +12,7 @@ from demo.placement import GridArrays
 from demo.targets import WETLAND_PROTECTION_TARGET
 from demo.world import DISTRICT_ORDER, World
 
-__all__ = ["vector_calibration", "write_gpkg"]
+__all__ = ["vector_calibration", "write_gpkg", "write_history_gpkg"]
 
 
 def vector_calibration(
@@ -72,12 +72,12 @@ def vector_calibration(
     return out
 
 
-def _layer_metadata(layer: str, seed: int, description: str) -> dict[str, str]:
+def _layer_metadata(layer: str, seed: int, description: str, vintage: int = 2024) -> dict[str, str]:
     return {
         "synthetic": "true",
         "generator": GENERATOR,
         "seed": str(seed),
-        "vintage": "2024",
+        "vintage": str(vintage),
         "licence": "CC0-1.0",
         "description": f"SYNTHETIC demo layer '{layer}' (not real data): {description}",
     }
@@ -117,6 +117,38 @@ def write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame], seed: int) -> No
                 layer_metadata=_layer_metadata(name, seed, _LAYER_DESCRIPTIONS[name]),
                 # The roof sample is the bulk of the file; its R-tree would add a third again.
                 layer_options={"SPATIAL_INDEX": "NO"} if name == "buildings" else None,
+            )
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+
+
+def write_history_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame], seed: int) -> None:
+    """The vintages (``DLTB_<year>`` in EPSG:4549 as bureaus hold them, ``stations_<year>`` in EPSG:4326
+    like the other demo layers), each with its year in the layer metadata (``vintage``)."""
+    import pyogrio
+
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2024-07-12T00:00:00.000Z"})
+    try:
+        for name, frame in layers.items():
+            prefix, _, year = name.rpartition("_")
+            survey = prefix == "DLTB"
+            which = "三调" if year == "2019" else "年度国土变更调查"
+            description = (
+                f"地类图斑 (DLTB) of a {year} land survey ({which}), "
+                "derived from the demo land cover: BSM, DLBM (三调 codes), DLMC, ZLDWDM (19 characters, the "
+                "first 6 the county adcode), KCDLBM/KCXS/KCMJ (field ridges of cropland), TBMJ (ellipsoidal "
+                "area, m²), TBDLMJ = TBMJ - KCMJ; coarse 900 m blocks merged into parcels"
+                if survey
+                else f"the stations open at the end of {year} (the 2024 layer's stations, thinned): "
+                + _LAYER_DESCRIPTIONS["stations"]
+            )
+            pyogrio.write_dataframe(
+                frame if survey else frame.to_crs("EPSG:4326"),
+                path,
+                layer=name,
+                driver="GPKG",
+                layer_metadata=_layer_metadata(name, seed, description, int(year)),
+                layer_options={"SPATIAL_INDEX": "NO"},
             )
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})

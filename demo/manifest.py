@@ -13,7 +13,7 @@ from typing import Any
 
 from analysis.crs import METRIC_CRS
 from analysis.results import CITY_ADCODE
-from layers.defaults import DEMO_GPKG, DEMO_LAYER_NAMES
+from layers.defaults import DEMO_GPKG, DEMO_HISTORY_GPKG, DEMO_LAYER_NAMES
 
 __all__ = [
     "DEFAULT_SEED",
@@ -35,11 +35,13 @@ DEMO_LAYERS: tuple[str, ...] = tuple(DEMO_LAYER_NAMES.values())
 
 @dataclass(frozen=True)
 class DemoFile:
-    """One file the generator wrote: its path relative to the output directory, size and SHA-256."""
+    """One file the generator wrote: its path relative to the output directory, size and SHA-256; every
+    one is synthetic (the boundaries the generator does not write)."""
 
     path: str
     bytes: int
     sha256: str
+    synthetic: bool = True
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,10 @@ class DemoManifest:
             "licence": "CC0-1.0 (the synthetic data); boundaries: see data/boundaries/PROVENANCE.md",
             "crs": {"rasters": METRIC_CRS, "vectors": "EPSG:4326"},
             "scheme": "worldcover",
-            "files": [{"path": f.path, "bytes": f.bytes, "sha256": f.sha256} for f in self.files],
+            "files": [
+                {"path": f.path, "bytes": f.bytes, "sha256": f.sha256, "synthetic": f.synthetic}
+                for f in self.files
+            ],
             "layer_counts": dict(self.layer_counts),
             "calibration": self.calibration,
             "notes": list(self.notes),
@@ -127,6 +132,13 @@ def readme_text(manifest: DemoManifest) -> str:
         f"| `{DEMO_GPKG}` layer `stations` | `name`, `type` (charging, swap, hydrogen), `piles`, `access` "
         "(public, "
         "dedicated, private), `operator` |",
+        f"| `{DEMO_HISTORY_GPKG}` layers `DLTB_2019`, `DLTB_2021`, `DLTB_2023` | land survey parcels "
+        "(地类图斑), one layer per vintage (2019 the 三调, then the annual updates), in EPSG:4549: `BSM`, "
+        "`DLBM` (三调 class code), `DLMC`, `ZLDWDM` (19 characters, the first 6 the district adcode), "
+        "`KCDLBM`/`KCXS`/`KCMJ` (field ridges of cropland), `TBMJ` (ellipsoidal area, m²), `TBDLMJ` = "
+        "`TBMJ` − `KCMJ`; derived from the land cover (coarse 900 m blocks merged into parcels) |",
+        f"| `{DEMO_HISTORY_GPKG}` layers `stations_2022`, `stations_2023` | the stations open at the end of "
+        "2022 and 2023: the 2024 layer's stations, fields as there, fewer of them and fewer private piles |",
         "",
         "The GeoPackage stores EPSG:4326; areas are measured in EPSG:4549. Private charging piles are "
         "aggregated "
@@ -154,6 +166,21 @@ def readme_text(manifest: DemoManifest) -> str:
             f"{st['public_swap_stations']} (target 60), hydrogen stations {st['hydrogen_stations']} "
             "(target ≥ 5)."
         )
+    survey = cal.get("land_survey_woody_pct", {})
+    if survey:
+        figures = ", ".join(f"{values[CITY_ADCODE]}% ({year})" for year, values in survey.items())
+        lines.append(
+            "- 林木覆盖率 from the land survey (林地 + 园地 TBDLMJ by ZLDWDM over the official area): "
+            f"{figures}."
+        )
+    snapshots = cal.get("station_snapshots", {})
+    if snapshots:
+        figures = "; ".join(
+            f"{year}: {values['charging_piles']:,} piles, {values['public_swap_stations']} public swap, "
+            f"{values['hydrogen_stations']} hydrogen"
+            for year, values in snapshots.items()
+        )
+        lines.append(f"- Station snapshots: {figures}.")
     if pv:
         lines.append(
             f"- Installed PV {pv['total'] / 1e6:.2f} GW (target 2.53 GW in 2025); rooftop potential of the "

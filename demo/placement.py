@@ -34,6 +34,7 @@ class GridArrays:
     district: npt.NDArray[np.uint8]
     bua: npt.NDArray[np.bool_]
     road: npt.NDArray[np.bool_]
+    lc2020: npt.NDArray[np.uint8] | None = None  # the 2020 classes, for the land survey's vintages
 
     def pixel_of(
         self, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]

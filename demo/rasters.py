@@ -112,7 +112,9 @@ def write_rasters(
     import rasterio.shutil
 
     tally = ClassTally.empty()
-    kept: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ("lc2024", "water", "district", "bua", "road")}
+    kept: dict[str, list[npt.NDArray[Any]]] = {
+        k: [] for k in ("lc2020", "lc2024", "water", "district", "bua", "road")
+    }
     profile = {
         "driver": "GTiff",
         "width": grid.width,
@@ -147,6 +149,7 @@ def write_rasters(
                     dst.write(by_year[year], 1, window=window)
                     tally.add(index, sc["district"], by_year[year], sc["bua"])
                 if keep_arrays:
+                    kept["lc2020"].append(by_year[2020])
                     kept["lc2024"].append(by_year[2024])
                     kept["water"].append(sc["water"])
                     kept["district"].append(sc["district"])
@@ -180,15 +183,25 @@ def write_rasters(
 
 
 def collect_arrays(world: World, grid: Grid, thresholds: Thresholds) -> GridArrays:
-    parts: dict[str, list[npt.NDArray[Any]]] = {k: [] for k in ("lc2024", "water", "district", "bua", "road")}
+    parts: dict[str, list[npt.NDArray[Any]]] = {
+        k: [] for k in ("lc2020", "lc2024", "water", "district", "bua", "road")
+    }
     for row0, row1 in grid.strips(compute_rows(grid)):
         sc = scores(world, grid, row0, row1)
-        parts["lc2024"].append(classes(sc, thresholds)[2024])
+        by_year = classes(sc, thresholds)
+        parts["lc2020"].append(by_year[2020])
+        parts["lc2024"].append(by_year[2024])
         for key in ("water", "district", "bua", "road"):
             parts[key].append(sc[key])
     joined = {k: np.concatenate(v) for k, v in parts.items()}
     return GridArrays(
-        grid, joined["lc2024"], joined["water"], joined["district"], joined["bua"], joined["road"]
+        grid,
+        joined["lc2024"],
+        joined["water"],
+        joined["district"],
+        joined["bua"],
+        joined["road"],
+        joined["lc2020"],
     )
 
 

@@ -1,7 +1,9 @@
 """The shipped demo data: where each layer kind lives and how to load it.
 
 The vector kinds come from one GeoPackage (``data/demo/wuxi_demo.gpkg``), the land cover from
-``data/rasters/landcover_<year>_30m.tif`` and the districts from the real boundaries. Everything but
+``data/rasters/landcover_<year>_30m.tif`` and the districts from the real boundaries. Earlier vintages
+(the land survey's DLTB of several years, earlier station snapshots) are in a second GeoPackage,
+``data/demo/wuxi_history_demo.gpkg``, one layer per vintage (:func:`history_layer_name`). Everything but
 the districts is synthetic and says so in its source.
 """
 
@@ -20,9 +22,12 @@ from layers.spec import get_spec
 
 __all__ = [
     "DEMO_GPKG",
+    "DEMO_HISTORY_GPKG",
     "DEMO_LAYER_NAMES",
+    "HISTORY_LAYER_PREFIXES",
     "default_landcover_series",
     "default_sources",
+    "history_layer_name",
     "load_default",
     "load_default_landcover",
     "load_default_vector",
@@ -38,6 +43,9 @@ DEMO_LAYER_NAMES: dict[LayerKind, str] = {
     "pv_sites": "pv_sites",
     "stations": "stations",
 }
+DEMO_HISTORY_GPKG = "wuxi_history_demo.gpkg"
+#: Layer kind → prefix of its vintages' layers in the history GeoPackage (``DLTB_2021``).
+HISTORY_LAYER_PREFIXES: dict[LayerKind, str] = {"landcover": "DLTB", "stations": "stations"}
 _LANDCOVER = re.compile(r"landcover_(\d{4})_30m\.tif$")
 
 
@@ -49,6 +57,11 @@ def default_landcover_series() -> dict[int, Path]:
         if (match := _LANDCOVER.search(path.name))
     }
     return dict(sorted(found.items()))
+
+
+def history_layer_name(kind: LayerKind, year: int) -> str:
+    """The layer of ``kind``'s vintage ``year`` in the history GeoPackage (``DLTB_2021``)."""
+    return f"{HISTORY_LAYER_PREFIXES[kind]}_{year}"
 
 
 def default_sources() -> dict[LayerKind, Path]:

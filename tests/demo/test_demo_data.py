@@ -23,10 +23,17 @@ from demo.codes import WORLDCOVER_CLASSES
 from demo.generate import demo_output_paths, generate_demo_data
 from demo.manifest import DEFAULT_SEED, DEMO_GPKG, DEMO_LAYERS, GENERATOR
 from demo.rasters import raster_name
+from demo.snapshots import SNAPSHOT_YEARS
+from demo.survey import DLMC, SURVEY_FIELDS, SURVEY_YEARS
+from layers.defaults import DEMO_HISTORY_GPKG, history_layer_name
 
 COARSE_M = 300
 SHIPPED = REPO_ROOT / "data"
 ALLOWED_CODES = {0, *WORLDCOVER_CLASSES}
+HISTORY_LAYERS = [history_layer_name("landcover", y) for y in SURVEY_YEARS] + [
+    history_layer_name("stations", y) for y in SNAPSHOT_YEARS
+]
+WOODY_DLBM = {"0201", "0202", "0301", "0302", "0305", "0307"}
 
 REQUIRED_COLUMNS = {
     "wetlands": {"name": str, "wetland_type": str},
@@ -159,6 +166,57 @@ def test_layers_have_fields_values_and_synthetic_metadata(coarse):
     assert np.allclose(metric.geometry.area, buildings["roof_area_m2"], rtol=1e-3, atol=0.2)
 
 
+def test_land_survey_vintages_have_the_survey_fields_in_epsg_4549(coarse):
+    out, manifest = coarse
+    gpkg = out / "demo" / DEMO_HISTORY_GPKG
+    assert [name for name, _ in pyogrio.list_layers(gpkg)] == HISTORY_LAYERS
+    adcodes = {a for a in load_boundaries()["adcode"] if a != "320200"}
+    woody: dict[int, float] = {}
+    for year in SURVEY_YEARS:
+        layer = history_layer_name("landcover", year)
+        frame = pyogrio.read_dataframe(gpkg, layer=layer)
+        metadata = pyogrio.read_info(gpkg, layer=layer)["layer_metadata"]
+        assert metadata["synthetic"] == "true" and metadata["vintage"] == str(year)
+        assert frame.crs.to_epsg() == 4549
+        assert list(frame.columns[:-1]) == list(SURVEY_FIELDS)
+        assert frame["BSM"].is_unique and frame["BSM"].str.len().eq(18).all()
+        assert set(frame["DLBM"]) <= set(DLMC) and (frame["DLMC"] == frame["DLBM"].map(DLMC)).all()
+        assert {"0101", "0301", "0702", "1101", "1102", "1104"} <= set(frame["DLBM"])
+        assert frame["ZLDWDM"].str.len().eq(19).all() and set(frame["ZLDWDM"].str[:6]) == adcodes
+        # TBMJ is the ellipsoidal area: within 0.02% of the EPSG:4549 area near its central meridian.
+        assert np.allclose(frame["TBMJ"], frame.geometry.area, rtol=2e-4)
+        cropland = frame["DLBM"].isin(["0101", "0102", "0103"])
+        assert (frame.loc[cropland, "TBDLMJ"] < frame.loc[cropland, "TBMJ"]).all()
+        assert (frame.loc[~cropland, "TBDLMJ"] == frame.loc[~cropland, "TBMJ"]).all()
+        woody[year] = frame.loc[frame["DLBM"].isin(WOODY_DLBM), "TBDLMJ"].sum()
+        assert woody[year] == pytest.approx(
+            manifest.calibration["land_survey_woody_pct"][str(year)]["320200"] / 100 * 4627.47e6, rel=1e-3
+        )
+    # Consistent with the rasters: within a point of the 2020 proxy, and not the same every vintage.
+    raster_2020 = manifest.calibration["forest_coverage_2020_pct"]["320200"]
+    assert all(abs(100 * w / 4627.47e6 - raster_2020) < 1.5 for w in woody.values())
+    assert len({round(w) for w in woody.values()}) == len(SURVEY_YEARS)
+
+
+def test_station_snapshots_grow_toward_2024(coarse):
+    out, _ = coarse
+    gpkg = out / "demo" / DEMO_HISTORY_GPKG
+    latest = pyogrio.read_dataframe(out / "demo" / DEMO_GPKG, layer="stations")
+    snapshots = {
+        y: pyogrio.read_dataframe(gpkg, layer=history_layer_name("stations", y)) for y in SNAPSHOT_YEARS
+    }
+    frames = [*snapshots.values(), latest]
+    piles = [int(f.loc[f["type"] == "charging", "piles"].sum()) for f in frames]
+    swaps = [int(((f["type"] == "swap") & (f["access"] == "public")).sum()) for f in frames]
+    hydrogen = [int((f["type"] == "hydrogen").sum()) for f in frames]
+    assert piles == sorted(piles) and piles[0] < 0.75 * piles[-1]
+    assert swaps[:2] == [25, 35] and hydrogen[:2] == [2, 3]
+    for year, frame in snapshots.items():
+        assert set(frame["name"]) <= set(latest["name"])  # a snapshot holds stations of the 2024 layer
+        metadata = pyogrio.read_info(gpkg, layer=history_layer_name("stations", year))["layer_metadata"]
+        assert metadata["synthetic"] == "true" and metadata["vintage"] == str(year)
+
+
 def test_manifest_says_synthetic_and_hashes_match(coarse):
     out, manifest = coarse
     record = json.loads((out / "demo" / "MANIFEST.json").read_text(encoding="utf-8"))
@@ -166,7 +224,8 @@ def test_manifest_says_synthetic_and_hashes_match(coarse):
     assert record == manifest.to_record()
     for item in record["files"]:
         assert _sha256(out / item["path"]) == item["sha256"]
-    assert set(record["layer_counts"]) == set(DEMO_LAYERS)
+    assert set(record["layer_counts"]) == {*DEMO_LAYERS, *HISTORY_LAYERS}
+    assert all(item["synthetic"] is True for item in record["files"])
     assert "SYNTHETIC" in (out / "demo" / "README.md").read_text(encoding="utf-8")
 
 
@@ -195,11 +254,23 @@ def test_shipped_files_exist_and_match_their_manifest():
     assert record["synthetic"] is True and record["generator"] == GENERATOR
     assert record["resolution_m"] == 30
     paths = {item["path"] for item in record["files"]}
-    assert {"rasters/landcover_2020_30m.tif", "rasters/landcover_2024_30m.tif", f"demo/{DEMO_GPKG}"} <= paths
+    assert {
+        "rasters/landcover_2020_30m.tif",
+        "rasters/landcover_2024_30m.tif",
+        f"demo/{DEMO_GPKG}",
+        f"demo/{DEMO_HISTORY_GPKG}",
+    } <= paths
     for item in record["files"]:
         path = SHIPPED / item["path"]
         assert path.is_file(), path
         assert path.stat().st_size == item["bytes"], path
+        assert item["synthetic"] is True
+    history = SHIPPED / "demo" / DEMO_HISTORY_GPKG
+    assert history.stat().st_size < 5e6  # the vintages stay small
+    assert next(i for i in record["files"] if i["path"] == f"demo/{DEMO_HISTORY_GPKG}")["sha256"] == _sha256(
+        history
+    )
+    assert [name for name, _ in pyogrio.list_layers(history)] == HISTORY_LAYERS
 
 
 @pytest.fixture(scope="module")

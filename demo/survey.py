@@ -1,0 +1,373 @@
+"""The demo land survey: a SYNTHETIC 地类图斑 (DLTB) layer per vintage, derived from the demo land cover.
+
+A real bureau holds the 三调 (end of 2019) and each year's 国土变更调查 as parcels with ``BSM``, ``DLBM``,
+``DLMC``, ``ZLDWDM``, ``TBMJ`` and ``TBDLMJ`` (DOMAIN.md §7). The demo's parcels follow the demo rasters:
+
+1. **A class per pixel and vintage.** Between the 2020 and 2024 rasters every changed pixel gets a seeded
+   change year, so a vintage in between takes the 2024 class where the change has happened. Before 2020 a
+   quarter of each 2020→2024 transition is undone elsewhere on stable ground (the trend runs backwards a
+   year), so 2019 is not simply 2020.
+2. **A class per block.** Each block of :data:`BLOCK_M` metres, cut by the district lines, becomes one
+   parcel class by error diffusion over its class areas (a serpentine walk through the district, choosing
+   only among the classes present in the block), so each district's class areas follow its pixels.
+3. **Parcels.** Neighbouring blocks of one class and one :data:`TILE_BLOCKS`-block tile merge into one
+   parcel, clipped to the district; its 三调 code comes from where it is (lake, river or pond water from
+   the landscape's water features, urban or rural construction land from the 建成区 and the roads,
+   orchards, tea and bamboo on a stable seeded draw per block).
+
+Areas: ``TBMJ`` is the parcel's ellipsoidal area (CGCS2000 ellipsoid) in m²; cropland deducts field ridges
+(``KCDLBM`` 1203 田坎, ``KCXS`` the deduction coefficient, ``KCMJ``), so ``TBDLMJ = TBMJ − KCMJ``. The layer
+is in EPSG:4549, as bureaus hold it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from analysis.crs import METRIC_CRS
+from demo.codes import BARE, BUILT, CROP, GRASS, NODATA, SHRUB, TREE, WATER, WETLAND
+from demo.fields import Grid, component_rng
+from demo.world import DISTRICT_ORDER, POND_LABEL, STREAM_LABEL, World
+
+__all__ = ["BLOCK_M", "SURVEY_FIELDS", "SURVEY_YEARS", "TILE_BLOCKS", "survey_classes", "survey_layers"]
+
+#: The vintages of the demo survey: the 三调 base date (end of 2019) and two annual updates.
+SURVEY_YEARS: tuple[int, ...] = (2019, 2021, 2023)
+#: Side of a block, in metres (a multiple of the 30 m grid and of the tests' 300 m one). Coarse parcels
+#: (81 ha) keep the shipped file small: three vintages take about 3 MB.
+BLOCK_M = 900.0
+#: Blocks of one class merge into one parcel only within a tile of this many blocks a side.
+TILE_BLOCKS = 3
+#: The fields written, in order.
+SURVEY_FIELDS: tuple[str, ...] = (
+    "BSM",
+    "DLBM",
+    "DLMC",
+    "ZLDWDM",
+    "KCDLBM",
+    "KCXS",
+    "KCMJ",
+    "TBMJ",
+    "TBDLMJ",
+)
+
+#: DLBM → DLMC for every code the demo writes (names as in data/schemes/sandiao.toml).
+DLMC: dict[str, str] = {
+    "0101": "水田",
+    "0102": "水浇地",
+    "0103": "旱地",
+    "0201": "果园",
+    "0202": "茶园",
+    "0301": "乔木林地",
+    "0302": "竹林地",
+    "0305": "灌木林地",
+    "0307": "其他林地",
+    "0404": "其他草地",
+    "05H1": "商业服务业设施用地",
+    "0601": "工业用地",
+    "0701": "城镇住宅用地",
+    "0702": "农村宅基地",
+    "08H2": "科教文卫用地",
+    "0810": "公园与绿地",
+    "1003": "公路用地",
+    "1004": "城镇村道路用地",
+    "1006": "农村道路",
+    "1101": "河流水面",
+    "1102": "湖泊水面",
+    "1103": "水库水面",
+    "1104": "坑塘水面",
+    "1104A": "养殖坑塘",
+    "1106": "内陆滩涂",
+    "1108": "沼泽地",
+    "1206": "裸土地",
+}
+
+_CLASSES = (TREE, SHRUB, GRASS, CROP, BUILT, BARE, WATER, WETLAND)
+_CLASS_INDEX = np.full(256, -1, np.int64)
+_CLASS_INDEX[list(_CLASSES)] = np.arange(len(_CLASSES))
+# A stable draw per block picks the sub-class: cumulative shares, checked in order.
+_TREE_SPLIT = (("0201", 0.05), ("0307", 0.09), ("0301", 1.0))
+_TREE_SPLIT_HILLS = (("0201", 0.04), ("0202", 0.12), ("0302", 0.27), ("0307", 0.31), ("0301", 1.0))
+_CROP_SPLIT = (("0102", 0.05), ("0103", 0.15), ("0101", 1.0))
+_URBAN_SPLIT = (("05H1", 0.12), ("08H2", 0.20), ("0601", 0.45), ("0701", 1.0))
+_RURAL_SPLIT = (("0601", 0.30), ("1006", 0.36), ("0702", 1.0))
+_POND_SPLIT = (("1104A", 0.4), ("1104", 1.0))
+_WATER_TYPES = {"river": "1101", "lake": "1102", "reservoir": "1103", "pond": "1104", "marsh": "1108"}
+_HILL_DISTRICTS = {"320282", "320211"}  # 宜兴 and 滨湖: tea gardens and bamboo on the hills
+#: Field-ridge deduction coefficient (田坎系数) of cropland in the plain.
+_KCXS = {"0101": 0.06, "0102": 0.05, "0103": 0.08}
+#: CGCS2000's ellipsoid: semi-major axis (m) and inverse flattening.
+_CGCS2000 = (6378137.0, 298.257222101)
+
+
+def survey_classes(
+    lc2020: npt.NDArray[np.uint8], lc2024: npt.NDArray[np.uint8], year: int, seed: int
+) -> npt.NDArray[np.uint8]:
+    """The WorldCover class of every pixel in ``year`` (2019 to 2024), from the 2020 and 2024 classes.
+
+    A changed pixel takes its 2024 class from a seeded change year in 2021–2024 on (the same for every
+    vintage, so later vintages only add changes). For 2019 a quarter of each transition ``a → b`` runs
+    backwards on as many stable ``b`` pixels, drawn with the same seed.
+    """
+    if not 2019 <= year <= 2024:
+        raise ValueError(f"the demo survey covers 2019–2024, not {year}")
+    changed = (lc2020 != lc2024) & (lc2020 != NODATA)
+    change_year = np.zeros(lc2020.shape, np.int16)
+    rng = component_rng(seed, "dltb", "change-year")
+    change_year[changed] = rng.integers(2021, 2025, int(changed.sum()), dtype=np.int16)
+    out = np.where(changed & (change_year <= year), lc2024, lc2020).astype(np.uint8)
+    if year >= 2020:
+        return out
+    back = component_rng(seed, "dltb", "before-2020")
+    pairs = lc2020[changed].astype(np.int64) * 256 + lc2024[changed]
+    values, counts = np.unique(pairs, return_counts=True)
+    stable = ~changed & (lc2020 != NODATA)
+    for pair, count in zip(values.tolist(), counts.tolist(), strict=True):
+        before, after = divmod(pair, 256)
+        candidates = np.flatnonzero(stable & (lc2020 == after))
+        take = min(count // 4, candidates.size)
+        if take:
+            chosen = back.choice(candidates, take, replace=False)
+            out.flat[chosen] = before
+    return out
+
+
+def _split(draw: float, split: Sequence[tuple[str, float]]) -> str:
+    return next(code for code, upto in split if draw < upto)
+
+
+class _Blocks:
+    """Pixel tallies per block and district: class counts (per vintage), water type, 建成区 and roads."""
+
+    def __init__(
+        self,
+        world: World,
+        grid: Grid,
+        district: npt.NDArray[np.uint8],
+        water: npt.NDArray[np.uint16],
+        bua: npt.NDArray[np.bool_],
+        road: npt.NDArray[np.bool_],
+    ) -> None:
+        self.grid = grid
+        self.block = max(1, round(BLOCK_M / grid.res))
+        self.side_m = self.block * grid.res
+        self.shape = (-(-grid.height // self.block), -(-grid.width // self.block))
+        rows = np.arange(grid.height, dtype=np.int64)[:, None] // self.block
+        cols = np.arange(grid.width, dtype=np.int64)[None, :] // self.block
+        # One id per (district, block); 0 for pixels outside every district.
+        self.cells = self.shape[0] * self.shape[1]
+        self.key = np.where(
+            district > 0, district.astype(np.int64) * self.cells + rows * self.shape[1] + cols, 0
+        )
+        self.size = (len(DISTRICT_ORDER) + 1) * self.cells
+        # Water type per water label: streams are rivers, unnamed ponds are ponds.
+        self.water_kinds = ["", *_WATER_TYPES]
+        label_kind = np.zeros(max(int(water.max()) + 1, POND_LABEL + 1), np.int64)
+        flats = np.zeros(label_kind.size, bool)
+        label_kind[STREAM_LABEL] = self.water_kinds.index("river")
+        label_kind[POND_LABEL] = self.water_kinds.index("pond")
+        for feature in world.water_features:
+            if feature.wetland_type in _WATER_TYPES:
+                label_kind[feature.label] = self.water_kinds.index(feature.wetland_type)
+            flats[feature.label] = feature.wetland_type == "tidal_flat"
+        self.water = self._tally(label_kind[water], len(self.water_kinds))
+        self.flat = self._tally(flats[water].astype(np.int64), 2)[..., 1]
+        self.bua = self._tally(bua.astype(np.int64), 2)[..., 1]
+        self.road = self._tally(road.astype(np.int64), 2)[..., 1]
+
+    def _tally(self, values: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.float64]:
+        """Pixels of each value (0 … count-1) per district and block: ``[district, row, col, value]``."""
+        flat = np.bincount((self.key * count + values).ravel(), minlength=self.size * count)
+        return flat.reshape(len(DISTRICT_ORDER) + 1, *self.shape, count).astype(np.float64)
+
+    def classes(self, classes: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
+        """Pixels of each demo class per district and block: ``[district, row, col, class index]``;
+        nodata counts as no class."""
+        index = _CLASS_INDEX[classes]
+        tallied = self._tally(np.where(index >= 0, index + 1, 0), len(_CLASSES) + 1)
+        return tallied[..., 1:]
+
+
+def _diffuse(counts: npt.NDArray[np.float64], total: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """One class index per block (-1 where the district has no pixel), by error diffusion along a
+    serpentine walk: the running surplus of each class decides, among the classes present in the block."""
+    chosen = np.full(total.shape, -1, np.int64)
+    surplus = np.zeros(counts.shape[2])
+    for row in range(total.shape[0]):
+        columns = range(total.shape[1]) if row % 2 == 0 else range(total.shape[1] - 1, -1, -1)
+        for col in columns:
+            size = total[row, col]
+            if size <= 0:
+                continue
+            here = counts[row, col]
+            surplus += here
+            present = np.flatnonzero(here > 0)
+            pick = int(present[np.argmax(surplus[present])])
+            surplus[pick] -= size
+            chosen[row, col] = pick
+    return chosen
+
+
+def _codes(
+    blocks: _Blocks, index: int, chosen: npt.NDArray[np.int64], total: npt.NDArray[np.float64], draws: Any
+) -> npt.NDArray[np.object_]:
+    """The 三调 code of every block of district ``index`` from its class and where it lies."""
+    hills = DISTRICT_ORDER[index - 1] in _HILL_DISTRICTS
+    codes = np.full(chosen.shape, "", dtype=object)
+    for (row, col), picked in np.ndenumerate(chosen):
+        if picked < 0:
+            continue
+        wc, draw, size = _CLASSES[picked], draws[row, col], total[row, col]
+        urban = blocks.bua[index, row, col] > size / 2
+        if wc == TREE:
+            code = _split(draw, _TREE_SPLIT_HILLS if hills else _TREE_SPLIT)
+        elif wc == SHRUB:
+            code = "0305"
+        elif wc == GRASS:
+            code = "0810" if urban and draw < 0.5 else "0404"
+        elif wc == CROP:
+            code = _split(draw, _CROP_SPLIT)
+        elif wc == BUILT and blocks.road[index, row, col] > 0.2 * size:
+            code = "1004" if urban else "1003"
+        elif wc == BUILT:
+            code = _split(draw, _URBAN_SPLIT if urban else _RURAL_SPLIT)
+        elif wc == BARE:
+            code = "1206"
+        elif wc == WETLAND:
+            code = "1106" if blocks.flat[index, row, col] > 0 else "1108"
+        else:
+            kinds = blocks.water[index, row, col, 1:]
+            kind = blocks.water_kinds[int(np.argmax(kinds)) + 1] if kinds.any() else "pond"
+            code = _split(draw, _POND_SPLIT) if kind == "pond" else _WATER_TYPES[kind]
+        codes[row, col] = code
+    return codes
+
+
+def _ellipsoidal_areas(geometries: Sequence[BaseGeometry]) -> npt.NDArray[np.float64]:
+    """Area (m²) of each EPSG:4549 polygon on the CGCS2000 ellipsoid."""
+    from pyproj import Geod, Transformer
+
+    to_lonlat = Transformer.from_crs(METRIC_CRS, "EPSG:4490", always_xy=True)
+    geod = Geod(a=_CGCS2000[0], rf=_CGCS2000[1])
+    lonlat = shapely.transform(
+        np.asarray(geometries, dtype=object),
+        lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])),
+    )
+    return np.array([abs(geod.geometry_area_perimeter(g)[0]) for g in lonlat])
+
+
+def _unit_code(adcode: str, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]) -> list[str]:
+    """``ZLDWDM`` of each point: the county adcode, a 3-digit township (8 km cells) and a 3-digit village
+    (2 km cells) numbered in order from the north-west, and seven zeros (19 characters)."""
+    town_cell = np.column_stack([-np.floor(ys / 8000.0), np.floor(xs / 8000.0)]).astype(np.int64)
+    village_cell = np.column_stack([-np.floor(ys / 2000.0), np.floor(xs / 2000.0)]).astype(np.int64)
+    towns = {tuple(c): i + 1 for i, c in enumerate(sorted({tuple(c) for c in town_cell.tolist()}))}
+    villages: dict[tuple[int, ...], int] = {}
+    per_town: dict[int, int] = {}
+    for town, village in sorted(
+        {(towns[tuple(t)], tuple(v)) for t, v in zip(town_cell.tolist(), village_cell.tolist(), strict=True)}
+    ):
+        per_town[town] = per_town.get(town, 0) + 1
+        villages[(town, *village)] = per_town[town]
+    codes = []
+    for t, v in zip(town_cell.tolist(), village_cell.tolist(), strict=True):
+        town = towns[tuple(t)]
+        codes.append(f"{adcode}{town:03d}{villages[(town, *v)]:03d}0000000")
+    return codes
+
+
+def survey_layers(
+    world: World,
+    grid: Grid,
+    lc2020: npt.NDArray[np.uint8],
+    lc2024: npt.NDArray[np.uint8],
+    district: npt.NDArray[np.uint8],
+    water: npt.NDArray[np.uint16],
+    bua: npt.NDArray[np.bool_],
+    road: npt.NDArray[np.bool_],
+    seed: int,
+    years: Sequence[int] = SURVEY_YEARS,
+) -> dict[int, gpd.GeoDataFrame]:
+    """The DLTB parcels of each of ``years`` (EPSG:4549, fields :data:`SURVEY_FIELDS`), from the 2020 and
+    2024 classes and the landscape's districts, water labels, 建成区 and roads, all on ``grid``."""
+    blocks = _Blocks(world, grid, district, water, bua, road)
+    # One draw per block for every vintage: a block's sub-class (orchard, tea, bamboo …) does not flicker.
+    draws = component_rng(seed, "dltb", "sub-class").random(blocks.shape)
+    return {
+        year: _parcels(world, blocks, survey_classes(lc2020, lc2024, year, seed), draws, year)
+        for year in years
+    }
+
+
+def _parcels(
+    world: World, blocks: _Blocks, classes: npt.NDArray[np.uint8], draws: Any, year: int
+) -> gpd.GeoDataFrame:
+    from rasterio import features
+    from rasterio.transform import Affine
+
+    rows, cols = blocks.shape
+    tile_cols = -(-cols // TILE_BLOCKS)
+    tiles = (np.arange(rows)[:, None] // TILE_BLOCKS) * tile_cols + np.arange(cols)[None, :] // TILE_BLOCKS
+    tile_count = int(tiles.max()) + 2
+    grid = blocks.grid
+    transform = Affine(blocks.side_m, 0.0, grid.x0, 0.0, -blocks.side_m, grid.y0)
+    names = sorted(DLMC)
+    counts = blocks.classes(classes)
+    records: list[dict[str, Any]] = []
+    geometries: list[BaseGeometry] = []
+    for index, adcode in enumerate(DISTRICT_ORDER, start=1):
+        total = counts[index].sum(axis=-1)
+        chosen = _diffuse(counts[index], total)
+        codes = _codes(blocks, index, chosen, total, draws)
+        code_ids = np.zeros(chosen.shape, np.int64)
+        for code in set(codes[chosen >= 0].tolist()):
+            code_ids[codes == code] = names.index(code) + 1
+        # Rivers, lakes and reservoirs stay whole within the district; other blocks merge within a tile.
+        whole = np.isin(codes, ["1101", "1102", "1103"])
+        value = np.where(code_ids > 0, code_ids * tile_count + np.where(whole, tile_count - 1, tiles), 0)
+        outline = world.district_geoms[index - 1]
+        shapely.prepare(outline)
+        parts: list[BaseGeometry] = []
+        part_codes: list[str] = []
+        for geometry, key in features.shapes(
+            value.astype(np.int32), mask=value > 0, transform=transform, connectivity=4
+        ):
+            polygon = shapely.geometry.shape(geometry)
+            if not shapely.contains(outline, polygon):
+                polygon = polygon.intersection(outline)
+            for part in getattr(polygon, "geoms", [polygon]):
+                if part.geom_type == "Polygon" and part.area >= 1.0:
+                    parts.append(part)
+                    part_codes.append(names[int(key) // tile_count - 1])
+        parts = list(shapely.set_precision(np.asarray(parts, dtype=object), 0.01))
+        points = shapely.point_on_surface(np.asarray(parts, dtype=object))
+        units = _unit_code(adcode, shapely.get_x(points), shapely.get_y(points))
+        areas = _ellipsoidal_areas(parts)
+        for number, (code, unit, area) in enumerate(zip(part_codes, units, areas, strict=True), start=1):
+            coefficient = _KCXS.get(code)
+            tbmj = round(float(area), 2)
+            kcmj = round(tbmj * coefficient, 2) if coefficient else 0.0
+            records.append(
+                {
+                    "BSM": f"{adcode}{year}{number:08d}",
+                    "DLBM": code,
+                    "DLMC": DLMC[code],
+                    "ZLDWDM": unit,
+                    "KCDLBM": "1203" if coefficient else None,
+                    "KCXS": coefficient or 0.0,
+                    "KCMJ": kcmj,
+                    "TBMJ": tbmj,
+                    "TBDLMJ": round(tbmj - kcmj, 2),
+                }
+            )
+        geometries += parts
+    frame = pd.DataFrame.from_records(records, columns=list(SURVEY_FIELDS))
+    return gpd.GeoDataFrame(frame, geometry=geometries, crs=METRIC_CRS)
