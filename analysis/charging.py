@@ -4,7 +4,9 @@ The plan's targets are city-wide (200,000 charging piles, 60 public battery-swap
 hydrogen stations, all by 2025), so districts carry their counts and densities without a target.
 
 - ``charging_piles`` counts the piles of charging stations of every access level (public, dedicated,
-  private): the plan counts 充电桩 in total.
+  private): the plan counts 充电桩 in total. A station without a pile count (a POI export has none) adds
+  nothing and is counted in ``extra["stations_without_piles"]``; when no charging station has one, the
+  indicator is not computable rather than zero.
 - ``battery_swap_stations`` counts public swap stations (公共换电站).
 - ``hydrogen_stations`` counts hydrogen stations of any access level.
 - ``charging_service_coverage`` is the share of the built-up area within ``radius_m`` (straight line, in
@@ -56,6 +58,11 @@ def station_counts(
     results = []
     for indicator, (station_type, access_levels, counted) in _COUNTS.items():
         of_type = located[located["type"] == station_type]
+        if counted == "piles" and len(of_type) and of_type["piles"].isna().all():
+            # A POI export lists stations, not piles: an unknown count is not a count of zero.
+            reason = f"none of the {len(of_type)} charging stations has a pile count"
+            results += study_area.not_computable(indicator, "count", reason)
+            continue
         goal = Goal(primary_target(targets, indicator, None))
         provenance = Provenance(
             source=stations.source,
@@ -87,6 +94,8 @@ def station_counts(
                 "stations": len(rows),
                 "stations_outside_city": outside if unit.is_city else None,
             }
+            if counted == "piles":
+                extra["stations_without_piles"] = int(rows["piles"].isna().sum())
             # The plan's station targets are city-wide; districts carry their counts without one.
             unit_goal = goal if unit.is_city else Goal()
             results.append(measured(indicator, unit, figure, provenance, unit_goal, extra=extra))

@@ -15,6 +15,7 @@ import unicodedata
 from typing import Literal
 
 __all__ = [
+    "AliasError",
     "AtlasError",
     "BoundaryError",
     "CRSError",
@@ -96,6 +97,10 @@ class BoundaryError(DataFileError):
 
 class SchemeError(DataFileError):
     """A land-cover scheme is malformed or unknown."""
+
+
+class AliasError(DataFileError):
+    """A value alias file (``data/aliases.toml`` or ``$GEOPLAN_ALIASES``) is malformed or missing."""
 
 
 class CRSError(AtlasError, ValueError):

@@ -14,7 +14,7 @@ import streamlit as st
 from analysis.errors import AtlasError
 from app.widgets import plain
 from layers.catalog import Catalog, StagedLayer, catalog_dir
-from layers.uploads import UploadOptions, stage_upload
+from layers.uploads import UploadOptions, parse_column_map, stage_upload
 from maps.text import t
 
 __all__ = [
@@ -65,6 +65,8 @@ def _upload_options() -> UploadOptions:
         lonlat_crs=st.session_state.get("upload_datum") or None,
         encoding=st.session_state.get("upload_encoding") or None,
         scheme=st.session_state.get("upload_scheme") or None,
+        layer=(st.session_state.get("upload_layer_name") or "").strip() or None,
+        column_map=parse_column_map(st.session_state.get("upload_column_map") or ""),
     )
 
 

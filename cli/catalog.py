@@ -56,7 +56,8 @@ def _read_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--lonlat-crs",
             type=click.Choice(LONLAT_CRSS),
-            help="Datum of longitude/latitude coordinates (Amap/Tencent: gcj02, Baidu: bd09).",
+            help="Datum of longitude/latitude coordinates (Amap/Tencent: gcj02, Baidu: bd09). Default: as "
+            "declared; for tables WGS84, GCJ-02 for an Amap POI export.",
         ),
         click.option("--scheme", help="Land-cover scheme (land cover only). Default: tag, else guessed."),
         click.option("--encoding", help="Text encoding of a CSV or Shapefile (e.g. gbk). Default: detected."),

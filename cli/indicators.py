@@ -45,8 +45,11 @@ __all__ = ["indicators"]
 @layer_path_options("districts", *LAYER_OPTIONS)
 @click.option(
     "--stations-crs",
+    "--lonlat-crs",
+    "stations_crs",
     type=click.Choice(["wgs84", "cgcs2000", "gcj02", "bd09"]),
-    help="Datum of a station table's lon/lat columns (Amap/Tencent: gcj02, Baidu: bd09).",
+    help="Datum of a station table's lon/lat columns (Amap/Tencent: gcj02, Baidu: bd09). Default: WGS84, "
+    "GCJ-02 for an Amap POI export.",
 )
 @click.option(
     "--without",

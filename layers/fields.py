@@ -1,12 +1,15 @@
 """A layer's attributes: the file's columns matched to the kind's fields, then typed and checked.
 
-:func:`resolve_columns` renames columns to field names (the caller's ``column_map`` first, then each
-field's aliases, without regard to case or surrounding spaces); :func:`coerce_fields` turns each field
-into its type, column by column: text stripped and its choices normalised (``公共`` → ``public``),
-numbers parsed from text with thousands separators, whole numbers checked, values below a field's
-minimum treated as missing. Whatever is changed or doubted is added to ``notes``; a value that cannot
-be what its field says (text in a number column) is a :class:`~analysis.errors.LayerError` naming the
-rows.
+:func:`resolve_columns` renames columns to field names (the caller's ``column_map``, the CLI's ``--map``,
+first, then each field's :attr:`~layers.spec.FieldSpec.column_names`, without regard to case or
+surrounding spaces); :func:`coerce_fields` turns each field into its type, column by column: text
+stripped and its values normalised through the value alias table (``公共`` → ``public``,
+:mod:`layers.aliases`), numbers parsed from text with thousands separators, whole numbers checked, values
+below a field's minimum treated as missing. Each column is converted once per distinct value, not once
+per row. Whatever is changed or doubted is added to ``notes``; a value that cannot be what its field
+says (text in a number column) is a :class:`~analysis.errors.LayerError` naming the rows.
+
+Messages name the command-line options (``--map``), which the app's Data page maps to its own controls.
 """
 
 from __future__ import annotations
@@ -19,10 +22,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import LayerError
+from layers.aliases import ALIASES_ENV, alias_table, map_distinct, normalise_values
 from layers.messages import MAX_LISTED, RowLabels, listing
 from layers.spec import FieldSpec, LayerSpec
 
 __all__ = ["coerce_fields", "missing_fields_message", "parse_numbers", "resolve_columns"]
+
+
+_THOUSANDS = re.compile(r"[,\s，]")
 
 
 def _column_key(name: object) -> str:
@@ -41,18 +48,18 @@ def resolve_columns(
     ``coordinate_targets`` (a table's ``lon`` and ``lat``) likewise; the renames are noted."""
     geometry_name = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     columns = [column for column in frame.columns if column != geometry_name]
-    targets: dict[str, tuple[str, ...]] = {f.name: (f.name, *f.aliases) for f in spec.fields}
+    targets: dict[str, tuple[str, ...]] = {f.name: f.column_names for f in spec.fields}
     targets.update(coordinate_targets)
     renames: dict[str, str] = {}
     for source_column, target in (column_map or {}).items():
         if source_column not in columns:
             raise LayerError(
-                f"{file_name}: column_map names column {source_column!r}, which the file does not have; "
+                f"{file_name}: --map names column {source_column!r}, which the file does not have; "
                 f"its columns are: {listing(columns, 50)}"
             )
         if target not in targets:
             raise LayerError(
-                f"{file_name}: column_map maps {source_column!r} to {target!r}, which is not a field of "
+                f"{file_name}: --map maps {source_column!r} to {target!r}, which is not a field of "
                 f"{spec.kind} layers; map to one of: {', '.join(targets)}"
             )
         renames[source_column] = target
@@ -86,26 +93,29 @@ def missing_fields_message(
     file_name: str, spec: LayerSpec, missing: Sequence[FieldSpec], columns: Sequence[str]
 ) -> str:
     """The error for required fields the file lacks: what each needs, the file's columns, the names
-    accepted for each and the ``column_map`` that would fix it."""
-    accepted = "; ".join(f"{f.name}: {', '.join(dict.fromkeys((f.name, *f.aliases)))}" for f in missing)
-    example = ", ".join(f"'<your column>': '{f.name}'" for f in missing)
+    accepted for each and the ``--map`` options that would fix it."""
+    accepted = "; ".join(f"{f.name}: {', '.join(f.column_names)}" for f in missing)
+    example = " ".join(f"--map '<your column>={f.name}'" for f in missing)
     return (
         f"{file_name}: a {spec.kind} layer needs field(s) {', '.join(f.describe() for f in missing)}, "
         f"which are missing; the file has columns: {listing(columns, 50) or 'none'}. "
-        f"Rename the columns or pass column_map={{{example}}} (accepted names: {accepted})"
+        f"Rename the columns or map them: {example} (accepted names: {accepted})"
     )
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    def one(value: object) -> object:
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-            return None
-        if isinstance(value, float | np.floating) and float(value).is_integer():
-            return str(int(value))
-        text = str(value).strip()
-        return text or None
+def _one_text(value: object) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
 
-    return series.map(one).astype(object)
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Stripped text, None where empty; whole floats (``12.0``, as GDAL reads a code) written as ``12``.
+    Each distinct value is converted once."""
+    return map_distinct(series, _one_text)
 
 
 def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -114,10 +124,36 @@ def parse_numbers(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         numbers = pd.to_numeric(series, errors="coerce").astype(float)
         return numbers, pd.Series(False, index=series.index)
     text = _as_text(series)
-    cleaned = text.map(lambda value: None if value is None else re.sub(r"[,\s，]", "", str(value)))
+    cleaned = map_distinct(text, lambda value: _THOUSANDS.sub("", value))
     numbers = pd.to_numeric(cleaned, errors="coerce").astype(float)
     bad = text.notna() & numbers.isna()
     return numbers, bad
+
+
+def _normalised(
+    text: pd.Series, spec: LayerSpec, field_spec: FieldSpec, rows: RowLabels, notes: list[str]
+) -> pd.Series:
+    """``text`` in the values the field uses (:func:`layers.aliases.normalise_values`); text that spells
+    none of a restricted field's values is kept as given, with a note on how to map it."""
+    normalised = normalise_values(text, spec, field_spec)
+    if normalised.by_user:
+        notes.append(
+            f"{normalised.by_user} {field_spec.name} value(s) read through the value aliases of "
+            f"{alias_table().user_file} (${ALIASES_ENV})"
+        )
+    unknown = normalised.unknown
+    if not unknown.any():
+        return normalised.values
+    counts = text[unknown].value_counts()
+    shown = listing(f"{value!r} ({count})" for value, count in counts.items())
+    notes.append(
+        f"{int(unknown.sum())} {spec.kind} feature(s) have {field_spec.name} values that are "
+        f"none of {', '.join(field_spec.allowed)}: {shown} ({rows(text.index[unknown])}); "
+        f"they are kept as given and are left out of anything counted by {field_spec.name}. If they "
+        f"mean one of those values, list them in a value alias file named by ${ALIASES_ENV} "
+        f'([{spec.kind}.{field_spec.name}] VALUE = ["spelling", …])'
+    )
+    return normalised.values.where(~unknown, text)
 
 
 def coerce_fields(
@@ -125,28 +161,15 @@ def coerce_fields(
 ) -> pd.DataFrame:
     """Each of the kind's fields in ``frame`` typed as its spec says (see the module docstring)."""
     frame = frame.copy()
+    aliased = {field for kind, field in alias_table().fields() if kind == spec.kind}
     for field_spec in spec.fields:
         if field_spec.name not in frame:
             continue
         column = frame[field_spec.name]
         if field_spec.dtype == "str":
             text = _as_text(column)
-            if field_spec.value_aliases or field_spec.allowed:
-                normalised = text.map(
-                    lambda value, f=field_spec: None if value is None else f.normalise(value)
-                )
-                unknown = text.notna() & normalised.isna()
-                if unknown.any():
-                    counts = text[unknown].value_counts()
-                    shown = listing(f"{value!r} ({count})" for value, count in counts.items())
-                    notes.append(
-                        f"{int(unknown.sum())} {spec.kind} feature(s) have {field_spec.name} values that are "
-                        f"none of {', '.join(field_spec.allowed)}: {shown} ({rows(text.index[unknown])}); "
-                        "they are kept as given and are left out of anything counted by "
-                        f"{field_spec.name}"
-                    )
-                    normalised = normalised.where(~unknown, text)
-                text = normalised
+            if field_spec.allowed or field_spec.name in aliased:
+                text = _normalised(text, spec, field_spec, rows, notes)
             frame[field_spec.name] = text
         else:
             numbers, bad = parse_numbers(column)

@@ -73,8 +73,8 @@ def points_from_table(
         raise LayerError(
             f"{file_name}: a table of {spec.kind} needs coordinate columns; cannot find "
             f"{' and '.join(missing)} among the columns: {listing(frame.columns, 50)}. Name them "
-            f"{'/'.join(LON_ALIASES[:4])} and {'/'.join(LAT_ALIASES[:4])}, or pass "
-            "column_map={'<x column>': 'lon', '<y column>': 'lat'}"
+            f"{'/'.join(LON_ALIASES[:4])} and {'/'.join(LAT_ALIASES[:4])}, or map them: "
+            "--map '<x column>=lon' --map '<y column>=lat'"
         )
     lon, lon_bad = parse_numbers(frame["lon"])
     lat, lat_bad = parse_numbers(frame["lat"])
@@ -93,7 +93,8 @@ def points_from_table(
         raise LayerError(
             f"{file_name}: longitude and latitude look swapped: the latitude column holds values up to "
             f"{lat[known].abs().max():g} and the longitude column values of at most "
-            f"{lon[known].abs().max():g} (Wuxi is near 120.3°E, 31.5°N); swap them with column_map"
+            f"{lon[known].abs().max():g} (Wuxi is near 120.3°E, 31.5°N); map them the "
+            "right way round: --map '<the column near 120>=lon' --map '<the column near 31>=lat'"
         )
     out_of_range = ~(lon_range & lat_range)
     if out_of_range.any():
@@ -111,7 +112,7 @@ def points_from_table(
         lonlat_crs = "wgs84"
         notes.append(
             f"{file_name} does not say which datum its coordinates use; assumed WGS84. Points from Amap/高德 "
-            "or Tencent are GCJ-02 and from Baidu BD-09 (about 500 m off): pass lonlat_crs='gcj02' or 'bd09'"
+            "or Tencent are GCJ-02 and from Baidu BD-09 (about 500 m off): give --lonlat-crs gcj02 or bd09"
         )
     x, y = lon.to_numpy(dtype=float), lat.to_numpy(dtype=float)
     if lonlat_crs in ("gcj02", "bd09"):
@@ -147,8 +148,8 @@ def to_display_crs(
         )
         if lonlat_crs is None or not looks_geographic:
             hint = (
-                "its coordinates look like longitude/latitude: pass lonlat_crs='wgs84' (or 'cgcs2000', "
-                "'gcj02', 'bd09') to say which datum"
+                "its coordinates look like longitude/latitude: give --lonlat-crs wgs84 (or cgcs2000, "
+                "gcj02, bd09) to say which datum"
                 if looks_geographic
                 else "its coordinates are projected; Wuxi data is usually EPSG:4549 (CGCS2000 / GK CM 120E)"
             )

@@ -27,6 +27,7 @@ import geopandas as gpd
 
 from analysis.errors import LayerError
 from analysis.sources import VectorSource
+from layers.amap import as_amap_export
 from layers.fields import coerce_fields, missing_fields_message, resolve_columns
 from layers.formats import VECTOR_SUFFIXES, vector_format
 from layers.geometry import (
@@ -72,7 +73,8 @@ def read_vector(
         coordinate columns of a table.
     lonlat_crs : {"wgs84", "cgcs2000", "gcj02", "bd09"}, optional
         The datum of longitude/latitude coordinates. Tables (and files with no CRS) are taken as WGS84
-        when None, with a note; GCJ-02 and BD-09 are converted with :func:`analysis.coords.to_wgs84`.
+        when None, with a note, except Amap (高德) POI exports, taken as GCJ-02 (:mod:`layers.amap`);
+        GCJ-02 and BD-09 are converted with :func:`analysis.coords.to_wgs84`.
     encoding : str, optional
         Text encoding of a CSV or of a Shapefile's attributes. CSV is tried as UTF-8, then GBK.
 
@@ -103,7 +105,7 @@ def read_vector(
     if layer is not None:
         reject_virtual(layer, "layer name")
     if lonlat_crs is not None and lonlat_crs not in LONLAT_CRSS:
-        raise LayerError(f"lonlat_crs {lonlat_crs!r} is not one of: {', '.join(LONLAT_CRSS)}")
+        raise LayerError(f"--lonlat-crs {lonlat_crs!r} is not one of: {', '.join(LONLAT_CRSS)}")
     datum = cast("LonLatCRS | None", lonlat_crs)
     local = local_file(path, VECTOR_SUFFIXES, f"a {spec.kind} layer")
     check_container(local)
@@ -114,7 +116,8 @@ def read_vector(
         placed = to_display_crs(cast(gpd.GeoDataFrame, raw.frame), local.name, datum, notes)
         frame = resolve_columns(placed, spec, column_map, {}, local.name, notes)
     else:
-        table = resolve_columns(raw.frame, spec, column_map, COORDINATE_COLUMNS, local.name, notes)
+        table, datum = as_amap_export(raw.frame, spec, column_map, datum, local.name, notes)
+        table = resolve_columns(table, spec, column_map, COORDINATE_COLUMNS, local.name, notes)
         frame = points_from_table(table, spec, raw.rows, local.name, datum, notes)
     rows, chosen, metadata = raw.rows, raw.layer, raw.metadata
     missing = [f for f in spec.required_fields if f.name not in frame]

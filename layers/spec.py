@@ -2,16 +2,15 @@
 understands, and the registry :data:`LAYER_SPECS` with :func:`get_spec`.
 
 Each kind (``districts``, ``landcover``, ``wetlands`` …) has one spec: its labels, the geometry it must
-have and the fields it needs, with the column and value aliases that real Chinese files use (``经度``,
-``桩数``, ``公共`` …). The readers (:func:`layers.read.read_vector`,
+have and the fields it needs, with the column names that real Chinese files use (``经度``, ``桩数``,
+``DLMC`` …). The other spellings of a field's values (``公共`` → ``public``) are data, in
+``data/aliases.toml`` (:mod:`layers.aliases`). The readers (:func:`layers.read.read_vector`,
 :func:`layers.formats.raster.read_landcover`) and the kind modules (:mod:`layers.kinds`) all start here.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal, cast
@@ -39,8 +38,8 @@ class FieldSpec:
     """One attribute a layer kind needs or understands.
 
     ``aliases`` are other column names accepted for it (matched without regard to case or surrounding
-    spaces); ``allowed`` restricts text values (empty: any text) and ``value_aliases`` maps other
-    spellings to them (``("公共", "public")``); ``minimum`` bounds numbers.
+    spaces; see :attr:`column_names`); ``allowed`` restricts text values (empty: any text), whose other
+    spellings are in the value alias table (:mod:`layers.aliases`); ``minimum`` bounds numbers.
     """
 
     name: str
@@ -50,7 +49,6 @@ class FieldSpec:
     required: bool = False
     aliases: tuple[str, ...] = ()
     allowed: tuple[str, ...] = ()
-    value_aliases: tuple[tuple[str, str], ...] = ()
     minimum: float | None = None
     minimum_exclusive: bool = False
     unit: str = ""
@@ -64,24 +62,19 @@ class FieldSpec:
             bound = f" {'>' if self.minimum_exclusive else '≥'} {self.minimum:g}"
         return f"{self.name} ({self.dtype}{bound}{', ' + self.unit if self.unit else ''})"
 
-    def normalise(self, value: str) -> str | None:
-        """The allowed value that ``value`` spells, or None when it spells none of them.
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The column names read as this field: its name, its aliases, and each of them cut to the 10
+        bytes a Shapefile's attribute table allows (``wetland_type`` → ``wetland_ty``, ``roof_area_m2`` →
+        ``roof_area_``), in that order.
 
         Examples
         --------
-        >>> LAYER_SPECS["stations"].field("access").normalise(" 公共 ")
-        'public'
-        >>> LAYER_SPECS["stations"].field("type").normalise("V2G") is None
-        True
+        >>> LAYER_SPECS["wetlands"].field("wetland_type").column_names[-1]
+        'wetland_ty'
         """
-        key = _value_key(value)
-        for allowed in self.allowed:
-            if key == _value_key(allowed):
-                return allowed
-        for alias, canonical in self.value_aliases:
-            if key == _value_key(alias):
-                return canonical
-        return None if self.allowed else value.strip()
+        names = (self.name, *self.aliases)
+        return tuple(dict.fromkeys((*names, *(cut for name in names for cut in _dbf_cuts(name)))))
 
 
 @dataclass(frozen=True)
@@ -132,139 +125,16 @@ def _text(name: str, zh: str, en: str, *aliases: str, required: bool = False) ->
 
 
 def _choice(
-    name: str,
-    zh: str,
-    en: str,
-    allowed: tuple[str, ...],
-    value_aliases: Mapping[str, str],
-    *aliases: str,
-    required: bool = True,
+    name: str, zh: str, en: str, allowed: tuple[str, ...], *aliases: str, required: bool = True
 ) -> FieldSpec:
-    return FieldSpec(
-        name,
-        "str",
-        zh,
-        en,
-        required=required,
-        aliases=aliases,
-        allowed=allowed,
-        value_aliases=tuple(value_aliases.items()),
-    )
-
-
-def _open_choice(
-    name: str, zh: str, en: str, value_aliases: Mapping[str, str], *aliases: str, required: bool = False
-) -> FieldSpec:
-    """A text field whose common spellings are normalised but whose values are not restricted."""
-    return FieldSpec(
-        name, "str", zh, en, required=required, aliases=aliases, value_aliases=tuple(value_aliases.items())
-    )
+    """A text field restricted to ``allowed`` values (their other spellings: data/aliases.toml)."""
+    return FieldSpec(name, "str", zh, en, required=required, aliases=aliases, allowed=allowed)
 
 
 _NAME = _text("name", "名称", "name", "名称", "名字", "站名", "name_zh", "名称_zh")
 _YEAR = FieldSpec(
     "year", "int", "年份", "year", aliases=("年份", "年度", "建成年份", "投运年份"), minimum=1900
 )
-
-_STATION_TYPES = {
-    "充电站": "charging",
-    "充电": "charging",
-    "充电桩": "charging",
-    "换电站": "swap",
-    "换电": "swap",
-    "battery_swap": "swap",
-    "加氢站": "hydrogen",
-    "加氢": "hydrogen",
-    "h2": "hydrogen",
-}
-_ACCESS = {
-    "公共": "public",
-    "公用": "public",
-    "对外开放": "public",
-    "开放": "public",
-    "专用": "dedicated",
-    "私人": "private",
-    "个人": "private",
-    "私有": "private",
-    "自用": "private",
-}
-_BUILDING_TYPES = {
-    "政府": "government",
-    "党政机关": "government",
-    "机关": "government",
-    "公共建筑": "government",
-    "学校医院": "school_hospital",
-    "学校": "school_hospital",
-    "医院": "school_hospital",
-    "school": "school_hospital",
-    "hospital": "school_hospital",
-    "工商业": "industrial_commercial",
-    "工业": "industrial_commercial",
-    "商业": "industrial_commercial",
-    "厂房": "industrial_commercial",
-    "industrial": "industrial_commercial",
-    "commercial": "industrial_commercial",
-    "城镇住宅": "urban_residential",
-    "城市住宅": "urban_residential",
-    "住宅": "urban_residential",
-    "residential": "urban_residential",
-    "农村住宅": "rural_home",
-    "农房": "rural_home",
-    "农村居民": "rural_home",
-    "农户": "rural_home",
-    "农村": "rural_home",
-}
-_WETLAND_TYPES = {
-    "河流": "river",
-    "河道": "river",
-    "湖泊": "lake",
-    "湖": "lake",
-    "水库": "reservoir",
-    "坑塘": "pond",
-    "坑塘水面": "pond",
-    "池塘": "pond",
-    "沼泽": "marsh",
-    "沼泽地": "marsh",
-    "滩涂": "tidal_flat",
-    "沿海滩涂": "tidal_flat",
-    "内陆滩涂": "tidal_flat",
-    "mudflat": "tidal_flat",
-}
-_PROTECTION_TYPES = {
-    "自然保护区": "nature_reserve",
-    "湿地公园": "wetland_park",
-    "湿地保护小区": "protection_plot",
-    "wetland_plot": "protection_plot",
-    "其他": "other",
-    "森林公园": "forest_park",
-    "风景名胜区": "scenic_area",
-    "饮用水水源保护区": "water_source",
-    "生态红线": "ecological_redline",
-}
-_LEVELS = {
-    "国家级": "national",
-    "国家": "national",
-    "省级": "provincial",
-    "省": "provincial",
-    "市级": "municipal",
-    "市": "municipal",
-    "县级": "county",
-    "区级": "county",
-    "县": "county",
-}
-_PV_KINDS = {
-    "屋顶": "rooftop",
-    "分布式": "rooftop",
-    "屋顶分布式": "rooftop",
-    "地面": "ground",
-    "集中式": "ground",
-    "地面电站": "ground",
-    "水面": "floating",
-    "渔光互补": "floating",
-    "漂浮": "floating",
-    "农光互补": "agrivoltaic",
-    "车棚": "carport",
-}
 
 LAYER_SPECS: dict[LayerKind, LayerSpec] = {
     "landcover": LayerSpec("landcover", "土地覆盖", "land cover", (), raster=True),
@@ -303,10 +173,14 @@ LAYER_SPECS: dict[LayerKind, LayerSpec] = {
                 "湿地类型",
                 "wetland type",
                 ("river", "lake", "reservoir", "pond", "marsh", "tidal_flat"),
-                _WETLAND_TYPES,
                 "湿地类型",
                 "类型",
                 "type",
+                # A wetland layer cut from the land survey's DLTB: its class name, else its class code.
+                "地类名称",
+                "DLMC",
+                "地类编码",
+                "DLBM",
             ),
         ),
         ("wetlands",),
@@ -318,18 +192,17 @@ LAYER_SPECS: dict[LayerKind, LayerSpec] = {
         POLYGONAL,
         (
             _text("name", "名称", "name", "名称", "保护地名称", required=True),
-            _open_choice(
+            _text(
                 "protection_type",
                 "保护类型",
                 "protection type",
-                _PROTECTION_TYPES,
                 "保护类型",
                 "保护地类型",
                 "类型",
                 "type",
                 required=True,
             ),
-            _open_choice("level", "级别", "level", _LEVELS, "级别", "保护级别"),
+            _text("level", "级别", "level", "级别", "保护级别"),
         ),
         ("protected", "protected_areas"),
     ),
@@ -352,7 +225,6 @@ LAYER_SPECS: dict[LayerKind, LayerSpec] = {
                 "建筑类型",
                 "building type",
                 ("government", "school_hospital", "industrial_commercial", "urban_residential", "rural_home"),
-                _BUILDING_TYPES,
                 "类型",
                 "建筑类型",
                 "type",
@@ -390,7 +262,7 @@ LAYER_SPECS: dict[LayerKind, LayerSpec] = {
                 unit="kW",
             ),
             _NAME,
-            _open_choice("kind", "类型", "kind", _PV_KINDS, "类型", "项目类型", "type"),
+            _text("kind", "类型", "kind", "类型", "项目类型", "type"),
             _YEAR,
         ),
         ("pv_sites", "pv", "photovoltaics"),
@@ -406,7 +278,6 @@ LAYER_SPECS: dict[LayerKind, LayerSpec] = {
                 "类型",
                 "type",
                 ("charging", "swap", "hydrogen"),
-                _STATION_TYPES,
                 "类型",
                 "站点类型",
                 "station_type",
@@ -425,7 +296,6 @@ LAYER_SPECS: dict[LayerKind, LayerSpec] = {
                 "开放类型",
                 "access",
                 ("public", "dedicated", "private"),
-                _ACCESS,
                 "开放类型",
                 "开放属性",
                 "服务类型",
@@ -464,5 +334,19 @@ def layer_module(kind: str) -> ModuleType:
     return importlib.import_module(f"layers.kinds.{get_spec(kind).kind}")
 
 
-def _value_key(value: str) -> str:
-    return re.sub(r"[\s\-]+", "_", str(value).strip().lower())
+#: A Shapefile's attribute table (dBASE) holds field names of at most 10 bytes; GDAL cuts longer ones.
+_DBF_NAME_BYTES = 10
+
+
+def _dbf_cuts(name: str) -> tuple[str, ...]:
+    """``name`` as GDAL writes it into a Shapefile when it is longer than 10 bytes: its first 10 bytes in
+    GBK (which covers ASCII), without a broken last character. (A Chinese name cut in UTF-8 ends in half a
+    character, and GDAL cannot read such a file back, so there is nothing to recognise.)"""
+    try:
+        encoded = name.encode("gbk")
+    except UnicodeEncodeError:
+        return ()
+    if len(encoded) <= _DBF_NAME_BYTES:
+        return ()
+    cut = encoded[:_DBF_NAME_BYTES].decode("gbk", errors="ignore").strip()
+    return (cut,) if cut else ()

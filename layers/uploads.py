@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from analysis.errors import AtlasError, LayerError, LayerReadError
 from analysis.schemes import BUILTIN_SCHEMES
@@ -24,7 +25,7 @@ from layers.formats import RASTER_SUFFIXES, VECTOR_SUFFIXES
 from layers.limits import current_limits
 from layers.spec import get_spec
 
-__all__ = ["LONLAT_DATUMS", "UploadOptions", "accepted_suffixes", "stage_upload"]
+__all__ = ["LONLAT_DATUMS", "UploadOptions", "accepted_suffixes", "parse_column_map", "stage_upload"]
 
 #: The datums a table's longitude/latitude may be in (``read_vector``'s ``lonlat_crs``).
 LONLAT_DATUMS: tuple[str, ...] = ("wgs84", "cgcs2000", "gcj02", "bd09")
@@ -33,12 +34,36 @@ _UNSAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 @dataclass(frozen=True)
 class UploadOptions:
-    """How to read an upload. ``lonlat_crs`` and ``encoding`` apply to vector files (None: declared or
-    assumed WGS84; UTF-8 then GBK), ``scheme`` to land cover (None: from the file's tag or guessed)."""
+    """How to read an upload: the app's counterparts of the CLI's read options. ``lonlat_crs``
+    (``--lonlat-crs``), ``encoding`` (``--encoding``), ``layer`` (``--layer``) and ``column_map``
+    (``--map``, as :func:`parse_column_map` reads it) apply to vector files; ``scheme`` (``--scheme``) to
+    land cover. None: declared, detected or guessed, as on the command line."""
 
     lonlat_crs: str | None = None
     encoding: str | None = None
     scheme: str | None = None
+    layer: str | None = None
+    column_map: tuple[tuple[str, str], ...] = ()
+
+
+def parse_column_map(text: str) -> tuple[tuple[str, str], ...]:
+    """``FILE_COL=FIELD`` pairs, one per line or separated by ``;``, as the app's column mapping box takes
+    them (the CLI's ``--map``, repeated). A column name may hold ``=``: the last one separates.
+
+    Examples
+    --------
+    >>> parse_column_map("充电枪数=piles; 开放=access")
+    (('充电枪数', 'piles'), ('开放', 'access'))
+    """
+    pairs = []
+    for item in re.split(r"[;；\n]+", text):
+        if not item.strip():
+            continue
+        column, separator, field_name = item.strip().rpartition("=")
+        if not separator or not column.strip() or not field_name.strip():
+            raise LayerError(f"{item.strip()!r} is not FILE_COL=FIELD (e.g. 充电枪数=piles)")
+        pairs.append((column.strip(), field_name.strip()))
+    return tuple(pairs)
 
 
 def accepted_suffixes(kind: str) -> tuple[str, ...]:
@@ -120,11 +145,16 @@ def stage_upload(
     path = target_dir / name
     path.write_bytes(content)
     if spec.raster:
-        read_options: dict[str, str | None] = {"scheme": options.scheme}
+        read_options: dict[str, Any] = {"scheme": options.scheme}
     elif spec.kind == "districts":
         read_options = {}
     else:
-        read_options = {"lonlat_crs": options.lonlat_crs, "encoding": options.encoding}
+        read_options = {
+            "lonlat_crs": options.lonlat_crs,
+            "encoding": options.encoding,
+            "layer": options.layer,
+            "column_map": dict(options.column_map) or None,
+        }
     try:
         return (catalog or Catalog()).stage(spec.kind, path, **read_options)
     except AtlasError:

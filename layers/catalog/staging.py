@@ -120,16 +120,16 @@ def stage_layer(
     if spec.raster:
         if any(option is not None for option in (layer, column_map, lonlat_crs, encoding)):
             raise LayerError(
-                "land-cover rasters take only scheme=…; layer, column_map, lonlat_crs and "
-                "encoding are for vector layers"
+                "land-cover rasters take only --scheme; --layer, --map, --lonlat-crs and --encoding "
+                "are for vector layers"
             )
         return _stage_raster(path, scheme)
     if scheme is not None:
-        raise LayerError(f"scheme=… is for land-cover rasters, not {spec.kind} layers")
+        raise LayerError(f"--scheme is for land-cover rasters, not {spec.kind} layers")
     if spec.kind == "districts":
         if any(option is not None for option in (layer, column_map, lonlat_crs, encoding)):
             raise LayerError(
-                "district boundaries are read as they are: no layer, column_map, lonlat_crs or encoding"
+                "district boundaries are read as they are: no --layer, --map, --lonlat-crs or --encoding"
             )
         return _stage_districts(path)
     source = read_vector(
@@ -214,7 +214,7 @@ def _stage_raster(path: str | Path, scheme: str | None) -> StagedLayer:
     if scheme is None:
         notes.append(
             f"land-cover scheme {source.scheme!r} taken from the file's tag or guessed from its codes; "
-            "pass scheme=… if it is wrong"
+            "give --scheme if it is wrong"
         )
     conversion = (
         ("copied as it is (already tiled and compressed)",)

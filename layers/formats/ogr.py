@@ -89,7 +89,7 @@ def _choose_layer(path: Path, target: str, spec: LayerSpec, layer: str | None) -
             return lowered[name.lower()]
     raise LayerError(
         f"{path.name} holds {len(available)} layers ({listing(available)}) and none is called "
-        f"{spec.kind!r}; pass layer=… to choose one"
+        f"{spec.kind!r}; choose one with --layer NAME"
     )
 
 
@@ -154,7 +154,7 @@ def _read_frame(
     except UnicodeDecodeError as exc:
         raise LayerReadError(
             f"{path.name}: text attributes are not in the declared encoding ({exc}); "
-            "pass encoding='gbk' (or the file's real encoding)"
+            "give --encoding gbk (or the file's real encoding)"
         ) from exc
     except Exception as exc:  # pyogrio.errors.DataSourceError, DataLayerError, FieldTypeError …
         raise LayerReadError(f"{path.name}: cannot read layer {layer!r} ({exc})") from exc

@@ -37,7 +37,7 @@ def _tagged_scheme(file_name: str, tag: str) -> str:
     raise LayerError(
         f"{file_name}: its SCHEME tag {tag!r} is not a known scheme; a tag may only name one of "
         f"{', '.join(BUILTIN_SCHEMES)}. A scheme file is accepted only from the command line "
-        "(--scheme PATH, scheme=… in Python): pass the scheme there"
+        "(--scheme PATH): give the scheme there"
     )
 
 
@@ -62,10 +62,7 @@ def unguessable_scheme(name: str, codes: list[int]) -> str:
         why = "no built-in scheme defines all of them" + (
             f" ({closest[0]} lacks {listing(list(closest[1]), 10)})" if closest else ""
         )
-    return (
-        f"{found}: {why}. Say which with --scheme NAME (scheme=… in Python): a built-in scheme name or "
-        "a scheme TOML file"
-    )
+    return f"{found}: {why}. Say which with --scheme NAME: a built-in scheme name or a scheme TOML file"
 
 
 @reader_boundary

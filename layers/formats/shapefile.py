@@ -91,8 +91,8 @@ def _read_undeclared(path: Path, target: str, layer: str | None, notes: list[str
             continue
         if candidate != "utf-8":
             notes.append(
-                f"{path.name} does not declare its text encoding (no .cpg); read it as {label}. Pass "
-                "encoding=… if the text looks wrong"
+                f"{path.name} does not declare its text encoding (no .cpg); read it as {label}. Give "
+                "--encoding if the text looks wrong"
             )
         return frame
     notes.append(f"{path.name} declares no text encoding and is neither UTF-8 nor GBK; read it as Latin-1")

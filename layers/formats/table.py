@@ -38,10 +38,12 @@ def _decode_text(path: Path, encoding: str | None) -> tuple[str, str]:
             if encoding:
                 raise LayerReadError(
                     f"{path.name}: cannot decode the file as {encoding} ({exc}); "
-                    "try encoding='utf-8' or encoding='gbk'"
+                    "try --encoding utf-8 or --encoding gbk"
                 ) from exc
     if text is None:
-        raise LayerReadError(f"{path.name}: the file is neither UTF-8 nor GBK text; pass encoding=…")
+        raise LayerReadError(
+            f"{path.name}: the file is neither UTF-8 nor GBK text; give its encoding with --encoding"
+        )
     return text, used
 
 
@@ -76,7 +78,7 @@ def _read_workbook(
                 raise LayerError(f"{path.name} has no sheet {layer!r}; its sheets are: {listing(sheets)}")
             sheet = layer if layer is not None else sheets[0]
             if layer is None and len(sheets) > 1:
-                notes.append(f"read the first sheet {sheet!r} of {len(sheets)}; pass layer=… for another")
+                notes.append(f"read the first sheet {sheet!r} of {len(sheets)}; choose another with --layer")
             frame = pd.read_excel(workbook, sheet_name=sheet, dtype=str)
     except LayerError:
         raise

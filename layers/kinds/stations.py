@@ -26,7 +26,8 @@ def read(
     encoding: str | None = None,
 ) -> VectorSource:
     """Read stations: ``type`` (charging, swap, hydrogen), ``piles`` (int ≥ 0), ``access`` (public,
-    dedicated, private). Tables need lon/lat columns; pass ``lonlat_crs="gcj02"`` for Amap data."""
+    dedicated, private). Tables need lon/lat columns; an Amap (高德) POI export is recognised and read as
+    it comes, in GCJ-02 (:mod:`layers.amap`); other tables in GCJ-02 need ``lonlat_crs="gcj02"``."""
     return read_vector(
         SPEC.kind, path, layer=layer, column_map=column_map, lonlat_crs=lonlat_crs, encoding=encoding
     )

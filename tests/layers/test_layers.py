@@ -174,10 +174,15 @@ def test_registry_covers_every_kind_and_unknown_kind_lists_them():
 
 
 def test_value_aliases_normalise_chinese_spellings():
-    stations = get_spec("stations")
-    assert stations.field("access").normalise("个人") == "private"
-    assert stations.field("type").normalise("换电站") == "swap"
-    assert get_spec("wetlands").field("wetland_type").normalise("Tidal flat") == "tidal_flat"
+    from layers.aliases import normalise_values
+
+    def one(kind: str, field: str, value: str) -> object:
+        spec = get_spec(kind)
+        return normalise_values(pd.Series([value]), spec, spec.field(field)).values.iloc[0]
+
+    assert one("stations", "access", "个人") == "private"
+    assert one("stations", "type", "换电站") == "swap"
+    assert one("wetlands", "wetland_type", "Tidal flat") == "tidal_flat"
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -242,7 +247,7 @@ def test_multilayer_file_needs_a_layer_name_when_none_matches(tmp_path: Path):
     path = tmp_path / "two.gpkg"
     pyogrio.write_dataframe(_frame("wetlands"), path, layer="a")
     pyogrio.write_dataframe(_frame("wetlands"), path, layer="b", append=True)
-    with pytest.raises(LayerError, match=r"holds 2 layers \(a, b\).*pass layer="):
+    with pytest.raises(LayerError, match=r"holds 2 layers \(a, b\).*--layer NAME"):
         read_vector("wetlands", path)
     assert len(read_vector("wetlands", path, layer="b").frame) == 2
     with pytest.raises(LayerError, match=r"has no layer 'c'; its layers are: a, b"):
@@ -268,7 +273,7 @@ def test_zipped_shapefiles_in_a_folder_choose_by_layer(tmp_path: Path):
     with zipfile.ZipFile(archive, "w") as zipped:
         for member in tmp_path.glob("[ab].*"):
             zipped.write(member, f"export/{member.name}")
-    with pytest.raises(LayerError, match=r"holds 2 layers .* pass layer="):
+    with pytest.raises(LayerError, match=r"holds 2 layers .* --layer NAME"):
         read_vector("stations", archive)
     assert read_vector("stations", archive, layer="b").source == "both.zip:b"
     not_zip = tmp_path / "bad.zip"
@@ -291,7 +296,7 @@ def test_column_map(tmp_path: Path):
     frame.to_file(path)
     source = read_vector("stations", path, column_map={"站种": "type", "num": "piles"})
     assert source.frame["piles"].tolist() == [10, 2]
-    with pytest.raises(LayerError, match=r"column_map names column 'nope'"):
+    with pytest.raises(LayerError, match=r"--map names column 'nope'"):
         read_vector("stations", path, column_map={"nope": "type"})
     with pytest.raises(LayerError, match=r"'num' to 'pile'.*map to one of: type, piles"):
         read_vector("stations", path, column_map={"num": "pile"})
@@ -404,7 +409,7 @@ def test_csv_without_datum_assumes_wgs84_with_a_note(tmp_path: Path):
     path.write_text(_STATIONS_CSV, encoding="utf-8")
     source = read_vector("stations", path)
     assert source.frame.geometry.iloc[0].equals(Point(120.30, 31.57))
-    assert any("assumed WGS84" in note and "lonlat_crs='gcj02'" in note for note in source.notes)
+    assert any("assumed WGS84" in note and "--lonlat-crs gcj02" in note for note in source.notes)
 
 
 def test_gbk_csv_is_read(tmp_path: Path):
@@ -521,7 +526,7 @@ def test_bad_files_are_named_read_errors(tmp_path: Path):
     with pytest.raises(LayerReadError, match=r"broken.geojson: GDAL cannot open it") as caught:
         read_vector("stations", broken)
     assert caught.value.__cause__ is not None
-    with pytest.raises(LayerError, match=r"lonlat_crs 'utm'"):
+    with pytest.raises(LayerError, match=r"--lonlat-crs 'utm'"):
         read_vector("stations", broken, lonlat_crs="utm")
 
 
