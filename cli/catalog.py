@@ -67,6 +67,20 @@ def _read_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
+#: ``--year``: the year a layer's data describe, for a file that states none (or states it wrongly).
+_year_option = click.option(
+    "--year",
+    type=click.IntRange(1900, 2100),
+    help="The year the data describe (its vintage). Default: the year the file states (GeoTIFF tags such "
+    "as YEAR or TIFFTAG_DATETIME, GeoPackage metadata, a MANIFEST.json beside it), else unknown; never the "
+    "file's modification time. Every kind keeps versions of several years: see 'geoplan history'.",
+)
+
+
+def _year_text(entry: CatalogEntry) -> str:
+    return "unknown" if entry.year is None else str(entry.year)
+
+
 def _kind_argument(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("kind", type=click.Choice(LAYER_KINDS))(function)
 
@@ -76,6 +90,7 @@ def _entry_row(entry: CatalogEntry) -> list[object]:
         entry.kind,
         f"v{entry.version}" + (" *" if entry.current else ""),
         entry.feature_count,
+        _year_text(entry),
         printable(entry.original_name),
         printable(entry.imported_at),
         printable(entry.source_crs),
@@ -87,7 +102,17 @@ def _entry_row(entry: CatalogEntry) -> list[object]:
 def _entries_output(entries: list[CatalogEntry], output_format: str) -> str:
     if output_format == "json":
         return terminal_json([entry.to_record() for entry in entries])
-    headers = ["kind", "version", "features", "file", "imported (UTC)", "source CRS", "synthetic", "sha256"]
+    headers = [
+        "kind",
+        "version",
+        "features",
+        "year",
+        "file",
+        "imported (UTC)",
+        "source CRS",
+        "synthetic",
+        "sha256",
+    ]
     return format_table(headers, [_entry_row(entry) for entry in entries], right_align=(2,))
 
 
@@ -100,16 +125,24 @@ def layers_group() -> None:
 @_kind_argument
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @_read_options
+@_year_option
 @_catalog_option
 def layers_add(kind: str, path: Path, catalog_path: Path | None, **read_options: Any) -> None:
     """Import PATH as the new current KIND layer; the previous version is kept."""
     catalog = Catalog(catalog_path)
     entry = catalog.add(kind, path, **read_options)
     count = f"{entry.feature_count} features" if entry.feature_count is not None else f"scheme {entry.scheme}"
+    year = f"year {entry.year} from {entry.year_source}" if entry.year is not None else "year unknown"
     say(
-        f"added {entry.kind} v{entry.version} ({count}) from {printable(entry.original_name)} to "
+        f"added {entry.kind} v{entry.version} ({count}, {year}) from {printable(entry.original_name)} to "
         f"{printable(catalog.root)}"
     )
+    if entry.year is None and entry.kind != "districts" and not any("--year" in n for n in entry.notes):
+        say(
+            f"  note: {printable(entry.original_name)} states no year; 'geoplan history' leaves this version "
+            "out until it has one: add it again with --year YYYY",
+            err=True,
+        )
     for label, lines in (("conversion", entry.conversion), ("note", entry.remarks), ("", entry.warnings)):
         for line in lines:
             say(f"  {label + ': ' if label else ''}{printable(line)}", err=True)
@@ -155,6 +188,7 @@ def layers_rollback(kind: str, catalog_path: Path | None) -> None:
 @_kind_argument
 @click.argument("path", type=click.Path(path_type=Path))
 @_read_options
+@_year_option
 @click.option(
     "-f",
     "--format",

@@ -1,10 +1,15 @@
 """Where a layer came from: the year it describes, whether it is synthetic, and the text naming its
 source, from the file's own metadata or a ``MANIFEST.json`` next to it (what the demo generator and
-many data deliveries ship)."""
+many data deliveries ship).
+
+The year a layer describes (its vintage) is read from what the file says, never from when it was
+written to disk: a file's modification time changes when it is copied, unzipped or downloaded, so a
+layer that states no year has an unknown vintage until the user gives one (``geoplan layers add …
+--year``, the Data page's year field).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Mapping
@@ -13,7 +18,31 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["lower_keys", "manifest_beside", "source_text", "truthy", "vintage", "year_of"]
+__all__ = [
+    "RASTER_YEAR_TAGS",
+    "check_year",
+    "lower_keys",
+    "manifest_beside",
+    "raster_year",
+    "source_text",
+    "truthy",
+    "vintage",
+    "year_of",
+]
+
+#: GeoTIFF metadata items that state the year a raster describes, most specific first (lower case). The
+#: last, ``tifftag_datetime``, is when the file was made, so a year taken from it says so.
+RASTER_YEAR_TAGS: tuple[str, ...] = (
+    "year",
+    "vintage",
+    "date",
+    "acquisition_date",
+    "acquisitiondatetime",
+    "time_coverage_start",
+    "tifftag_datetime",
+)
+#: Years a vintage may have.
+_YEARS = range(1900, 2101)
 
 
 def truthy(value: object) -> bool:
@@ -48,6 +77,40 @@ def year_of(value: object) -> int | None:
     return int(match.group(0)) if match else None
 
 
+def check_year(year: object, what: str = "--year") -> int:
+    """``year`` as a whole year from 1900 to 2100, else :class:`LayerError` naming ``what``."""
+    from analysis.errors import LayerError
+
+    if isinstance(year, bool) or not isinstance(year, int) or year not in _YEARS:
+        raise LayerError(f"{what} must be a year from 1900 to 2100, not {year!r}")
+    return year
+
+
+def raster_year(tags: Mapping[str, Any], manifest: Mapping[str, Any], name: str) -> tuple[int | None, str]:
+    """The year a raster describes and where it was found: its metadata tags (:data:`RASTER_YEAR_TAGS`,
+    lower-case keys), else the ``MANIFEST.json`` beside it, else a year in its file name; ``(None, "")``
+    when none says.
+
+    Examples
+    --------
+    >>> raster_year({"tifftag_datetime": "2021:06:30 12:00:00"}, {}, "lc.tif")
+    (2021, 'TIFFTAG_DATETIME tag (when the file was made)')
+    >>> raster_year({}, {}, "landcover.tif")
+    (None, '')
+    """
+    for tag in RASTER_YEAR_TAGS:
+        year = year_of(tags.get(tag, ""))
+        if year is not None:
+            made = " (when the file was made)" if tag == "tifftag_datetime" else ""
+            return year, f"{tag.upper()} tag{made}"
+    for key in ("year", "vintage"):
+        year = year_of(manifest.get(key, ""))
+        if year is not None:
+            return year, f"{key} in MANIFEST.json"
+    year = year_of(name)
+    return (year, "the file name") if year is not None else (None, "")
+
+
 def source_text(name: str, synthetic: bool, seed: object) -> str:
     """How a source is named to the user: the file, marked as synthetic demo data (with its seed)."""
     if not synthetic:
@@ -63,7 +126,8 @@ def vintage(
     notes: list[str],
 ) -> str:
     """The year a vector layer describes: stated in its metadata or manifest, else its features' latest
-    ``year``, else the file's modification time (each guess noted)."""
+    ``year``; "" when the file states none (noted: the vintage is unknown). The file's modification
+    time is never used (see the module docstring); ``path`` names the file in the note."""
     for key in ("vintage", "year"):
         for source in (metadata, manifest):
             if source.get(key) not in (None, ""):
@@ -73,6 +137,8 @@ def vintage(
         if years.min() != years.max():
             notes.append(f"features span {years.min()}–{years.max()}; vintage taken as the latest year")
         return str(int(years.max()))
-    year = dt.datetime.fromtimestamp(path.stat().st_mtime).year
-    notes.append(f"the file states no year; vintage taken from its modification time ({year})")
-    return str(year)
+    notes.append(
+        f"{path.name} states no year (no vintage or year in its metadata, no year field); its vintage is "
+        "unknown: give it with --year when adding it to the catalog"
+    )
+    return ""

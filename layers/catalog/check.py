@@ -11,7 +11,7 @@ from typing import Any
 from analysis.errors import AtlasError, printable
 from analysis.sources import RasterSource
 from layers.catalog.entries import StagedLayer
-from layers.catalog.staging import stage_layer
+from layers.catalog.staging import stage_layer, with_year
 
 __all__ = ["CheckReport", "check_layer"]
 
@@ -46,6 +46,8 @@ class CheckReport:
                 out.append(f"  other columns (kept as text/numbers): {', '.join(staged.extra_columns)}")
             if isinstance(staged.source, RasterSource):
                 out.append(f"  scheme: {staged.source.scheme}")
+            if staged.kind != "districts":
+                out.append(f"  year: {_year_text(staged)}")
             out.append(f"  synthetic: {'yes' if staged.synthetic else 'no'}")
             out.extend(f"  conversion: {step}" for step in staged.conversion)
             out.extend(f"  warning: {note.removeprefix('warning: ')}" for note in staged.warnings)
@@ -72,19 +74,28 @@ class CheckReport:
                 notes=list(staged.notes),
                 synthetic=staged.synthetic,
                 sha256=staged.sha256,
+                year=staged.year,
+                year_source=staged.year_source,
             )
         return record
 
 
-def check_layer(kind: str, path: str | Path, **read_options: Any) -> CheckReport:
-    """Validate ``path`` as a layer of ``kind`` and report; never raises for a bad file.
+def _year_text(staged: StagedLayer) -> str:
+    if staged.year is None:
+        return "unknown (the file states none; give it with --year)"
+    return f"{staged.year} (from {staged.year_source})"
+
+
+def check_layer(kind: str, path: str | Path, *, year: int | None = None, **read_options: Any) -> CheckReport:
+    """Validate ``path`` as a layer of ``kind`` and report; never raises for a bad file. The report
+    gives the year the data describe (``year`` when given, else what the file states, else unknown).
 
     The readers already turn third-party failures into atlas errors; anything else that still escapes
     (a bug, an exotic file) is reported as unusable with its type and message, not as a traceback.
     """
     file_name = Path(str(path)).name
     try:
-        staged = stage_layer(kind, path, **read_options)
+        staged = with_year(stage_layer(kind, path, **read_options), year)
     except AtlasError as exc:
         return CheckReport(kind=kind, file_name=file_name, usable=False, error=str(exc))
     except Exception as exc:  # the checker's promise: a report, never a traceback

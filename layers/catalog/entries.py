@@ -39,6 +39,11 @@ class CatalogEntry:
     EPSG:4326 data (datum shift, reprojection, repairs, column mapping). ``feature_count`` is None for a
     raster. ``options`` are the read options the import used (``lonlat_crs``, ``column_map`` …).
     ``current`` says whether it is the kind's current version when it was listed.
+
+    ``year`` is the year the data describe (the version's vintage; None: unknown) and ``year_source``
+    where it was found: ``--year`` (given at import), or the file's metadata (``YEAR tag``, ``vintage in
+    the layer metadata`` …). Every kind holds versions of several years; ``geoplan history`` computes
+    the indicators for each. ``vintage`` is the same year as text (older catalogs kept only that).
     """
 
     kind: LayerKind
@@ -56,6 +61,8 @@ class CatalogEntry:
     vintage: str = ""
     scheme: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    year: int | None = None
+    year_source: str = ""
     current: bool = False
 
     @property
@@ -84,6 +91,8 @@ class CatalogEntry:
         values["notes"] = tuple(values.get("notes", ()))
         values["options"] = dict(values.get("options") or {})
         values["current"] = current
+        if "year" not in values:
+            values["year"], values["year_source"] = _year_of_old_record(values)
         return cls(**values)
 
 
@@ -94,7 +103,8 @@ class StagedLayer:
     ``source`` is ready to draw and to compute with (an upload can stay in one session as this);
     :meth:`Catalog.commit` stores it. ``fields_found`` are the kind's fields present after mapping,
     ``fields_missing`` its optional fields absent (a required one missing is an error), and
-    ``extra_columns`` the file's other columns, kept as they are.
+    ``extra_columns`` the file's other columns, kept as they are. ``year`` is the year the data describe
+    (None: unknown) and ``year_source`` where it comes from (see :class:`CatalogEntry`).
     """
 
     kind: LayerKind
@@ -112,6 +122,8 @@ class StagedLayer:
     extra_columns: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
     staged_at: str = ""
+    year: int | None = None
+    year_source: str = ""
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -124,6 +136,17 @@ class StagedLayer:
     @property
     def synthetic(self) -> bool:
         return self.source.synthetic
+
+
+def _year_of_old_record(values: Mapping[str, Any]) -> tuple[int | None, str]:
+    """The year of a version stored before catalogs kept one: its ``vintage`` when that is a year the
+    file stated. Older imports took an unstated year from the file's modification time (and noted it);
+    such a year is not the data's, so the vintage is unknown."""
+    vintage = str(values.get("vintage") or "")
+    guessed = any("modification time" in str(note) for note in values.get("notes", ()))
+    if guessed or not (len(vintage) == 4 and vintage.isdigit()):
+        return None, ""
+    return int(vintage), "the file's metadata (recorded before catalogs kept a year)"
 
 
 def _remarks(notes: tuple[str, ...]) -> tuple[str, ...]:

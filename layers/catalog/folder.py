@@ -44,7 +44,7 @@ from layers.catalog.disk import (
 )
 from layers.catalog.entries import CatalogEntry, StagedLayer, utc_now
 from layers.catalog.manifest import MANIFEST_FORMAT, check_manifest
-from layers.catalog.staging import stage_layer
+from layers.catalog.staging import stage_layer, with_year
 from layers.formats import read_landcover
 from layers.limits import trusted
 from layers.read import read_vector
@@ -325,13 +325,22 @@ class Catalog:
 
     # -- changing
 
-    def stage(self, kind: str, path: str | Path, **read_options: Any) -> StagedLayer:
-        """Read and validate a file as ``kind`` without touching the catalog (see :func:`stage_layer`)."""
-        return stage_layer(kind, path, **read_options)
+    def stage(
+        self, kind: str, path: str | Path, *, year: int | None = None, **read_options: Any
+    ) -> StagedLayer:
+        """Read and validate a file as ``kind`` without touching the catalog (see :func:`stage_layer`).
 
-    def add(self, kind: str, path: str | Path, **read_options: Any) -> CatalogEntry:
-        """Import a file as the new current version of ``kind``; the previous version is kept."""
-        return self.commit(self.stage(kind, path, **read_options))
+        ``year`` is the year the data describe (``--year``); without it, the year the file states
+        (:func:`~layers.catalog.staging.with_year`), else unknown.
+        """
+        return with_year(stage_layer(kind, path, **read_options), year)
+
+    def add(
+        self, kind: str, path: str | Path, *, year: int | None = None, **read_options: Any
+    ) -> CatalogEntry:
+        """Import a file as the new current version of ``kind`` (of ``year``, else the year the file
+        states); the previous version is kept, and ``geoplan history`` reads every version."""
+        return self.commit(self.stage(kind, path, year=year, **read_options))
 
     def commit(self, staged: StagedLayer) -> CatalogEntry:
         """Store a staged layer as the new current version of its kind, atomically.
@@ -367,6 +376,12 @@ class Catalog:
             scheme=source.scheme if isinstance(source, RasterSource) else None,
             options=dict(staged.options),
         )
+        if not staged.year_source:  # staged without the catalog (stage_layer): the year the file states
+            staged = with_year(staged)
+        if staged.year is not None or staged.year_source:
+            entry = dataclasses.replace(
+                entry, vintage=str(staged.year or ""), year=staged.year, year_source=staged.year_source
+            )
         target = self.root / folder
         if not resolves_inside(self.root.resolve(), target):
             raise LayerWriteError(

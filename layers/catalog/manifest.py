@@ -23,7 +23,9 @@ the catalog folder: a manifest cannot send the catalog to read (or keep) a file 
     }
 
 A version holds the fields of :class:`layers.catalog.CatalogEntry` (see :data:`VERSION_FIELDS`);
-keys the schema does not know are ignored, so a newer atlas may add some.
+keys the schema does not know are ignored, so a newer atlas may add some. ``year`` (the year the data
+describe, 1900–2100, or null when unknown) and ``year_source`` are optional: catalogs written before they
+existed still load.
 """
 
 from __future__ import annotations
@@ -57,7 +59,11 @@ VERSION_FIELDS: Mapping[str, tuple[tuple[type, ...], bool]] = {
     "vintage": ((str,), False),
     "scheme": ((str, _NULL), False),
     "options": ((dict,), False),
+    "year": ((int, _NULL), False),
+    "year_source": ((str,), False),
 }
+#: Years a version's ``year`` may have.
+_YEARS = range(1900, 2101)
 _TEXT_LISTS = ("conversion", "notes")
 _JSON_NAMES: Mapping[type, str] = {
     bool: "true or false",
@@ -116,6 +122,9 @@ def _check_version(record: object, kind: str, key: str) -> int:
         value = record[name]
         if value is not None and value < (1 if name == "version" else 0):
             raise _Bad(f"{key}.{name}", f"is {value}; it must be {'1' if name == 'version' else '0'} or more")
+    year = record.get("year")
+    if year is not None and year not in _YEARS:
+        raise _Bad(f"{key}.year", f"is {year}; a version's year is from 1900 to 2100, or null when unknown")
     if record["kind"] != kind:
         raise _Bad(f"{key}.kind", f"is {printable(repr(record['kind']))} in the list of {kind} versions")
     if _outside(record["file"]):

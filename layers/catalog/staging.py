@@ -17,17 +17,18 @@ from typing import Any
 
 from analysis.crs import DISPLAY_CRS, crs_label
 from analysis.errors import LayerError, LayerReadError
-from analysis.sources import VectorSource
+from analysis.sources import RasterSource, VectorSource
 from layers.catalog.entries import CONVERSION_PREFIXES, StagedLayer, utc_now
 from layers.formats import read_landcover_tiles, vector_format
 from layers.formats.ogr import declared_crs
 from layers.formats.tiles import mosaic_tiles
 from layers.geometry import DATUM_LABELS
 from layers.paths import local_file
+from layers.provenance import check_year, lower_keys, manifest_beside, raster_year, year_of
 from layers.read import read_vector
 from layers.spec import get_spec
 
-__all__ = ["sha256", "stage_layer"]
+__all__ = ["sha256", "stage_layer", "with_year"]
 
 _GCJ_METHOD = "analysis.coords.to_wgs84, iterative inverse, < 1 mm"
 
@@ -245,3 +246,52 @@ def _stage_raster(path: str | Path, scheme: str | None) -> StagedLayer:
         options=_options(scheme=scheme),
         staged_at=utc_now(),
     )
+
+
+def with_year(staged: StagedLayer, year: int | None = None) -> StagedLayer:
+    """``staged`` with the year its data describe: ``year`` when given (``--year``, checked to be 1900–
+    2100), else what the file states (:func:`stated_year`); never the file's modification time.
+
+    Examples
+    --------
+    >>> with_year(staged, 2021).year_source  # doctest: +SKIP
+    '--year'
+    """
+    if year is not None:
+        return dataclasses.replace(staged, year=check_year(year), year_source="--year")
+    found, where = stated_year(staged)
+    return dataclasses.replace(staged, year=found, year_source=where)
+
+
+def stated_year(staged: StagedLayer) -> tuple[int | None, str]:
+    """The year a staged layer's file states and where (tags, metadata, manifest, name); ``(None, "")``
+    when it states none. District boundaries have no vintage."""
+    source = staged.source
+    if staged.kind == "districts":
+        return None, ""
+    if isinstance(source, VectorSource):
+        found = year_of(source.vintage)
+        return (
+            (found, "the file's metadata (vintage or year), or its features' year") if found else (None, "")
+        )
+    year = getattr(source, "year", None)  # a raster, or a land survey's parcels
+    if year is None:
+        return None, ""
+    where = "the file's metadata or name"
+    path = getattr(source, "path", None)
+    if (
+        isinstance(source, RasterSource)
+        and path is not None
+        and str(path).lower().endswith((".tif", ".tiff"))
+    ):
+        import rasterio
+
+        try:
+            with rasterio.open(path) as dataset:
+                tags = lower_keys(dataset.tags())
+        except Exception:  # provenance only: the file was read a moment ago
+            tags = {}
+        found, tagged = raster_year(tags, manifest_beside(Path(path), []), Path(path).stem)
+        if found == year and tagged:
+            where = tagged
+    return int(year), where

@@ -19,7 +19,7 @@ from analysis.sources import RasterSource
 from layers.limits import check_block_size, check_raster_size, is_trusted
 from layers.messages import listing, reader_boundary
 from layers.paths import local_file
-from layers.provenance import lower_keys, manifest_beside, source_text, truthy, year_of
+from layers.provenance import lower_keys, manifest_beside, raster_year, source_text, truthy
 from layers.raster_checks import check_crs_on_earth, check_overlaps_wuxi, scan_codes, uses_mask
 
 __all__ = ["RASTER_SUFFIXES", "CheckedRaster", "check_landcover_file", "read_landcover", "unguessable_scheme"]
@@ -84,8 +84,10 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     -------
     RasterSource
         ``scheme`` is a built-in name, or the absolute path of the caller's scheme file. ``year`` comes
-        from the ``YEAR`` tag (or a year in the file name) and ``synthetic`` from the ``SYNTHETIC`` tag
-        or a ``MANIFEST.json`` next to the file.
+        from the file's tags (``YEAR``, ``DATE`` …, ``TIFFTAG_DATETIME``), a ``MANIFEST.json`` next to
+        it, or a year in its name (:func:`layers.provenance.raster_year`), never from the file's
+        modification time; None when none says. ``synthetic`` comes from the ``SYNTHETIC`` tag or the
+        manifest.
 
     Raises
     ------
@@ -206,12 +208,11 @@ def check_landcover_file(path: str | Path, scheme: str | Path | None = None) -> 
         raise LayerReadError(f"{local.name}: cannot read it as a raster ({reason})") from exc
     if codes is not None and codes.size == 0:
         raise LayerError(f"{local.name}: the raster holds no class codes (all nodata)")
-    year_tag = tags.get("year")
     return CheckedRaster(
         path=local,
         scheme=scheme_name,
         codes=None if codes is None else tuple(int(code) for code in codes.tolist()),
-        year=year_of(year_tag) if year_tag else year_of(manifest.get("year", "")) or year_of(local.stem),
+        year=raster_year(tags, manifest, local.stem)[0],
         synthetic=truthy(tags.get("synthetic", False)) or truthy(manifest.get("synthetic", False)),
         seed=tags.get("seed", manifest.get("seed")),
         **grid,

@@ -392,7 +392,7 @@ def test_cli_layers_add_list_remove(tmp_path: Path) -> None:
         ],
     )
     assert added.exit_code == 0, added.output
-    assert "added stations v1 (2 features)" in added.output
+    assert "added stations v1 (2 features, year unknown)" in added.output
     listed = runner.invoke(geoplan, ["layers", "list", "--catalog", root, "--format", "json"])
     records = json.loads(listed.output)
     assert [(r["kind"], r["version"], r["options"]["column_map"]) for r in records] == [
