@@ -31,6 +31,7 @@ from app.context import (
     PAGES,
     VARIANTS,
     Context,
+    localised_widget,
     method_from_state,
     state_from_url,
     state_to_url,
@@ -86,14 +87,20 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
             key="lang",
         )
         lang = st.session_state["lang"]
-        st.radio(t("page", lang), PAGES, format_func=lambda p: t(f"page_{p}", lang), key="page")
+        # Widgets whose options are words: keyed by language (localised_widget), so a switch redraws them.
+        st.radio(
+            t("page", lang),
+            PAGES,
+            format_func=lambda p: t(f"page_{p}", lang),
+            **localised_widget("page", lang),
+        )
         st.selectbox(
             t("district", lang),
             adcodes,
             format_func=lambda code: (
                 t("whole_city", lang) if code == CITY_ADCODE else ctx_names[code][1 if lang == "en" else 0]
             ),
-            key="district",
+            **localised_widget("district", lang),
         )
         years = sorted(data.landcover)
         if years:
@@ -104,14 +111,14 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                 t("layers", lang),
                 list(LAYER_ORDER),
                 format_func=lambda k: t(f"layer_{k}", lang),
-                key="layers",
+                **localised_widget("layers", lang),
             )
             basemaps = available_basemaps(tianditu_key=tianditu_key())
             st.selectbox(
                 t("basemap", lang),
                 [b.key for b in basemaps],
                 format_func=lambda key: get_basemap(key).label(lang),
-                key="basemap",
+                **localised_widget("basemap", lang),
             )
             with st.expander(t("opacity", lang)):
                 for overlay in st.session_state.get("layers", []):
@@ -121,13 +128,13 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                 t("forest_denominator", lang),
                 DENOMINATORS,
                 format_func=lambda d: t(f"denominator_{d}", lang),
-                key="m_denominator",
+                **localised_widget("m_denominator", lang),
             )
             st.radio(
                 t("forest_variant", lang),
                 VARIANTS,
                 format_func=lambda v: t(f"variant_{v}", lang),
-                key="m_variant",
+                **localised_widget("m_variant", lang),
             )
             st.number_input(t("pv_yield", lang), 500.0, 2000.0, step=10.0, key="m_yield")
             st.caption(t("pv_shares", lang))

@@ -33,6 +33,7 @@ __all__ = [
     "VARIANTS",
     "Context",
     "Method",
+    "localised_widget",
     "method_from_state",
     "state_from_url",
     "state_to_url",
@@ -187,6 +188,24 @@ def method_from_state() -> Method:
         ),
         service_radius_m=float(st.session_state.get("m_radius", default.service_radius_m)),
     )
+
+
+def localised_widget(name: str, lang: str) -> dict[str, Any]:
+    """The ``key``, ``on_change`` and ``args`` of a widget whose options are shown in ``lang`` (the page
+    radio, the district box …), for the view state ``st.session_state[name]``.
+
+    Streamlit identifies a keyed widget by its key alone, so after a language switch the browser kept
+    showing the option in the old language. The widget's key therefore carries the language
+    (``district__en``): a switch makes a new widget, drawn with the new words. The view itself stays
+    under ``name``, which the URL, the pages and a click on the map read and write; the widget starts
+    from it on every run and writes back to it when the user changes it."""
+    key = f"{name}__{lang}"
+    st.session_state[key] = st.session_state.get(name)
+    return {"key": key, "on_change": _keep_view, "args": (name, key)}
+
+
+def _keep_view(name: str, key: str) -> None:
+    st.session_state[name] = st.session_state[key]
 
 
 def state_to_url() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -12,9 +13,17 @@ import streamlit as st
 from analysis.board import BoardRow
 from analysis.results import CITY_ADCODE
 from app.context import Context
+from maps.status_style import PROGRESS_BAR_COLOUR, cell_css
 from maps.text import format_gap, format_value, indicator_name, status_text, t
 
-__all__ = ["option_hints", "plain", "show_board", "synthetic_banner"]
+__all__ = [
+    "plain",
+    "progress_bar",
+    "progress_text",
+    "show_board",
+    "status_styled",
+    "synthetic_banner",
+]
 
 
 def synthetic_banner(ctx: Context, synthetic: bool | None = None) -> None:
@@ -30,23 +39,6 @@ def plain(text: str) -> str:
     """Text from a user's file made inert for Streamlit's markdown (st.error, st.success …): every
     markdown, HTML, emoji-shortcode and LaTeX character is backslash-escaped, so it shows as written."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-#: The read options that messages name (as the CLI spells them) and the catalogue key of the hint that
-#: says which control of the Data page does the same.
-_OPTION_HINTS: dict[str, str] = {
-    "--map": "hint_option_map",
-    "--lonlat-crs": "hint_option_lonlat_crs",
-    "--encoding": "hint_option_encoding",
-    "--layer": "hint_option_layer",
-    "--scheme": "hint_option_scheme",
-}
-
-
-def option_hints(message: str, lang: str) -> list[str]:
-    """For a message that names command-line options (``--map '<column>=piles'``), one line per option
-    saying which control of the Data page does the same, so one wording serves the CLI and the app."""
-    return [t(key, lang) for option, key in _OPTION_HINTS.items() if re.search(rf"{option}\b", message)]
 
 
 def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool) -> pd.DataFrame:
@@ -67,7 +59,8 @@ def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool)
             t("col_status", lang): status_text(row.status, lang),
             t("col_value", lang): format_value(row.value, row.unit, lang),
             t("col_target", lang): target,
-            t("col_progress", lang): None if row.progress is None else round(100 * row.progress, 1),
+            t("col_progress", lang): progress_text(row.progress),
+            t("col_progress_bar", lang): progress_bar(row.progress),
             t("col_gap", lang): note,
         }
         if with_district:
@@ -76,17 +69,40 @@ def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool)
     return pd.DataFrame(records)
 
 
+def progress_bar(progress: float | None) -> float | None:
+    """Progress in percent for a bar that stops at 100 (133% fills it; the text column says 133%)."""
+    return None if progress is None else round(100 * min(max(progress, 0.0), 1.0), 1)
+
+
+def progress_text(progress: float | None) -> str:
+    """Progress as text, overshoot included: "133%"; "" without a target."""
+    return "" if progress is None else f"{100 * progress:.0f}%"
+
+
+def status_styled(frame: pd.DataFrame, column: str, statuses: Sequence[str | None]) -> Any:
+    """``frame`` as a pandas Styler whose ``column`` cells have the background of their status (the
+    palette of :mod:`maps.status_style`); the word stays in the cell."""
+    css = [cell_css(status) for status in statuses]
+    return frame.style.apply(lambda _: css, subset=[column], axis=0)
+
+
 def show_board(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool, key: str) -> None:
-    """The indicator board of ``rows`` as a table, progress as a bar."""
+    """The indicator board of ``rows`` as a table: the status cell coloured, progress as a bar that stops
+    at 100% beside the figure as text (which shows any overshoot)."""
     frame = _board_table(ctx, rows, with_district=with_district)
     st.dataframe(
-        frame,
+        status_styled(frame, t("col_status", ctx.lang), [r.status for r in rows]) if rows else frame,
         hide_index=True,
         width="stretch",
         key=key,
         column_config={
-            t("col_progress", ctx.lang): st.column_config.ProgressColumn(
-                t("col_progress", ctx.lang), min_value=0, max_value=100, format="%.0f%%", width="small"
+            t("col_progress_bar", ctx.lang): st.column_config.ProgressColumn(
+                t("col_progress_bar", ctx.lang),
+                min_value=0,
+                max_value=100,
+                format="%.0f%%",
+                width="small",
+                color=PROGRESS_BAR_COLOUR,
             ),
             t("col_gap", ctx.lang): st.column_config.TextColumn(t("col_gap", ctx.lang), width="medium"),
         },

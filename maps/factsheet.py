@@ -1,7 +1,9 @@
 """A printable fact sheet for one district: a self-contained HTML page (no scripts, no external files).
 
-Every piece of text that comes from data (district and class names, notes) is escaped. When any figure
-comes from synthetic data, the page opens with a banner that says so, and it prints.
+Status is a coloured dot (:mod:`maps.status_style`, the palette of every page) beside its word, never an
+emoji, which prints as an empty box without an emoji font. Every piece of text that comes from data
+(district and class names, notes) is escaped. When any figure comes from synthetic data, the page opens
+with a banner that says so, and it prints.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pandas as pd
 
 from analysis.board import BoardRow
 from maps.draw import escape
+from maps.status_style import status_dot_html
 from maps.text import format_gap, format_value, indicator_name, status_text, t
 
 __all__ = ["fact_sheet_html"]
@@ -25,7 +28,7 @@ table{border-collapse:collapse;width:100%;margin:8px 0 18px}
 th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f0f0f0} td.n{text-align:right;white-space:nowrap}
 .meta{color:#666;font-size:12px}
-@media print{.banner{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+@media print{.banner,.dot{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
 
 
@@ -65,7 +68,7 @@ def fact_sheet_html(
             f"<td>{escape(indicator_name(row.indicator, lang))}</td>"
             f"<td class='n'>{escape(format_value(row.value, row.unit, lang))}</td>"
             f"<td class='n'>{escape(target)}</td>"
-            f"<td>{escape(status_text(row.status, lang))}</td>"
+            f"<td class='status'>{status_dot_html(row.status)}{escape(status_text(row.status, lang))}</td>"
             f"<td>{escape(note)}</td>"
             "</tr>"
         )

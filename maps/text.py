@@ -16,31 +16,26 @@ from importlib import resources
 from typing import Any, Literal
 
 from analysis.board import BoardRow
+from analysis.targets import Target
 
 __all__ = [
     "LANGS",
     "METHOD_ROLES",
-    "STATUS_ICONS",
     "Lang",
     "catalogue",
+    "comparison_text",
     "format_gap",
+    "format_statistic",
     "format_value",
     "indicator_name",
     "method_text",
     "status_text",
     "t",
+    "target_text",
 ]
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
-
-STATUS_ICONS: dict[str, str] = {
-    "met": "🟢",
-    "on_track": "🟡",
-    "behind": "🔴",
-    "no_target": "⚪",
-    "not_computable": "⚪",
-}
 
 #: The land-cover roles each indicator counts (language-free, so not in the catalogues).
 METHOD_ROLES: dict[str, tuple[str, ...]] = {
@@ -76,11 +71,12 @@ def indicator_name(indicator: str, lang: str) -> str:
 
 
 def status_text(status: str | None, lang: str) -> str:
-    """Traffic light and word for a status ("🟢 已达标")."""
+    """The word for a status ("已达标"). Its colour is :mod:`maps.status_style`'s: never an emoji, which
+    shows as an empty box where no emoji font is installed."""
     if status is None:
         return "–"
-    word = catalogue(lang)["status"].get(status, status)
-    return f"{STATUS_ICONS.get(status, '⚪')} {word}"
+    word: str = catalogue(lang)["status"].get(status, status)
+    return word
 
 
 def _number(value: float, digits: int) -> str:
@@ -97,6 +93,26 @@ def format_value(value: float | None, unit: str, lang: str) -> str:
         return _number(value, 0)
     suffix = catalogue(lang)["units"].get(unit, f" {unit}")
     return f"{_number(value, 1)}{suffix}"
+
+
+def format_statistic(value: float, unit: str, lang: str) -> str:
+    """A statistical target's figure in the interface's unit: ``1,600 亿元`` / ``1,600 × CNY 100 million``,
+    ``10 万平方米``, ``5 个``, ``14%`` (units of ``data/targets.toml``, shown through ``[target_units]``)."""
+    suffix = catalogue(lang)["target_units"].get(unit, f" {unit}")
+    return f"{value:,g}{suffix}"
+
+
+def target_text(target: Target, lang: str) -> str:
+    """A target of the plan in words and the interface's units: "不低于 1,600 亿元 (2025)" /
+    "at least 1,600 × CNY 100 million (2025)"."""
+    value = format_statistic(target.value, target.unit, lang)
+    return f"{comparison_text(target.comparison, lang)} {value} ({target.year})"
+
+
+def comparison_text(comparison: str, lang: str) -> str:
+    """How a target is compared, in words: "不低于" / "at least" for ``at_least``."""
+    word: str = catalogue(lang)["comparisons"].get(comparison, comparison)
+    return word
 
 
 def format_gap(row: BoardRow, lang: str) -> str:

@@ -11,8 +11,9 @@ from analysis.errors import AtlasError
 from analysis.indicators import INDICATOR_IDS
 from analysis.results import CITY_ADCODE
 from app.context import Context
-from app.widgets import plain, show_board, synthetic_banner
-from maps.text import format_value, indicator_name, status_text, t
+from app.widgets import plain, show_board, status_styled, synthetic_banner
+from maps.status_style import STATUS_STYLES, status_colour, status_style
+from maps.text import format_statistic, format_value, indicator_name, status_text, t, target_text
 
 __all__ = ["render"]
 
@@ -36,16 +37,14 @@ def _headline(ctx: Context) -> None:
             if row.target is None
             else f"{format_value(row.target, row.unit, ctx.lang)} ({row.target_year})"
         )
-        with columns[index % 4]:
+        with columns[index % 4], st.container(border=True):
             st.metric(
                 indicator_name(row.indicator, ctx.lang),
                 format_value(row.value, row.unit, ctx.lang),
-                delta=status_text(row.status, ctx.lang),
-                delta_color="off",
-                delta_arrow="off",
                 help=f"{t('col_target', ctx.lang)}: {target}" if target else None,
-                border=True,
             )
+            # The status as a coloured badge with its word (st.metric's delta can only be green or red).
+            st.badge(status_text(row.status, ctx.lang), color=status_style(row.status).named)
 
 
 def _compare_chart(ctx: Context) -> None:
@@ -85,7 +84,15 @@ def _compare_chart(ctx: Context) -> None:
         .encode(
             x=alt.X("district:N", sort="-y", title=None),
             y=alt.Y("value:Q", title=f"{indicator_name(indicator, ctx.lang)} ({unit})"),
-            color=alt.Color("status:N", title=t("col_status", ctx.lang)),
+            color=alt.Color(
+                "status:N",
+                title=t("col_status", ctx.lang),
+                # The palette, fixed per status: 达标 green, 滞后 red … whatever statuses the districts have.
+                scale=alt.Scale(
+                    domain=[status_text(s, ctx.lang) for s in STATUS_STYLES],
+                    range=[status_colour(s) for s in STATUS_STYLES],
+                ),
+            ),
             tooltip=["district", "value", "status"],
         )
     )
@@ -109,13 +116,19 @@ def _compare_chart(ctx: Context) -> None:
 def _statistics(ctx: Context) -> None:
     st.subheader(t("statistics", ctx.lang))
     st.caption(t("statistics_help", ctx.lang))
-    upload = st.file_uploader(t("upload_statistics", ctx.lang), type=["csv", "txt"], key="stats_csv")
+    upload = st.file_uploader(
+        t("upload_statistics", ctx.lang),
+        type=["csv", "txt"],
+        key="stats_csv",
+        help=t("upload_statistics_help", ctx.lang),
+    )
     figures = []
     if upload is not None:
         try:
             figures = parse_statistic_figures(upload.getvalue(), ctx.targets)
         except AtlasError as exc:
-            st.error(plain(str(exc)))
+            # The heading is the app's; the details are the engine's (English, naming lines and columns).
+            st.error(t("statistics_error", ctx.lang) + "\n\n" + plain(str(exc)))
         else:
             st.success(t("upload_ok", ctx.lang, n=len(figures)))
     rows = statistic_rows(ctx.targets, figures)
@@ -124,13 +137,16 @@ def _statistics(ctx: Context) -> None:
         {
             t("col_id", lang): [r.target.id for r in rows],
             t("col_name", lang): [r.target.name_en if lang == "en" else r.target.name_zh for r in rows],
-            t("col_target", lang): [f"{r.target.value:g} {r.target.unit} ({r.target.year})" for r in rows],
+            t("col_target", lang): [target_text(r.target, lang) for r in rows],
             t("col_clauses", lang): [", ".join(r.target.clauses) for r in rows],
-            t("col_reported", lang): ["" if r.value is None else f"{r.value:g}" for r in rows],
+            t("col_reported", lang): [
+                "" if r.value is None else format_statistic(r.value, r.target.unit, lang) for r in rows
+            ],
             t("col_status", lang): ["" if r.status is None else status_text(r.status, lang) for r in rows],
         }
     )
-    st.dataframe(frame, hide_index=True, width="stretch", key="stats_table")
+    styled = status_styled(frame, t("col_status", lang), [r.status for r in rows]) if rows else frame
+    st.dataframe(styled, hide_index=True, width="stretch", key="stats_table")
 
 
 def render(ctx: Context) -> None:

@@ -25,11 +25,12 @@ from app.upload_flow import (
     on_upload,
     staged_layers,
 )
-from app.widgets import option_hints, plain, synthetic_banner
+from app.widgets import plain, synthetic_banner
 from layers.catalog import Catalog, CatalogEntry, CheckReport, catalog_dir
 from layers.limits import current_limits
 from layers.spec import get_spec
 from layers.uploads import LONLAT_DATUMS, accepted_suffixes
+from maps.check_text import check_report_lines
 from maps.text import format_value, indicator_name, t
 
 __all__ = ["render"]
@@ -97,25 +98,10 @@ def _upload_form(lang: str) -> None:
             on_change=on_upload,
             args=(kind,),
         )
-        left.text_input(
-            t("upload_layer_name", lang),
-            key="upload_layer_name",
-            placeholder=t("upload_layer_name_auto", lang),
-            on_change=on_upload,
-            args=(kind,),
-        )
-        right.text_area(
-            t("upload_column_map", lang),
-            key="upload_column_map",
-            placeholder="充电枪数=piles",
-            help=t("upload_column_map_help", lang),
-            height=68,
-            on_change=on_upload,
-            args=(kind,),
-        )
     limit_mb = max(1, math.ceil(current_limits().max_file_bytes / 2**20))
     st.file_uploader(
         t("upload_file", lang),
+        help=t("upload_file_help", lang),
         type=list(accepted_suffixes(kind)),
         key=f"upload_{kind}",
         on_change=on_upload,
@@ -126,8 +112,6 @@ def _upload_form(lang: str) -> None:
     error = st.session_state.get(UPLOAD_ERRORS, {}).get(kind)
     if error:
         st.error(t("error", lang, message=plain(error)))
-        for hint in option_hints(error, lang):
-            st.caption(hint)
 
 
 def _staged_section(ctx: Context) -> None:
@@ -141,10 +125,10 @@ def _staged_section(ctx: Context) -> None:
             st.markdown(f"**{_kind_label(kind, lang)}**")
             st.caption(t("check_report", lang))
             # Every line may carry text from the file: shown as plain text, never as markdown or HTML.
-            report = "\n".join(CheckReport(kind, layer.original_name, True, staged=layer).lines())
-            st.text(report)
-            for hint in option_hints(report, lang):
-                st.caption(hint)
+            checked = CheckReport(kind, layer.original_name, True, staged=layer)
+            st.text("\n".join(check_report_lines(checked, lang, _kind_label(kind, lang))))
+            if layer.conversion or layer.warnings or layer.remarks:
+                st.caption(t("check_details", lang))
             left, right = st.columns(2)
             left.button(
                 t("save_to_catalog", lang),

@@ -12,6 +12,7 @@ from app.loaders import cached_change
 from app.map_component import show_map
 from app.widgets import plain, show_board, synthetic_banner
 from maps.factsheet import fact_sheet_html
+from maps.status_style import CHANGE_COLOURS
 from maps.text import t
 
 __all__ = ["render"]
@@ -67,8 +68,17 @@ def render(ctx: Context) -> None:
                 .mark_bar()
                 .encode(
                     y=alt.Y("class_label:N", title=None),
-                    x=alt.X("value:Q", title="ha"),
-                    color=alt.Color("kind:N", title=None, scale=alt.Scale(range=["#2e7d32", "#c62828"])),
+                    x=alt.X("value:Q", title=t("hectares", ctx.lang)),
+                    # The domain pins each colour to its word: without it Altair sorts the words, and
+                    # 增加/减少 sort the other way round from Gained/Lost, so the colours flipped.
+                    color=alt.Color(
+                        "kind:N",
+                        title=None,
+                        scale=alt.Scale(
+                            domain=[t("col_gained", ctx.lang), t("col_lost", ctx.lang)],
+                            range=list(CHANGE_COLOURS),
+                        ),
+                    ),
                     tooltip=["class_label", "kind", "value"],
                 )
             )

@@ -14,7 +14,7 @@ from analysis.schemes import load_scheme
 from analysis.targets import STATISTIC
 from app.context import Context
 from app.widgets import plain, synthetic_banner
-from maps.text import indicator_name, method_text, t
+from maps.text import indicator_name, method_text, t, target_text
 
 __all__ = ["render"]
 
@@ -40,16 +40,19 @@ def render(ctx: Context) -> None:
                 st.markdown(f"**{t('class_mapping', ctx.lang)}** {mapping}")
             sample = next((r for r in ctx.results if r.indicator == indicator and r.computable), None)
             if sample is not None:
-                st.caption(plain(f"{sample.method} — {sample.source} {sample.vintage}".strip()))
+                # The engine's record of the computation is English (it is also what the exports carry):
+                # the English page shows it; the Chinese page has the definition above, and the source.
+                origin = f"{sample.source} {sample.vintage}".strip()
+                if ctx.lang == "en":
+                    st.caption(plain(f"{t('method_record', ctx.lang)}: {sample.method} — {origin}"))
+                else:
+                    st.caption(plain(t("source_record", ctx.lang, source=origin)))
             related = [tg for tg in ctx.targets if tg.measure == indicator]
             if related:
                 st.markdown(f"**{t('targets', ctx.lang)}**")
                 for target in related:
                     name = target.name_en if ctx.lang == "en" else target.name_zh
-                    st.markdown(
-                        f"- {name}: {target.comparison} {target.value:g} {target.unit} ({target.year}) — "
-                        f"{', '.join(target.clauses)}"
-                    )
+                    st.markdown(f"- {name}: {target_text(target, ctx.lang)} — {', '.join(target.clauses)}")
     st.subheader(t("statistics", ctx.lang))
     statistics = [tg for tg in ctx.targets if tg.measure == STATISTIC]
     st.dataframe(
@@ -59,7 +62,7 @@ def render(ctx: Context) -> None:
                 t("col_name", ctx.lang): [
                     tg.name_en if ctx.lang == "en" else tg.name_zh for tg in statistics
                 ],
-                t("col_target", ctx.lang): [f"{tg.value:g} {tg.unit} ({tg.year})" for tg in statistics],
+                t("col_target", ctx.lang): [target_text(tg, ctx.lang) for tg in statistics],
                 t("col_clauses", ctx.lang): [", ".join(tg.clauses) for tg in statistics],
             }
         ),

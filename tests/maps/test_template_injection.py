@@ -502,8 +502,8 @@ def test_app_map_component_shows_uploaded_text_verbatim(
     at.file_uploader(key="upload_stations").set_value((f"{COMBINED}.csv", content, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert set(at.session_state["_staged_layers"]) == {"stations"}
-    at.sidebar.radio(key="page").set_value("map").run()
-    at.sidebar.multiselect(key="layers").set_value(list(OVERLAYS)).run()
+    at.sidebar.radio(key="page__zh").set_value("map").run()
+    at.sidebar.multiselect(key="layers__zh").set_value(list(OVERLAYS)).run()
     assert not at.exception, [e.value for e in at.exception]
     components = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
     assert components
@@ -513,7 +513,7 @@ def test_app_map_component_shows_uploaded_text_verbatim(
     values = {v: p for v, p in _values(list(PAYLOADS), districts=False).items() if v.startswith(kinds)}
     assert_inert_page(page, values, [v for v in _shown(list(PAYLOADS)) if v.startswith(kinds)])
 
-    at.sidebar.radio(key="page").set_value("methods").run()
+    at.sidebar.radio(key="page__zh").set_value("methods").run()
     assert not at.exception, [e.value for e in at.exception]
     lines = [m.value for m in at.markdown if m.value.startswith("- `wetlands`")]
     assert len(lines) == 1
