@@ -17,6 +17,7 @@ from maps.status_style import PROGRESS_BAR_COLOUR, cell_css
 from maps.text import format_gap, format_value, indicator_name, status_text, t
 
 __all__ = [
+    "option_hints",
     "plain",
     "progress_bar",
     "progress_text",
@@ -39,6 +40,23 @@ def plain(text: str) -> str:
     """Text from a user's file made inert for Streamlit's markdown (st.error, st.success …): every
     markdown, HTML, emoji-shortcode and LaTeX character is backslash-escaped, so it shows as written."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+#: The read options that messages name (as the CLI spells them) and the catalogue key of the hint that
+#: says which control of the Data page does the same.
+_OPTION_HINTS: dict[str, str] = {
+    "--map": "hint_option_map",
+    "--lonlat-crs": "hint_option_lonlat_crs",
+    "--encoding": "hint_option_encoding",
+    "--layer": "hint_option_layer",
+    "--scheme": "hint_option_scheme",
+}
+
+
+def option_hints(message: str, lang: str) -> list[str]:
+    """For a message that names command-line options (``--map '<column>=piles'``), one line per option
+    saying which control of the Data page does the same, so one wording serves the CLI and the app."""
+    return [t(key, lang) for option, key in _OPTION_HINTS.items() if re.search(rf"{option}\b", message)]
 
 
 def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from app.upload_flow import (
     on_upload,
     staged_layers,
 )
-from app.widgets import plain, synthetic_banner
+from app.widgets import option_hints, plain, synthetic_banner
 from layers.catalog import Catalog, CatalogEntry, CheckReport, catalog_dir
 from layers.limits import current_limits
 from layers.spec import get_spec
@@ -98,6 +98,22 @@ def _upload_form(lang: str) -> None:
             on_change=on_upload,
             args=(kind,),
         )
+        left.text_input(
+            t("upload_layer_name", lang),
+            key="upload_layer_name",
+            placeholder=t("upload_layer_name_auto", lang),
+            on_change=on_upload,
+            args=(kind,),
+        )
+        right.text_area(
+            t("upload_column_map", lang),
+            key="upload_column_map",
+            placeholder="充电枪数=piles",
+            help=t("upload_column_map_help", lang),
+            height=68,
+            on_change=on_upload,
+            args=(kind,),
+        )
     limit_mb = max(1, math.ceil(current_limits().max_file_bytes / 2**20))
     st.file_uploader(
         t("upload_file", lang),
@@ -112,6 +128,8 @@ def _upload_form(lang: str) -> None:
     error = st.session_state.get(UPLOAD_ERRORS, {}).get(kind)
     if error:
         st.error(t("error", lang, message=plain(error)))
+        for hint in option_hints(error, lang):
+            st.caption(hint)
 
 
 def _staged_section(ctx: Context) -> None:
@@ -129,6 +147,8 @@ def _staged_section(ctx: Context) -> None:
             st.text("\n".join(check_report_lines(checked, lang, _kind_label(kind, lang))))
             if layer.conversion or layer.warnings or layer.remarks:
                 st.caption(t("check_details", lang))
+            for hint in option_hints("\n".join(checked.lines()), lang):
+                st.caption(hint)
             left, right = st.columns(2)
             left.button(
                 t("save_to_catalog", lang),
