@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from analysis.names import DEFAULT_SERVICE_RADIUS_M
 from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
 from analysis.study_area import StudyArea, rows_in_unit, unit_totals
 from analysis.targets import primary_target
@@ -29,8 +30,6 @@ if TYPE_CHECKING:
     from analysis.targets import Target
 
 __all__ = ["DEFAULT_SERVICE_RADIUS_M", "charging_service_coverage", "station_counts"]
-
-DEFAULT_SERVICE_RADIUS_M = 1000.0
 
 # indicator id -> (station type, access levels counted, what is counted, label of the count)
 _COUNTS: dict[str, tuple[str, tuple[str, ...], str]] = {

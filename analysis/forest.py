@@ -18,8 +18,9 @@ The denominator is a choice the result always states:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from analysis.names import DENOMINATORS, VARIANTS, Denominator, Variant
 from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured
 from analysis.schemes import load_scheme
 from analysis.study_area import AdminUnit, StudyArea, unit_totals
@@ -32,10 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DENOMINATORS", "VARIANTS", "Denominator", "Variant", "forest_coverage"]
 
-Denominator = Literal["official", "polygon", "land"]
-Variant = Literal["linmu", "senlin"]
-DENOMINATORS: tuple[Denominator, ...] = ("official", "polygon", "land")
-VARIANTS: tuple[Variant, ...] = ("linmu", "senlin")
 
 _VARIANT_ROLES: dict[Variant, tuple[str, ...]] = {
     "linmu": ("tree", "shrub", "orchard"),

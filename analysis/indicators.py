@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from analysis.charging import DEFAULT_SERVICE_RADIUS_M, charging_service_coverage, station_counts
-from analysis.forest import Denominator, Variant, forest_coverage
+from analysis.charging import charging_service_coverage, station_counts
+from analysis.forest import forest_coverage
 from analysis.green import builtup_green_coverage
+from analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS, Denominator, Variant
 from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
 from analysis.results import IndicatorResult
 from analysis.study_area import StudyArea
-from analysis.targets import SPATIAL_INDICATORS
 from analysis.wetland import wetland_protection_rate
 from analysis.zonal import ZonalFunction, zonal_class_areas
 
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from analysis.targets import Target
 
 __all__ = ["INDICATOR_IDS", "IndicatorInputs", "IndicatorOptions", "StageProgress", "compute_indicators"]
-
-# The plan's spatial indicators, plus service coverage, which the plan sets no target for.
-INDICATOR_IDS: tuple[str, ...] = (*SPATIAL_INDICATORS, "charging_service_coverage")
 
 # (stage label, blocks done, blocks total): one call per raster block of each pass over the raster.
 StageProgress = Callable[[str, int, int], None]

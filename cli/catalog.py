@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from analysis.errors import printable
 from analysis.sources import LAYER_KINDS
 from analysis.text_table import format_table
-from cli.options import list_format, say, terminal_json
-from layers.catalog import Catalog, CatalogEntry, check_layer
-from layers.geometry import LONLAT_CRSS
+from cli.options import StageProgressBar, list_format, quiet_option, say, terminal_json
+from layers.names import LONLAT_CRSS
+
+if TYPE_CHECKING:
+    from layers.catalog import Catalog, CatalogEntry
 
 __all__ = ["check", "layers_group"]
 
@@ -26,6 +28,13 @@ def _catalog_option(function: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Path(file_okay=False, path_type=Path),
         help="Layer catalog directory. Default: $GEOPLAN_CATALOG_DIR, else ~/.local/share/geoplan/catalog.",
     )(function)
+
+
+def _open(catalog_path: Path | None) -> Catalog:
+    # The catalog (and geopandas behind it) is imported when a command runs, not for --help.
+    from layers.catalog import Catalog
+
+    return Catalog(catalog_path)
 
 
 def _column_map(
@@ -127,9 +136,12 @@ def layers_group() -> None:
 @_read_options
 @_year_option
 @_catalog_option
-def layers_add(kind: str, path: Path, catalog_path: Path | None, **read_options: Any) -> None:
+@quiet_option
+def layers_add(kind: str, path: Path, catalog_path: Path | None, quiet: bool, **read_options: Any) -> None:
     """Import PATH as the new current KIND layer; the previous version is kept."""
-    catalog = Catalog(catalog_path)
+    catalog = _open(catalog_path)
+    if kind == "landcover":
+        StageProgressBar(quiet).stage(f"checking and storing {printable(path.name)}")
     entry = catalog.add(kind, path, **read_options)
     count = f"{entry.feature_count} features" if entry.feature_count is not None else f"scheme {entry.scheme}"
     year = f"year {entry.year} from {entry.year_source}" if entry.year is not None else "year unknown"
@@ -153,7 +165,7 @@ def layers_add(kind: str, path: Path, catalog_path: Path | None, **read_options:
 @list_format
 def layers_list(catalog_path: Path | None, output_format: str) -> None:
     """The current version of each kind in the catalog."""
-    say(_entries_output(Catalog(catalog_path).list(), output_format))
+    say(_entries_output(_open(catalog_path).list(), output_format))
 
 
 @layers_group.command("history")
@@ -162,7 +174,7 @@ def layers_list(catalog_path: Path | None, output_format: str) -> None:
 @list_format
 def layers_history(kind: str, catalog_path: Path | None, output_format: str) -> None:
     """Every stored version of KIND, oldest first (* marks the current one)."""
-    say(_entries_output(Catalog(catalog_path).history(kind), output_format))
+    say(_entries_output(_open(catalog_path).history(kind), output_format))
 
 
 @layers_group.command("remove")
@@ -171,7 +183,7 @@ def layers_history(kind: str, catalog_path: Path | None, output_format: str) -> 
 @_catalog_option
 def layers_remove(kind: str, version: int | None, catalog_path: Path | None) -> None:
     """Remove KIND from the catalog (every version, or only --version N)."""
-    removed = Catalog(catalog_path).remove(kind, version)
+    removed = _open(catalog_path).remove(kind, version)
     click.echo(f"removed {kind} {', '.join(f'v{entry.version}' for entry in removed)}")
 
 
@@ -180,7 +192,7 @@ def layers_remove(kind: str, version: int | None, catalog_path: Path | None) -> 
 @_catalog_option
 def layers_rollback(kind: str, catalog_path: Path | None) -> None:
     """Make the version of KIND before the current one current again."""
-    entry = Catalog(catalog_path).rollback(kind)
+    entry = _open(catalog_path).rollback(kind)
     say(f"{kind} is now v{entry.version} ({printable(entry.original_name)}, imported {entry.imported_at})")
 
 
@@ -204,6 +216,8 @@ def check(ctx: click.Context, kind: str, path: Path, output_format: str, **read_
     Prints the CRS, the feature count, the fields found and missing, the conversions that would be
     applied and every note and warning. Exits 0 when the file is usable, 2 when it is not.
     """
+    from layers.catalog import check_layer
+
     report = check_layer(kind, path, **read_options)
     if output_format == "json":
         say(terminal_json(report.to_record()))

@@ -6,13 +6,16 @@ from pathlib import Path
 
 import click
 
-from analysis.boundaries import load_boundaries
-from analysis.change import landcover_change
-from analysis.study_area import StudyArea
 from analysis.text_table import format_table
-from cli.options import LAYER_PATH_HELP, StageProgressBar, output_options, write_output
-from layers.defaults import default_landcover_series, load_default_landcover
-from layers.formats import read_landcover_tiles
+from cli.options import (
+    LAYER_PATH_HELP,
+    StageProgressBar,
+    check_scheme,
+    output_options,
+    quiet_option,
+    resolve_district,
+    write_output,
+)
 
 __all__ = ["change"]
 
@@ -32,13 +35,20 @@ __all__ = ["change"]
     help="Later land-cover raster on the same grid (or its tiles, as --before). Default: the latest "
     "shipped year.",
 )
-@click.option("--scheme", help="Land-cover scheme of both rasters (default: from their tags or codes).")
+@click.option(
+    "--scheme",
+    callback=check_scheme,
+    help="Land-cover scheme of both rasters (default: from their tags or codes).",
+)
 @click.option(
     "--districts",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=LAYER_PATH_HELP["districts"],
 )
-@click.option("--district", "adcode", help="Only this unit (adcode, e.g. 320211; 320200 for the city).")
+@click.option(
+    "--district",
+    help="Only this unit: an adcode (320211; 320200 for the city), a name (滨湖区, 滨湖) or Binhu.",
+)
 @click.option(
     "-f",
     "--format",
@@ -48,17 +58,28 @@ __all__ = ["change"]
     show_default=True,
 )
 @output_options
+@quiet_option
 def change(
     before: tuple[Path, ...],
     after: tuple[Path, ...],
     scheme: str | None,
     districts: Path | None,
-    adcode: str | None,
+    district: str | None,
     output_format: str,
     output: Path | None,
     overwrite: bool,
+    quiet: bool,
 ) -> None:
     """Land-cover change between two years: hectares gained, lost and net per class and district."""
+    from analysis.boundaries import load_boundaries
+    from analysis.change import landcover_change
+    from analysis.study_area import StudyArea
+    from layers.defaults import default_landcover_series, load_default_landcover
+    from layers.formats import read_landcover_tiles
+
+    adcode = resolve_district(district, districts)
+    progress = StageProgressBar(quiet)
+    progress.stage("reading the rasters")
     series = default_landcover_series()
     before_source = (
         read_landcover_tiles(before, scheme=scheme)
@@ -70,7 +91,6 @@ def change(
         if after
         else load_default_landcover(scheme, year=max(series))
     )
-    progress = StageProgressBar()
     try:
         result = landcover_change(
             before_source,

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from analysis.paths import data_dir
-from cli.options import StageProgressBar
-from demo.manifest import DEFAULT_SEED
+from cli.options import StageProgressBar, quiet_option
+from demo.names import DEFAULT_SEED
 
 __all__ = ["demo_data"]
 
@@ -30,7 +30,8 @@ __all__ = ["demo_data"]
 )
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, identical files.")
 @click.option("--overwrite", is_flag=True, help="Replace existing files.")
-def demo_data(resolution: str, out_dir: Path | None, seed: int, overwrite: bool) -> None:
+@quiet_option
+def demo_data(resolution: str, out_dir: Path | None, seed: int, overwrite: bool, quiet: bool) -> None:
     """Generate the SYNTHETIC demo dataset: land cover 2020/2024 (COG, EPSG:4549) and the demo layers.
 
     Everything is drawn from the seed and labelled synthetic; only the district boundaries are real.
@@ -43,7 +44,7 @@ def demo_data(resolution: str, out_dir: Path | None, seed: int, overwrite: bool)
         raise click.UsageError(
             f"{existing[0]} exists ({len(existing)} file(s) in all); pass --overwrite to replace them"
         )
-    progress = StageProgressBar()
+    progress = StageProgressBar(quiet)
     try:
         manifest = generate_demo_data(target, int(resolution), seed, progress, overwrite=overwrite)
     finally:

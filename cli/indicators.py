@@ -7,23 +7,24 @@ from pathlib import Path
 
 import click
 
-from analysis.charging import DEFAULT_SERVICE_RADIUS_M
-from analysis.forest import DENOMINATORS, VARIANTS, Denominator, Variant
-from analysis.indicators import INDICATOR_IDS, IndicatorOptions, compute_indicators
-from analysis.pv import PVParameters
-from analysis.report import format_results_table, results_to_csv, results_to_geojson, results_to_json
-from analysis.targets import load_targets
-from analysis.zonal.distributed import zonal_strategy
+from analysis.names import (
+    DEFAULT_SERVICE_RADIUS_M,
+    DENOMINATORS,
+    INDICATOR_IDS,
+    VARIANTS,
+    Denominator,
+    Variant,
+)
 from cli.options import (
     LAYER_OPTIONS,
     StageProgressBar,
+    check_scheme,
     layer_path_options,
     output_options,
+    quiet_option,
     require_dask,
     write_output,
 )
-from layers.catalog import Catalog
-from layers.inputs import load_indicator_inputs
 
 __all__ = ["indicators"]
 
@@ -39,6 +40,7 @@ __all__ = ["indicators"]
 )
 @click.option(
     "--scheme",
+    callback=check_scheme,
     help="Land-cover scheme: worldcover, clcd, glc_fcs30d, dynamic_world, esri_lulc or "
     "a scheme TOML file. Default: from the raster's tags, else guessed from its codes.",
 )
@@ -60,7 +62,7 @@ __all__ = ["indicators"]
 @click.option(
     "--catalog",
     "catalog_path",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Take layers from this layer catalog (see 'geoplan layers') where it holds them; explicit files "
     "still win. Default: no catalog, the shipped demo data.",
 )
@@ -115,6 +117,7 @@ __all__ = ["indicators"]
     show_default=True,
 )
 @output_options
+@quiet_option
 def indicators(
     landcover: tuple[Path, ...],
     scheme: str | None,
@@ -131,6 +134,7 @@ def indicators(
     output_format: str,
     output: Path | None,
     overwrite: bool,
+    quiet: bool,
     **layer_paths: Path | None,
 ) -> None:
     """Compute every spatial indicator for the city and its 7 districts.
@@ -138,6 +142,15 @@ def indicators(
     Runs on the shipped demo data unless layers are given. Results are judged against the plan's
     targets (data/targets.toml); rates are in %, capacities in MW, counts as counts.
     """
+    from analysis.indicators import IndicatorOptions, compute_indicators
+    from analysis.pv import PVParameters
+    from analysis.targets import load_targets
+    from analysis.zonal.distributed import zonal_strategy
+    from layers.catalog import Catalog
+    from layers.inputs import load_indicator_inputs
+
+    progress = StageProgressBar(quiet)
+    progress.stage("reading the layers")
     inputs = load_indicator_inputs(
         landcover=landcover or None,
         scheme=scheme,
@@ -154,11 +167,12 @@ def indicators(
         service_radius_m=radius,
         zonal=zonal_strategy(scheduler),
     )
-    progress = StageProgressBar()
     try:
         results = compute_indicators(inputs, load_targets(), options, only=only or None, progress=progress)
     finally:
         progress.close()
+    from analysis.report import format_results_table, results_to_csv, results_to_geojson, results_to_json
+
     if output_format == "json":
         text = results_to_json(results)
     elif output_format == "csv":

@@ -1,5 +1,6 @@
 """``geoplan map`` and ``geoplan export``: the atlas map as one standalone HTML file, and one layer as
-GeoJSON. The drawing modules are imported inside the commands, so ``geoplan --help`` does not load folium."""
+GeoJSON. The engine and the drawing modules are imported inside the commands, so ``geoplan --help`` loads
+neither geopandas nor folium."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ from pathlib import Path
 
 import click
 
-from cli.options import LAYER_OPTIONS, layer_path_options, output_options, write_output
-from layers.inputs import load_indicator_inputs
+from cli.options import (
+    LAYER_OPTIONS,
+    StageProgressBar,
+    layer_path_options,
+    output_options,
+    quiet_option,
+    resolve_district,
+    write_output,
+)
 
 __all__ = ["export_command", "map_command"]
 
@@ -35,6 +43,7 @@ __all__ = ["export_command", "map_command"]
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @output_options
+@quiet_option
 def map_command(
     district: str | None,
     overlays: tuple[str, ...],
@@ -42,15 +51,19 @@ def map_command(
     lang: str,
     output: Path | None,
     overwrite: bool,
+    quiet: bool,
     landcover: Path | None,
     districts: Path | None,
     **layer_paths: Path | None,
 ) -> None:
     """Write the atlas map as one standalone HTML file that works offline (the app's map, headless)."""
-    from analysis.export import find_district
+    from layers.inputs import load_indicator_inputs
     from maps.atlas import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
     from maps.text import t
 
+    focus = resolve_district(district, districts)
+    progress = StageProgressBar(quiet)
+    progress.stage("reading the layers")
     inputs = load_indicator_inputs(landcover=landcover, districts=districts, layer_paths=layer_paths)
     raster = inputs.landcover
     data = AtlasData(
@@ -58,8 +71,8 @@ def map_command(
         landcover={} if raster is None else {raster.year or 0: raster},
         vectors={kind: getattr(inputs, kind) for kind in LAYER_OPTIONS},
     )
-    focus = find_district(inputs.boundaries, district) if district else None
     view = MapView(layers=overlays or DEFAULT_LAYERS, basemap=basemap, lang=lang, focus=focus)
+    progress.stage("drawing the map")
     banner = t("synthetic_banner", lang).replace("**", "") if data.synthetic else None
     write_output(
         map_html(build_atlas_map(data, view), title=t("app_title", lang), banner=banner), output, overwrite
@@ -80,8 +93,11 @@ def export_command(
     kind: str, district: str | None, source_path: Path | None, output: Path | None, overwrite: bool
 ) -> None:
     """Write one layer as RFC 7946 GeoJSON (EPSG:4326); synthetic layers are flagged in the file."""
-    from analysis.export import find_district, layer_to_geojson
+    from analysis.export import layer_to_geojson
     from analysis.sources import VectorSource
+    from layers.inputs import load_indicator_inputs
+
+    adcode = resolve_district(district, source_path if kind == "districts" else None)
 
     if kind == "districts":
         inputs = load_indicator_inputs(districts=source_path, without=("landcover", *LAYER_OPTIONS))
@@ -92,5 +108,4 @@ def export_command(
         source = getattr(inputs, kind)
     if source is None:
         raise click.UsageError(f"there is no {kind} layer to export")
-    adcode = find_district(inputs.boundaries, district) if district else None
     write_output(layer_to_geojson(source, inputs.boundaries, adcode), output, overwrite)

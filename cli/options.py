@@ -1,12 +1,19 @@
 """Options and helpers shared by the ``geoplan`` commands, defined once (as in rasterio's ``rio/options.py``):
-the output options and output writing, terminal-safe printing, the per-layer path options and the progress
-bar on stderr."""
+the output options and output writing, terminal-safe printing, the per-layer path options, the district
+resolver and the progress report on stderr.
+
+This module, like every ``cli`` module at import time, imports nothing heavy (geopandas, rasterio, folium):
+``geoplan --help`` and ``geoplan targets list`` stay fast. Choices come from the light name modules
+(:mod:`analysis.names`, :mod:`layers.names`); the engine is imported inside the command functions. The checks
+that can refuse a command (an existing output, an unknown district, a missing file) run before any work.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,16 +21,19 @@ from typing import Any
 import click
 
 from analysis.errors import printable
-from layers.inputs import VECTOR_KINDS
+from layers.names import VECTOR_KINDS
 
 __all__ = [
     "LAYER_OPTIONS",
     "LAYER_PATH_HELP",
     "StageProgressBar",
+    "check_scheme",
     "layer_path_options",
     "list_format",
     "output_options",
+    "quiet_option",
     "require_dask",
+    "resolve_district",
     "say",
     "terminal_json",
     "write_output",
@@ -33,16 +43,70 @@ __all__ = [
 LAYER_OPTIONS = VECTOR_KINDS
 
 
+def refuse_output(output: Path | None, overwrite: bool) -> None:
+    """Refuse, before any work, an output that exists (without ``--overwrite``) or whose folder does not."""
+    if output is None:
+        return
+    if output.exists() and not overwrite:
+        raise click.UsageError(f"{printable(output)} exists; pass --overwrite to replace it")
+    if not output.parent.is_dir():
+        raise click.UsageError(
+            f"cannot write {printable(output)}: the folder {printable(output.parent)} does not exist"
+        )
+
+
+def _check_output(ctx: click.Context, _param: click.Parameter, output: Path | None) -> Path | None:
+    # --overwrite is eager, so its value is known here whatever the order on the command line.
+    refuse_output(output, bool(ctx.params.get("overwrite")))
+    return output
+
+
 def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    function = click.option("--overwrite", is_flag=True, help="Replace the output file if it exists.")(
-        function
-    )
+    function = click.option(
+        "--overwrite", is_flag=True, is_eager=True, help="Replace the output file if it exists."
+    )(function)
     return click.option(
         "-o",
         "--output",
         type=click.Path(dir_okay=False, path_type=Path),
+        callback=_check_output,
         help="Write to FILE instead of stdout.",
     )(function)
+
+
+#: ``-q/--quiet``: no progress on stderr (results, notes and errors are still printed).
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, help="Print no progress on stderr (results, notes and errors still are)."
+)
+
+
+def check_scheme(_ctx: click.Context, _param: click.Parameter, scheme: str | None) -> str | None:
+    """``--scheme``: a scheme name or TOML file that does not load is refused before any raster is read."""
+    if scheme is not None:
+        from analysis.errors import AtlasError
+        from analysis.schemes import load_scheme
+
+        try:
+            load_scheme(scheme)
+        except AtlasError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return scheme
+
+
+def resolve_district(text: str | None, districts: Path | None = None) -> str | None:
+    """The adcode of ``--district TEXT`` (an adcode, 滨湖区/滨湖 or Binhu) among the boundaries
+    (``districts``, else the shipped ones), resolved before any work: the one resolver of ``change``,
+    ``map`` and ``export``. An unknown name is a usage error (exit 2) listing the valid ones."""
+    if text is None:
+        return None
+    from analysis.boundaries import load_boundaries
+    from analysis.errors import DataFileError
+    from analysis.export import find_district
+
+    try:
+        return find_district(load_boundaries(districts), text)
+    except DataFileError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--district'") from None
 
 
 #: ``-f/--format table|json`` of the commands that list things.
@@ -86,24 +150,54 @@ def require_dask(scheduler: str | None) -> str | None:
 
 
 class StageProgressBar:
-    """A click progress bar on stderr per raster pass; silent when the pass is a single block or stderr is
-    not a terminal (click would print only the bare label there, which is noise in logs and pipes)."""
+    """Progress of a command's long stages on stderr, called as ``progress(stage, done, total)``.
 
-    def __init__(self) -> None:
+    On a terminal, a click progress bar per stage. Elsewhere (a log, a pipe) plain lines such as
+    ``geoplan: forest_coverage 40% (12 of 30)``: the first of each stage, then at most one every ``interval``
+    seconds, and the last of a stage that took longer than that. A stage of a single step shows nothing.
+    :meth:`stage` announces a stage that has no count (reading the layers). ``quiet``: nothing at all.
+    """
+
+    def __init__(self, quiet: bool = False, *, interval: float = 2.0) -> None:
+        self.quiet = quiet
+        self.interval = interval
         self._label: str | None = None
         self._bar: Any = None
         self._shown = 0
+        self._started = self._printed = 0.0
+
+    def stage(self, label: str) -> None:
+        """Say that ``label`` starts (one line, on a terminal too)."""
+        if self.quiet:
+            return
+        self.close()
+        self._label = label
+        click.echo(f"geoplan: {label}", err=True)
 
     def __call__(self, label: str, done: int, total: int) -> None:
-        if total <= 1 or not sys.stderr.isatty():
+        if self.quiet or total <= 1:
             return
-        if label != self._label:
+        if not sys.stderr.isatty():
+            self._line(label, done, total)
+            return
+        if label != self._label or self._bar is None:
             self.close()
             self._label = label
             self._bar = click.progressbar(length=total, label=label, file=sys.stderr).__enter__()
             self._shown = 0
         self._bar.update(done - self._shown)
         self._shown = done
+
+    def _line(self, label: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if label != self._label:
+            self._label, self._started = label, now
+        elif not (
+            now - self._printed >= self.interval or (done >= total and now - self._started >= self.interval)
+        ):
+            return
+        self._printed = now
+        click.echo(f"geoplan: {label} {100 * done // total}% ({done} of {total})", err=True)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from analysis.crs import METRIC_CRS
 from analysis.results import CITY_ADCODE
+from demo.names import DEFAULT_SEED
 from layers.defaults import DEMO_GPKG, DEMO_HISTORY_GPKG, DEMO_LAYER_NAMES
 
 __all__ = [
@@ -27,7 +28,6 @@ __all__ = [
 ]
 
 GENERATOR = "demo.generate"
-DEFAULT_SEED = 20240712
 #: The GeoPackage layers, in the order they are written; the file and layer names are the loader's
 #: (:mod:`layers.defaults`), so the generator writes what the app reads.
 DEMO_LAYERS: tuple[str, ...] = tuple(DEMO_LAYER_NAMES.values())

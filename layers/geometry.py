@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, get_args
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +23,7 @@ from analysis.crs import DISPLAY_CRS, crs_label
 from analysis.errors import CRSError, LayerError
 from layers.fields import parse_numbers
 from layers.messages import MAX_LISTED, RowLabels, listing
+from layers.names import LONLAT_CRSS, LonLatCRS
 from layers.spec import POLYGONAL, LayerSpec
 
 __all__ = [
@@ -40,8 +41,6 @@ __all__ = [
 
 
 #: The datums longitude/latitude may be in (``read_vector``'s ``lonlat_crs``).
-LonLatCRS = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
-LONLAT_CRSS: tuple[LonLatCRS, ...] = get_args(LonLatCRS)
 DATUM_LABELS: dict[str, str] = {"wgs84": "WGS84", "cgcs2000": "CGCS2000", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
 #: Wuxi's extent (119.53–120.63°E, 31.12–32.03°N) with a margin of about 20 km, (west, south, east, north).

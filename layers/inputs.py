@@ -20,11 +20,10 @@ from analysis.sources import RasterSource, VectorSource
 from layers import defaults
 from layers.catalog import Catalog
 from layers.formats import read_landcover, read_landcover_tiles
+from layers.names import VECTOR_KINDS
 from layers.read import read_vector
 
 __all__ = ["VECTOR_KINDS", "load_indicator_inputs"]
-
-VECTOR_KINDS = ("wetlands", "protected", "builtup", "buildings", "pv_sites", "stations")
 
 
 def load_indicator_inputs(

@@ -105,7 +105,7 @@ def catalog(tmp_path: Path) -> Catalog:
 
 def _run_main(*args: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     """Run the ``geoplan`` console entry point (which turns errors into messages) under CliRunner's
-    isolation; returns the exit code and stdout + stderr."""
+    isolation; returns the exit code and stdout + stderr, without the progress lines (``geoplan: …``)."""
     import cli
 
     runner = CliRunner()
@@ -120,7 +120,8 @@ def _run_main(*args: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
             code, text = 1, f"Traceback (uncaught {type(exc).__name__}: {exc})"
             return code, text
         out, err = streams[0].getvalue(), streams[1].getvalue()
-    return code, (out + err).decode("utf-8", "replace")
+    lines = (out + err).decode("utf-8", "replace").splitlines(keepends=True)
+    return code, "".join(line for line in lines if not line.startswith("geoplan: "))
 
 
 # ------------------------------------------------------------------------ 1. containers from headers
