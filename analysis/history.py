@@ -26,14 +26,21 @@ misses one.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from analysis.indicators import INDICATOR_IDS, IndicatorInputs, IndicatorOptions, compute_indicators
 from analysis.results import CITY_ADCODE, IndicatorResult
 from analysis.targets import SPATIAL_INDICATORS, targets_for
-from analysis.trajectory import Trajectory, crossing_year, fit_trend, judge_on_line, trend_misses
+from analysis.trajectory import (
+    Trajectory,
+    crossing_year,
+    fit_trend,
+    judge_on_line,
+    satisfies,
+    trend_misses,
+)
 
 if TYPE_CHECKING:
     from analysis.results import Comparison
@@ -41,6 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INDICATOR_LAYERS",
+    "LAND_SURVEY",
+    "RASTER",
     "History",
     "HistoryRecord",
     "HistoryRun",
@@ -84,7 +93,7 @@ class Vintage:
     year: int | None
     label: str
     series: str = ""
-    key: Hashable = None
+    key: tuple[Any, ...] = ()
     synthetic: bool = False
 
 
@@ -175,8 +184,11 @@ def plan_runs(vintages: Iterable[Vintage]) -> list[HistoryRun]:
 
 def layers_read(indicator: str, run: HistoryRun) -> tuple[str, ...]:
     """The kinds ``indicator`` reads in ``run``: the wetland rate reads the wetland polygons where the run
-    has them, else the land cover (a land survey's run never uses the polygons)."""
+    has them, else the land cover (a land survey's run never uses the polygons); the 建成区 green cover
+    needs a raster's vegetation, so a land survey's run gives none."""
     kinds = INDICATOR_LAYERS[indicator]
+    if indicator == "builtup_green_coverage" and run.series == LAND_SURVEY:
+        return ()
     if indicator == "wetland_protection_rate":
         uses_polygons = "wetlands" in run.layers and run.series != LAND_SURVEY
         kinds = ("protected", "wetlands") if uses_polygons else ("protected", "landcover")
@@ -227,13 +239,15 @@ class HistoryRecord:
 
 @dataclass(frozen=True)
 class TargetOutlook:
-    """One target against the trend: the year the trend reaches it (None: never, or no trend) and
-    whether the trend misses the target year (预警; None without a trend)."""
+    """One target against the trend: whether the latest value ``met`` it already, the year the trend
+    reaches it (None: never, or no trend) and whether the trend misses the target year (预警; None
+    without a trend)."""
 
     year: int
     value: float
     projected_year: float | None
     warning: bool | None
+    met: bool = False
 
 
 @dataclass(frozen=True)
@@ -398,6 +412,7 @@ def outlooks(records: Sequence[HistoryRecord], targets: Sequence[Target] = ()) -
                         value=value,
                         projected_year=None if trend is None else crossing_year(trend, value, comparison),
                         warning=None if trend is None else trend_misses(trend, value, year, comparison),
+                        met=satisfies(values[-1], value, comparison),
                     )
                     for year, value in goals
                 ),

@@ -1,12 +1,13 @@
 """``geoplan``: the command-line front-end. Thin: each command body is one library call.
 
 The click group is here; each command group lives in its own module (:mod:`cli.indicators`,
-:mod:`cli.change`, :mod:`cli.targets`, :mod:`cli.catalog` for ``layers`` and ``check``, :mod:`cli.maps` for
-``map`` and ``export``, :mod:`cli.demo`), sharing the options of :mod:`cli.options`. Errors of the atlas
-(:class:`analysis.errors.AtlasError`) are turned into a one-line message and exit code 2 in one place,
-:func:`main`; nothing else here catches exceptions. Text that may quote a user's file (names, notes, errors)
-is printed through :func:`cli.options.say` or :func:`cli.options.terminal_json`, which show control codes as
-escapes (:func:`analysis.errors.printable`) so that a file name cannot drive the terminal.
+:mod:`cli.history`, :mod:`cli.change`, :mod:`cli.targets`, :mod:`cli.catalog` for ``layers`` and ``check``,
+:mod:`cli.maps` for ``map`` and ``export``, :mod:`cli.demo`), sharing the options of :mod:`cli.options`.
+Errors of the atlas (:class:`analysis.errors.AtlasError`) are turned into a one-line message and exit code
+2 in one place, :func:`main`; nothing else here catches exceptions. Text that may quote a user's file
+(names, notes, errors) is printed through :func:`cli.options.say` or :func:`cli.options.terminal_json`,
+which show control codes as escapes (:func:`analysis.errors.printable`) so that a file name cannot drive
+the terminal.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import click
 
 from analysis.errors import AtlasError
-from cli import catalog, change, demo, indicators, maps, targets
+from cli import catalog, change, demo, history, indicators, maps, targets
 from cli.options import say
 
 __all__ = ["geoplan", "main"]
@@ -31,6 +32,7 @@ def geoplan() -> None:
 
 for _command in (
     indicators.indicators,
+    history.history,
     change.change,
     targets.targets_group,
     catalog.layers_group,

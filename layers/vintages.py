@@ -1,0 +1,160 @@
+"""Which vintages of each layer kind exist, and loading them: the inputs of ``geoplan history``.
+
+:func:`history_vintages` lists them as :class:`analysis.history.Vintage` records: the shipped demo data's
+(the land-cover rasters of each year, the land survey's ``DLTB_<year>`` layers and the station snapshots
+of the history GeoPackage, and the other demo layers with the year their metadata states), with every
+kind the user's catalog holds replaced by all of the catalog's versions of it. Of several catalog
+versions of one year the latest import is used (a re-import corrects the earlier one). A version of
+unknown year stays in the list, with ``year`` None, so the caller can say it was left out.
+
+:func:`history_inputs` loads each vintage once (:func:`load_vintage`) and pairs each planned run
+(:func:`analysis.history.plan_runs`) with its layers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from analysis.boundaries import load_boundaries
+from analysis.history import LAND_SURVEY, RASTER, HistoryRun, Vintage, plan_runs
+from analysis.indicators import IndicatorInputs
+from analysis.paths import demo_dir
+from analysis.sources import LAYER_KINDS
+from layers import defaults
+from layers.catalog import Catalog, CatalogEntry
+from layers.inputs import VECTOR_KINDS
+from layers.provenance import lower_keys, year_of
+
+__all__ = ["catalog_vintages", "history_inputs", "history_vintages", "load_vintage", "shipped_vintages"]
+
+#: The kinds that have vintages (the district boundaries are one fixed layer).
+VINTAGE_KINDS: tuple[str, ...] = tuple(kind for kind in LAYER_KINDS if kind != "districts")
+
+
+def _layer_year(path: Path, layer: str) -> int | None:
+    """The year a GeoPackage layer's metadata states (``vintage`` or ``year``), else its name's."""
+    import pyogrio
+
+    try:
+        metadata = lower_keys(pyogrio.read_info(path, layer=layer).get("layer_metadata"))
+    except Exception:  # the layer is read properly later; here only its year is wanted
+        metadata = {}
+    return year_of(metadata.get("vintage", metadata.get("year", ""))) or year_of(layer)
+
+
+def shipped_vintages() -> list[Vintage]:
+    """The demo data's vintages (files that have not been generated are left out)."""
+    found: list[Vintage] = []
+    for year, path in defaults.default_landcover_series().items():
+        found.append(Vintage("landcover", year, path.name, RASTER, ("raster", str(path), None), True))
+    history = demo_dir() / defaults.DEMO_HISTORY_GPKG
+    if history.is_file():
+        import pyogrio
+
+        for name, _ in pyogrio.list_layers(history):
+            for kind, prefix in defaults.HISTORY_LAYER_PREFIXES.items():
+                match = re.fullmatch(rf"{prefix}_(\d{{4}})", str(name))
+                if match:
+                    series = LAND_SURVEY if kind == "landcover" else ""
+                    label = f"{name} in {history.name}"
+                    key = ("survey" if kind == "landcover" else "vector", str(history), str(name))
+                    found.append(Vintage(kind, _layer_year(history, str(name)), label, series, key, True))
+    gpkg = demo_dir() / defaults.DEMO_GPKG
+    if gpkg.is_file():
+        for kind, layer in defaults.DEMO_LAYER_NAMES.items():
+            label = f"{layer} in {gpkg.name}"
+            found.append(
+                Vintage(kind, _layer_year(gpkg, layer), label, "", ("vector", str(gpkg), layer), True)
+            )
+    return found
+
+
+def _catalog_vintage(catalog: Catalog, entry: CatalogEntry) -> Vintage:
+    series = ""
+    if entry.kind == "landcover":
+        series = RASTER if entry.file.endswith((".tif", ".tiff")) else LAND_SURVEY
+    label = f"catalog v{entry.version}, {entry.original_name}"
+    key = ("catalog", str(catalog.root), entry.kind, entry.version)
+    return Vintage(entry.kind, entry.year, label, series, key, entry.synthetic)
+
+
+def catalog_vintages(catalog: Catalog) -> list[Vintage]:
+    """Every stored version of every kind but the districts; of one kind, series and year, the latest
+    import only. Versions of unknown year are kept (``year`` None)."""
+    found: list[Vintage] = []
+    for kind in VINTAGE_KINDS:
+        latest: dict[tuple[str, int], Vintage] = {}
+        for entry in catalog.history(kind):
+            vintage = _catalog_vintage(catalog, entry)
+            if vintage.year is None:
+                found.append(vintage)
+            else:
+                latest[(vintage.series, vintage.year)] = vintage  # versions come oldest first
+        found += sorted(latest.values(), key=lambda v: (v.year or 0, v.series))
+    return found
+
+
+def history_vintages(catalog: Catalog | None = None) -> list[Vintage]:
+    """The vintages ``geoplan history`` computes: the shipped ones, each kind the catalog holds replaced
+    by the catalog's versions of it."""
+    stored = catalog_vintages(catalog) if catalog is not None else []
+    replaced = {v.kind for v in stored}
+    return [v for v in shipped_vintages() if v.kind not in replaced] + stored
+
+
+def load_vintage(vintage: Vintage) -> Any:
+    """The layer of one vintage: a :class:`~analysis.sources.VectorSource`, a land-cover raster or a
+    land survey's parcels, read and validated."""
+    origin, *where = vintage.key or ("",)
+    if origin == "catalog":
+        root, layer_kind, version = where
+        return Catalog(root).get(layer_kind, version)
+    if origin == "raster":
+        from layers.formats import read_landcover
+
+        return read_landcover(where[0])
+    if origin == "survey":
+        from layers.formats.land_survey import read_land_survey
+
+        return read_land_survey(where[0], layer=where[1])
+    if origin == "vector":
+        from dataclasses import replace
+
+        from layers.read import read_vector
+
+        source = read_vector(vintage.kind, where[0], layer=where[1])
+        return replace(source, vintage=str(vintage.year or source.vintage))
+    raise ValueError(f"not a vintage this module made: {vintage!r}")
+
+
+def history_inputs(
+    vintages: Sequence[Vintage],
+    boundaries: Any = None,
+    load: Callable[[Vintage], Any] = load_vintage,
+) -> list[tuple[HistoryRun, IndicatorInputs]]:
+    """Each planned run with its layers, every vintage loaded once (``load``: :func:`load_vintage`)."""
+    boundaries = load_boundaries() if boundaries is None else boundaries
+    loaded: dict[Any, Any] = {}
+
+    def layer(run: HistoryRun, kind: str) -> Any:
+        use = run.layers.get(kind)
+        if use is None:
+            return None
+        if use.vintage.key not in loaded:
+            loaded[use.vintage.key] = load(use.vintage)
+        return loaded[use.vintage.key]
+
+    return [
+        (
+            run,
+            IndicatorInputs(
+                boundaries=boundaries,
+                landcover=layer(run, "landcover"),
+                **{kind: layer(run, kind) for kind in VECTOR_KINDS},
+            ),
+        )
+        for run in plan_runs(vintages)
+    ]
