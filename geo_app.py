@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from analysis.errors import AtlasError
+from analysis.indicators import INDICATOR_IDS
 from analysis.pv import DEFAULT_USABLE_SHARE
 from analysis.results import CITY_ADCODE
 from app.context import (
@@ -44,7 +45,8 @@ from app.upload_flow import staged_layers
 from app.widgets import plain
 from maps.atlas import DEFAULT_OPACITY, OVERLAYS, AtlasData
 from maps.basemap import available_basemaps, get_basemap
-from maps.text import LANGS, t
+from maps.choropleth import CHOROPLETH_MODES
+from maps.text import LANGS, indicator_name, t
 
 #: Each page's module draws it from the context: ``render(ctx)``.
 _RENDER: dict[str, Callable[[Context], None]] = {
@@ -120,6 +122,21 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                 format_func=lambda key: get_basemap(key).label(lang),
                 **localised_widget("basemap", lang),
             )
+            # The indicator map: the districts coloured by one indicator, its target in the legend.
+            st.selectbox(
+                t("map_indicator", lang),
+                ["", *INDICATOR_IDS],
+                format_func=lambda k: indicator_name(k, lang) if k else t("map_indicator_none", lang),
+                key="choropleth",
+            )
+            if st.session_state.get("choropleth"):
+                st.radio(
+                    t("map_colouring", lang),
+                    CHOROPLETH_MODES,
+                    format_func=lambda m: t(f"map_colouring_{m}", lang),
+                    horizontal=True,
+                    key="colouring",
+                )
             with st.expander(t("opacity", lang)):
                 for overlay in st.session_state.get("layers", []):
                     st.slider(t(f"layer_{overlay}", lang), 0.0, 1.0, step=0.05, key=f"opacity_{overlay}")
@@ -166,7 +183,15 @@ def main() -> None:
         # Persist widget values across pages: a widget not drawn on this run would lose its key.
         for overlay in OVERLAYS:
             st.session_state.setdefault(f"opacity_{overlay}", DEFAULT_OPACITY[overlay])
-        for key in ("layers", "year", "basemap", *(f"opacity_{k}" for k in OVERLAYS), *method_keys):
+        for key in (
+            "layers",
+            "year",
+            "basemap",
+            "choropleth",
+            "colouring",
+            *(f"opacity_{k}" for k in OVERLAYS),
+            *method_keys,
+        ):
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
         ctx: Context | None = None

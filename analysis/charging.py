@@ -20,6 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
+import shapely
+
+from analysis.crs import METRIC_CRS
 from analysis.names import DEFAULT_SERVICE_RADIUS_M
 from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
 from analysis.study_area import StudyArea, rows_in_unit, unit_totals
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
     from analysis.sources import VectorSource
     from analysis.targets import Target
 
-__all__ = ["DEFAULT_SERVICE_RADIUS_M", "charging_service_coverage", "station_counts"]
+__all__ = ["DEFAULT_SERVICE_RADIUS_M", "charging_gaps", "charging_service_coverage", "station_counts"]
 
 # indicator id -> (station type, access levels counted, what is counted, label of the count)
 _COUNTS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -101,6 +105,50 @@ def station_counts(
     return results
 
 
+def _public_chargers(stations: VectorSource, crs: str) -> gpd.GeoDataFrame:
+    points = stations.frame.to_crs(crs)
+    return points[(points["type"] == "charging") & (points["access"] == "public")]
+
+
+def charging_gaps(
+    stations: VectorSource | None,
+    builtup: VectorSource,
+    *,
+    radius_m: float = DEFAULT_SERVICE_RADIUS_M,
+    districts: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """The built-up area farther than ``radius_m`` (straight line, EPSG:4549) from every public charging
+    station: the gaps of ``charging_service_coverage``, as polygons in EPSG:4549 with ``area_m2``.
+
+    With ``districts`` (``adcode`` and geometry, any CRS) the gaps are cut along the district lines and
+    carry the ``adcode``; without, one row per connected gap. No station layer: all of the built-up area.
+    """
+    if radius_m <= 0:
+        raise ValueError(f"radius must be positive, got {radius_m} m")
+    builtup_union = builtup.frame.to_crs(METRIC_CRS).union_all()
+    if stations is not None and not stations.empty:
+        public = _public_chargers(stations, METRIC_CRS)
+        served = public.geometry.buffer(radius_m, quad_segs=16).union_all() if len(public) else None
+    else:
+        served = None
+    gap = builtup_union if served is None else builtup_union.difference(served)
+    parts = [p for p in shapely.get_parts(gap) if p.geom_type == "Polygon" and p.area > 0]
+    if districts is None:
+        frame = gpd.GeoDataFrame({"geometry": parts}, geometry="geometry", crs=METRIC_CRS)
+    else:
+        zones = districts.to_crs(METRIC_CRS)
+        gap_union = shapely.union_all(parts) if parts else shapely.Polygon()
+        rows = []
+        for adcode, zone in zip(zones["adcode"].astype(str), zones.geometry, strict=True):
+            piece = zone.intersection(gap_union)
+            polygons = [p for p in shapely.get_parts(piece) if p.geom_type == "Polygon" and p.area > 0]
+            if polygons:
+                rows.append({"adcode": adcode, "geometry": shapely.union_all(polygons)})
+        frame = gpd.GeoDataFrame(rows or {"adcode": [], "geometry": []}, geometry="geometry", crs=METRIC_CRS)
+    frame["area_m2"] = frame.geometry.area
+    return frame
+
+
 def charging_service_coverage(
     stations: VectorSource | None,
     builtup: VectorSource | None,
@@ -123,8 +171,7 @@ def charging_service_coverage(
         return study_area.not_computable("charging_service_coverage", "%", reason)
     assert stations is not None and builtup is not None
     districts = study_area.districts
-    points = stations.frame.to_crs(districts.crs)
-    public = points[(points["type"] == "charging") & (points["access"] == "public")]
+    public = _public_chargers(stations, districts.crs)
     served = public.geometry.buffer(radius_m, quad_segs=16).union_all()
     builtup_union = builtup.frame.to_crs(districts.crs).union_all()
     per_district: dict[str, tuple[float, float]] = {}

@@ -17,13 +17,14 @@ from typing import Any
 import streamlit as st
 
 from analysis.charging import DEFAULT_SERVICE_RADIUS_M
-from analysis.indicators import IndicatorOptions
+from analysis.indicators import INDICATOR_IDS, IndicatorOptions
 from analysis.pv import DEFAULT_USABLE_SHARE, PVParameters
 from analysis.results import CITY_ADCODE, IndicatorResult
 from analysis.targets import Target
 from app.loaders import Signature, synthetic_in_use
 from maps.atlas import DEFAULT_LAYERS, OVERLAYS, AtlasData
-from maps.basemap import DEFAULT_BASEMAP
+from maps.basemap import DEFAULT_BASEMAP, default_basemap
+from maps.choropleth import CHOROPLETH_MODES
 from maps.text import LANGS
 
 __all__ = [
@@ -52,6 +53,7 @@ LAYER_ORDER = (
     "wetlands",
     "protected",
     "builtup",
+    "charging_gaps",
     "stations",
 )
 DENOMINATORS: tuple[str, ...] = ("official", "polygon", "land")
@@ -151,8 +153,13 @@ def state_from_url(adcodes: Sequence[str], years: Sequence[int], basemaps: Seque
     st.session_state["year"] = (
         int(year) if year.isdigit() and int(year) in years else (max(years) if years else None)
     )
-    basemap = params.get("basemap", DEFAULT_BASEMAP)
-    st.session_state["basemap"] = basemap if basemap in basemaps else DEFAULT_BASEMAP
+    start = default_basemap()
+    basemap = params.get("basemap", start)
+    st.session_state["basemap"] = basemap if basemap in basemaps else start
+    choropleth = params.get("choropleth", "")
+    st.session_state["choropleth"] = choropleth if choropleth in INDICATOR_IDS else ""
+    colouring = params.get("colouring", "ramp")
+    st.session_state["colouring"] = colouring if colouring in CHOROPLETH_MODES else "ramp"
     default = Method()
     denominator = params.get("denom", default.forest_denominator)
     st.session_state["m_denominator"] = (
@@ -219,6 +226,11 @@ def state_to_url() -> None:
     }
     if st.session_state.get("year") is not None:
         wanted["year"] = str(st.session_state["year"])
+    for key, off in (("choropleth", ""), ("colouring", "ramp")):
+        if st.session_state.get(key, off) != off:
+            wanted[key] = st.session_state[key]
+        elif key in st.query_params:
+            del st.query_params[key]
     method, default = method_from_state(), Method()
     optional = {
         "denom": (method.forest_denominator, default.forest_denominator),

@@ -35,7 +35,13 @@ from layers.catalog import Catalog, StagedLayer, catalog_dir
 from layers.inputs import VECTOR_KINDS
 from layers.lazy import LazyMapping, declares_synthetic
 from maps.atlas import AtlasData
-from maps.providers import MapProviders, display_boundaries, overlay_png, wetlands_for_display
+from maps.providers import (
+    MapProviders,
+    charging_gaps_for_display,
+    display_boundaries,
+    overlay_png,
+    wetlands_for_display,
+)
 
 if TYPE_CHECKING:
     from analysis.change import LandCoverChange
@@ -328,6 +334,17 @@ def _wetlands(
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def _charging_gaps(
+    layers: tuple[LayerKey, LayerKey, LayerKey],
+    radius_m: float,
+    _stations: VectorSource | None,
+    _builtup: VectorSource,
+    _districts: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    return charging_gaps_for_display(_stations, _builtup, radius_m, _districts)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
 def cached_change(layers: Signature, _data: AtlasData) -> LandCoverChange | None:
     """The land-cover change from the oldest year to the latest, keyed on the land cover and districts."""
     from analysis.change import landcover_change  # rasterio windows and the change tables: this page only
@@ -354,5 +371,12 @@ def providers(signature: Signature) -> MapProviders:
         boundaries=lambda frame: cached_display_boundaries(origins["districts"], frame),
         wetlands=lambda wetlands, protected, tolerance: _wetlands(
             (origins["wetlands"], origins["protected"]), tolerance, wetlands, protected
+        ),
+        charging_gaps=lambda stations, builtup, radius, districts: _charging_gaps(
+            (origins["stations"], origins["builtup"], origins["districts"]),
+            radius,
+            stations,
+            builtup,
+            districts,
         ),
     )

@@ -54,14 +54,19 @@ def _map_view(ctx: Context, *, focus: str | None) -> MapView:
         year=st.session_state.get("year"),
         lang=ctx.lang,
         focus=focus,
+        choropleth=st.session_state.get("choropleth") or None,
+        choropleth_mode=st.session_state.get("colouring", "ramp"),
+        service_radius_m=ctx.method.service_radius_m,
     )
 
 
 def build_map(ctx: Context, *, focus: str | None) -> Any:
     """The folium map of the current view (sidebar layers, opacity, basemap, year), zoomed to ``focus``."""
+    view = _map_view(ctx, focus=focus)
+    data = dataclasses.replace(ctx.data, results=tuple(ctx.results)) if view.choropleth else ctx.data
     return build_atlas_map(
-        ctx.data,
-        _map_view(ctx, focus=focus),
+        data,
+        view,
         providers=providers(ctx.signature),
         tianditu_key=tianditu_key(),
     )
@@ -147,6 +152,18 @@ def _map_component(
     return component
 
 
+def _choropleth_key(ctx: Context, indicator: str | None) -> tuple[Any, ...]:
+    """What the choropleth shows of the results (values, statuses, targets), for the map's cache key:
+    a method choice that changes a value redraws the map, one that does not reuses it."""
+    if not indicator:
+        return ()
+    return tuple(
+        (r.adcode, r.value, r.unit, r.status, r.target, r.target_year)
+        for r in ctx.results
+        if r.indicator == indicator
+    )
+
+
 def show_map(
     ctx: Context,
     *,
@@ -167,6 +184,10 @@ def show_map(
         view.year,
         view.lang,
         focus,
+        view.choropleth,
+        view.choropleth_mode,
+        view.service_radius_m,
+        _choropleth_key(ctx, view.choropleth),
     )
     component = _map_component(ctx.signature, view_key, tianditu_key(), ctx, focus)
     feature_group = None

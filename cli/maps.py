@@ -5,9 +5,11 @@ neither geopandas nor folium."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import click
 
+from analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS
 from cli.options import (
     LAYER_OPTIONS,
     StageProgressBar,
@@ -31,9 +33,41 @@ __all__ = ["export_command", "map_command"]
     "overlays",
     multiple=True,
     type=click.Choice(
-        ["districts", "landcover", "forest", "pv", "pv_sites", "wetlands", "protected", "builtup", "stations"]
+        [
+            "districts",
+            "landcover",
+            "forest",
+            "pv",
+            "pv_sites",
+            "wetlands",
+            "protected",
+            "builtup",
+            "charging_gaps",
+            "stations",
+        ]
     ),
-    help="Overlay to draw. Repeatable. Default: districts, forest cover, wetlands, stations.",
+    help="Overlay to draw. Repeatable. Default: districts, forest cover, wetlands, stations. "
+    "charging_gaps: the built-up area farther than --radius from every public charger.",
+)
+@click.option(
+    "--choropleth",
+    "choropleth",
+    type=click.Choice(INDICATOR_IDS),
+    help="Colour the districts by this indicator, its value on each district and its target in the legend.",
+)
+@click.option(
+    "--colouring",
+    type=click.Choice(["ramp", "status"]),
+    default="ramp",
+    show_default=True,
+    help="Choropleth colours: a ramp of the values, or the status against the target.",
+)
+@click.option(
+    "--radius",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_SERVICE_RADIUS_M,
+    show_default=True,
+    help="Charging service radius in metres (charging_gaps and the coverage indicator).",
 )
 @click.option(
     "--basemap",
@@ -49,6 +83,9 @@ def map_command(
     overlays: tuple[str, ...],
     basemap: str,
     lang: str,
+    choropleth: str | None,
+    colouring: Literal["ramp", "status"],
+    radius: float,
     output: Path | None,
     overwrite: bool,
     quiet: bool,
@@ -57,6 +94,8 @@ def map_command(
     **layer_paths: Path | None,
 ) -> None:
     """Write the atlas map as one standalone HTML file that works offline (the app's map, headless)."""
+    from analysis.indicators import IndicatorOptions, compute_indicators
+    from analysis.targets import load_targets
     from layers.inputs import load_indicator_inputs
     from maps.atlas import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
     from maps.text import t
@@ -66,12 +105,28 @@ def map_command(
     progress.stage("reading the layers")
     inputs = load_indicator_inputs(landcover=landcover, districts=districts, layer_paths=layer_paths)
     raster = inputs.landcover
+    options = IndicatorOptions(service_radius_m=radius)
+    only = [choropleth] if choropleth else []
+    results = (
+        tuple(compute_indicators(inputs, load_targets(), options, only=only, progress=progress))
+        if only
+        else ()
+    )
     data = AtlasData(
         boundaries=inputs.boundaries,
         landcover={} if raster is None else {raster.year or 0: raster},
         vectors={kind: getattr(inputs, kind) for kind in LAYER_OPTIONS},
+        results=results,
     )
-    view = MapView(layers=overlays or DEFAULT_LAYERS, basemap=basemap, lang=lang, focus=focus)
+    view = MapView(
+        layers=overlays or DEFAULT_LAYERS,
+        basemap=basemap,
+        lang=lang,
+        focus=focus,
+        choropleth=choropleth,
+        choropleth_mode=colouring,
+        service_radius_m=radius,
+    )
     progress.stage("drawing the map")
     banner = t("synthetic_banner", lang).replace("**", "") if data.synthetic else None
     write_output(

@@ -22,20 +22,21 @@ import folium
 import folium.raster_layers
 import geopandas as gpd
 import shapely
-from branca.element import Element, Figure, MacroElement
-from folium.template import Template
+from branca.element import Element, Figure
 
+from analysis.charging import DEFAULT_SERVICE_RADIUS_M
 from analysis.coords import transform_geometry, wgs84_to_gcj02
 from analysis.crs import DISPLAY_CRS
 from analysis.errors import LayerError
 from analysis.export import district_geometry
 from analysis.pv import PVParameters
-from analysis.results import CITY_ADCODE
+from analysis.results import CITY_ADCODE, IndicatorResult
 from analysis.sources import RasterSource, VectorSource
 from layers.kinds import landcover as landcover_layer
 from layers.spec import get_spec
 from maps.assets import localize_assets
 from maps.basemap import DEFAULT_BASEMAP, add_basemap, get_basemap
+from maps.choropleth import Mode, add_choropleth, draw_charging_gaps
 from maps.draw import (
     CompactShapes,
     LegendEntry,
@@ -70,6 +71,7 @@ OVERLAYS: tuple[str, ...] = (
     "landcover",
     "forest",
     "builtup",
+    "charging_gaps",
     "protected",
     "wetlands",
     "pv",
@@ -83,6 +85,7 @@ DEFAULT_OPACITY: dict[str, float] = {
     "landcover": 0.7,
     "forest": 0.75,
     "builtup": 0.8,
+    "charging_gaps": 0.6,
     "protected": 0.6,
     "wetlands": 0.7,
     "pv": 0.75,
@@ -94,6 +97,7 @@ _OVERLAY_KIND: dict[str, str | None] = {
     "landcover": None,
     "forest": None,
     "builtup": "builtup",
+    "charging_gaps": None,
     "protected": "protected",
     "wetlands": "wetlands",
     "pv": "buildings",
@@ -124,12 +128,14 @@ _SELECTED_LINE = "#d81b60"
 
 @dataclass(frozen=True)
 class AtlasData:
-    """What the map draws: boundaries (city row and districts, EPSG:4326), land cover by year, and
-    the vector layers by kind (None when a layer is missing)."""
+    """What the map draws: boundaries (city row and districts, EPSG:4326), land cover by year, the
+    vector layers by kind (None when a layer is missing), and the indicator results the choropleth
+    colours the districts by."""
 
     boundaries: gpd.GeoDataFrame
     landcover: Mapping[int, RasterSource] = field(default_factory=dict)
     vectors: Mapping[str, VectorSource | None] = field(default_factory=dict)
+    results: Sequence[IndicatorResult] = ()
 
     def vector(self, kind: str) -> VectorSource | None:
         source = self.vectors.get(kind)
@@ -144,8 +150,10 @@ class AtlasData:
 
 @dataclass(frozen=True)
 class MapView:
-    """What the map shows: overlays on, their opacity, basemap, land-cover year, language, and the
-    district to zoom to (``focus``: its features only) or to outline (``selected``)."""
+    """What the map shows: overlays on, their opacity, basemap, land-cover year, language, the
+    district to zoom to (``focus``: its features only) or to outline (``selected``), the indicator the
+    districts are coloured by (``choropleth``, coloured by value or by status) and the service radius of
+    the charging gaps overlay."""
 
     layers: Sequence[str] = DEFAULT_LAYERS
     opacity: Mapping[str, float] = field(default_factory=dict)
@@ -154,6 +162,9 @@ class MapView:
     lang: str = "zh"
     focus: str | None = None
     selected: str | None = None
+    choropleth: str | None = None
+    choropleth_mode: Mode = "ramp"
+    service_radius_m: float = DEFAULT_SERVICE_RADIUS_M
 
     def opacity_of(self, overlay: str) -> float:
         return check_opacity(self.opacity.get(overlay, DEFAULT_OPACITY[overlay]))
@@ -164,36 +175,6 @@ def district_at(boundaries: gpd.GeoDataFrame, lon: float, lat: float) -> str | N
     districts = boundaries[boundaries["adcode"].astype(str) != CITY_ADCODE].to_crs(DISPLAY_CRS)
     hits = districts[districts.intersects(shapely.Point(lon, lat))]
     return None if hits.empty else str(hits["adcode"].iloc[0])
-
-
-class _ZoomSwitch(MacroElement):
-    """Shows ``coarse`` below ``min_zoom`` and ``fine`` from it on, both inside ``group``."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this.map_name }}, group = {{ this.group.get_name() }};
-            var coarse = {{ this.coarse.get_name() }}, fine = {{ this.fine.get_name() }};
-            function sync() {
-                var near = map.getZoom() >= {{ this.min_zoom }};
-                if (near) { group.removeLayer(coarse); group.addLayer(fine); }
-                else { group.removeLayer(fine); group.addLayer(coarse); }
-            }
-            map.on('zoomend', sync);
-            sync();
-        })();
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self, map_name: str, group: folium.FeatureGroup, coarse: Element, fine: Element, min_zoom: int
-    ) -> None:
-        super().__init__()
-        self._name = "ZoomSwitch"
-        self.map_name = map_name
-        self.group, self.coarse, self.fine, self.min_zoom = group, coarse, fine, int(min_zoom)
 
 
 def _legend_box(sections: Sequence[tuple[str, Sequence[LegendEntry]]], title: str) -> Element:
@@ -297,6 +278,11 @@ def build_atlas_map(
     )
     add_basemap(fmap, basemap.key, lang=lang, tianditu_key=tianditu_key, tile_url=tile_url)
     legend: list[tuple[str, Sequence[LegendEntry]]] = []
+    if view.choropleth:
+        shown = _shift(boundaries, gcj02)
+        legend.append(
+            add_choropleth(fmap, shown, data.results, view.choropleth, lang=lang, mode=view.choropleth_mode)
+        )
 
     for overlay in OVERLAYS:
         if overlay not in view.layers:
@@ -325,6 +311,17 @@ def build_atlas_map(
             legend.append((name, [e for e in entries if e.colour.lower() in used] or entries))
         elif overlay == "districts":
             continue  # drawn last, on top, so its click target covers the map
+        elif overlay == "charging_gaps":
+            builtup = data.vector("builtup")
+            if builtup is None:
+                continue
+            gaps = providers.charging_gaps(
+                data.vector("stations"), builtup, view.service_radius_m, boundaries
+            )
+            shown = _shift(_in_focus(gaps, focus_area), gcj02)
+            legend.append(
+                draw_charging_gaps(fmap, shown, radius_m=view.service_radius_m, lang=lang, opacity=opacity)
+            )
         elif overlay == "pv":
             source = data.vector("buildings")
             if source is None:
@@ -449,7 +446,7 @@ def _draw_pv(
         return
     buildings = drawer("buildings")
     fine = buildings.draw(group, _shift_source(source, roofs), parameters=pv_parameters, opacity=opacity)
-    _ZoomSwitch(fmap.get_name(), group, coarse, fine, PV_ZOOM_SWITCH).add_to(fmap)
+    buildings.ZoomSwitch(fmap.get_name(), group, coarse, fine, PV_ZOOM_SWITCH).add_to(fmap)
     legend.append((f"建筑屋顶 roofs (zoom ≥ {PV_ZOOM_SWITCH})", buildings.style()))
 
 

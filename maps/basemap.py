@@ -5,8 +5,13 @@ Amap shifts every overlay to GCJ-02 (about 500 m around Wuxi; DOMAIN.md §2), wh
 :mod:`maps.atlas` does when :attr:`Basemap.datum` is ``"gcj02"``.
 
 Tianditu (天地图, the approved basemap in China) needs a free key (``TIANDITU_KEY``) and is offered only
-when there is one; an intranet tile server is offered when ``GEOPLAN_TILE_URL`` is set. "none" draws the
-overlays on a blank background, which works with no network at all.
+when there is one; an intranet tile server is offered when ``GEOPLAN_TILE_URL`` is set, and local tiles
+(an XYZ folder or an MBTiles file, served by ``geo_server.py`` at ``/tiles/{z}/{x}/{y}``) when
+``GEOPLAN_TILES`` is. "none" draws the overlays on a blank background, which works with no network at all.
+
+The default (:func:`default_basemap`) is ``GEOPLAN_BASEMAP`` when it names an offered basemap; otherwise
+the bureau's own tiles when configured (local tiles, then the intranet server: an install that has them
+is on an intranet, where CartoDB is a blank grey square); otherwise CartoDB.
 """
 
 from __future__ import annotations
@@ -28,11 +33,16 @@ __all__ = [
     "Basemap",
     "add_basemap",
     "available_basemaps",
+    "default_basemap",
     "get_basemap",
 ]
 
 TIANDITU_KEY_ENV = "TIANDITU_KEY"
 TILE_URL_ENV = "GEOPLAN_TILE_URL"
+TILES_ENV = "GEOPLAN_TILES"
+BASEMAP_ENV = "GEOPLAN_BASEMAP"
+#: Where ``geo_server.py`` serves the tiles of ``GEOPLAN_TILES`` (:mod:`app.tiles`).
+LOCAL_TILE_URL = "/tiles/{z}/{x}/{y}"
 
 Datum = Literal["wgs84", "gcj02"]
 
@@ -53,7 +63,7 @@ class Basemap:
     subdomains: str = "abc"
     datum: Datum = "wgs84"
     labels: str | None = None
-    needs: str | None = None  # "tianditu_key" or "tile_url"
+    needs: str | None = None  # "tianditu_key", "tile_url" or "tiles"
     max_zoom: int = 18
 
     def label(self, lang: str) -> str:
@@ -118,6 +128,15 @@ BASEMAPS: dict[str, Basemap] = {
             subdomains="",
             needs="tile_url",
         ),
+        Basemap(
+            "local",
+            "本地瓦片",
+            "Local tiles",
+            LOCAL_TILE_URL,
+            "本地瓦片 local tiles",
+            subdomains="",
+            needs="tiles",
+        ),
         Basemap("none", "无底图", "No basemap", None, subdomains=""),
     )
 }
@@ -148,8 +167,22 @@ def available_basemaps(*, tianditu_key: str | None = None, tile_url: str | None 
     """
     tianditu_key = tianditu_key if tianditu_key is not None else os.environ.get(TIANDITU_KEY_ENV)
     tile_url = tile_url if tile_url is not None else os.environ.get(TILE_URL_ENV)
-    have = {"tianditu_key": bool(tianditu_key), "tile_url": bool(tile_url)}
+    have = {
+        "tianditu_key": bool(tianditu_key),
+        "tile_url": bool(tile_url),
+        "tiles": bool(os.environ.get(TILES_ENV)),
+    }
     return [basemap for basemap in BASEMAPS.values() if basemap.needs is None or have[basemap.needs]]
+
+
+def default_basemap(*, tianditu_key: str | None = None, tile_url: str | None = None) -> str:
+    """The basemap a new view starts on: ``GEOPLAN_BASEMAP`` if offered, else local tiles, else the
+    intranet server, else CartoDB (see the module's notes)."""
+    offered = [b.key for b in available_basemaps(tianditu_key=tianditu_key, tile_url=tile_url)]
+    wanted = os.environ.get(BASEMAP_ENV, "")
+    if wanted in offered:
+        return wanted
+    return next(key for key in ("local", "internal", DEFAULT_BASEMAP) if key in offered)
 
 
 def get_basemap(key: str) -> Basemap:
@@ -185,6 +218,11 @@ def add_basemap(
         if not tile_url:
             raise LayerError(f"the intranet basemap needs a tile URL: set {TILE_URL_ENV}")
         url = _check_tile_url(tile_url)
+    if basemap.needs == "tiles" and not os.environ.get(TILES_ENV):
+        raise LayerError(
+            f"the local-tiles basemap needs {TILES_ENV} (an XYZ folder or .mbtiles file) and the app started "
+            f"with `streamlit run geo_server.py`; a standalone map uses {TILE_URL_ENV} (basemap internal)"
+        )
     if url is None:
         return basemap
     options: dict[str, Any] = {"subdomains": basemap.subdomains} if basemap.subdomains else {}

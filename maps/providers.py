@@ -17,6 +17,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from analysis.charging import charging_gaps
 from analysis.crs import DISPLAY_CRS, METRIC_CRS
 from analysis.pv_grid import pv_potential_grid
 from analysis.results import CITY_ADCODE
@@ -26,6 +27,7 @@ from maps.kinds import wetlands as wetlands_drawing
 
 __all__ = [
     "MapProviders",
+    "charging_gaps_for_display",
     "display_boundaries",
     "overlay_png",
     "simplified",
@@ -101,6 +103,15 @@ def simplified(frame: gpd.GeoDataFrame, tolerance_m: float, decimals: int = 5) -
     return frame.set_geometry(gpd.GeoSeries(rounded, index=frame.index, crs=DISPLAY_CRS))
 
 
+def charging_gaps_for_display(
+    stations: VectorSource | None, builtup: VectorSource, radius_m: float, districts: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """The charging service gaps cut by district (:func:`analysis.charging.charging_gaps`), simplified
+    by 10 m for display, in EPSG:4326."""
+    gaps = charging_gaps(stations, builtup, radius_m=radius_m, districts=districts)
+    return simplified(gaps.to_crs(DISPLAY_CRS), 10.0)
+
+
 @dataclass(frozen=True)
 class MapProviders:
     """The expensive pieces of the map, as functions the app can cache."""
@@ -111,3 +122,6 @@ class MapProviders:
     pv_grid: Callable[[VectorSource], gpd.GeoDataFrame] = lambda source: pv_potential_grid(source.frame)
     boundaries: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame] = display_boundaries
     wetlands: Callable[[VectorSource, VectorSource | None, float], gpd.GeoDataFrame] = wetlands_for_display
+    charging_gaps: Callable[
+        [VectorSource | None, VectorSource, float, gpd.GeoDataFrame], gpd.GeoDataFrame
+    ] = charging_gaps_for_display

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import folium
 import numpy as np
+from branca.element import Element, MacroElement
+from folium.template import Template
 
 from analysis.pv import PVParameters
 from analysis.sources import VectorSource
 from layers.kinds.buildings import SPEC, potential_kwp
 from maps.draw import LegendEntry, Parent, add_compact, check_opacity, feature_group, group_name
 
-__all__ = ["KWP_CLASSES", "draw", "style"]
+__all__ = ["KWP_CLASSES", "ZoomSwitch", "draw", "style"]
 
 #: Rooftop-PV potential classes: (upper bound in kWp, exclusive; label_zh, label_en, colour).
 KWP_CLASSES: tuple[tuple[float, str, str, str], ...] = (
@@ -61,3 +63,33 @@ def draw(
     # Six decimals (about 0.1 m): a roof is a few metres across.
     add_compact(group, frame, colours, _FIELDS, opacity=opacity, fill_opacity=opacity, decimals=6)
     return group
+
+
+class ZoomSwitch(MacroElement):
+    """Shows ``coarse`` below ``min_zoom`` and ``fine`` from it on, both inside ``group``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this.map_name }}, group = {{ this.group.get_name() }};
+            var coarse = {{ this.coarse.get_name() }}, fine = {{ this.fine.get_name() }};
+            function sync() {
+                var near = map.getZoom() >= {{ this.min_zoom }};
+                if (near) { group.removeLayer(coarse); group.addLayer(fine); }
+                else { group.removeLayer(fine); group.addLayer(coarse); }
+            }
+            map.on('zoomend', sync);
+            sync();
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self, map_name: str, group: folium.FeatureGroup, coarse: Element, fine: Element, min_zoom: int
+    ) -> None:
+        super().__init__()
+        self._name = "ZoomSwitch"
+        self.map_name = map_name
+        self.group, self.coarse, self.fine, self.min_zoom = group, coarse, fine, int(min_zoom)
