@@ -170,6 +170,8 @@ def test_standalone_map_every_basemap_every_layer(
         errors.watch(page)
         page.goto(page_path.as_uri())
         page.wait_for_selector(".choropleth-label", timeout=30_000)
+        page.wait_for_timeout(300)
+        assert errors.items == [], errors.items  # e.g. "Map has no maxZoom specified" (issue #12)
         page.wait_for_selector(".marker-cluster", timeout=30_000)
         page.wait_for_timeout(800)
         assert page.locator(".choropleth-label").count() == 7  # one per district
