@@ -41,6 +41,17 @@ def amap_csv(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return path
 
 
+def _table(path: Path, header: str, row: str, encoding: str) -> Path:
+    """A table of the four stations at their GCJ-02 positions, one ``row.format(i, lon, lat, piles)`` each
+    (piles = i + 2)."""
+    rows = [
+        row.format(i=i, lon=lon, lat=lat, piles=i + 2)
+        for i, (lon, lat) in enumerate(zip(_GCJ_LON, _GCJ_LAT, strict=True))
+    ]
+    path.write_bytes("\n".join([header, *rows, ""]).encode(encoding))
+    return path
+
+
 def _metres(lon_a: np.ndarray, lat_a: np.ndarray, lon_b: np.ndarray, lat_b: np.ndarray) -> np.ndarray:
     """Great-circle distance (m) on a 6,371 km sphere: enough to tell 1 m from 500 m."""
     lon_a, lat_a, lon_b, lat_b = map(np.radians, (lon_a, lat_a, lon_b, lat_b))
@@ -73,12 +84,8 @@ def test_the_datum_can_be_overridden(amap_csv: Path):
 def test_a_typecode_only_export_is_recognised_and_typed(tmp_path: Path):
     # An API dump saved from Excel: English column names, "location" as "lon,lat", and the typecode's
     # leading zero lost.
-    text = "name,location,typecode,address\n" + "".join(
-        f'A{i},"{lon:.7f},{lat:.7f}",11100,地址\n'
-        for i, (lon, lat) in enumerate(zip(_GCJ_LON, _GCJ_LAT, strict=True))
-    )
-    path = tmp_path / "pois.csv"
-    path.write_text(text, encoding="utf-8")
+    row = 'A{i},"{lon:.7f},{lat:.7f}",11100,地址'
+    path = _table(tmp_path / "pois.csv", "name,location,typecode,address", row, "utf-8")
     source = read_vector("stations", path)
     assert source.frame["type"].tolist() == ["charging"] * 4
     assert source.frame.geometry.x.to_numpy() == pytest.approx(_WGS84[:, 0], abs=1e-5)
@@ -86,12 +93,8 @@ def test_a_typecode_only_export_is_recognised_and_typed(tmp_path: Path):
 
 
 def test_columns_the_file_has_are_kept(tmp_path: Path):
-    text = "名称,经度,纬度,类型,桩数,开放类型\n" + "".join(
-        f"S{i},{lon:.7f},{lat:.7f},汽车服务;充电站;充电站,{i + 2},私人\n"
-        for i, (lon, lat) in enumerate(zip(_GCJ_LON, _GCJ_LAT, strict=True))
-    )
-    path = tmp_path / "with_piles.csv"
-    path.write_text(text, encoding="gbk")
+    row = "S{i},{lon:.7f},{lat:.7f},汽车服务;充电站;充电站,{piles},私人"
+    path = _table(tmp_path / "with_piles.csv", "名称,经度,纬度,类型,桩数,开放类型", row, "gbk")
     frame = read_vector("stations", path).frame
     assert frame["type"].tolist() == ["charging"] * 4
     assert frame["piles"].tolist() == [2, 3, 4, 5]
