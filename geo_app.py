@@ -38,7 +38,7 @@ from app.context import (
     state_to_url,
 )
 from app.loaders import atlas_data, cached_targets, indicator_results, layer_plan, missing_kinds, origins_of
-from app.map_component import tianditu_key
+from app.map_component import tianditu_key, tianditu_key_problem
 from app.pages import board, data, district, export, methods
 from app.pages import map as map_page
 from app.upload_flow import staged_layers
@@ -122,6 +122,9 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                 format_func=lambda key: get_basemap(key).label(lang),
                 **localised_widget("basemap", lang),
             )
+            problem = tianditu_key_problem(lang)
+            if problem:
+                st.warning(problem)
             # The indicator map: the districts coloured by one indicator, its target in the legend.
             st.selectbox(
                 t("map_indicator", lang),

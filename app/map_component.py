@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,16 +27,16 @@ from app.context import Context
 from app.loaders import Signature, providers
 from maps.atlas import DEFAULT_LAYERS, DEFAULT_OPACITY, OVERLAYS, MapView, build_atlas_map
 from maps.basemap import DEFAULT_BASEMAP, TIANDITU_KEY_ENV, get_basemap
+from maps.text import t
 
-__all__ = ["MAP_KEY", "MapComponent", "build_map", "show_map", "tianditu_key"]
+__all__ = ["MAP_KEY", "MapComponent", "build_map", "show_map", "tianditu_key", "tianditu_key_problem"]
 
 
 MAP_KEY = "atlas_map"
 _STREAMLIT_FOLIUM_VERSION = importlib.metadata.version("streamlit-folium")
 
 
-def tianditu_key() -> str | None:
-    """The Tianditu key from the environment or Streamlit's secrets, if there is one."""
+def _configured_tianditu_key() -> str | None:
     key = os.environ.get(TIANDITU_KEY_ENV)
     if key:
         return key
@@ -43,6 +44,24 @@ def tianditu_key() -> str | None:
         return str(st.secrets.get(TIANDITU_KEY_ENV) or "") or None
     except (FileNotFoundError, KeyError, AttributeError, st.errors.StreamlitSecretNotFoundError):
         return None
+
+
+def tianditu_key() -> str | None:
+    """The Tianditu key from the environment or Streamlit's secrets, if there is one and it is letters and
+    digits; a malformed key counts as none (Tianditu is then not offered) and :func:`tianditu_key_problem`
+    says why, in the interface's language, instead of the map failing with the engine's English message."""
+    key = _configured_tianditu_key()
+    if key and not re.fullmatch(r"[A-Za-z0-9]+", key):
+        return ""  # not None: the basemap functions would read the environment's malformed key again
+    return key
+
+
+def tianditu_key_problem(lang: str) -> str | None:
+    """What is wrong with the configured Tianditu key, in ``lang``; None when it is fine or absent."""
+    key = _configured_tianditu_key()
+    if key and not tianditu_key():
+        return t("tianditu_key_bad", lang, env=TIANDITU_KEY_ENV)
+    return None
 
 
 def _map_view(ctx: Context, *, focus: str | None) -> MapView:

@@ -171,3 +171,15 @@ def test_after_a_language_switch_the_page_and_district_widgets_are_redrawn_in_th
     assert district.value == "320206" and "Huishan" in district.options
     assert page.value == "board" and "Map" in page.options
     assert not any(w.key in ("district__zh", "page__zh") for w in (*at.sidebar.selectbox, *at.sidebar.radio))
+
+
+def test_a_malformed_tianditu_key_is_explained_in_the_language_not_an_engine_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TIANDITU_KEY", "not a key!")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"page": "map", "basemap": "tianditu"})
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    assert any("天地图密钥 TIANDITU_KEY" in w.value for w in at.warning)
+    assert "tianditu" not in at.sidebar.selectbox(key="basemap__zh").options
