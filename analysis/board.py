@@ -31,6 +31,7 @@ __all__ = [
     "StatisticRow",
     "board_frame",
     "board_rows",
+    "city_only_targets",
     "judge_statistics",
     "parse_statistic_figures",
     "statistic_rows",
@@ -115,6 +116,15 @@ def _row(result: IndicatorResult) -> BoardRow:
 def board_rows(results: Sequence[IndicatorResult], *, adcode: str | None = None) -> list[BoardRow]:
     """Board rows for every result (or those of the unit ``adcode``), in the results' order."""
     return [_row(r) for r in results if adcode is None or r.adcode == str(adcode)]
+
+
+def city_only_targets(results: Sequence[IndicatorResult]) -> frozenset[str]:
+    """The indicators whose target is the city's alone: the city's row has a target, no district's does
+    (the plan sets PV, charging, swap and hydrogen targets for Wuxi as a whole and does not apportion them).
+    A district row of such an indicator says ``no_target`` because there is none to judge it by."""
+    city = {r.indicator for r in results if r.adcode == CITY_ADCODE and r.target is not None}
+    district = {r.indicator for r in results if r.adcode != CITY_ADCODE and r.target is not None}
+    return frozenset(city - district)
 
 
 def board_frame(results: Sequence[IndicatorResult], *, adcode: str | None = None) -> pd.DataFrame:

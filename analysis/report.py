@@ -19,6 +19,7 @@ from analysis.text_table import format_table
 
 __all__ = [
     "RECORD_COLUMNS",
+    "UTF8_BOM",
     "format_results_table",
     "results_metadata",
     "results_to_csv",
@@ -26,6 +27,9 @@ __all__ = [
     "results_to_geojson",
     "results_to_json",
 ]
+
+#: Opens a CSV meant for Excel: without it, Excel on Chinese Windows reads UTF-8 as GBK and garbles the names.
+UTF8_BOM = "\ufeff"
 
 # The keys every JSON record has, in this order; ``extra`` follows as a nested object.
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -74,9 +78,11 @@ def results_to_json(results: Sequence[IndicatorResult], *, indent: int | None = 
     return json.dumps([_record(r) for r in results], ensure_ascii=False, indent=indent, default=str)
 
 
-def results_to_csv(results: Sequence[IndicatorResult]) -> str:
-    """CSV with one row per result; scalar ``extra`` items become ``extra.NAME`` columns."""
-    return results_to_frame(results, flatten_extra=True).to_csv(index=False, lineterminator="\n")
+def results_to_csv(results: Sequence[IndicatorResult], *, bom: bool = False) -> str:
+    """CSV with one row per result; scalar ``extra`` items become ``extra.NAME`` columns. With ``bom``, the
+    text starts with :data:`UTF8_BOM` (files and downloads, which Excel opens; not a pipe)."""
+    text = results_to_frame(results, flatten_extra=True).to_csv(index=False, lineterminator="\n")
+    return UTF8_BOM + text if bom else text
 
 
 def results_to_geojson(results: Sequence[IndicatorResult], boundaries: gpd.GeoDataFrame) -> str:

@@ -2,12 +2,12 @@
 
 The click group is here; each command group lives in its own module (:mod:`cli.indicators`,
 :mod:`cli.history`, :mod:`cli.change`, :mod:`cli.targets`, :mod:`cli.catalog` for ``layers`` and ``check``,
-:mod:`cli.maps` for ``map`` and ``export``, :mod:`cli.demo`), sharing the options of :mod:`cli.options`.
-Errors of the atlas (:class:`analysis.errors.AtlasError`) are turned into a one-line message and exit code
-2 in one place, :func:`main`; nothing else here catches exceptions. Text that may quote a user's file
-(names, notes, errors) is printed through :func:`cli.options.say` or :func:`cli.options.terminal_json`,
-which show control codes as escapes (:func:`analysis.errors.printable`) so that a file name cannot drive
-the terminal.
+:mod:`cli.maps` for ``map`` and ``export``, :mod:`cli.factsheet`, :mod:`cli.demo`), sharing the options of
+:mod:`cli.options`. Errors of the atlas (:class:`analysis.errors.AtlasError`) are turned into a one-line
+message and exit code 2 in one place, :func:`main`; nothing else here catches exceptions. Text that may
+quote a user's file (names, notes, errors) is printed through :func:`cli.options.say` or
+:func:`cli.options.terminal_json`, which show control codes as escapes (:func:`analysis.errors.printable`)
+so that a file name cannot drive the terminal.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 import click
 
 from analysis.errors import AtlasError
-from cli import catalog, change, demo, history, indicators, maps, targets
+from cli import catalog, change, demo, factsheet, history, indicators, maps, targets
 from cli.options import say
 
 __all__ = ["geoplan", "main"]
@@ -39,6 +39,7 @@ for _command in (
     catalog.check,
     maps.map_command,
     maps.export_command,
+    factsheet.factsheet_command,
     demo.demo_data,
 ):
     geoplan.add_command(_command)

@@ -4,6 +4,7 @@ targets."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,8 +24,15 @@ from cli.options import (
     output_options,
     quiet_option,
     require_dask,
+    resolve_district,
+    write_binary,
     write_output,
 )
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from analysis.results import IndicatorResult
 
 __all__ = ["indicators"]
 
@@ -112,9 +120,15 @@ __all__ = ["indicators"]
     "-f",
     "--format",
     "output_format",
-    type=click.Choice(["table", "csv", "json", "geojson"]),
+    type=click.Choice(["table", "csv", "json", "geojson", "xlsx"]),
     default="table",
     show_default=True,
+    help="csv written with -o starts with a UTF-8 BOM (Excel on Chinese Windows); on stdout it has none, "
+    "for pipes. xlsx is the board (status words, gaps, sources, a notes sheet) and needs -o.",
+)
+@click.option(
+    "--district",
+    help="Only this district's rows (adcode, 滨湖区/滨湖 or Binhu); the city's name keeps every unit.",
 )
 @output_options
 @quiet_option
@@ -132,6 +146,7 @@ def indicators(
     specific_yield: float,
     scheduler: str | None,
     output_format: str,
+    district: str | None,
     output: Path | None,
     overwrite: bool,
     quiet: bool,
@@ -142,6 +157,7 @@ def indicators(
     Runs on the shipped demo data unless layers are given. Results are judged against the plan's
     targets (data/targets.toml); rates are in %, capacities in MW, counts as counts.
     """
+    from analysis.export import results_in_scope
     from analysis.indicators import IndicatorOptions, compute_indicators
     from analysis.pv import PVParameters
     from analysis.targets import load_targets
@@ -149,6 +165,9 @@ def indicators(
     from layers.catalog import Catalog
     from layers.inputs import load_indicator_inputs
 
+    adcode = resolve_district(district, districts)
+    if output_format == "xlsx" and output is None:
+        raise click.UsageError("xlsx is a binary file: give -o FILE")
     progress = StageProgressBar(quiet)
     progress.stage("reading the layers")
     inputs = load_indicator_inputs(
@@ -171,16 +190,31 @@ def indicators(
         results = compute_indicators(inputs, load_targets(), options, only=only or None, progress=progress)
     finally:
         progress.close()
+    if adcode is not None:
+        results = results_in_scope(results, adcode)
+    if output_format == "xlsx":
+        from maps.workbook import board_workbook
+
+        workbook = board_workbook(results, scope_name=district or "无锡市")
+        write_binary(workbook, output, overwrite, "xlsx")
+    else:
+        text = _text(results, output_format, inputs.boundaries, bom=output is not None)
+        write_output(text, output, overwrite)
+    if any(r.synthetic for r in results):
+        click.echo("note: results include SYNTHETIC demo data (not real measurements)", err=True)
+
+
+def _text(
+    results: list[IndicatorResult], output_format: str, boundaries: gpd.GeoDataFrame, *, bom: bool
+) -> str:
+    """The results as text; a CSV file is for Excel (BOM), stdout is for pipes, where a BOM would stick to
+    the first header."""
     from analysis.report import format_results_table, results_to_csv, results_to_geojson, results_to_json
 
     if output_format == "json":
-        text = results_to_json(results)
-    elif output_format == "csv":
-        text = results_to_csv(results)
-    elif output_format == "geojson":
-        text = results_to_geojson(results, inputs.boundaries)
-    else:
-        text = format_results_table(results)
-    write_output(text, output, overwrite)
-    if any(r.synthetic for r in results):
-        click.echo("note: results include SYNTHETIC demo data (not real measurements)", err=True)
+        return results_to_json(results)
+    if output_format == "csv":
+        return results_to_csv(results, bom=bom)
+    if output_format == "geojson":
+        return results_to_geojson(results, boundaries)
+    return format_results_table(results)

@@ -136,7 +136,11 @@ def map_command(
 
 @click.command("export")
 @click.argument("kind", type=click.Choice(["districts", *LAYER_OPTIONS]))
-@click.option("--district", help="Only features that intersect this district (adcode or name).")
+@click.option(
+    "--district",
+    help="Cut the layer to this district (adcode or name): polygons and lines clipped to its boundary, "
+    "points inside it, the districts layer reduced to that district.",
+)
 @click.option(
     "--from",
     "source_path",

@@ -36,6 +36,7 @@ __all__ = [
     "resolve_district",
     "say",
     "terminal_json",
+    "write_binary",
     "write_output",
 ]
 
@@ -138,6 +139,17 @@ def write_output(text: str, output: Path | None, overwrite: bool) -> None:
     if output.exists() and not overwrite:
         raise click.UsageError(f"{printable(output)} exists; pass --overwrite to replace it")
     output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
+def write_binary(data: bytes, output: Path | None, overwrite: bool, what: str) -> None:
+    """Write ``data`` (an .xlsx, a PDF) to ``output``; binary never goes to the terminal, so ``-o`` is
+    required, and an existing file is replaced only with ``--overwrite``."""
+    if output is None:
+        raise click.UsageError(f"{what} is a binary file: give -o FILE")
+    if output.exists() and not overwrite:
+        raise click.UsageError(f"{printable(output)} exists; pass --overwrite to replace it")
+    output.write_bytes(data)
     click.echo(f"wrote {output}", err=True)
 
 

@@ -1,4 +1,7 @@
-"""A printable fact sheet for one district: a self-contained HTML page (no scripts, no external files).
+"""A printable fact sheet for one district: a self-contained A4 HTML page (no scripts, no external files)
+with the district's map coloured by an indicator, the indicators with their status and physical gaps, a
+progress chart, the land-cover change, the data sources and vintages, and the note that city-wide targets
+are not apportioned to districts (:mod:`maps.factsheet_parts` draws the SVG). :mod:`maps.pdf` prints it.
 
 Status is a coloured dot (:mod:`maps.status_style`, the palette of every page) beside its word, never an
 emoji, which prints as an empty box without an emoji font. Every piece of text that comes from data
@@ -8,17 +11,23 @@ with a banner that says so, and it prints.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pandas as pd
 
-from analysis.board import BoardRow
+from analysis.board import BoardRow, board_rows, city_only_targets
+from analysis.results import IndicatorResult
 from maps.draw import escape
 from maps.status_style import status_dot_html
 from maps.text import format_gap, format_value, indicator_name, status_text, t
 
-__all__ = ["fact_sheet_html"]
+if TYPE_CHECKING:
+    from analysis.change import LandCoverChange
+
+__all__ = ["district_fact_sheet", "fact_sheet_html", "unit_change_table"]
 
 _CSS = """
 body{font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:24px;color:#212121}
@@ -28,7 +37,15 @@ table{border-collapse:collapse;width:100%;margin:8px 0 18px}
 th,td{border:1px solid #bbb;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#f0f0f0} td.n{text-align:right;white-space:nowrap}
 .meta{color:#666;font-size:12px}
-@media print{.banner,.dot{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+h2{font-size:16px;margin:16px 0 6px;break-after:avoid}
+figure{margin:6px 0 12px;break-inside:avoid} figcaption{color:#555;font-size:12px}
+.note{background:#eef3fb;border-left:4px solid #4a6fa5;padding:6px 10px;margin:6px 0 12px;
+ break-inside:avoid}
+table.sources td:first-child,table.sources td:last-child{white-space:nowrap}
+tr{break-inside:avoid}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{margin:0}
+ .banner,.dot,svg,.note{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 """
 
 
@@ -41,9 +58,16 @@ def fact_sheet_html(
     change_years: tuple[int | None, int | None] = (None, None),
     synthetic: bool = False,
     generated_at: datetime | None = None,
+    map_svg: str = "",
+    map_caption: str = "",
+    chart_svg: str = "",
+    sources: Sequence[tuple[str, str, str]] = (),
+    city_wide: Collection[str] = (),
 ) -> str:
-    """The fact sheet of one district: its indicators (value, target, status, gap) and, when given, its
-    land-cover change table (``class_label``, ``gained_ha``, ``lost_ha``, ``net_ha``)."""
+    """The fact sheet of one district: its map (``map_svg``, trusted SVG drawn by
+    :mod:`maps.factsheet_parts`), its indicators (value, target, status, gap), the progress chart, when
+    given its land-cover change table (``class_label``, ``gained_ha``, ``lost_ha``, ``net_ha``), the
+    ``sources`` as (indicator, source, vintage) and the note on the ``city_wide`` indicators' targets."""
     when = (generated_at or datetime.now(UTC)).isoformat(timespec="minutes")
     title = t("fact_sheet_title", lang, name=district_name)
     parts = [
@@ -56,6 +80,9 @@ def fact_sheet_html(
     if synthetic:
         banner = t("synthetic_banner", lang).replace("**", "")
         parts.append(f"<div class='banner' role='note'>{escape(banner)}</div>")
+    if map_svg:
+        parts.append(f"<figure>{map_svg}<figcaption>{escape(map_caption)}</figcaption></figure>")
+    parts.append(f"<h2>{escape(t('fs_indicators', lang))}</h2>")
     header = ("col_indicator", "col_value", "col_target", "col_status", "col_gap")
     parts.append("<table><tr>" + "".join(f"<th>{escape(t(h, lang))}</th>" for h in header) + "</tr>")
     for row in rows:
@@ -63,6 +90,8 @@ def fact_sheet_html(
         if row.target is not None:
             target = f"{format_value(row.target, row.unit, lang)} ({row.target_year})"
         note = format_gap(row, lang) or (row.reason or "")
+        if row.status == "no_target" and not row.is_city and row.indicator in city_wide:
+            note = t("fs_city_wide_row", lang)
         parts.append(
             "<tr>"
             f"<td>{escape(indicator_name(row.indicator, lang))}</td>"
@@ -73,6 +102,16 @@ def fact_sheet_html(
             "</tr>"
         )
     parts.append("</table>")
+    shown_city_wide = [i for i in dict.fromkeys(r.indicator for r in rows) if i in city_wide]
+    if shown_city_wide:
+        joined = (", " if lang == "en" else "、").join(indicator_name(i, lang) for i in shown_city_wide)
+        note_text = t("fs_city_wide_note", lang, indicators=joined)
+        parts.append(f"<p class='note city-wide' role='note'>{escape(note_text)}</p>")
+    parts.append(f"<h2>{escape(t('fs_chart_title', lang))}</h2>")
+    if chart_svg:
+        parts.append(f"<figure class='chart'>{chart_svg}</figure>")
+    else:
+        parts.append(f"<p class='meta'>{escape(t('fs_chart_empty', lang))}</p>")
     if change is not None and not change.empty:
         year_from, year_to = change_years
         parts.append(f"<h2>{escape(t('landcover_change', lang))} {year_from}–{year_to}</h2>")
@@ -88,5 +127,71 @@ def fact_sheet_html(
                 "</tr>"
             )
         parts.append("</table>")
+    if sources:
+        parts.append(f"<h2>{escape(t('fs_sources', lang))}</h2><table class='sources'><tr>")
+        heads = ("col_indicator", "fs_source", "fs_vintage")
+        parts.append("".join(f"<th>{escape(t(h, lang))}</th>" for h in heads) + "</tr>")
+        for name, source, vintage in sources:
+            parts.append(
+                f"<tr><td>{escape(name)}</td><td>{escape(source)}</td><td>{escape(vintage)}</td></tr>"
+            )
+        parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def district_fact_sheet(
+    results: Sequence[IndicatorResult],
+    boundaries: gpd.GeoDataFrame,
+    adcode: str,
+    *,
+    lang: str = "zh",
+    change: pd.DataFrame | None = None,
+    change_years: tuple[int | None, int | None] = (None, None),
+    synthetic: bool = False,
+    map_indicator: str = "forest_coverage",
+    generated_at: datetime | None = None,
+) -> str:
+    """The whole fact sheet of the unit ``adcode`` from every unit's ``results`` (the map colours the
+    neighbours too, and the city's targets tell which targets are city-wide)."""
+    from maps.factsheet_parts import district_map_svg, progress_chart_svg
+
+    adcode = str(adcode)
+    rows = board_rows(results, adcode=adcode)
+    names = boundaries.assign(adcode=boundaries["adcode"].astype(str)).set_index("adcode")
+    name = (
+        str(names.at[adcode, "name_en" if lang == "en" else "name_zh"]) if adcode in names.index else adcode
+    )
+    mapped = [r for r in results if r.indicator == map_indicator]
+    values = {r.adcode: r.value for r in mapped}
+    unit = mapped[0].unit if mapped else "%"
+    label = indicator_name(map_indicator, lang)
+    own = [r for r in results if r.adcode == adcode and r.source]
+    sources = list(dict.fromkeys((indicator_name(r.indicator, lang), r.source, r.vintage) for r in own))
+    return fact_sheet_html(
+        name,
+        rows,
+        lang=lang,
+        change=change,
+        change_years=change_years,
+        synthetic=synthetic or any(r.synthetic for r in results if r.adcode == adcode),
+        generated_at=generated_at,
+        map_svg=district_map_svg(boundaries, adcode, values, indicator=map_indicator, unit=unit, lang=lang),
+        map_caption=t("fs_map_title", lang, name=name, indicator=label)
+        + " · "
+        + t("fs_map_note", lang, indicator=label),
+        chart_svg=progress_chart_svg(rows, lang=lang),
+        sources=sources,
+        city_wide=city_only_targets(results),
+    )
+
+
+def unit_change_table(change: LandCoverChange, adcode: str, lang: str = "zh") -> pd.DataFrame:
+    """The classes that changed in the unit ``adcode``, labelled in ``lang`` (``class_label``, ``gained_ha``,
+    ``lost_ha``, ``net_ha``)."""
+    from analysis.schemes import load_scheme
+
+    table = change.for_unit(str(adcode))
+    scheme = load_scheme(change.scheme)
+    table = table.assign(class_label=[scheme.label(int(c), lang) for c in table["class_code"]])
+    return table[(table["gained_ha"] > 0) | (table["lost_ha"] > 0)].reset_index(drop=True)

@@ -1,5 +1,6 @@
 """The district page (``?page=district``): the selected unit's board and map, its land-cover change between
-the oldest and the latest year, and its fact sheet to download."""
+the oldest and the latest year, and its fact sheet to download as HTML or, made on click by headless
+Chromium, as an A4 PDF."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import streamlit as st
 from analysis.board import board_rows
 from analysis.schemes import load_scheme
 from app.context import Context
+from app.history_view import show_trend
 from app.loaders import cached_change
 from app.map_component import show_map
 from app.widgets import plain, show_board, synthetic_banner
-from maps.factsheet import fact_sheet_html
+from maps.factsheet import district_fact_sheet
 from maps.status_style import CHANGE_COLOURS
 from maps.text import t
 
@@ -29,6 +31,8 @@ def render(ctx: Context) -> None:
     show_map(
         ctx, key="district_map", focus=None if ctx.is_city else ctx.adcode, height=480, returned_objects=[]
     )
+
+    show_trend(ctx)
 
     st.subheader(t("landcover_change", ctx.lang))
     landcover_keys = tuple(k for k in ctx.signature if k[0].startswith(("landcover:", "districts")))
@@ -83,19 +87,56 @@ def render(ctx: Context) -> None:
                 )
             )
             st.altair_chart(chart, width="stretch")
-    sheet = fact_sheet_html(
-        ctx.name(),
-        rows,
+    sheet = district_fact_sheet(
+        ctx.results,
+        ctx.data.boundaries,
+        ctx.adcode,
         lang=ctx.lang,
         change=unit_change,
         change_years=(change.year_from, change.year_to) if change else (None, None),
         synthetic=ctx.synthetic_any_year,
     )
-    st.download_button(
+    left, right = st.columns(2)
+    left.download_button(
         t("fact_sheet", ctx.lang),
         sheet,
         file_name=f"factsheet_{ctx.adcode}_{ctx.lang}.html",
         mime="text/html",
         key="download_factsheet",
+        on_click="ignore",
+    )
+    with right:
+        _pdf_button(ctx, sheet)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _pdf(sheet: str) -> bytes:
+    from maps.pdf import html_to_pdf
+
+    return html_to_pdf(sheet)
+
+
+def _pdf_button(ctx: Context, sheet: str) -> None:
+    """Make the PDF on click (Chromium takes a few seconds), then offer it; a missing Chromium is a message
+    saying how to install it."""
+    from maps.pdf import PdfEngineMissing, PdfError
+
+    if not st.button(t("fs_pdf_make", ctx.lang), key="make_factsheet_pdf"):
+        return
+    try:
+        with st.spinner(t("fs_pdf_spinner", ctx.lang)):
+            pdf = _pdf(sheet)
+    except PdfEngineMissing:
+        st.error(t("fs_pdf_no_chromium", ctx.lang))
+        return
+    except PdfError as exc:
+        st.error(t("fs_pdf_failed", ctx.lang, error=plain(str(exc))))
+        return
+    st.download_button(
+        t("fs_pdf_download", ctx.lang),
+        pdf,
+        file_name=f"factsheet_{ctx.adcode}_{ctx.lang}.pdf",
+        mime="application/pdf",
+        key="download_factsheet_pdf",
         on_click="ignore",
     )

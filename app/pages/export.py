@@ -1,5 +1,6 @@
-"""The export page (``?page=export``): a layer as GeoJSON, the indicators as CSV, JSON, metadata or a zip,
-and the map of the current view as one standalone HTML file."""
+"""The export page (``?page=export``): a layer as GeoJSON, the indicators as CSV, JSON, metadata, a zip or
+the board as Excel, and the map of the current view as one standalone HTML file. Every export holds what
+the page's scope says: with a district selected, the layer cut to it and that district's rows only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis.export import layer_to_geojson, results_zip
+from analysis.export import layer_to_geojson, results_in_scope, results_zip
 from analysis.paths import boundaries_path
 from analysis.report import results_metadata, results_to_csv, results_to_json
 from analysis.sources import VectorSource
@@ -18,6 +19,7 @@ from app.widgets import plain, synthetic_banner
 from layers.inputs import VECTOR_KINDS
 from maps.atlas import map_html
 from maps.text import t
+from maps.workbook import board_workbook
 
 __all__ = ["EXPORT_KINDS", "render"]
 
@@ -56,18 +58,18 @@ def render(ctx: Context) -> None:
     )
 
     st.subheader(t("export_indicators", ctx.lang))
-    results = ctx.results
+    results = results_in_scope(ctx.results, ctx.adcode)
     parameters = {
         "options": ctx.method.as_dict(),
         "landcover_year": ctx.year,
         "layers": {key[0]: f"{key[1]} {Path(key[2][0]).name} {key[3]}".strip() for key in ctx.signature},
-        "district_filter": None,
+        "district_filter": None if ctx.is_city else ctx.adcode,
     }
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].download_button(
         t("download_csv", ctx.lang),
-        results_to_csv(results),
-        file_name="indicators.csv",
+        results_to_csv(results, bom=True).encode("utf-8"),
+        file_name=f"indicators_{ctx.adcode}.csv",
         mime="text/csv",
         key="download_csv",
         on_click="ignore",
@@ -75,7 +77,7 @@ def render(ctx: Context) -> None:
     cols[1].download_button(
         t("download_json", ctx.lang),
         results_to_json(results),
-        file_name="indicators.json",
+        file_name=f"indicators_{ctx.adcode}.json",
         mime="application/json",
         key="download_json",
         on_click="ignore",
@@ -83,7 +85,7 @@ def render(ctx: Context) -> None:
     cols[2].download_button(
         t("download_metadata", ctx.lang),
         json.dumps(results_metadata(results, parameters=parameters), ensure_ascii=False, indent=2),
-        file_name="indicators.metadata.json",
+        file_name=f"indicators_{ctx.adcode}.metadata.json",
         mime="application/json",
         key="download_metadata",
         on_click="ignore",
@@ -91,9 +93,17 @@ def render(ctx: Context) -> None:
     cols[3].download_button(
         t("download_zip", ctx.lang),
         results_zip(results, parameters=parameters),
-        file_name="indicators.zip",
+        file_name=f"indicators_{ctx.adcode}.zip",
         mime="application/zip",
         key="download_zip",
+        on_click="ignore",
+    )
+    cols[4].download_button(
+        t("download_xlsx", ctx.lang),
+        lambda: board_workbook(results, lang=ctx.lang, scope_name=ctx.name(), synthetic=ctx.synthetic),
+        file_name=f"board_{ctx.adcode}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="download_xlsx",
         on_click="ignore",
     )
 

@@ -8,6 +8,7 @@ per process, so the module stays well under a minute.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
@@ -135,18 +137,45 @@ def test_district_page_change_and_fact_sheet(media: type[_RecordingManager]) -> 
     sheet = _download(at, "download_factsheet").decode()
     assert sheet.startswith("<!doctype html>") and "宜兴市" in sheet and "合成示例数据" in sheet
     assert "<script" not in sheet
+    assert "class='district-map'" in sheet and "数据来源与年份" in sheet and "全市目标" in sheet
+
+
+def test_district_page_pdf_without_chromium_says_how_to_install(
+    media: type[_RecordingManager], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEOPLAN_CHROMIUM", "/nonexistent/chromium")
+    at = _app(page="district", district="320211")
+    at.button(key="make_factsheet_pdf").click().run()
+    assert not at.exception
+    assert any("apt-get install chromium" in e.value for e in at.error)
+
+
+@pytest.mark.browser
+def test_district_page_makes_the_pdf(media: type[_RecordingManager]) -> None:
+    at = _app(page="district", district="320211")
+    at.button(key="make_factsheet_pdf").click().run()
+    _ok(at)
+    assert _download(at, "download_factsheet_pdf").startswith(b"%PDF-")
 
 
 def test_export_page_downloads(media: type[_RecordingManager]) -> None:
     at = _app(page="export", district="320213")
     _ok(at)
-    csv_text = _download(at, "download_csv").decode()
-    assert csv_text.startswith("indicator,adcode,district,value")
+    csv_bytes = _download(at, "download_csv")
+    assert csv_bytes.startswith(b"\xef\xbb\xbfindicator,adcode,district,value")  # UTF-8 BOM for Excel
+    csv_rows = list(csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig"))))
+    assert csv_rows and {row["adcode"] for row in csv_rows} == {"320213"}  # the district in scope only
+    book = openpyxl.load_workbook(io.BytesIO(_download(at, "download_xlsx")))
+    assert book.sheetnames == ["说明", "指标看板"] and "合成示例数据" in book["说明"]["A1"].value
+    board_rows = list(book["指标看板"].iter_rows(values_only=True))
+    assert board_rows[0][:2] == ("指标", "区县") and len(board_rows) == len(csv_rows) + 1
+    assert {row[2] for row in board_rows[1:]} == {"320213"} and "滞后" in {row[7] for row in board_rows}
     with zipfile.ZipFile(io.BytesIO(_download(at, "download_zip"))) as archive:
         assert "indicators.metadata.json" in archive.namelist()
         assert json.loads(archive.read("indicators.metadata.json"))["synthetic"] is True
     layer = json.loads(_download(at, "download_layer"))
     assert layer["type"] == "FeatureCollection" and layer["adcode"] == "320213"
+    assert [f["properties"]["adcode"] for f in layer["features"]] == ["320213"]  # districts: that one only
     page = _download(at, "download_map").decode()
     assert "leaflet" in page.lower() and "cdn.jsdelivr" not in page
 
