@@ -31,19 +31,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from analysis.indicators import INDICATOR_IDS, IndicatorInputs, IndicatorOptions, compute_indicators
+from analysis.outlook import Outlook, TargetOutlook, judged, outlooks
 from analysis.results import CITY_ADCODE, IndicatorResult
-from analysis.targets import SPATIAL_INDICATORS, targets_for
-from analysis.trajectory import (
-    Trajectory,
-    crossing_year,
-    fit_trend,
-    judge_on_line,
-    satisfies,
-    trend_misses,
-)
 
 if TYPE_CHECKING:
-    from analysis.results import Comparison
     from analysis.targets import Target
 
 __all__ = [
@@ -59,6 +50,8 @@ __all__ = [
     "VintageRule",
     "VintageUse",
     "compute_history",
+    "compute_run",
+    "kinds_for",
     "layers_read",
     "outlooks",
     "pick_vintage",
@@ -80,7 +73,6 @@ INDICATOR_LAYERS: Mapping[str, tuple[str, ...]] = {
     "hydrogen_stations": ("stations",),
     "charging_service_coverage": ("stations", "builtup"),
 }
-_UNJUDGED = ("not_computable", "insufficient_data")
 
 
 @dataclass(frozen=True)
@@ -182,6 +174,18 @@ def plan_runs(vintages: Iterable[Vintage]) -> list[HistoryRun]:
     return runs
 
 
+def kinds_for(indicators: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The layer kinds any of ``indicators`` (default: all) may read: the only vintages worth loading.
+
+    Examples
+    --------
+    >>> kinds_for(["forest_coverage", "charging_piles"])
+    ('landcover', 'stations')
+    """
+    wanted = indicators or INDICATOR_IDS
+    return tuple(sorted({kind for indicator in wanted for kind in INDICATOR_LAYERS[indicator]}))
+
+
 def layers_read(indicator: str, run: HistoryRun) -> tuple[str, ...]:
     """The kinds ``indicator`` reads in ``run``: the wetland rate reads the wetland polygons where the run
     has them, else the land cover (a land survey's run never uses the polygons); the 建成区 green cover
@@ -238,67 +242,6 @@ class HistoryRecord:
 
 
 @dataclass(frozen=True)
-class TargetOutlook:
-    """One target against the trend: whether the latest value ``met`` it already, the year the trend
-    reaches it (None: never, or no trend) and whether the trend misses the target year (预警; None
-    without a trend)."""
-
-    year: int
-    value: float
-    projected_year: float | None
-    warning: bool | None
-    met: bool = False
-
-
-@dataclass(frozen=True)
-class Outlook:
-    """One unit's indicator over its vintages (one series): the trajectory, the trend and 预警.
-
-    ``slope`` is the trend in the value's unit per year (None with one vintage); ``warning`` is True when
-    the trend misses any target, None when there is no trend or no target.
-    """
-
-    indicator: str
-    adcode: str
-    district: str
-    series: str
-    unit: str
-    comparison: Comparison
-    years: tuple[int, ...]
-    values: tuple[float, ...]
-    trajectory: Trajectory | None
-    slope: float | None
-    targets: tuple[TargetOutlook, ...]
-
-    @property
-    def warning(self) -> bool | None:
-        flags = [t.warning for t in self.targets if t.warning is not None]
-        return any(flags) if flags else None
-
-    @property
-    def latest(self) -> tuple[int, float]:
-        return self.years[-1], self.values[-1]
-
-    def to_record(self) -> dict[str, Any]:
-        line = self.trajectory
-        return {
-            "indicator": self.indicator,
-            "adcode": self.adcode,
-            "district": self.district,
-            "series": self.series,
-            "unit": self.unit,
-            "values": dict(zip(map(str, self.years), self.values, strict=True)),
-            "baseline": None
-            if line is None
-            else {"year": line.baseline_year, "value": line.baseline_value, "source": line.baseline_source},
-            "expected_latest": None if line is None else line.expected(self.years[-1]),
-            "slope_per_year": self.slope,
-            "targets": [dataclasses.asdict(t) for t in self.targets],
-            "warning": self.warning,
-        }
-
-
-@dataclass(frozen=True)
 class History:
     """What :func:`compute_history` returns: the runs, the records (by year, indicator, unit) and the
     outlooks, and the vintages of unknown year that could not be placed."""
@@ -312,6 +255,24 @@ class History:
         return [o for o in self.outlooks if o.indicator == indicator and o.adcode == adcode]
 
 
+#: Computes one run's indicators: ``compute(run, inputs, targets, options, indicators)``.
+RunCompute = Callable[
+    [HistoryRun, IndicatorInputs, Sequence["Target"], IndicatorOptions | None, Sequence[str]],
+    list[IndicatorResult],
+]
+
+
+def compute_run(
+    run: HistoryRun,
+    inputs: IndicatorInputs,
+    targets: Sequence[Target],
+    options: IndicatorOptions | None,
+    indicators: Sequence[str],
+) -> list[IndicatorResult]:
+    """One run's indicators with :func:`analysis.indicators.compute_indicators` (no cache)."""
+    return compute_indicators(inputs, targets, options, only=indicators)
+
+
 def compute_history(
     runs: Sequence[tuple[HistoryRun, IndicatorInputs]],
     targets: Sequence[Target] = (),
@@ -320,11 +281,14 @@ def compute_history(
     only: Sequence[str] | None = None,
     unknown: Sequence[Vintage] = (),
     progress: Callable[[int, int], None] | None = None,
+    compute: RunCompute = compute_run,
 ) -> History:
     """Every indicator (or those in ``only``) for each run, judged on each unit's trajectory.
 
     ``runs`` pairs each :class:`HistoryRun` with the layers it names, loaded; ``unknown`` are the
-    vintages of unknown year, carried through so the caller can say they were left out.
+    vintages of unknown year, carried through so the caller can say they were left out. ``compute``
+    computes one run (:func:`compute_run`; a front-end may pass one that caches, as
+    :func:`layers.vintages.cached_run` does).
     """
     wanted = tuple(only) if only else INDICATOR_IDS
     raw: dict[tuple[int, str, str, str], tuple[HistoryRun, IndicatorResult]] = {}
@@ -333,7 +297,7 @@ def compute_history(
         if due:
             if run.series == LAND_SURVEY:
                 inputs = dataclasses.replace(inputs, wetlands=None)
-            for result in compute_indicators(inputs, targets, options, only=due):
+            for result in compute(run, inputs, targets, options, due):
                 series = run.series if "landcover" in layers_read(result.indicator, run) else ""
                 raw.setdefault((run.year, result.indicator, series, result.adcode), (run, result))
         if progress is not None:
@@ -354,7 +318,7 @@ def compute_history(
         for (year, indicator, series, adcode), (run, result) in sorted(raw.items(), key=_record_order)
     ]
     found = outlooks(records, targets)
-    return History(tuple(runs_of(runs)), tuple(_judged(records, found)), tuple(found), tuple(unknown))
+    return History(tuple(runs_of(runs)), tuple(judged(records, found)), tuple(found), tuple(unknown))
 
 
 def runs_of(runs: Sequence[tuple[HistoryRun, IndicatorInputs]]) -> list[HistoryRun]:
@@ -364,102 +328,3 @@ def runs_of(runs: Sequence[tuple[HistoryRun, IndicatorInputs]]) -> list[HistoryR
 def _record_order(item: tuple[tuple[int, str, str, str], Any]) -> tuple[int, int, str, int, str]:
     year, indicator, series, adcode = item[0]
     return (INDICATOR_IDS.index(indicator), adcode != CITY_ADCODE, adcode, year, series)
-
-
-def _scaled_targets(result: IndicatorResult, targets: Sequence[Target]) -> tuple[tuple[int, float], ...]:
-    """The unit's targets of the indicator (every year), in the result's unit; none when the unit is not
-    judged (the plan's station targets are city-wide)."""
-    if result.target is None or result.target_id is None:
-        return ()
-    matching = targets_for(result.indicator, targets)
-    primary = next((t for t in matching if t.id == result.target_id), None)
-    if primary is None or primary.value == 0:
-        return ((int(result.target_year or 0), result.target),)
-    scale = result.target / primary.value
-    return tuple(sorted((t.year, t.value * scale) for t in matching if t.change == "level"))
-
-
-def outlooks(records: Sequence[HistoryRecord], targets: Sequence[Target] = ()) -> list[Outlook]:
-    """One :class:`Outlook` per unit, indicator and series with a value in at least one year."""
-    groups: dict[tuple[str, str, str], list[HistoryRecord]] = {}
-    for record in records:
-        if record.value is not None and record.status not in _UNJUDGED:
-            groups.setdefault((record.indicator, record.adcode, record.series), []).append(record)
-    found = []
-    for (indicator, adcode, series), group in groups.items():
-        group.sort(key=lambda r: r.year)
-        years = tuple(r.year for r in group)
-        values = tuple(float(r.value) for r in group if r.value is not None)
-        goals = _scaled_targets(group[-1].result, targets)
-        comparison = _comparison(indicator, targets)
-        trajectory = _trajectory(adcode, years, values, goals, indicator, targets, group[-1].result)
-        trend = fit_trend(years, values)
-        found.append(
-            Outlook(
-                indicator=indicator,
-                adcode=adcode,
-                district=group[-1].district,
-                series=series,
-                unit=group[-1].unit,
-                comparison=comparison,
-                years=years,
-                values=values,
-                trajectory=trajectory,
-                slope=None if trend is None else trend.slope,
-                targets=tuple(
-                    TargetOutlook(
-                        year=year,
-                        value=value,
-                        projected_year=None if trend is None else crossing_year(trend, value, comparison),
-                        warning=None if trend is None else trend_misses(trend, value, year, comparison),
-                        met=satisfies(values[-1], value, comparison),
-                    )
-                    for year, value in goals
-                ),
-            )
-        )
-    return found
-
-
-def _comparison(indicator: str, targets: Sequence[Target]) -> Comparison:
-    matching = targets_for(indicator, targets) if indicator in SPATIAL_INDICATORS else ()
-    return matching[0].comparison if matching else "at_least"
-
-
-def _trajectory(
-    adcode: str,
-    years: tuple[int, ...],
-    values: tuple[float, ...],
-    goals: tuple[tuple[int, float], ...],
-    indicator: str,
-    targets: Sequence[Target],
-    result: IndicatorResult,
-) -> Trajectory | None:
-    """The line from the baseline to the targets: the plan's baseline for the city (its figures are
-    city-wide), else the first vintage. None when the unit has no target."""
-    if not goals:
-        return None
-    if adcode == CITY_ADCODE:
-        primary = next((t for t in targets_for(indicator, targets) if t.id == result.target_id), None)
-        if primary is not None and primary.baseline_value is not None and primary.baseline_year is not None:
-            scale = (result.target or primary.value) / primary.value if primary.value else 1.0
-            return Trajectory(primary.baseline_year, primary.baseline_value * scale, "plan", goals)
-    return Trajectory(years[0], values[0], "first_vintage", goals)
-
-
-def _judged(records: Sequence[HistoryRecord], found: Sequence[Outlook]) -> list[HistoryRecord]:
-    """Each record's status on its unit's trajectory, and the line's value in its year."""
-    by_key = {(o.indicator, o.adcode, o.series): o for o in found}
-    judged = []
-    for record in records:
-        outlook = by_key.get((record.indicator, record.adcode, record.series))
-        line = outlook.trajectory if outlook is not None else None
-        if outlook is None or line is None or record.value is None or record.status in _UNJUDGED:
-            judged.append(record)
-            continue
-        upcoming = [goal for goal in line.targets if goal[0] >= record.year] or list(line.targets[-1:])
-        status = judge_on_line(
-            record.value, record.year, line, min(upcoming) if upcoming else None, outlook.comparison
-        )
-        judged.append(dataclasses.replace(record, status=status, expected=line.expected(record.year)))
-    return judged

@@ -52,13 +52,15 @@ def _number(value: float | None, unit: str) -> str:
 
 
 def reaches_text(target: TargetOutlook) -> str:
-    """The year the trend reaches a target: ``2024.6``, ``never``, ``met`` (the latest value meets it),
-    or ``–`` without a trend."""
+    """The year the trend reaches a target: ``2024.6``, ``after 2100``, ``never``, ``met`` (the latest
+    value meets it), or ``–`` without a trend."""
     if target.met:
         return "met"
     if target.warning is None:
         return "–"
-    return "never" if target.projected_year is None else f"{target.projected_year:.1f}"
+    if target.projected_year is None:
+        return "never"
+    return "after 2100" if target.projected_year > 2100 else f"{target.projected_year:.1f}"
 
 
 def _warning_text(outlook: Outlook) -> str:

@@ -67,6 +67,7 @@ def _upload_options() -> UploadOptions:
         scheme=st.session_state.get("upload_scheme") or None,
         layer=(st.session_state.get("upload_layer_name") or "").strip() or None,
         column_map=parse_column_map(st.session_state.get("upload_column_map") or ""),
+        year=st.session_state.get("upload_year"),
     )
 
 

@@ -69,11 +69,11 @@ def history(
     from analysis.boundaries import load_boundaries
     from analysis.errors import DataFileError
     from analysis.export import find_district
-    from analysis.history import compute_history
+    from analysis.history import compute_history, kinds_for
     from analysis.history_report import history_table, history_to_csv, history_to_json
     from analysis.targets import load_targets
     from layers.catalog import Catalog
-    from layers.vintages import history_inputs, history_vintages
+    from layers.vintages import cached_run, history_inputs, history_vintages
 
     unknown = sorted(set(only) - set(_indicator_ids()))
     if unknown:
@@ -90,10 +90,15 @@ def history(
             adcode = find_district(boundaries, district)
         except DataFileError as exc:
             raise click.BadParameter(str(exc), param_hint="'--district'") from None
-    vintages = history_vintages(Catalog(catalog_path) if catalog_path is not None else None)
+    needed = kinds_for(only or None)
+    vintages = [
+        v
+        for v in history_vintages(Catalog(catalog_path) if catalog_path is not None else None)
+        if v.kind in needed
+    ]
     runs = history_inputs(vintages, boundaries)
     left_out = [v for v in vintages if v.year is None]
-    result = compute_history(runs, load_targets(), only=only or None, unknown=left_out)
+    result = compute_history(runs, load_targets(), only=only or None, unknown=left_out, compute=cached_run)
     if adcode is not None:
         result = replace(
             result,

@@ -37,13 +37,15 @@ class UploadOptions:
     """How to read an upload: the app's counterparts of the CLI's read options. ``lonlat_crs``
     (``--lonlat-crs``), ``encoding`` (``--encoding``), ``layer`` (``--layer``) and ``column_map``
     (``--map``, as :func:`parse_column_map` reads it) apply to vector files; ``scheme`` (``--scheme``) to
-    land cover. None: declared, detected or guessed, as on the command line."""
+    land cover. None: declared, detected or guessed, as on the command line. ``year`` (``--year``) is the
+    year the data describe, for a file that states none; None: the year the file states, else unknown."""
 
     lonlat_crs: str | None = None
     encoding: str | None = None
     scheme: str | None = None
     layer: str | None = None
     column_map: tuple[tuple[str, str], ...] = ()
+    year: int | None = None
 
 
 def parse_column_map(text: str) -> tuple[tuple[str, str], ...]:
@@ -156,7 +158,8 @@ def stage_upload(
             "column_map": dict(options.column_map) or None,
         }
     try:
-        return (catalog or Catalog()).stage(spec.kind, path, **read_options)
+        year = options.year if spec.kind != "districts" else None
+        return (catalog or Catalog()).stage(spec.kind, path, year=year, **read_options)
     except AtlasError:
         _remove(target_dir)
         raise

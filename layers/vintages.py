@@ -13,22 +13,33 @@ unknown year stays in the list, with ``year`` None, so the caller can say it was
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from analysis.boundaries import load_boundaries
-from analysis.history import LAND_SURVEY, RASTER, HistoryRun, Vintage, plan_runs
-from analysis.indicators import IndicatorInputs
+from analysis.history import LAND_SURVEY, RASTER, HistoryRun, Vintage, compute_run, plan_runs
+from analysis.indicators import IndicatorInputs, IndicatorOptions
 from analysis.paths import demo_dir
+from analysis.results import IndicatorResult
 from analysis.sources import LAYER_KINDS
 from layers import defaults
 from layers.catalog import Catalog, CatalogEntry
 from layers.inputs import VECTOR_KINDS
 from layers.provenance import lower_keys, year_of
 
-__all__ = ["catalog_vintages", "history_inputs", "history_vintages", "load_vintage", "shipped_vintages"]
+__all__ = [
+    "cached_run",
+    "catalog_vintages",
+    "history_inputs",
+    "history_vintages",
+    "load_vintage",
+    "shipped_vintages",
+    "vintage_files",
+]
 
 #: The kinds that have vintages (the district boundaries are one fixed layer).
 VINTAGE_KINDS: tuple[str, ...] = tuple(kind for kind in LAYER_KINDS if kind != "districts")
@@ -158,3 +169,61 @@ def history_inputs(
         )
         for run in plan_runs(vintages)
     ]
+
+
+def vintage_files(vintage: Vintage) -> list[Path]:
+    """The file a vintage is read from (a catalog version's stored file)."""
+    origin, *where = vintage.key or ("",)
+    if origin == "catalog":
+        root, kind, version = where
+        return [Catalog(root).path(kind, version)]
+    return [Path(where[0])] if where else []
+
+
+def _options_text(options: IndicatorOptions | None) -> str:
+    """The method choices as text, the zonal engine left out (it gives the same results either way)."""
+    options = options or IndicatorOptions()
+    return repr(
+        [(f.name, getattr(options, f.name)) for f in dataclasses.fields(options) if f.name != "zonal"]
+    )
+
+
+def _boundaries_digest(inputs: IndicatorInputs) -> str:
+    frame = inputs.boundaries
+    digest = hashlib.sha256(frame.drop(columns=frame.geometry.name).to_json().encode())
+    for geometry in frame.geometry:
+        digest.update(geometry.wkb)
+    return digest.hexdigest()
+
+
+def cached_run(
+    run: HistoryRun,
+    inputs: IndicatorInputs,
+    targets: Sequence[Any],
+    options: IndicatorOptions | None,
+    indicators: Sequence[str],
+) -> list[IndicatorResult]:
+    """:func:`analysis.history.compute_run`, kept in the on-disk result cache
+    (:mod:`analysis.result_cache`) under the identity of the run's files, the schemes, the targets, the
+    boundaries and the method: a second ``geoplan history`` (or the app) reads what the first computed."""
+    from analysis.result_cache import load_results, results_key, store_results
+    from analysis.schemes import schemes_dir
+
+    files = sorted({str(p) for use in run.layers.values() for p in vintage_files(use.vintage)})
+    files += sorted(str(p) for p in schemes_dir().glob("*.toml"))
+    layers = sorted((kind, repr(use.vintage.key), use.rule) for kind, use in run.layers.items())
+    parts = (
+        "history",
+        run.year,
+        layers,
+        _options_text(options),
+        repr(tuple(targets)),
+        _boundaries_digest(inputs),
+    )
+    key = results_key(tuple(indicators), files, parts)
+    cached = load_results(key)
+    if cached is not None:
+        return cached
+    results = compute_run(run, inputs, targets, options, indicators)
+    store_results(key, results)
+    return results

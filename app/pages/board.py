@@ -1,5 +1,6 @@
 """The board page (``?page=board``): the city's headline figures, the board of every indicator for every
-unit, a chart comparing the districts, and the statistical targets with figures from an uploaded CSV."""
+unit, a chart comparing the districts, a small chart per unit of one indicator year by year with 预警
+(:mod:`app.history_view`), and the statistical targets with figures from an uploaded CSV."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from analysis.errors import AtlasError
 from analysis.indicators import INDICATOR_IDS
 from analysis.results import CITY_ADCODE
 from app.context import Context
+from app.history_view import show_trend_grid
 from app.widgets import plain, show_board, status_styled, synthetic_banner
 from maps.status_style import STATUS_STYLES, status_colour, status_style
 from maps.text import format_statistic, format_value, indicator_name, status_text, t, target_text
@@ -157,4 +159,5 @@ def render(ctx: Context) -> None:
     st.caption(t("board_caption", ctx.lang))
     show_board(ctx, board_rows(ctx.results), with_district=True, key="board_table")
     _compare_chart(ctx)
+    show_trend_grid(ctx)
     _statistics(ctx)

@@ -50,6 +50,9 @@ def _entries_frame(entries: Sequence[CatalogEntry], lang: str) -> pd.DataFrame:
             t("col_kind", lang): [e.kind for e in entries],
             t("col_version", lang): [e.version for e in entries],
             t("col_current_version", lang): ["✓" if e.current else "" for e in entries],
+            t("col_data_year", lang): [
+                t("year_unknown", lang) if e.year is None else str(e.year) for e in entries
+            ],
             t("col_file", lang): [e.original_name for e in entries],
             t("col_imported", lang): [e.imported_at for e in entries],
             t("col_crs", lang): [e.source_crs for e in entries],
@@ -114,6 +117,18 @@ def _upload_form(lang: str) -> None:
             on_change=on_upload,
             args=(kind,),
         )
+    if kind != "districts":
+        left.number_input(
+            t("upload_year", lang),
+            min_value=1900,
+            max_value=2100,
+            value=None,
+            step=1,
+            key="upload_year",
+            help=t("upload_year_help", lang),
+            on_change=on_upload,
+            args=(kind,),
+        )
     limit_mb = max(1, math.ceil(current_limits().max_file_bytes / 2**20))
     st.file_uploader(
         t("upload_file", lang),
@@ -145,6 +160,9 @@ def _staged_section(ctx: Context) -> None:
             # Every line may carry text from the file: shown as plain text, never as markdown or HTML.
             checked = CheckReport(kind, layer.original_name, True, staged=layer)
             st.text("\n".join(check_report_lines(checked, lang, _kind_label(kind, lang))))
+            if kind != "districts":
+                year = t("year_unknown", lang) if layer.year is None else str(layer.year)
+                st.caption(t("staged_year", lang, year=year))
             if layer.conversion or layer.warnings or layer.remarks:
                 st.caption(t("check_details", lang))
             for hint in option_hints("\n".join(checked.lines()), lang):

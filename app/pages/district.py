@@ -32,8 +32,6 @@ def render(ctx: Context) -> None:
         ctx, key="district_map", focus=None if ctx.is_city else ctx.adcode, height=480, returned_objects=[]
     )
 
-    show_trend(ctx)
-
     st.subheader(t("landcover_change", ctx.lang))
     landcover_keys = tuple(k for k in ctx.signature if k[0].startswith(("landcover:", "districts")))
     change = cached_change(landcover_keys, ctx.data)
@@ -87,6 +85,7 @@ def render(ctx: Context) -> None:
                 )
             )
             st.altair_chart(chart, width="stretch")
+    show_trend(ctx)
     sheet = district_fact_sheet(
         ctx.results,
         ctx.data.boundaries,

@@ -258,7 +258,9 @@ def with_year(staged: StagedLayer, year: int | None = None) -> StagedLayer:
     '--year'
     """
     if year is not None:
-        return dataclasses.replace(staged, year=check_year(year), year_source="--year")
+        # The reader's note that the file states no year no longer applies.
+        notes = tuple(note for note in staged.notes if "its vintage is unknown" not in note)
+        return dataclasses.replace(staged, year=check_year(year), year_source="--year", notes=notes)
     found, where = stated_year(staged)
     return dataclasses.replace(staged, year=found, year_source=where)
 
