@@ -32,6 +32,7 @@ __all__ = [
     "judge_status",
     "measured",
     "not_computable",
+    "satisfies",
 ]
 
 CITY_ADCODE = "320200"
@@ -43,7 +44,8 @@ Comparison = Literal["at_least", "at_most", "about"]
 _ABOUT_TOLERANCE = 0.02
 
 
-def _satisfies(value: float, target: float, comparison: Comparison) -> bool:
+def satisfies(value: float, target: float, comparison: Comparison) -> bool:
+    """Whether ``value`` meets ``target`` under ``comparison`` (``about``: within 2%, the plan's 左右)."""
     if comparison == "at_least":
         return value >= target
     if comparison == "at_most":
@@ -74,7 +76,7 @@ def judge_status(
     """
     if target is None or target_year is None:
         return "no_target"
-    if _satisfies(value, target, comparison):
+    if satisfies(value, target, comparison):
         return "met"
     if (
         baseline_value is None
@@ -86,7 +88,7 @@ def judge_status(
         return "behind"
     share_of_time = min(max((data_year - baseline_year) / (target_year - baseline_year), 0.0), 1.0)
     expected_now = baseline_value + share_of_time * (target - baseline_value)
-    return "on_track" if _satisfies(value, expected_now, comparison) else "behind"
+    return "on_track" if satisfies(value, expected_now, comparison) else "behind"
 
 
 @dataclass(frozen=True)

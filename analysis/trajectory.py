@@ -32,21 +32,9 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from analysis.results import Comparison
+from analysis.results import Comparison, satisfies
 
 __all__ = ["Trajectory", "Trend", "crossing_year", "fit_trend", "judge_on_line", "satisfies", "trend_misses"]
-
-# "about" targets count as met within this relative tolerance (the plan's 左右), as in analysis.results.
-_ABOUT_TOLERANCE = 0.02
-
-
-def satisfies(value: float, target: float, comparison: Comparison) -> bool:
-    """Whether ``value`` meets ``target`` under ``comparison``."""
-    if comparison == "at_least":
-        return value >= target
-    if comparison == "at_most":
-        return value <= target
-    return abs(value - target) <= _ABOUT_TOLERANCE * abs(target)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from cli.options import (
     check_scheme,
     output_options,
     quiet_option,
+    report_format,
     resolve_district,
     write_output,
 )
@@ -49,14 +50,7 @@ __all__ = ["change"]
     "--district",
     help="Only this unit: an adcode (320211; 320200 for the city), a name (滨湖区, 滨湖) or Binhu.",
 )
-@click.option(
-    "-f",
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@report_format
 @output_options
 @quiet_option
 def change(

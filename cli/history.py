@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import output_options, say, write_output
+from cli.options import output_options, report_format, resolve_district, say, write_output
 
 __all__ = ["history"]
 
@@ -38,14 +38,7 @@ def _indicator_ids() -> tuple[str, ...]:
     metavar="NAME|ADCODE",
     help="Show only this unit: an adcode, 滨湖区/滨湖 or Binhu (the city: 320200 or 无锡市).",
 )
-@click.option(
-    "-f",
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@report_format
 @output_options
 def history(
     catalog_path: Path | None,
@@ -67,8 +60,6 @@ def history(
     from dataclasses import replace
 
     from analysis.boundaries import load_boundaries
-    from analysis.errors import DataFileError
-    from analysis.export import find_district
     from analysis.history import compute_history, kinds_for
     from analysis.history_report import history_table, history_to_csv, history_to_json
     from analysis.targets import load_targets
@@ -81,15 +72,8 @@ def history(
             f"unknown indicator(s) {', '.join(unknown)}; choose from {', '.join(_indicator_ids())}",
             param_hint="'--indicator'",
         )
-    if output is not None and output.exists() and not overwrite:
-        raise click.UsageError(f"{output} exists; pass --overwrite to replace it")
+    adcode = resolve_district(district)
     boundaries = load_boundaries()
-    adcode = None
-    if district is not None:
-        try:
-            adcode = find_district(boundaries, district)
-        except DataFileError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--district'") from None
     needed = kinds_for(only or None)
     vintages = [
         v

@@ -32,6 +32,7 @@ __all__ = [
     "list_format",
     "output_options",
     "quiet_option",
+    "report_format",
     "require_dask",
     "resolve_district",
     "say",
@@ -116,6 +117,17 @@ list_format = click.option(
     "--format",
     "output_format",
     type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+
+
+#: ``-f/--format table|csv|json`` of the commands that report figures per unit (``change``, ``history``).
+report_format = click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
 )

@@ -28,19 +28,7 @@ def history_layers(
     world: World, arrays: GridArrays, stations: gpd.GeoDataFrame, seed: int
 ) -> dict[str, gpd.GeoDataFrame]:
     """Layer name → frame: the DLTB of each survey year (EPSG:4549) and the earlier station snapshots."""
-    if arrays.lc2020 is None:
-        raise ValueError("the land survey needs the 2020 classes (GridArrays.lc2020)")
-    survey = survey_layers(
-        world,
-        arrays.grid,
-        arrays.lc2020,
-        arrays.lc2024,
-        arrays.district,
-        arrays.water,
-        arrays.bua,
-        arrays.road,
-        seed,
-    )
+    survey = survey_layers(world, arrays, seed)
     layers = {history_layer_name("landcover", year): frame for year, frame in survey.items()}
     for year, frame in station_snapshots(stations, seed).items():
         layers[history_layer_name("stations", year)] = frame

@@ -34,7 +34,8 @@ from shapely.geometry.base import BaseGeometry
 
 from analysis.crs import METRIC_CRS
 from demo.codes import BARE, BUILT, CROP, GRASS, NODATA, SHRUB, TREE, WATER, WETLAND
-from demo.fields import Grid, component_rng
+from demo.fields import component_rng
+from demo.placement import GridArrays
 from demo.world import DISTRICT_ORDER, POND_LABEL, STREAM_LABEL, World
 
 __all__ = ["BLOCK_M", "SURVEY_FIELDS", "SURVEY_YEARS", "TILE_BLOCKS", "survey_classes", "survey_layers"]
@@ -147,15 +148,8 @@ def _split(draw: float, split: Sequence[tuple[str, float]]) -> str:
 class _Blocks:
     """Pixel tallies per block and district: class counts (per vintage), water type, 建成区 and roads."""
 
-    def __init__(
-        self,
-        world: World,
-        grid: Grid,
-        district: npt.NDArray[np.uint8],
-        water: npt.NDArray[np.uint16],
-        bua: npt.NDArray[np.bool_],
-        road: npt.NDArray[np.bool_],
-    ) -> None:
+    def __init__(self, world: World, arrays: GridArrays) -> None:
+        grid, district, water = arrays.grid, arrays.district, arrays.water
         self.grid = grid
         self.block = max(1, round(BLOCK_M / grid.res))
         self.side_m = self.block * grid.res
@@ -180,8 +174,8 @@ class _Blocks:
             flats[feature.label] = feature.wetland_type == "tidal_flat"
         self.water = self._tally(label_kind[water], len(self.water_kinds))
         self.flat = self._tally(flats[water].astype(np.int64), 2)[..., 1]
-        self.bua = self._tally(bua.astype(np.int64), 2)[..., 1]
-        self.road = self._tally(road.astype(np.int64), 2)[..., 1]
+        self.bua = self._tally(arrays.bua.astype(np.int64), 2)[..., 1]
+        self.road = self._tally(arrays.road.astype(np.int64), 2)[..., 1]
 
     def _tally(self, values: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.float64]:
         """Pixels of each value (0 … count-1) per district and block: ``[district, row, col, value]``."""
@@ -285,20 +279,14 @@ def _unit_code(adcode: str, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.floa
 
 
 def survey_layers(
-    world: World,
-    grid: Grid,
-    lc2020: npt.NDArray[np.uint8],
-    lc2024: npt.NDArray[np.uint8],
-    district: npt.NDArray[np.uint8],
-    water: npt.NDArray[np.uint16],
-    bua: npt.NDArray[np.bool_],
-    road: npt.NDArray[np.bool_],
-    seed: int,
-    years: Sequence[int] = SURVEY_YEARS,
+    world: World, arrays: GridArrays, seed: int, years: Sequence[int] = SURVEY_YEARS
 ) -> dict[int, gpd.GeoDataFrame]:
     """The DLTB parcels of each of ``years`` (EPSG:4549, fields :data:`SURVEY_FIELDS`), from the 2020 and
-    2024 classes and the landscape's districts, water labels, 建成区 and roads, all on ``grid``."""
-    blocks = _Blocks(world, grid, district, water, bua, road)
+    2024 classes and the landscape's districts, water labels, 建成区 and roads (``arrays``, on one grid)."""
+    if arrays.lc2020 is None:
+        raise ValueError("the land survey needs the 2020 classes (GridArrays.lc2020)")
+    lc2020, lc2024 = arrays.lc2020, arrays.lc2024
+    blocks = _Blocks(world, arrays)
     # One draw per block for every vintage: a block's sub-class (orchard, tea, bamboo …) does not flicker.
     draws = component_rng(seed, "dltb", "sub-class").random(blocks.shape)
     return {

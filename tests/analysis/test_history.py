@@ -139,21 +139,6 @@ def _metric_frame(rows: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC)
 
 
-@pytest.fixture
-def boundaries() -> gpd.GeoDataFrame:
-    a = box(X0, Y0, X0 + 1000, Y0 + 1000)
-    b = box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)
-    rows = [
-        {"adcode": CITY, "name_zh": "测试市", "name_en": "Test", "kind": "city", "geometry": a.union(b)},
-        {"adcode": A, "name_zh": "甲区", "name_en": "A", "kind": "district", "geometry": a},
-        {"adcode": B, "name_zh": "乙区", "name_en": "B", "kind": "district", "geometry": b},
-    ]
-    frame = _metric_frame(rows)
-    frame["official_area_km2"] = [2.0, 1.0, 1.0]
-    frame["polygon_area_km2"] = frame.area / 1e6
-    return frame.to_crs("EPSG:4326")
-
-
 def _stations(year: int, piles_a: int, swap_public: int) -> VectorSource:
     rows = [
         {"type": "charging", "piles": piles_a, "access": "public", "geometry": Point(X0 + 500, Y0 + 500)},

@@ -8,7 +8,8 @@ Two 1 km × 1 km districts side by side in EPSG:4549 near Wuxi, a 100 m land-cov
     (row 9, col 9) nodata   = 0.01 km²        cols 12–19 rows 5–9 built-up (50) = 0.40 km²
 
 Built-up polygon: B's columns 12–19 (0.8 km²). Wetlands: B's river (0.2 km²) and a 0.01 km² pond in A.
-Protected: the western half of the river (0.1 km²).
+Protected: the western half of the river (0.1 km²). The districts are the ``boundaries`` fixture of
+``tests/analysis/conftest.py``.
 """
 
 from __future__ import annotations
@@ -46,21 +47,6 @@ def _metric_frame(rows: list[dict], crs: str = METRIC) -> gpd.GeoDataFrame:
 
 def _source(kind: str, rows: list[dict], *, synthetic: bool = False, vintage: str = "2024") -> VectorSource:
     return VectorSource(kind, _metric_frame(rows).to_crs("EPSG:4326"), f"test {kind}", vintage, synthetic)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def boundaries() -> gpd.GeoDataFrame:
-    a = box(X0, Y0, X0 + 1000, Y0 + 1000)
-    b = box(X0 + 1000, Y0, X0 + 2000, Y0 + 1000)
-    rows = [
-        {"adcode": CITY, "name_zh": "测试市", "name_en": "Test", "kind": "city", "geometry": a.union(b)},
-        {"adcode": A, "name_zh": "甲区", "name_en": "A", "kind": "district", "geometry": a},
-        {"adcode": B, "name_zh": "乙区", "name_en": "B", "kind": "district", "geometry": b},
-    ]
-    frame = _metric_frame(rows)
-    frame["official_area_km2"] = [2.0, 1.0, 1.0]
-    frame["polygon_area_km2"] = frame.area / 1e6
-    return frame.to_crs("EPSG:4326")
 
 
 def _landcover_array() -> np.ndarray:
