@@ -20,10 +20,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from analysis.land_survey import MethodChoice
 from analysis.names import DENOMINATORS, VARIANTS, Denominator, Variant
 from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured
 from analysis.schemes import load_scheme
+from analysis.sources import LandSurveySource
 from analysis.study_area import AdminUnit, StudyArea, unit_totals
+from analysis.survey_indicators import survey_forest_coverage
 from analysis.targets import primary_target
 from analysis.zonal import ClassAreaTable, Progress, ZonalFunction, zonal_class_areas
 
@@ -43,7 +46,7 @@ _DENOMINATOR_KINDS = {"official": "official_area", "polygon": "polygon_area", "l
 
 
 def forest_coverage(
-    landcover: RasterSource,
+    landcover: RasterSource | LandSurveySource,
     study_area: StudyArea,
     targets: Sequence[Target] = (),
     *,
@@ -52,13 +55,16 @@ def forest_coverage(
     class_areas: ClassAreaTable | None = None,
     progress: Progress | None = None,
     zonal: ZonalFunction = zonal_class_areas,
+    method: MethodChoice = "auto",
 ) -> list[IndicatorResult]:
     """Tree and woody cover rate (%) for the city and each district.
 
     Parameters
     ----------
     landcover
-        The land-cover raster and its scheme.
+        The land-cover raster and its scheme, or a land survey's parcels (DLTB): those are handed to
+        :func:`analysis.survey_indicators.survey_forest_coverage`, which reports tabulation and geometry
+        side by side.
     study_area
         The city and its districts (:class:`analysis.study_area.StudyArea`).
     targets
@@ -71,6 +77,9 @@ def forest_coverage(
         Per-district class areas already computed on this raster (saves a second pass).
     zonal
         The zonal engine (``analysis.zonal.distributed.zonal_strategy`` gives one that runs on Dask).
+    method
+        For a land survey only: ``auto`` (tabulation when the parcels carry its fields), ``tabulation``
+        or ``geometry`` (:mod:`analysis.land_survey`).
 
     Returns
     -------
@@ -81,6 +90,10 @@ def forest_coverage(
         raise ValueError(f"denominator must be one of {', '.join(DENOMINATORS)}, not {denominator!r}")
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
+    if isinstance(landcover, LandSurveySource):
+        return survey_forest_coverage(
+            landcover, study_area, targets, denominator=denominator, variant=variant, method=method
+        )
     scheme = load_scheme(landcover.scheme)
     woody_codes = scheme.codes_for(_VARIANT_ROLES[variant])
     water_codes = scheme.codes_for(("water",))

@@ -17,6 +17,7 @@ import geopandas as gpd
 from analysis.charging import charging_service_coverage, station_counts
 from analysis.forest import forest_coverage
 from analysis.green import builtup_green_coverage
+from analysis.land_survey import MethodChoice
 from analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS, Denominator, Variant
 from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
 from analysis.results import IndicatorResult
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from analysis.sources import RasterSource, VectorSource
     from analysis.targets import Target
 
+from analysis.sources import LandSurveySource
+
 __all__ = ["INDICATOR_IDS", "IndicatorInputs", "IndicatorOptions", "StageProgress", "compute_indicators"]
 
 # (stage label, blocks done, blocks total): one call per raster block of each pass over the raster.
@@ -36,10 +39,11 @@ StageProgress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class IndicatorInputs:
-    """The layers an indicator run reads; any but ``boundaries`` may be missing."""
+    """The layers an indicator run reads; any but ``boundaries`` may be missing. ``landcover`` is a
+    class-code raster or a land survey's parcels (DLTB, :class:`~analysis.sources.LandSurveySource`)."""
 
     boundaries: gpd.GeoDataFrame
-    landcover: RasterSource | None = None
+    landcover: RasterSource | LandSurveySource | None = None
     wetlands: VectorSource | None = None
     protected: VectorSource | None = None
     builtup: VectorSource | None = None
@@ -54,6 +58,9 @@ class IndicatorOptions:
 
     ``zonal`` is the engine of every pass over the land-cover raster: the single-machine one, or
     ``analysis.zonal.distributed.zonal_strategy(scheduler)`` to run them on Dask (same results).
+    ``landcover_method`` and ``include_aquaculture`` apply to a land survey as land cover
+    (:mod:`analysis.land_survey`): tabulation or geometry (``auto``: tabulation when the parcels carry its
+    fields), and whether 1104A 养殖坑塘 counts toward 湿地保护率.
     """
 
     forest_denominator: Denominator = "official"
@@ -61,6 +68,8 @@ class IndicatorOptions:
     pv: PVParameters = field(default_factory=PVParameters)
     service_radius_m: float = DEFAULT_SERVICE_RADIUS_M
     zonal: ZonalFunction = zonal_class_areas
+    landcover_method: MethodChoice = "auto"
+    include_aquaculture: bool = False
 
 
 def compute_indicators(
@@ -105,6 +114,7 @@ def compute_indicators(
                 variant=options.forest_variant,
                 progress=stage("forest_coverage"),
                 zonal=options.zonal,
+                method=options.landcover_method,
             )
     if "wetland_protection_rate" in wanted:
         results += wetland_protection_rate(
@@ -115,10 +125,18 @@ def compute_indicators(
             landcover=inputs.landcover,
             progress=stage("wetland_protection_rate"),
             zonal=options.zonal,
+            method=options.landcover_method,
+            include_aquaculture=options.include_aquaculture,
         )
     if "builtup_green_coverage" in wanted:
         if inputs.landcover is None:
             results += without_landcover("builtup_green_coverage")
+        elif isinstance(inputs.landcover, LandSurveySource):
+            reason = (
+                "needs a land-cover raster: the vertical projection of vegetation is not a land-survey class "
+                "(give the raster with --landcover, the land survey for 林木覆盖率 and 湿地保护率)"
+            )
+            results += study_area.not_computable("builtup_green_coverage", "%", reason)
         else:
             results += builtup_green_coverage(
                 inputs.landcover,

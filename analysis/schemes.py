@@ -15,6 +15,19 @@ File format::
 
     [classes]
     10 = { role = "tree", en = "Tree cover", zh = "林地", color = "#006400" }
+
+The land survey's scheme (``sandiao``, for the parcels of a DLTB layer) keys its classes by the text
+``DLBM`` code instead: ``codes = "text"`` at the top level, keys such as ``"0301"`` or ``"1104A"`` (leading
+zeros and letters kept), and no ``nodata``. A class may also list, in ``also``, further roles it counts
+toward: 0303 红树林地 is ``wetland`` and also ``tree``, so 湿地保护率 and 林木覆盖率 both count it::
+
+    codes = "text"
+    [classes]
+    "0303" = { role = "wetland", also = ["tree"], en = "Mangrove forest", zh = "红树林地", color = "#00a884" }
+
+Raster schemes (:data:`BUILTIN_SCHEMES`) have whole-number codes; land-survey schemes
+(:data:`LAND_SURVEY_SCHEMES`) text codes. :attr:`LandCoverScheme.text_codes` tells them apart, and each
+reader refuses the other kind.
 """
 
 from __future__ import annotations
@@ -36,8 +49,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILTIN_SCHEMES",
+    "LAND_SURVEY_SCHEMES",
     "ROLES",
     "WORLDCOVER_CODES",
+    "ClassCode",
     "LandCoverScheme",
     "SchemeClass",
     "UnknownCodesWarning",
@@ -50,27 +65,57 @@ __all__ = [
     "warn_unknown_codes",
 ]
 
-ROLES = ("tree", "shrub", "orchard", "grass", "crop", "wetland", "water", "built_up", "bare", "other")
+ROLES = (
+    "tree",
+    "shrub",
+    "orchard",
+    "grass",
+    "crop",
+    "wetland",
+    "water",
+    "aquaculture",
+    "built_up",
+    "bare",
+    "other",
+)
+#: The raster schemes (whole-number class codes); :func:`guess_scheme` chooses among these only.
 BUILTIN_SCHEMES = ("worldcover", "clcd", "glc_fcs30d", "dynamic_world", "esri_lulc")
+#: The land survey's schemes (text DLBM codes), for DLTB parcel layers (:mod:`analysis.land_survey`).
+LAND_SURVEY_SCHEMES = ("sandiao",)
+
+#: A class code: a whole number in a raster scheme, a DLBM text code (``"0301"``) in a land-survey scheme.
+ClassCode = int | str
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# A DLBM code: two to six digits and capital letters ("09", "0301", "1104A", "08H2A").
+_TEXT_CODE = re.compile(r"^[0-9A-Z]{2,6}$")
 # A scheme lists tens of classes in a few kB; anything far larger is not a scheme.
 _MAX_SCHEME_BYTES = 1 << 20
 
 
 class UnknownCodesWarning(UserWarning):
-    """A raster holds class codes that its scheme does not define; they count toward no role."""
+    """A raster (or a land survey's parcels) holds class codes that its scheme does not define; they count
+    toward no role."""
 
 
 @dataclass(frozen=True)
 class SchemeClass:
-    """One class of a scheme: its code, role, labels and display colour (``#rrggbb``)."""
+    """One class of a scheme: its code, role, labels and display colour (``#rrggbb``).
 
-    code: int
+    ``also`` lists further roles the class counts toward (empty for every raster class).
+    """
+
+    code: ClassCode
     role: str
     label_en: str
     label_zh: str
     color: str
+    also: tuple[str, ...] = ()
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The class's role and the roles in ``also``."""
+        return (self.role, *self.also)
 
 
 @dataclass(frozen=True)
@@ -86,9 +131,11 @@ class LandCoverScheme:
     source
         Where the codes, labels and colours come from.
     nodata
-        The product's nodata code, or None when it has none (Dynamic World masks instead).
+        The product's nodata code, or None when it has none (Dynamic World masks instead; a land survey
+        has none).
     classes
-        Class code → :class:`SchemeClass`.
+        Class code → :class:`SchemeClass`: whole numbers for a raster scheme, DLBM text codes for a land
+        survey's (``text_codes``).
     notes
         Caveats to show next to results computed with this scheme.
     path
@@ -99,16 +146,20 @@ class LandCoverScheme:
     title: str
     source: str
     nodata: int | None
-    classes: Mapping[int, SchemeClass]
+    classes: Mapping[ClassCode, SchemeClass]
     notes: tuple[str, ...]
     path: str
+    text_codes: bool = False
 
     @property
-    def codes(self) -> frozenset[int]:
+    def codes(self) -> frozenset[ClassCode]:
         """All class codes of the scheme (nodata excluded)."""
         return frozenset(self.classes)
 
-    def role_of(self, code: int) -> str | None:
+    def _key(self, code: ClassCode) -> ClassCode:
+        return str(code).strip() if self.text_codes else int(code)
+
+    def role_of(self, code: ClassCode) -> str | None:
         """Role of a class code, or None for a code the scheme does not define.
 
         Examples
@@ -117,24 +168,27 @@ class LandCoverScheme:
         >>> scheme.role_of(10), scheme.role_of(95), scheme.role_of(7)
         ('tree', 'wetland', None)
         """
-        found = self.classes.get(int(code))
+        found = self.classes.get(self._key(code))
         return found.role if found else None
 
-    def codes_for(self, roles: Iterable[str]) -> frozenset[int]:
-        """Class codes whose role is one of ``roles``; an unknown role is a :class:`SchemeError`.
+    def codes_for(self, roles: Iterable[str]) -> frozenset[ClassCode]:
+        """Class codes whose role, or one of whose ``also`` roles, is one of ``roles``; an unknown role is
+        a :class:`SchemeError`.
 
         Examples
         --------
         >>> sorted(load_scheme("glc_fcs30d").codes_for(["shrub", "orchard"]))
         [12, 120, 121, 122]
+        >>> sorted(load_scheme("sandiao").codes_for(["shrub"]))
+        ['0305', '0306']
         """
         wanted = set(roles)
         unknown = wanted - set(ROLES)
         if unknown:
             raise SchemeError(f"unknown role(s) {sorted(unknown)}; roles are {list(ROLES)}")
-        return frozenset(code for code, cls in self.classes.items() if cls.role in wanted)
+        return frozenset(code for code, cls in self.classes.items() if wanted.intersection(cls.roles))
 
-    def roles_to_codes(self, *roles: str) -> frozenset[int]:
+    def roles_to_codes(self, *roles: str) -> frozenset[ClassCode]:
         """Same as :meth:`codes_for`, with the roles as arguments.
 
         Examples
@@ -144,9 +198,9 @@ class LandCoverScheme:
         """
         return self.codes_for(roles)
 
-    def label(self, code: int, language: str = "zh") -> str:
+    def label(self, code: ClassCode, language: str = "zh") -> str:
         """Label of a class code in ``zh`` or ``en``; unknown codes read ``code 7``."""
-        found = self.classes.get(int(code))
+        found = self.classes.get(self._key(code))
         if found is None:
             return f"code {code}"
         return found.label_zh if language == "zh" else found.label_en
@@ -174,17 +228,43 @@ def _text(path: Path, table: Mapping[str, Any], key: str, where: str, *, require
     return value.strip()
 
 
-def _parse_class(path: Path, key: str, entry: Any) -> SchemeClass:
+def _parse_code(path: Path, key: str, text_codes: bool) -> ClassCode:
+    if text_codes:
+        if not _TEXT_CODE.match(key):
+            raise _fail(
+                path,
+                f"class {key!r}",
+                'a text class code (codes = "text") is 2 to 6 digits or capital letters, such as '
+                '"0301" or "1104A"',
+            )
+        return key
     try:
-        code = int(key)
+        return int(key)
     except ValueError:
-        raise _fail(path, f"class {key!r}", "the class code must be a whole number") from None
+        raise _fail(
+            path,
+            f"class {key!r}",
+            'the class code must be a whole number (a land survey\'s text codes need codes = "text")',
+        ) from None
+
+
+def _parse_also(path: Path, where: str, role: str, value: Any) -> tuple[str, ...]:
+    also = [value] if isinstance(value, str) else value
+    if not isinstance(also, list) or not all(isinstance(item, str) and item in ROLES for item in also):
+        raise _fail(path, where, f"field 'also' must be a list of roles from {list(ROLES)}; got {value!r}")
+    return tuple(dict.fromkeys(item for item in also if item != role))
+
+
+def _parse_class(path: Path, key: str, entry: Any, text_codes: bool = False) -> SchemeClass:
+    code = _parse_code(path, key, text_codes)
     where = f"class {code}"
     if not isinstance(entry, Mapping):
         raise _fail(path, where, "must be a table with fields role, en, zh, color")
-    unknown_fields = set(entry) - {"role", "en", "zh", "color"}
+    unknown_fields = set(entry) - {"role", "en", "zh", "color", "also"}
     if unknown_fields:
-        raise _fail(path, where, f"unknown field(s) {sorted(unknown_fields)}; fields are role, en, zh, color")
+        raise _fail(
+            path, where, f"unknown field(s) {sorted(unknown_fields)}; fields are role, en, zh, color, also"
+        )
     role = entry.get("role")
     if role not in ROLES:
         raise _fail(path, where, f"field 'role' must be one of {list(ROLES)}; got {role!r}")
@@ -197,6 +277,7 @@ def _parse_class(path: Path, key: str, entry: Any) -> SchemeClass:
         label_en=_text(path, entry, "en", where),
         label_zh=_text(path, entry, "zh", where),
         color=color.lower(),
+        also=_parse_also(path, where, str(role), entry.get("also", [])),
     )
 
 
@@ -204,9 +285,15 @@ def _parse_scheme(path: Path, document: Mapping[str, Any]) -> LandCoverScheme:
     name = _text(path, document, "name", "top level")
     source = _text(path, document, "source", "top level")
     title = _text(path, document, "title", "top level", required=False) or name
+    code_type = document.get("codes", "integer")
+    if code_type not in ("integer", "text"):
+        raise _fail(path, "top level", f'field \'codes\' must be "integer" or "text"; got {code_type!r}')
+    text_codes = code_type == "text"
     nodata = document.get("nodata")
     if nodata is not None and (isinstance(nodata, bool) or not isinstance(nodata, int)):
         raise _fail(path, "top level", f"field 'nodata' must be a whole number; got {nodata!r}")
+    if nodata is not None and text_codes:
+        raise _fail(path, "top level", "a scheme with text codes (a land survey's) has no 'nodata'")
     notes_value = document.get("notes", [])
     notes = [notes_value] if isinstance(notes_value, str) else notes_value
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
@@ -214,9 +301,9 @@ def _parse_scheme(path: Path, document: Mapping[str, Any]) -> LandCoverScheme:
     raw_classes = document.get("classes")
     if not isinstance(raw_classes, Mapping) or not raw_classes:
         raise _fail(path, "top level", "needs a non-empty [classes] table")
-    classes: dict[int, SchemeClass] = {}
+    classes: dict[ClassCode, SchemeClass] = {}
     for key, entry in raw_classes.items():
-        parsed = _parse_class(path, key, entry)
+        parsed = _parse_class(path, key, entry, text_codes)
         if parsed.code in classes:
             raise _fail(path, f"class {parsed.code}", "the code is listed twice")
         if parsed.code == nodata:
@@ -227,9 +314,10 @@ def _parse_scheme(path: Path, document: Mapping[str, Any]) -> LandCoverScheme:
         title=title,
         source=source,
         nodata=nodata,
-        classes=dict(sorted(classes.items())),
+        classes=dict(sorted(classes.items(), key=lambda item: str(item[0]) if text_codes else item[0])),
         notes=tuple(notes),
         path=str(path),
+        text_codes=text_codes,
     )
 
 
@@ -239,7 +327,8 @@ def load_scheme(name_or_path: str | PathLike[str]) -> LandCoverScheme:
     Parameters
     ----------
     name_or_path
-        One of :data:`BUILTIN_SCHEMES`, or the path of a ``.toml`` file in the same format.
+        One of :data:`BUILTIN_SCHEMES` or :data:`LAND_SURVEY_SCHEMES`, or the path of a ``.toml`` file in
+        the same format.
 
     Raises
     ------
@@ -254,13 +343,14 @@ def load_scheme(name_or_path: str | PathLike[str]) -> LandCoverScheme:
     (0, 'Permanent water bodies', '#006400')
     """
     text = str(name_or_path)
-    if text in BUILTIN_SCHEMES:
+    if text in BUILTIN_SCHEMES or text in LAND_SURVEY_SCHEMES:
         path = schemes_dir() / f"{text}.toml"
     else:
         path = Path(text)
         if not path.suffix and not path.exists():
             raise SchemeError(
-                f"unknown land-cover scheme {text!r}; built-in schemes are {list(BUILTIN_SCHEMES)}"
+                f"unknown land-cover scheme {text!r}; built-in schemes are "
+                f"{list(BUILTIN_SCHEMES + LAND_SURVEY_SCHEMES)}"
             )
     try:
         # Judged before opening: /dev/zero or a FIFO would never end, and opening a FIFO blocks.

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["LAYER_KINDS", "LayerKind", "RasterSource", "VectorSource"]
+__all__ = [
+    "LAND_SURVEY_FIELDS",
+    "LAYER_KINDS",
+    "LandCoverSource",
+    "LandSurveySource",
+    "LayerKind",
+    "RasterSource",
+    "VectorSource",
+]
 
 LayerKind = Literal[
     "landcover", "districts", "wetlands", "protected", "builtup", "buildings", "pv_sites", "stations"
@@ -61,3 +69,44 @@ class RasterSource:
     source: str
     synthetic: bool
     kind: LayerKind = "landcover"
+
+
+#: The fields of a land survey's parcel layer (地类图斑 DLTB) the atlas reads, by their survey names.
+LAND_SURVEY_FIELDS: tuple[str, ...] = ("BSM", "DLBM", "DLMC", "ZLDWDM", "TBMJ", "TBDLMJ")
+
+
+@dataclass(frozen=True)
+class LandSurveySource:
+    """A land survey's parcel layer (地类图斑 DLTB, 三调 or an annual 国土变更调查) as a land-cover source.
+
+    ``frame`` holds the parcels in EPSG:4549 with the fields of :data:`LAND_SURVEY_FIELDS` that the file
+    has, under those names: ``DLBM`` (class code, text such as ``"0301"``) always; ``ZLDWDM`` (the unit
+    the parcel lies in, text; its first 6 characters are the county adcode), ``TBDLMJ`` and ``TBMJ``
+    (ellipsoidal areas in m²), ``DLMC`` and ``BSM`` when present. ``scheme`` names the land-survey scheme
+    (``sandiao``, or the absolute path of a scheme file) mapping DLBM codes to roles. ``layer`` is the
+    layer read from a multi-layer file.
+    """
+
+    frame: gpd.GeoDataFrame
+    year: int | None
+    source: str
+    synthetic: bool
+    scheme: str = "sandiao"
+    path: Path | None = None
+    layer: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    kind: LayerKind = "landcover"
+
+    @property
+    def area_field(self) -> str | None:
+        """The field tabulation sums: ``TBDLMJ`` (parcel land-class area), else ``TBMJ``, else None."""
+        return next((name for name in ("TBDLMJ", "TBMJ") if name in self.frame.columns), None)
+
+    @property
+    def can_tabulate(self) -> bool:
+        """Whether the statistical method can run: the parcels carry ``ZLDWDM`` and an area field."""
+        return "ZLDWDM" in self.frame.columns and self.area_field is not None
+
+
+#: A land-cover source: a class-code raster, or a land survey's parcels.
+LandCoverSource = RasterSource | LandSurveySource

@@ -21,9 +21,12 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from analysis.land_survey import MethodChoice
 from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
 from analysis.schemes import load_scheme
+from analysis.sources import LandSurveySource
 from analysis.study_area import StudyArea, unit_totals
+from analysis.survey_indicators import survey_wetland_protection
 from analysis.targets import primary_target
 from analysis.zonal import Progress, ZonalFunction, zonal_class_areas
 
@@ -43,17 +46,26 @@ def wetland_protection_rate(
     targets: Sequence[Target] = (),
     *,
     wetlands: VectorSource | None = None,
-    landcover: RasterSource | None = None,
+    landcover: RasterSource | LandSurveySource | None = None,
     progress: Progress | None = None,
     zonal: ZonalFunction = zonal_class_areas,
+    method: MethodChoice = "auto",
+    include_aquaculture: bool = False,
 ) -> list[IndicatorResult]:
     """Wetland protection rate (%) for the city and each district.
 
     ``numerator`` is the protected wetland area and ``denominator`` the wetland area, both in m².
     Uses ``wetlands`` when given and non-empty, else the ``landcover`` raster's water and wetland classes.
+    A land survey's parcels (DLTB) as ``landcover`` take precedence over both: they are the 三调 scope
+    itself (:func:`analysis.survey_indicators.survey_wetland_protection`, with ``method`` and
+    ``include_aquaculture`` for 1104A 养殖坑塘); the wetland layer is then not needed.
     """
     if protected is None:
         return study_area.not_computable(_INDICATOR, "%", "no protected-area layer was given")
+    if isinstance(landcover, LandSurveySource):
+        return survey_wetland_protection(
+            study_area, protected, landcover, targets, method=method, include_aquaculture=include_aquaculture
+        )
     has_wetlands = wetlands is not None and not wetlands.empty
     if not has_wetlands and landcover is None:
         reason = "neither a wetland layer nor a land-cover raster was given"

@@ -32,6 +32,7 @@ from cli.options import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from analysis.land_survey import MethodChoice
     from analysis.results import IndicatorResult
 
 __all__ = ["indicators"]
@@ -43,14 +44,36 @@ __all__ = ["indicators"]
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
     help="Land-cover raster (GeoTIFF/COG, any CRS), or a folder or zip of its tiles. Repeatable: several "
-    "tiles of one product (same CRS, resolution and scheme) are mosaicked. Default: the shipped 2024 demo "
-    "raster.",
+    "tiles of one product (same CRS, resolution and scheme) are mosaicked. Or a land survey's parcels "
+    "(地类图斑 DLTB: .gpkg, zipped Shapefile or File Geodatabase, .gdb folder), given alone. Default: the "
+    "shipped 2024 demo raster.",
+)
+@click.option(
+    "--layer",
+    "landcover_layer",
+    metavar="NAME",
+    help="Layer of a --landcover land survey holding several. Default: its only layer, else DLTB.",
+)
+@click.option(
+    "--landcover-method",
+    type=click.Choice(["auto", "tabulation", "geometry"]),
+    default="auto",
+    show_default=True,
+    help="Land survey only: tabulation (sum TBDLMJ/TBMJ by ZLDWDM county, the statistical method) or "
+    "geometry (parcels cut with the districts in EPSG:4549); both are reported side by side. auto: "
+    "tabulation when the parcels carry ZLDWDM and TBDLMJ/TBMJ.",
+)
+@click.option(
+    "--include-aquaculture",
+    is_flag=True,
+    help="Land survey only: count 1104A 养殖坑塘 (aquaculture ponds) toward 湿地保护率. Default: left out.",
 )
 @click.option(
     "--scheme",
     callback=check_scheme,
-    help="Land-cover scheme: worldcover, clcd, glc_fcs30d, dynamic_world, esri_lulc or "
-    "a scheme TOML file. Default: from the raster's tags, else guessed from its codes.",
+    help="Land-cover scheme: worldcover, clcd, glc_fcs30d, dynamic_world, esri_lulc, sandiao (a land "
+    "survey's DLBM codes) or a scheme TOML file. Default: from the raster's tags, else guessed from its "
+    "codes; sandiao for a land survey.",
 )
 @layer_path_options("districts", *LAYER_OPTIONS)
 @click.option(
@@ -134,6 +157,9 @@ __all__ = ["indicators"]
 @quiet_option
 def indicators(
     landcover: tuple[Path, ...],
+    landcover_layer: str | None,
+    landcover_method: MethodChoice,
+    include_aquaculture: bool,
     scheme: str | None,
     districts: Path | None,
     stations_crs: str | None,
@@ -178,6 +204,7 @@ def indicators(
         stations_crs=stations_crs,
         without=without,
         catalog=Catalog(catalog_path) if catalog_path is not None else None,
+        landcover_layer=landcover_layer,
     )
     options = IndicatorOptions(
         forest_denominator=denominator,
@@ -185,6 +212,8 @@ def indicators(
         pv=PVParameters(specific_yield_kwh_per_kwp=specific_yield),
         service_radius_m=radius,
         zonal=zonal_strategy(scheduler),
+        landcover_method=landcover_method,
+        include_aquaculture=include_aquaculture,
     )
     try:
         results = compute_indicators(inputs, load_targets(), options, only=only or None, progress=progress)

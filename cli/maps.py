@@ -95,6 +95,7 @@ def map_command(
 ) -> None:
     """Write the atlas map as one standalone HTML file that works offline (the app's map, headless)."""
     from analysis.indicators import IndicatorOptions, compute_indicators
+    from analysis.sources import RasterSource
     from analysis.targets import load_targets
     from layers.inputs import load_indicator_inputs
     from maps.atlas import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
@@ -114,7 +115,8 @@ def map_command(
     )
     data = AtlasData(
         boundaries=inputs.boundaries,
-        landcover={} if raster is None else {raster.year or 0: raster},
+        # A land survey's parcels are not drawn as land cover (hundreds of thousands of polygons).
+        landcover={raster.year or 0: raster} if isinstance(raster, RasterSource) else {},
         vectors={kind: getattr(inputs, kind) for kind in LAYER_OPTIONS},
         results=results,
     )

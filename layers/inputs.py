@@ -16,10 +16,11 @@ from pathlib import Path
 
 from analysis.boundaries import load_boundaries
 from analysis.indicators import IndicatorInputs
-from analysis.sources import RasterSource, VectorSource
+from analysis.sources import LandSurveySource, RasterSource, VectorSource
 from layers import defaults
 from layers.catalog import Catalog
 from layers.formats import read_landcover, read_landcover_tiles
+from layers.formats.land_survey import land_survey_path, read_land_survey, survey_scheme
 from layers.names import VECTOR_KINDS
 from layers.read import read_vector
 
@@ -35,6 +36,7 @@ def load_indicator_inputs(
     stations_crs: str | None = None,
     without: Iterable[str] = (),
     catalog: Catalog | None = None,
+    landcover_layer: str | None = None,
 ) -> IndicatorInputs:
     """Read every layer an indicator run needs.
 
@@ -44,6 +46,11 @@ def load_indicator_inputs(
     ``catalog`` when it holds the kind, else from the shipped demo data; a kind listed in ``without`` is
     left out, so its indicators come back as not computable. ``scheme`` overrides the scheme a catalog
     land cover was imported with.
+
+    ``landcover`` may instead be a land survey's parcel layer (DLTB: a GeoPackage, a zipped Shapefile or
+    File Geodatabase, a ``.gdb`` folder), read by :func:`layers.formats.land_survey.read_land_survey` from
+    its layer ``landcover_layer`` (default ``DLTB``), with ``scheme`` a land-survey scheme (default
+    ``sandiao``).
     """
     layer_paths = dict(layer_paths or {})
     unknown = sorted(set(layer_paths) - set(VECTOR_KINDS))
@@ -64,15 +71,20 @@ def load_indicator_inputs(
             vectors[kind] = stored
         else:
             vectors[kind] = defaults.load_default_vector(kind)
+    raster: RasterSource | LandSurveySource | None
     if "landcover" in left_out:
         raster = None
+    elif landcover is not None and (survey := land_survey_path(landcover)) is not None:
+        raster = read_land_survey(survey, layer=landcover_layer, scheme=scheme)
     elif landcover is not None and (isinstance(landcover, Path) or len(landcover) > 0):
         raster = read_landcover_tiles(landcover, scheme=scheme)
     elif catalog is not None and "landcover" in in_catalog:
         stored_raster = catalog.get("landcover")
-        assert isinstance(stored_raster, RasterSource)
+        assert isinstance(stored_raster, RasterSource | LandSurveySource)
         raster = stored_raster
-        if scheme is not None:
+        if scheme is not None and isinstance(raster, LandSurveySource):
+            raster = dataclasses.replace(raster, scheme=survey_scheme(scheme))
+        elif scheme is not None and isinstance(raster, RasterSource):
             raster = dataclasses.replace(raster, scheme=read_landcover(raster.path, scheme=scheme).scheme)
     else:
         raster = defaults.load_default_landcover(scheme=scheme)

@@ -39,6 +39,7 @@ __all__ = [
     "check_block_size",
     "check_file_size",
     "check_raster_size",
+    "check_total_size",
     "check_zip_members",
     "current_limits",
     "is_trusted",
@@ -122,6 +123,19 @@ def check_file_size(path: Path) -> None:
         raise LayerReadError(
             f"{path.name}: the file is too large ({_megabytes(size)}; the limit is {_megabytes(limit)}); "
             "clip it to Wuxi first, or raise GEOPLAN_MAX_UPLOAD_MB"
+        )
+
+
+def check_total_size(name: str, size: int) -> None:
+    """Refuse a dataset of several files (a File Geodatabase folder) larger, all together, than the
+    upload limit."""
+    if _TRUSTED.get():
+        return
+    limit = current_limits().max_file_bytes
+    if size > limit:
+        raise LayerReadError(
+            f"{name}: its files together are too large ({_megabytes(size)}; the limit is "
+            f"{_megabytes(limit)}); clip it to Wuxi first, or raise GEOPLAN_MAX_UPLOAD_MB"
         )
 
 

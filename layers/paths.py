@@ -2,7 +2,10 @@
 
 GDAL virtual paths (``/vsicurl/`` …) and URLs are refused, as names and as zip members; a file must
 exist, be a regular non-empty file with a suffix its reader knows, and stay within the size limits of
-:mod:`layers.limits`. Any zip container (a zipped Shapefile, an ``.xlsx``, a KMZ named ``.kml``) is
+:mod:`layers.limits`. The one folder a reader may be given is a File Geodatabase (a ``.gdb`` folder), and
+only a reader that lists ``.gdb``: it must hold only regular files (no links, no subfolders, no devices),
+at least one ``.gdbtable``, and stay within the size limit as a whole (:func:`check_filegdb_folder`).
+Any zip container (a zipped Shapefile, an ``.xlsx``, a KMZ named ``.kml``) is
 judged by its central directory before anything decompresses it.
 """
 
@@ -14,12 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analysis.errors import LayerError, LayerReadError
-from layers.limits import check_file_size, check_zip_members
+from layers.limits import check_file_size, check_total_size, check_zip_members
 
 __all__ = [
     "SQLITE_MAGIC",
     "ZIP_MAGIC",
     "check_container",
+    "check_filegdb_folder",
     "file_header",
     "local_file",
     "reject_virtual",
@@ -54,6 +58,9 @@ def local_file(path: str | Path, suffixes: Sequence[str], what: str) -> Path:
     local = Path(path).expanduser()
     if not local.exists():
         raise LayerReadError(f"{local}: no such file; check the path")
+    if local.is_dir() and local.suffix.lower() == ".gdb" and ".gdb" in suffixes:
+        check_filegdb_folder(local)
+        return local
     if not local.is_file():
         raise LayerReadError(f"{local}: is a directory, not a file; give the path of the {what} file itself")
     if local.suffix.lower() not in suffixes:
@@ -65,6 +72,45 @@ def local_file(path: str | Path, suffixes: Sequence[str], what: str) -> Path:
         raise LayerReadError(f"{local.name}: the file is empty (0 bytes)")
     check_file_size(local)
     return local
+
+
+def check_filegdb_folder(folder: Path) -> None:
+    """Check that ``folder`` is a File Geodatabase as ESRI writes one: a flat folder of regular files.
+
+    Anything else inside (a symbolic link, which could lead to ``/dev/zero`` or another user's file; a
+    subfolder; a device or FIFO) is refused before GDAL opens it, and so is a folder with no
+    ``.gdbtable`` or larger, all files together, than the upload limit (:mod:`layers.limits`).
+    """
+    import stat
+
+    total = 0
+    tables = 0
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise LayerReadError(f"{folder.name}: cannot list the File Geodatabase folder ({exc})") from exc
+    for entry in entries:
+        mode = entry.lstat().st_mode
+        if not stat.S_ISREG(mode):
+            what = (
+                "a symbolic link"
+                if stat.S_ISLNK(mode)
+                else "a folder"
+                if stat.S_ISDIR(mode)
+                else "not a file"
+            )
+            raise LayerReadError(
+                f"{folder.name}: {entry.name!r} inside it is {what}; a File Geodatabase folder holds only "
+                "its own files. Give the .gdb folder as ArcGIS or GDAL wrote it (or zip it)"
+            )
+        total += entry.lstat().st_size
+        tables += entry.name.lower().endswith(".gdbtable")
+    if not tables:
+        raise LayerReadError(
+            f"{folder.name}: the folder holds no .gdbtable files, so it is not a File Geodatabase; give the "
+            ".gdb folder itself"
+        )
+    check_total_size(folder.name, total)
 
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; the end record of an empty zip
@@ -82,7 +128,10 @@ def check_container(path: Path) -> None:
 
     An .xlsx is a zip, and so is a KMZ named .kml; a sheet of a few kilobytes can unpack to gigabytes.
     The zip limits of :mod:`layers.limits` (total size, ratio, members, member names) apply to all.
+    A File Geodatabase folder is no container (:func:`check_filegdb_folder` judged it).
     """
+    if path.is_dir():
+        return
     if file_header(path, 4).startswith(ZIP_MAGIC):
         zip_members(path)
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import AtlasError, LayerError, LayerReadError
-from analysis.schemes import BUILTIN_SCHEMES
+from analysis.schemes import BUILTIN_SCHEMES, LAND_SURVEY_SCHEMES
 from analysis.sources import LAYER_KINDS
 from layers.catalog import Catalog, StagedLayer
 from layers.formats import RASTER_SUFFIXES, VECTOR_SUFFIXES
+from layers.formats.land_survey import is_land_survey
 from layers.limits import current_limits
 from layers.spec import get_spec
 
@@ -72,16 +73,18 @@ def accepted_suffixes(kind: str) -> tuple[str, ...]:
     """The file suffixes (without the dot) an upload of ``kind`` may have.
 
     A lone ``.shp`` is left out: its attributes and CRS live in sidecar files, so a Shapefile is
-    uploaded zipped.
+    uploaded zipped; so is a File Geodatabase (a ``.gdb`` is a folder). Land cover takes a land survey's
+    parcels (DLTB) too: a GeoPackage, or a zip holding a Shapefile or a ``.gdb``.
 
     Examples
     --------
     >>> accepted_suffixes("landcover")
-    ('tif', 'tiff', 'zip')
+    ('tif', 'tiff', 'zip', 'gpkg')
     """
     spec = get_spec(kind)
     if spec.raster:
-        suffixes: Sequence[str] = (*RASTER_SUFFIXES, ".zip")  # a zip of tiles
+        # A zip holds tiles or a land survey (Shapefile, File Geodatabase); a GeoPackage is a land survey.
+        suffixes: Sequence[str] = (*RASTER_SUFFIXES, ".zip", ".gpkg")
     elif spec.kind == "districts":
         suffixes = (".geojson", ".json")
     else:
@@ -124,11 +127,10 @@ def stage_upload(
     if spec.kind not in LAYER_KINDS:  # pragma: no cover - get_spec already refuses unknown kinds
         raise LayerError(f"unknown layer kind {kind!r}")
     options = options or UploadOptions()
-    if spec.raster and options.scheme is not None and options.scheme not in BUILTIN_SCHEMES:
+    known = (*BUILTIN_SCHEMES, *LAND_SURVEY_SCHEMES)
+    if spec.raster and options.scheme is not None and options.scheme not in known:
         # An upload comes from a browser: a scheme file on the server is for the command line only.
-        raise LayerError(
-            f"{options.scheme!r} is not a known scheme; choose one of {', '.join(BUILTIN_SCHEMES)}"
-        )
+        raise LayerError(f"{options.scheme!r} is not a known scheme; choose one of {', '.join(known)}")
     name = _safe_name(filename)
     limit = current_limits().max_file_bytes
     if len(content) > limit:
@@ -146,8 +148,14 @@ def stage_upload(
     target_dir.mkdir(parents=True)
     path = target_dir / name
     path.write_bytes(content)
-    if spec.raster:
-        read_options: dict[str, Any] = {"scheme": options.scheme}
+    if spec.raster and is_land_survey(path):
+        read_options: dict[str, Any] = {
+            "scheme": options.scheme,
+            "layer": options.layer,
+            "encoding": options.encoding,
+        }
+    elif spec.raster:
+        read_options = {"scheme": options.scheme}
     elif spec.kind == "districts":
         read_options = {}
     else:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis.sources import LayerKind, RasterSource, VectorSource
+from analysis.sources import LandSurveySource, LayerKind, RasterSource, VectorSource
 
 __all__ = ["CONVERSION_PREFIXES", "CatalogEntry", "StagedLayer", "utc_now"]
 
@@ -108,7 +108,7 @@ class StagedLayer:
     """
 
     kind: LayerKind
-    source: VectorSource | RasterSource
+    source: VectorSource | RasterSource | LandSurveySource
     path: Path
     original_name: str
     sha256: str

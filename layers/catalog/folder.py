@@ -31,7 +31,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, cast
 
 from analysis.errors import AtlasError, LayerError, LayerReadError, LayerWriteError, printable
-from analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
+from analysis.sources import LAYER_KINDS, LandSurveySource, LayerKind, RasterSource, VectorSource
 from layers.catalog.disk import (
     TMP_PREFIX,
     fsync_dir,
@@ -46,6 +46,7 @@ from layers.catalog.entries import CatalogEntry, StagedLayer, utc_now
 from layers.catalog.manifest import MANIFEST_FORMAT, check_manifest
 from layers.catalog.staging import stage_layer, with_year
 from layers.formats import read_landcover
+from layers.formats.land_survey import read_land_survey
 from layers.limits import trusted
 from layers.read import read_vector
 from layers.spec import get_spec
@@ -115,6 +116,26 @@ def _write_vector(staged: StagedLayer, temporary: Path, entry: CatalogEntry) -> 
     fsync_file(temporary)
 
 
+def _write_land_survey(staged: StagedLayer, temporary: Path, entry: CatalogEntry) -> None:
+    import pyogrio
+
+    from layers.catalog.survey import STORED_LAYER
+
+    source = cast(LandSurveySource, staged.source)
+    metadata = {
+        "year": str(source.year or ""),
+        "synthetic": "true" if source.synthetic else "false",
+        "geoplan_provenance": json.dumps(
+            {k: v for k, v in entry.to_record().items() if k not in ("version", "file", "current")},
+            ensure_ascii=False,
+        ),
+    }
+    pyogrio.write_dataframe(
+        source.frame, temporary, layer=STORED_LAYER, driver="GPKG", layer_metadata=metadata
+    )
+    fsync_file(temporary)
+
+
 def _write_raster(staged: StagedLayer, temporary: Path) -> None:
     import rasterio
     import rasterio.shutil
@@ -136,6 +157,16 @@ def _check_written(staged: StagedLayer, temporary: Path) -> None:
 
 
 def _reread(staged: StagedLayer, temporary: Path) -> None:
+    if isinstance(staged.source, LandSurveySource):
+        from layers.catalog.survey import STORED_LAYER
+
+        survey = read_land_survey(temporary, layer=STORED_LAYER, scheme=staged.source.scheme)
+        if len(survey.frame) != staged.feature_count:
+            raise LayerReadError(
+                f"{staged.original_name}: the stored copy has {len(survey.frame)} parcels, the file "
+                f"{staged.feature_count}"
+            )
+        return
     if isinstance(staged.source, RasterSource):
         import rasterio
 
@@ -295,7 +326,7 @@ class Catalog:
         """The stored file of the current version of ``kind`` (or of ``version``)."""
         return self._stored(self.entry(kind, version))
 
-    def get(self, kind: str, version: int | None = None) -> VectorSource | RasterSource:
+    def get(self, kind: str, version: int | None = None) -> VectorSource | RasterSource | LandSurveySource:
         """The current version of ``kind`` (or ``version``), read back with its provenance.
 
         A vector comes back as a :class:`VectorSource` whose ``source`` names the original file and the
@@ -309,6 +340,14 @@ class Catalog:
             label = f"{entry.original_name} (catalog v{entry.version}, imported {entry.imported_at})"
             if entry.synthetic:
                 label += ", synthetic"
+            if entry.kind == "landcover" and entry.file.endswith(".gpkg"):
+                from layers.catalog.survey import STORED_LAYER
+
+                survey = read_land_survey(stored, layer=STORED_LAYER, scheme=entry.scheme)
+                year = int(entry.vintage) if entry.vintage.isdigit() else survey.year
+                return dataclasses.replace(
+                    survey, source=label, synthetic=entry.synthetic, year=year, notes=entry.notes
+                )
             if entry.kind == "landcover":
                 raster = read_landcover(stored, scheme=entry.scheme)
                 year = int(entry.vintage) if entry.vintage.isdigit() else raster.year
@@ -352,7 +391,10 @@ class Catalog:
         disk is a :class:`LayerWriteError` saying so. A version folder that leads outside the catalog
         (a symlink) is refused before anything is written.
         """
-        if staged.kind == "landcover":
+        if isinstance(staged.source, LandSurveySource):
+            # A land survey's parcels: a GeoPackage in EPSG:4549, read back as land cover.
+            folder, suffix = Path("layers") / staged.kind, ".gpkg"
+        elif staged.kind == "landcover":
             folder, suffix = Path("rasters") / staged.kind, ".tif"
         elif staged.kind == "districts":
             folder, suffix = Path("layers") / staged.kind, ".geojson"
@@ -372,8 +414,10 @@ class Catalog:
             feature_count=staged.feature_count,
             notes=staged.notes,
             synthetic=staged.synthetic,
-            vintage=str(source.year or "") if isinstance(source, RasterSource) else source.vintage,
-            scheme=source.scheme if isinstance(source, RasterSource) else None,
+            vintage=str(source.year or "")
+            if isinstance(source, RasterSource | LandSurveySource)
+            else source.vintage,
+            scheme=source.scheme if isinstance(source, RasterSource | LandSurveySource) else None,
             options=dict(staged.options),
         )
         if not staged.year_source:  # staged without the catalog (stage_layer): the year the file states
@@ -400,7 +444,9 @@ class Catalog:
                 # The pid in the name tells a later sweep whether the writer is still alive.
                 temporary = self.root / folder / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}{suffix}"
                 created.append(temporary)
-                if isinstance(source, RasterSource):
+                if isinstance(source, LandSurveySource):
+                    _write_land_survey(staged, temporary, entry)
+                elif isinstance(source, RasterSource):
                     _write_raster(staged, temporary)
                 else:
                     _write_vector(staged, temporary, entry)

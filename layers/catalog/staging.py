@@ -20,6 +20,7 @@ from analysis.errors import LayerError, LayerReadError
 from analysis.sources import RasterSource, VectorSource
 from layers.catalog.entries import CONVERSION_PREFIXES, StagedLayer, utc_now
 from layers.formats import read_landcover_tiles, vector_format
+from layers.formats.land_survey import is_land_survey
 from layers.formats.ogr import declared_crs
 from layers.formats.tiles import mosaic_tiles
 from layers.geometry import DATUM_LABELS
@@ -110,7 +111,9 @@ def stage_layer(
     The options are those of :func:`layers.read.read_vector` (vector kinds) or ``scheme`` of
     :func:`layers.formats.raster.read_landcover` (``landcover``: a GeoTIFF, or a folder or zip of tiles,
     :func:`layers.formats.tiles.read_landcover_tiles`). ``districts`` must be a boundaries GeoJSON
-    that :func:`analysis.boundaries.load_boundaries` accepts.
+    that :func:`analysis.boundaries.load_boundaries` accepts. A land survey's parcels as ``landcover``
+    (:func:`layers.formats.land_survey.is_land_survey`) take ``layer``, ``encoding`` and ``scheme``
+    (:mod:`layers.catalog.survey`).
 
     Raises
     ------
@@ -118,6 +121,12 @@ def stage_layer(
         The file is not usable as ``kind``; the message says why and how to fix it.
     """
     spec = get_spec(kind)
+    if spec.raster and is_land_survey(path):
+        from layers.catalog.survey import stage_land_survey
+
+        return stage_land_survey(
+            path, layer=layer, encoding=encoding, scheme=scheme, column_map=column_map, lonlat_crs=lonlat_crs
+        )
     if spec.raster:
         if any(option is not None for option in (layer, column_map, lonlat_crs, encoding)):
             raise LayerError(

@@ -53,6 +53,9 @@ def read_only(path: Path) -> Iterator[Path]:
     file is read from a private copy (with its ``-wal`` or ``-journal``, so that what an editor has
     committed is read too), in a temporary folder removed afterwards.
     """
+    if path.is_dir():  # a File Geodatabase folder: GDAL opens it read-only and writes nothing
+        yield path
+        return
     header = file_header(path, 20)
     wal_mode = header.startswith(SQLITE_MAGIC) and len(header) == 20 and 2 in header[18:20]
     sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-journal")]

@@ -1,4 +1,6 @@
-"""Shapefiles: zipped (``.zip``, the usual way to hand one over) or as a ``.shp`` with its parts beside it.
+"""Shapefiles: zipped (``.zip``, the usual way to hand one over) or as a ``.shp`` with its parts beside it;
+and whatever else a zip holds (a GeoPackage, GeoJSON, KML, or a File Geodatabase folder,
+:mod:`layers.formats.filegdb`).
 
 A Shapefile is several files (``.shp``, ``.shx``, ``.dbf``, ``.prj``, ``.cpg``); a missing part is named
 before GDAL opens anything. A zip is judged by its central directory alone (:mod:`layers.limits`), its
@@ -18,6 +20,7 @@ import geopandas as gpd
 
 from analysis.errors import LayerError, LayerReadError
 from layers.formats.base import RawLayer, VectorFormat
+from layers.formats.filegdb import zipped_gdb_target
 from layers.formats.ogr import read_ogr
 from layers.messages import listing
 from layers.offline import check_json_crs, check_json_crs_stream
@@ -35,6 +38,9 @@ def _zip_target(path: Path) -> str:
         name for name in members if Path(name).suffix.lower() in (".shp", ".gpkg", ".geojson", ".kml")
     ]
     if not vector_members:
+        geodatabase = zipped_gdb_target(path, members)
+        if geodatabase is not None:
+            return geodatabase
         raise LayerReadError(
             f"{path.name}: the archive holds no Shapefile (.shp with its .dbf/.shx/.prj); "
             f"its files are: {listing(members)}"
