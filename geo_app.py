@@ -163,6 +163,14 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                     t(f"share_{building_type}", lang), 0.0, 1.0, step=0.05, key=f"m_share_{building_type}"
                 )
             st.number_input(t("service_radius", lang), 100.0, 5000.0, step=100.0, key="m_radius")
+            st.number_input(
+                t("min_coverage", lang),
+                0.0,
+                100.0,
+                step=1.0,
+                key="m_min_coverage",
+                help=t("min_coverage_help", lang),
+            )
 
 
 def main() -> None:
@@ -181,7 +189,7 @@ def main() -> None:
         state_from_url(adcodes, sorted(data.landcover), basemaps)
         if data.landcover and st.session_state.get("year") not in data.landcover:
             st.session_state["year"] = max(data.landcover)  # e.g. a user's land cover replaced a year
-        method_keys: tuple[str, ...] = ("m_denominator", "m_variant", "m_yield", "m_radius")
+        method_keys: tuple[str, ...] = ("m_denominator", "m_variant", "m_yield", "m_radius", "m_min_coverage")
         method_keys += tuple(f"m_share_{kind}" for kind in DEFAULT_USABLE_SHARE)
         # Persist widget values across pages: a widget not drawn on this run would lose its key.
         for overlay in OVERLAYS:

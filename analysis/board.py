@@ -47,7 +47,14 @@ GAP_UNITS: dict[str, str] = {
     "battery_swap_stations": "stations",
     "hydrogen_stations": "stations",
 }
-STATUS_ORDER: tuple[Status, ...] = ("met", "on_track", "behind", "no_target", "not_computable")
+STATUS_ORDER: tuple[Status, ...] = (
+    "met",
+    "on_track",
+    "behind",
+    "no_target",
+    "insufficient_data",
+    "not_computable",
+)
 
 _RATE_INDICATORS = ("forest_coverage", "wetland_protection_rate", "builtup_green_coverage")
 _MAX_CSV_BYTES = 1_000_000
@@ -59,7 +66,9 @@ class BoardRow:
 
     ``gap`` is what is still needed to reach the target, in ``gap_unit`` (``ha``, ``MW``, ``piles``,
     ``stations``); 0 when the target is met, None without a target or a value. ``progress`` is
-    value / target (1.0 = reached), None without a target.
+    value / target (1.0 = reached), None without a target. ``valid_share`` is the share (0–1) of the
+    unit's area with valid raster data (None for a figure not read from a raster), and
+    ``min_valid_share`` the share an ``insufficient_data`` row fell short of.
     """
 
     indicator: str
@@ -76,6 +85,8 @@ class BoardRow:
     reason: str | None
     synthetic: bool
     is_city: bool
+    valid_share: float | None = None
+    min_valid_share: float | None = None
 
 
 def _gap(result: IndicatorResult) -> float | None:
@@ -110,6 +121,8 @@ def _row(result: IndicatorResult) -> BoardRow:
         reason=result.reason,
         synthetic=result.synthetic,
         is_city=result.adcode == CITY_ADCODE,
+        valid_share=result.valid_share,
+        min_valid_share=result.extra.get("min_valid_share"),
     )
 
 

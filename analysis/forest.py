@@ -10,9 +10,18 @@ The denominator is a choice the result always states:
 ``official``
     the statistical area of the unit (DOMAIN.md §1), the default, as the plan's figure is reported;
 ``polygon``
-    the area of the boundary polygon on the raster grid, in EPSG:4549 or on the ellipsoid;
+    the area of the boundary polygon, in EPSG:4549 or on the ellipsoid;
 ``land``
     the polygon area less the scheme's ``water`` classes (Taihu makes up 46% of 滨湖's polygon).
+
+Numerator and denominator cover the same ground. The woody area is measured on the part of the polygon
+that has valid data, so the rate is the woody share of that ground, and the woody area reported is that
+share applied to the denominator's area (official, polygon or land). The official area and the polygon
+differ (宜兴: 1,996.6 against 2,035.2 km², Taihu's edge drawn differently): dividing the woody area of
+the polygon by the official area would count ground the denominator does not hold, and an all-wooded
+宜兴 would come out at 101.9%. The result states the difference (``extra["area_note"]``), and a rate never
+exceeds 100%. A unit whose valid data cover less than ``min_valid_share`` of its polygon is
+``insufficient_data`` (:func:`analysis.results.insufficient_data`).
 """
 
 from __future__ import annotations
@@ -22,7 +31,17 @@ from typing import TYPE_CHECKING
 
 from analysis.land_survey import MethodChoice
 from analysis.names import DENOMINATORS, VARIANTS, Denominator, Variant
-from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured
+from analysis.results import (
+    DEFAULT_MIN_VALID_SHARE,
+    Figure,
+    Goal,
+    IndicatorResult,
+    Provenance,
+    insufficient_data,
+    measured,
+    not_computable,
+    too_little_data,
+)
 from analysis.schemes import load_scheme
 from analysis.sources import LandSurveySource
 from analysis.study_area import AdminUnit, StudyArea, unit_totals
@@ -52,6 +71,7 @@ def forest_coverage(
     *,
     denominator: Denominator = "official",
     variant: Variant = "linmu",
+    min_valid_share: float = DEFAULT_MIN_VALID_SHARE,
     class_areas: ClassAreaTable | None = None,
     progress: Progress | None = None,
     zonal: ZonalFunction = zonal_class_areas,
@@ -73,6 +93,9 @@ def forest_coverage(
         ``official`` (default), ``polygon`` or ``land``; see the module docstring.
     variant
         ``linmu`` (林木覆盖率, tree + shrub + orchard) or ``senlin`` (森林覆盖率 proxy, tree + orchard).
+    min_valid_share
+        A unit is judged only when valid data cover at least this share (0–1) of its polygon; below, it
+        is ``insufficient_data``.
     class_areas
         Per-district class areas already computed on this raster (saves a second pass).
     zonal
@@ -100,11 +123,11 @@ def forest_coverage(
     if class_areas is None:
         class_areas = zonal(landcover.path, study_area.districts, "adcode", progress=progress)
 
-    per_unit: dict[str, tuple[float, float, float, float]] = {}  # woody, polygon, water, valid (m²)
+    per_unit: dict[str, tuple[float, float, float, float]] = {}  # woody, water, valid, polygon (m²)
     for zone in class_areas.zones:
         woody = sum(area for code, area in zone.class_area_m2.items() if code in woody_codes)
         water = sum(area for code, area in zone.class_area_m2.items() if code in water_codes)
-        per_unit[zone.zone_id] = (woody, zone.zone_area_m2, water, zone.valid_area_m2)
+        per_unit[zone.zone_id] = (woody, water, zone.valid_area_m2, zone.polygon_area_m2)
 
     goal = Goal(primary_target(targets, "forest_coverage", landcover.year), data_year=landcover.year)
     provenance = Provenance(
@@ -112,37 +135,63 @@ def forest_coverage(
         vintage=str(landcover.year or ""),
         synthetic=landcover.synthetic,
         method=(
-            f"{_VARIANT_NAMES[variant]}: area of {scheme.name} classes "
-            f"{sorted(woody_codes)} ({'+'.join(_VARIANT_ROLES[variant])}) / "
-            f"{_DENOMINATOR_KINDS[denominator].replace('_', ' ')}; exact pixel fractions"
+            f"{_VARIANT_NAMES[variant]}: share of the ground with valid data in {scheme.name} classes "
+            f"{sorted(woody_codes)} ({'+'.join(_VARIANT_ROLES[variant])}), applied to the "
+            f"{_DENOMINATOR_KINDS[denominator].replace('_', ' ')} (numerator and denominator on the same "
+            "ground); exact pixel fractions"
         ),
     )
     results = []
     for unit in study_area.units:
-        woody, polygon, water, valid = unit_totals(per_unit, unit) or (0.0, 0.0, 0.0, 0.0)
-        area_m2 = _denominator_m2(unit, denominator, polygon, water)
+        woody, water, valid, polygon = unit_totals(per_unit, unit) or (0.0, 0.0, 0.0, 0.0)
+        valid_share = valid / polygon if polygon > 0 else 0.0
+        if too_little_data(valid_share, min_valid_share):
+            results.append(
+                insufficient_data(
+                    "forest_coverage", unit, "%", valid_share, min_valid_share, provenance, goal
+                )
+            )
+            continue
+        # Areas measured on the valid ground, scaled to the denominator's: the same ground above and below.
+        whole_m2 = unit.official_area_km2 * 1e6 if denominator == "official" else polygon
+        scale = whole_m2 / valid
+        area_m2 = (valid - water) * scale if denominator == "land" else whole_m2
+        if area_m2 <= 0:
+            reason = "the unit has no land on the raster (all water)"
+            results.append(not_computable("forest_coverage", unit.adcode, unit.name_zh, "%", reason))
+            continue
         figure = Figure(
-            value=100.0 * woody / area_m2,
+            value=100.0 * woody * scale / area_m2,
             unit="%",
-            numerator=woody,
+            numerator=woody * scale,
             numerator_unit="m2",
             denominator=area_m2,
             denominator_kind=_DENOMINATOR_KINDS[denominator],
         )
         extra = {
             "variant": _VARIANT_NAMES[variant],
-            "valid_fraction": valid / polygon if polygon else 0.0,
             "polygon_area_m2": polygon,
+            "valid_area_m2": valid,
             "water_area_m2": water,
             "woody_area_ha": woody / 1e4,
+            "area_scale": scale,
+            "area_note": _area_note(unit, denominator, polygon, valid),
         }
-        results.append(measured("forest_coverage", unit, figure, provenance, goal, extra=extra))
+        results.append(
+            measured("forest_coverage", unit, figure, provenance, goal, extra=extra, valid_share=valid_share)
+        )
     return results
 
 
-def _denominator_m2(unit: AdminUnit, denominator: Denominator, polygon_m2: float, water_m2: float) -> float:
-    if denominator == "official":
-        return unit.official_area_km2 * 1e6
-    if denominator == "polygon":
-        return polygon_m2
-    return polygon_m2 - water_m2
+def _area_note(unit: AdminUnit, denominator: Denominator, polygon_m2: float, valid_m2: float) -> str:
+    """How the measured ground relates to the denominator's: the polygon against the official area, and
+    the part of the polygon with valid data."""
+    seen = f"valid data on {valid_m2 / 1e6:,.2f} km² of the {polygon_m2 / 1e6:,.2f} km² polygon"
+    if denominator != "official":
+        return seen
+    official_m2 = unit.official_area_km2 * 1e6
+    difference = 100.0 * (polygon_m2 - official_m2) / official_m2
+    return (
+        f"{seen}; the polygon is {difference:+.2f}% against the official {official_m2 / 1e6:,.2f} km², "
+        "so the woody share of the valid ground is applied to the official area"
+    )

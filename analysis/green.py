@@ -4,6 +4,10 @@ Definition (DOMAIN.md §3, GB/T 50563-2010): the vertical projection of all vege
 built-up area (建成区), over the built-up area. A land-cover class is one label per pixel, so shrubs under
 tree crowns are never counted twice. Water inside the built-up area stays in the denominator. Cropland is
 not green space in the standard's sense and is left out unless the caller adds the ``crop`` role.
+
+The vegetated share is measured on the part of the built-up area that has valid data, and applied to
+the whole built-up area; a district whose built-up area has too little valid data (a tile that misses
+it) is ``insufficient_data``, never a division by zero.
 """
 
 from __future__ import annotations
@@ -13,11 +17,22 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
+from analysis.results import (
+    DEFAULT_MIN_VALID_SHARE,
+    Figure,
+    Goal,
+    IndicatorResult,
+    Provenance,
+    insufficient_data,
+    measured,
+    not_computable,
+    too_little_data,
+)
 from analysis.schemes import load_scheme
 from analysis.study_area import StudyArea, unit_totals
 from analysis.targets import primary_target
 from analysis.zonal import Progress, ZonalFunction, zonal_class_areas
+from analysis.zonal.off_grid import class_areas_off_grid_allowed
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource, VectorSource
@@ -40,13 +55,15 @@ def builtup_green_coverage(
     targets: Sequence[Target] = (),
     *,
     vegetation_roles: Sequence[str] = DEFAULT_VEGETATION_ROLES,
+    min_valid_share: float = DEFAULT_MIN_VALID_SHARE,
     progress: Progress | None = None,
     zonal: ZonalFunction = zonal_class_areas,
 ) -> list[IndicatorResult]:
     """Built-up green coverage (%) for the city and each district that has built-up area.
 
-    ``numerator`` is the vegetated area and ``denominator`` the built-up area on the raster grid (m²).
-    A district with no built-up area, or a missing built-up layer, is reported as not computable.
+    ``numerator`` is the vegetated area and ``denominator`` the built-up area (m²). A district with no
+    built-up area, or a missing built-up layer, is reported as not computable; one whose built-up area
+    has valid data on less than ``min_valid_share`` of it as ``insufficient_data``.
     """
     if builtup is None or builtup.empty:
         reason = (
@@ -57,11 +74,14 @@ def builtup_green_coverage(
     scheme = load_scheme(landcover.scheme)
     green_codes = scheme.codes_for(tuple(vegetation_roles))
     zones = builtup_by_district(builtup, study_area)
-    table = zonal(landcover.path, zones, "adcode", progress=progress)
+    # A tile may miss every built-up area yet cover the city: those districts are unseen, not an error.
+    table = class_areas_off_grid_allowed(
+        zonal, landcover.path, zones, "adcode", study_area=study_area.districts, progress=progress
+    )
     per_district = {
         zone.zone_id: (
             sum(area for code, area in zone.class_area_m2.items() if code in green_codes),
-            zone.zone_area_m2,
+            zone.polygon_area_m2,
             zone.valid_area_m2,
         )
         for zone in table.zones
@@ -91,14 +111,27 @@ def builtup_green_coverage(
             )
             continue
         green, area, valid = totals
+        valid_share = valid / area if area > 0 else 0.0
+        if too_little_data(valid_share, min_valid_share):
+            results.append(
+                insufficient_data(
+                    "builtup_green_coverage", unit, "%", valid_share, min_valid_share, provenance, goal
+                )
+            )
+            continue
+        # The green share of the built-up ground with valid data, applied to the whole built-up area.
         figure = Figure(
-            value=100.0 * green / area,
+            value=100.0 * green / valid,
             unit="%",
-            numerator=green,
+            numerator=green * area / valid,
             numerator_unit="m2",
             denominator=area,
             denominator_kind="builtup_area",
         )
-        extra = {"valid_fraction": valid / area if area else 0.0, "builtup_area_km2": area / 1e6}
-        results.append(measured("builtup_green_coverage", unit, figure, provenance, goal, extra=extra))
+        extra = {"builtup_area_km2": area / 1e6, "valid_area_km2": valid / 1e6}
+        results.append(
+            measured(
+                "builtup_green_coverage", unit, figure, provenance, goal, extra=extra, valid_share=valid_share
+            )
+        )
     return results

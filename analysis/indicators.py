@@ -20,7 +20,7 @@ from analysis.green import builtup_green_coverage
 from analysis.land_survey import MethodChoice
 from analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS, Denominator, Variant
 from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
-from analysis.results import IndicatorResult
+from analysis.results import DEFAULT_MIN_VALID_SHARE, IndicatorResult
 from analysis.study_area import StudyArea
 from analysis.wetland import wetland_protection_rate
 from analysis.zonal import ZonalFunction, zonal_class_areas
@@ -58,6 +58,8 @@ class IndicatorOptions:
 
     ``zonal`` is the engine of every pass over the land-cover raster: the single-machine one, or
     ``analysis.zonal.distributed.zonal_strategy(scheduler)`` to run them on Dask (same results).
+    ``min_valid_share`` is the share (0–1) of a unit's area the raster must cover with valid data for its
+    rates to be judged; below it they are ``insufficient_data`` (``--min-coverage`` in percent).
     ``landcover_method`` and ``include_aquaculture`` apply to a land survey as land cover
     (:mod:`analysis.land_survey`): tabulation or geometry (``auto``: tabulation when the parcels carry its
     fields), and whether 1104A 养殖坑塘 counts toward 湿地保护率.
@@ -67,6 +69,7 @@ class IndicatorOptions:
     forest_variant: Variant = "linmu"
     pv: PVParameters = field(default_factory=PVParameters)
     service_radius_m: float = DEFAULT_SERVICE_RADIUS_M
+    min_valid_share: float = DEFAULT_MIN_VALID_SHARE
     zonal: ZonalFunction = zonal_class_areas
     landcover_method: MethodChoice = "auto"
     include_aquaculture: bool = False
@@ -112,6 +115,7 @@ def compute_indicators(
                 targets,
                 denominator=options.forest_denominator,
                 variant=options.forest_variant,
+                min_valid_share=options.min_valid_share,
                 progress=stage("forest_coverage"),
                 zonal=options.zonal,
                 method=options.landcover_method,
@@ -122,6 +126,7 @@ def compute_indicators(
             inputs.protected,
             targets,
             wetlands=inputs.wetlands,
+            min_valid_share=options.min_valid_share,
             landcover=inputs.landcover,
             progress=stage("wetland_protection_rate"),
             zonal=options.zonal,
@@ -143,6 +148,7 @@ def compute_indicators(
                 inputs.builtup,
                 study_area,
                 targets,
+                min_valid_share=options.min_valid_share,
                 progress=stage("builtup_green_coverage"),
                 zonal=options.zonal,
             )

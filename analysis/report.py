@@ -51,6 +51,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "method",
     "target_id",
     "reason",
+    "valid_share",
 )
 
 
@@ -87,7 +88,8 @@ def results_to_csv(results: Sequence[IndicatorResult], *, bom: bool = False) -> 
 
 def results_to_geojson(results: Sequence[IndicatorResult], boundaries: gpd.GeoDataFrame) -> str:
     """An RFC 7946 FeatureCollection: one feature per unit, ``<indicator>`` and ``<indicator>_status``
-    properties (with ``_<target_year>`` appended when an indicator has several target years)."""
+    properties (with ``_<target_year>`` appended when an indicator has several target years), and
+    ``<indicator>_valid_share`` (0–1) for a rate read from a raster."""
     wide: dict[str, dict[str, Any]] = {}
     for result in results:
         props = wide.setdefault(result.adcode, {"adcode": result.adcode, "district": result.district})
@@ -96,6 +98,8 @@ def results_to_geojson(results: Sequence[IndicatorResult], boundaries: gpd.GeoDa
             key = f"{result.indicator}_{result.target_year}"
         props[key] = result.value
         props[f"{key}_status"] = result.status
+        if result.valid_share is not None:
+            props[f"{key}_valid_share"] = result.valid_share
         props["synthetic"] = bool(props.get("synthetic")) or result.synthetic
     frame = boundaries[["adcode", "name_en", "geometry"]].copy()
     frame["adcode"] = frame["adcode"].astype(str)
@@ -119,6 +123,13 @@ def results_metadata(
         if result.status == "not_computable":
             entry = by_indicator.setdefault(result.indicator, {"not_computable": {}})
             entry.setdefault("not_computable", {})[result.adcode] = result.reason
+            continue
+        if result.status == "insufficient_data":
+            # Measured, but on too little of the unit to judge: the share of it with valid data.
+            entry = by_indicator.setdefault(result.indicator, {})
+            entry.setdefault("insufficient_data", {})[result.adcode] = result.valid_share
+            for key, value in (("method", result.method), ("source", result.source)):
+                entry.setdefault(key, value)
             continue
         entry = by_indicator.setdefault(result.indicator, {})
         entry.update(
@@ -169,7 +180,7 @@ def format_results_table(results: Sequence[IndicatorResult]) -> str:
             _format_number(r.value, r.unit),
             "" if r.target is None else f"{_format_number(r.target, r.unit)} ({r.target_year})",
             r.status,
-            r.reason if r.status == "not_computable" else r.denominator_kind,
+            r.reason if r.status in ("not_computable", "insufficient_data") else r.denominator_kind,
         )
         for r in results
     ]

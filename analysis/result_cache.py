@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 #: Bump when any indicator's computation or IndicatorResult's fields change.
-CACHE_VERSION = "indicators-1"
+CACHE_VERSION = "indicators-2"
 _SAMPLE_BYTES = 64 * 1024
 
 FileIdentity = tuple[str, int, int, str]

@@ -9,6 +9,11 @@ Status is judged against a straight line from the baseline (value, year) to the 
 line says it should be in the data's year, ``behind`` otherwise. Without a baseline the line cannot be
 drawn, so a value short of its target is ``behind``. An indicator whose inputs are missing is
 ``not_computable`` and carries the reason; it never carries a value of 0.
+
+A rate measured from a raster also reports ``valid_share``, the share of the unit's area that has valid
+data. Partial coverage is normal (a user's first WorldCover tile covers half of Wuxi); a unit whose share
+is under the threshold (:data:`DEFAULT_MIN_VALID_SHARE`, settable) is ``insufficient_data``
+(:func:`insufficient_data`): it carries the share and the target, and no value to judge.
 """
 
 from __future__ import annotations
@@ -24,20 +29,27 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CITY_ADCODE",
+    "DEFAULT_MIN_VALID_SHARE",
     "Figure",
     "Goal",
     "IndicatorResult",
     "Provenance",
     "Status",
+    "insufficient_data",
     "judge_status",
     "measured",
     "not_computable",
+    "too_little_data",
     "satisfies",
 ]
 
 CITY_ADCODE = "320200"
 
-Status = Literal["met", "on_track", "behind", "no_target", "not_computable"]
+Status = Literal["met", "on_track", "behind", "no_target", "not_computable", "insufficient_data"]
+#: A unit is judged only when at least this share of its area has valid raster data (``--min-coverage``).
+DEFAULT_MIN_VALID_SHARE = 0.99
+# A share computed from areas that should be equal (a unit wholly covered) may miss 1 by rounding.
+_SHARE_TOLERANCE = 1e-9
 Comparison = Literal["at_least", "at_most", "about"]
 
 # "about" targets count as met within this relative tolerance (the plan's 左右).
@@ -118,6 +130,8 @@ class IndicatorResult:
     target_id: str | None = None
     reason: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Share (0–1) of the unit's area with valid raster data; None for a result not read from a raster.
+    valid_share: float | None = None
 
     @property
     def computable(self) -> bool:
@@ -221,8 +235,11 @@ def measured(
     goal: Goal = Goal(),
     *,
     extra: Mapping[str, Any] | None = None,
+    valid_share: float | None = None,
 ) -> IndicatorResult:
     """An :class:`IndicatorResult` for ``unit`` from its parts, with its status judged against ``goal``.
+
+    ``valid_share`` is the share of the unit's area with valid raster data, for a figure read from one.
 
     Examples
     --------
@@ -253,4 +270,69 @@ def measured(
         method=provenance.method,
         target_id=None if target is None else target.id,
         extra=dict(extra or {}),
+        valid_share=valid_share,
+    )
+
+
+def too_little_data(valid_share: float, min_valid_share: float) -> bool:
+    """Whether a unit with ``valid_share`` of its area covered by valid data is too little seen to judge:
+    under ``min_valid_share``, or not seen at all.
+
+    Examples
+    --------
+    >>> too_little_data(0.985, 0.99), too_little_data(0.99, 0.99), too_little_data(0.0, 0.0)
+    (True, False, True)
+    """
+    return valid_share <= 0 or valid_share < min_valid_share - _SHARE_TOLERANCE
+
+
+def insufficient_data(
+    indicator: str,
+    unit: AdminUnit,
+    value_unit: str,
+    valid_share: float,
+    min_valid_share: float,
+    provenance: Provenance,
+    goal: Goal = Goal(),
+) -> IndicatorResult:
+    """A result for a unit the raster covers too little of: no value, status ``insufficient_data``, the
+    share it covers (``valid_share``) and the threshold (``extra["min_valid_share"]``), and the target it
+    would be judged against.
+
+    Examples
+    --------
+    >>> from analysis.study_area import AdminUnit
+    >>> unit = AdminUnit("320205", "锡山区", "Xishan", "district", 399.11, 397.38)
+    >>> provenance = Provenance("test", "2024", False, "woody / area")
+    >>> result = insufficient_data("forest_coverage", unit, "%", 0.42, 0.99, provenance)
+    >>> result.status, result.value, result.valid_share
+    ('insufficient_data', None, 0.42)
+    >>> result.reason
+    'valid data cover 42.0% of the unit; at least 99.0% are needed to judge it'
+    """
+    target = goal.target
+    return IndicatorResult(
+        indicator=indicator,
+        adcode=unit.adcode,
+        district=unit.name_zh,
+        value=None,
+        unit=value_unit,
+        target=None if target is None else target.value * goal.scale,
+        target_year=None if target is None else target.year,
+        status="insufficient_data",
+        numerator=None,
+        denominator=None,
+        numerator_unit="",
+        denominator_kind="",
+        source=provenance.source,
+        vintage=provenance.vintage,
+        synthetic=provenance.synthetic,
+        method=provenance.method,
+        target_id=None if target is None else target.id,
+        reason=(
+            f"valid data cover {100 * valid_share:.1f}% of the unit; at least {100 * min_valid_share:.1f}% "
+            "are needed to judge it"
+        ),
+        extra={"min_valid_share": min_valid_share},
+        valid_share=valid_share,
     )

@@ -22,13 +22,24 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from analysis.land_survey import MethodChoice
-from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
+from analysis.results import (
+    DEFAULT_MIN_VALID_SHARE,
+    Figure,
+    Goal,
+    IndicatorResult,
+    Provenance,
+    insufficient_data,
+    measured,
+    not_computable,
+    too_little_data,
+)
 from analysis.schemes import load_scheme
 from analysis.sources import LandSurveySource
 from analysis.study_area import StudyArea, unit_totals
 from analysis.survey_indicators import survey_wetland_protection
 from analysis.targets import primary_target
 from analysis.zonal import Progress, ZonalFunction, zonal_class_areas
+from analysis.zonal.off_grid import class_areas_off_grid_allowed
 
 if TYPE_CHECKING:
     from analysis.sources import RasterSource, VectorSource
@@ -46,6 +57,7 @@ def wetland_protection_rate(
     targets: Sequence[Target] = (),
     *,
     wetlands: VectorSource | None = None,
+    min_valid_share: float = DEFAULT_MIN_VALID_SHARE,
     landcover: RasterSource | LandSurveySource | None = None,
     progress: Progress | None = None,
     zonal: ZonalFunction = zonal_class_areas,
@@ -55,7 +67,9 @@ def wetland_protection_rate(
     """Wetland protection rate (%) for the city and each district.
 
     ``numerator`` is the protected wetland area and ``denominator`` the wetland area, both in m².
-    Uses ``wetlands`` when given and non-empty, else the ``landcover`` raster's water and wetland classes.
+    Uses ``wetlands`` when given and non-empty, else the ``landcover`` raster's water and wetland classes;
+    from the raster, a unit whose valid data cover less than ``min_valid_share`` of it is
+    ``insufficient_data``.
     A land survey's parcels (DLTB) as ``landcover`` take precedence over both: they are the 三调 scope
     itself (:func:`analysis.survey_indicators.survey_wetland_protection`, with ``method`` and
     ``include_aquaculture`` for 1104A 养殖坑塘); the wetland layer is then not needed.
@@ -73,6 +87,7 @@ def wetland_protection_rate(
 
     districts = study_area.districts
     protected_union = protected.frame.to_crs(districts.crs).union_all()
+    coverage: dict[str, tuple[float, float]] = {}  # from a raster: valid and polygon area (m²)
     if has_wetlands:
         assert wetlands is not None
         per_district = _from_polygons(wetlands, protected_union, districts)
@@ -88,7 +103,7 @@ def wetland_protection_rate(
         data_year = _year(wetlands.vintage)
     else:
         assert landcover is not None
-        per_district = _from_raster(landcover, protected_union, study_area, progress, zonal)
+        per_district, coverage = _from_raster(landcover, protected_union, study_area, progress, zonal)
         provenance = Provenance(
             source=f"land cover: {landcover.source}; protected: {protected.source}",
             vintage=str(landcover.year or ""),
@@ -104,6 +119,13 @@ def wetland_protection_rate(
     results = []
     for unit in study_area.units:
         inside, total = unit_totals(per_district, unit) or (0.0, 0.0)
+        valid, polygon = (unit_totals(coverage, unit) or (0.0, 0.0)) if coverage else (1.0, 1.0)
+        valid_share = valid / polygon if polygon > 0 else 0.0
+        if coverage and too_little_data(valid_share, min_valid_share):
+            results.append(
+                insufficient_data(_INDICATOR, unit, "%", valid_share, min_valid_share, provenance, goal)
+            )
+            continue
         if total <= 0:
             results.append(
                 not_computable(_INDICATOR, unit.adcode, unit.name_zh, "%", "no wetland area in this unit")
@@ -123,7 +145,8 @@ def wetland_protection_rate(
             "unprotected_wetland_km2": (total - inside) / 1e6,
             "wetland_basis": "polygons" if has_wetlands else "landcover",
         }
-        results.append(measured(_INDICATOR, unit, figure, provenance, goal, extra=extra))
+        share = valid_share if coverage else None
+        results.append(measured(_INDICATOR, unit, figure, provenance, goal, extra=extra, valid_share=share))
     return results
 
 
@@ -153,20 +176,24 @@ def _from_raster(
     study_area: StudyArea,
     progress: Progress | None,
     zonal: ZonalFunction,
-) -> dict[str, tuple[float, float]]:
+) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
+    """Per district: (protected wetland, wetland) areas, and (valid, polygon) areas of the raster (m²)."""
     scheme = load_scheme(landcover.scheme)
     wetland_codes = scheme.codes_for(WETLAND_ROLES)
     protected_zones = study_area.clip(protected_union)
     totals = zonal(landcover.path, study_area.districts, "adcode", progress=progress)
-    inside_table = zonal(landcover.path, protected_zones, "adcode", progress=progress)
+    inside_table = class_areas_off_grid_allowed(
+        zonal, landcover.path, protected_zones, "adcode", study_area=study_area.districts, progress=progress
+    )
 
     def wet(zone_areas: dict[int, float]) -> float:
         return sum(area for code, area in zone_areas.items() if code in wetland_codes)
 
     inside = {zone.zone_id: wet(dict(zone.class_area_m2)) for zone in inside_table.zones}
-    return {
+    areas = {
         zone.zone_id: (inside.get(zone.zone_id, 0.0), wet(dict(zone.class_area_m2))) for zone in totals.zones
     }
+    return areas, {zone.zone_id: (zone.valid_area_m2, zone.polygon_area_m2) for zone in totals.zones}
 
 
 def dissolve_overlaps(geometries: NDArray[np.object_]) -> NDArray[np.object_]:

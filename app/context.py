@@ -19,7 +19,7 @@ import streamlit as st
 from analysis.charging import DEFAULT_SERVICE_RADIUS_M
 from analysis.indicators import INDICATOR_IDS, IndicatorOptions
 from analysis.pv import DEFAULT_USABLE_SHARE, PVParameters
-from analysis.results import CITY_ADCODE, IndicatorResult
+from analysis.results import CITY_ADCODE, DEFAULT_MIN_VALID_SHARE, IndicatorResult
 from analysis.targets import Target
 from app.loaders import Signature, synthetic_in_use
 from maps.atlas import DEFAULT_LAYERS, OVERLAYS, AtlasData
@@ -69,6 +69,7 @@ class Method:
     specific_yield: float = 1100.0
     usable_share: tuple[tuple[str, float], ...] = tuple(DEFAULT_USABLE_SHARE.items())
     service_radius_m: float = DEFAULT_SERVICE_RADIUS_M
+    min_coverage_pct: float = 100 * DEFAULT_MIN_VALID_SHARE
 
     def options(self) -> IndicatorOptions:
         return IndicatorOptions(
@@ -78,6 +79,7 @@ class Method:
                 usable_share=dict(self.usable_share), specific_yield_kwh_per_kwp=self.specific_yield
             ),
             service_radius_m=self.service_radius_m,
+            min_valid_share=self.min_coverage_pct / 100.0,
         )
 
     def key(self, indicators: Sequence[str]) -> tuple[Any, ...]:
@@ -85,6 +87,8 @@ class Method:
         key: tuple[Any, ...] = ()
         if "forest_coverage" in indicators:
             key += (self.forest_denominator, self.forest_variant)
+        if {"forest_coverage", "wetland_protection_rate", "builtup_green_coverage"} & set(indicators):
+            key += (self.min_coverage_pct,)
         if "pv_rooftop_potential" in indicators:
             key += (self.specific_yield, self.usable_share)
         if "charging_service_coverage" in indicators:
@@ -169,6 +173,7 @@ def state_from_url(adcodes: Sequence[str], years: Sequence[int], basemaps: Seque
     st.session_state["m_variant"] = variant if variant in VARIANTS else default.forest_variant
     st.session_state["m_yield"] = _number_param("yield", default.specific_yield, 500.0, 2000.0)
     st.session_state["m_radius"] = _number_param("radius", default.service_radius_m, 100.0, 5000.0)
+    st.session_state["m_min_coverage"] = _number_param("mincov", default.min_coverage_pct, 0.0, 100.0)
     for building_type, share in default.usable_share:
         st.session_state[f"m_share_{building_type}"] = share
     st.session_state["_view_from_url"] = True
@@ -194,6 +199,7 @@ def method_from_state() -> Method:
             for kind, share in default.usable_share
         ),
         service_radius_m=float(st.session_state.get("m_radius", default.service_radius_m)),
+        min_coverage_pct=float(st.session_state.get("m_min_coverage", default.min_coverage_pct)),
     )
 
 
@@ -237,6 +243,7 @@ def state_to_url() -> None:
         "variant": (method.forest_variant, default.forest_variant),
         "yield": (f"{method.specific_yield:g}", f"{default.specific_yield:g}"),
         "radius": (f"{method.service_radius_m:g}", f"{default.service_radius_m:g}"),
+        "mincov": (f"{method.min_coverage_pct:g}", f"{default.min_coverage_pct:g}"),
     }
     for key, (value, default_value) in optional.items():
         if value != default_value:

@@ -16,6 +16,7 @@ from analysis.names import (
     Denominator,
     Variant,
 )
+from analysis.results import DEFAULT_MIN_VALID_SHARE
 from cli.options import (
     LAYER_OPTIONS,
     StageProgressBar,
@@ -119,6 +120,15 @@ __all__ = ["indicators"]
     help="linmu: 林木覆盖率 (tree+shrub+orchard); senlin: 森林覆盖率 proxy (tree+orchard).",
 )
 @click.option(
+    "--min-coverage",
+    type=click.FloatRange(min=0, max=100),
+    default=100 * DEFAULT_MIN_VALID_SHARE,
+    show_default=True,
+    metavar="PERCENT",
+    help="Judge a unit's land-cover rates only when valid raster data cover at least this share of its "
+    "area; below it the unit is insufficient_data, with its share (partial tiles are normal).",
+)
+@click.option(
     "--radius",
     type=click.FloatRange(min=0, min_open=True),
     default=DEFAULT_SERVICE_RADIUS_M,
@@ -168,6 +178,7 @@ def indicators(
     only: tuple[str, ...],
     denominator: Denominator,
     forest_variant: Variant,
+    min_coverage: float,
     radius: float,
     specific_yield: float,
     scheduler: str | None,
@@ -211,6 +222,7 @@ def indicators(
         forest_variant=forest_variant,
         pv=PVParameters(specific_yield_kwh_per_kwp=specific_yield),
         service_radius_m=radius,
+        min_valid_share=min_coverage / 100.0,
         zonal=zonal_strategy(scheduler),
         landcover_method=landcover_method,
         include_aquaculture=include_aquaculture,

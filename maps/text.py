@@ -116,7 +116,14 @@ def comparison_text(comparison: str, lang: str) -> str:
 
 
 def format_gap(row: BoardRow, lang: str) -> str:
-    """The gap as an action: "需增加林木 312 公顷" / "needs +312 ha of tree cover"; "" without one."""
+    """The gap as an action: "需增加林木 312 公顷" / "needs +312 ha of tree cover"; "" without one. For a
+    unit the raster covers too little of (``insufficient_data``), what is missing is data: "有效数据仅覆盖
+    该单元面积的 42.0%,至少需 99% 才能评判" / "valid data cover 42.0% of the unit's area; …"."""
+    if row.status == "insufficient_data" and row.valid_share is not None:
+        needed = row.min_valid_share if row.min_valid_share is not None else 0.0
+        return t(
+            "insufficient_note", lang, share=f"{100 * row.valid_share:.1f}%", needed=f"{100 * needed:g}%"
+        )
     gaps = catalogue(lang)["gaps"]
     if row.gap is None or row.indicator not in gaps:
         return ""

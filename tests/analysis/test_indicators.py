@@ -149,13 +149,15 @@ def _by_unit(results, indicator=None):
 def test_forest_coverage_official_denominator(landcover, study_area):
     results = _by_unit(forest_coverage(landcover, study_area, load_targets()))
     assert [r.adcode for r in forest_coverage(landcover, study_area)] == [CITY, A, B]
-    assert results[A].value == pytest.approx(50.0, abs=1e-9)
+    # The woody share of the ground with data: A has 50 tree pixels of its 99 valid ones (one is nodata).
+    assert results[A].value == pytest.approx(100 * 50 / 99, abs=1e-9)
     assert results[B].value == pytest.approx(0.0, abs=1e-9)
-    assert results[CITY].value == pytest.approx(25.0, abs=1e-9)
-    assert results[CITY].numerator == pytest.approx(0.5e6)
+    assert results[CITY].value == pytest.approx(100 * 50 / 199, abs=1e-9)
+    # That share applied to the official area (2 km²): numerator and denominator on the same ground.
+    assert results[CITY].numerator == pytest.approx(50 / 199 * 2.0e6)
     assert results[CITY].denominator == pytest.approx(2.0e6)
     assert results[CITY].denominator_kind == "official_area"
-    assert results[A].extra["valid_fraction"] == pytest.approx(0.99)
+    assert results[A].valid_share == pytest.approx(0.99)
     assert results[CITY].target == pytest.approx(27.8)
     assert results[CITY].status == "behind"
     assert results[A].status == "met"
@@ -165,7 +167,7 @@ def test_forest_coverage_official_denominator(landcover, study_area):
 def test_forest_coverage_land_only_and_senlin(landcover, study_area):
     land = _by_unit(forest_coverage(landcover, study_area, denominator="land"))
     assert land[B].denominator == pytest.approx(0.8e6)
-    assert land[CITY].value == pytest.approx(100 * 0.5 / 1.8)
+    assert land[CITY].value == pytest.approx(100 * 50 / (199 - 20))  # woody / (valid - water) pixels
     polygon = _by_unit(forest_coverage(landcover, study_area, denominator="polygon"))
     assert polygon[A].denominator == pytest.approx(1.0e6, rel=1e-6)
     senlin = _by_unit(forest_coverage(landcover, study_area, variant="senlin"))

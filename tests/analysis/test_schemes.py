@@ -128,7 +128,9 @@ def test_guess_scheme() -> None:
     assert guess_scheme({10, 20, 30, 40, 50, 60, 80, 90}) == "worldcover"
     assert guess_scheme({0, 10, 40, 50, 80}) == "worldcover"
     assert guess_scheme({1, 2, 3, 4, 5, 7, 8, 9}) == "clcd"
-    assert guess_scheme({0, 1, 2, 3, 4, 5, 6, 7}) == "dynamic_world"
+    # 0 is Dynamic World's water and CLCD's nodata: these codes fit both, so no guess (tests/analysis/
+    # test_scheme_guessing.py asks for --scheme).
+    assert guess_scheme({0, 1, 2, 3, 4, 5, 6, 7}) is None
     assert guess_scheme({1, 2, 4, 5, 7, 11}) == "esri_lulc"
     assert guess_scheme({12, 52, 120, 190, 210}) == "glc_fcs30d"
     assert guess_scheme({1000, 2000, 3000}) is None
