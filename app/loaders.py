@@ -28,7 +28,7 @@ from analysis.pv_grid import pv_potential_grid
 from analysis.result_cache import load_results, results_key, store_results
 from analysis.results import IndicatorResult
 from analysis.schemes import schemes_dir
-from analysis.sources import RasterSource, VectorSource
+from analysis.sources import LandSurveySource, RasterSource, VectorSource
 from analysis.targets import Target, load_targets
 from layers import defaults
 from layers.catalog import Catalog, StagedLayer, catalog_dir
@@ -125,7 +125,7 @@ def layer_plan(staged: Mapping[str, StagedLayer]) -> Signature:
     user: tuple[str, FileId, str] | None = None
     if "landcover" in staged:
         raster = staged["landcover"]
-        assert isinstance(raster.source, RasterSource)
+        assert isinstance(raster.source, RasterSource | LandSurveySource)
         user_year, user = raster.source.year, ("staged", file_id(raster.path), _options_text(raster.options))
     elif "landcover" in stored:
         entry = stored["landcover"]
@@ -175,7 +175,7 @@ def _vector_layer(key: LayerKey, _staged: Mapping[str, StagedLayer]) -> VectorSo
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _landcover_layer(key: LayerKey, _staged: Mapping[str, StagedLayer]) -> RasterSource:
+def _landcover_layer(key: LayerKey, _staged: Mapping[str, StagedLayer]) -> RasterSource | LandSurveySource:
     """The land cover of ``key`` (kind ``landcover:<year>``), read once per key, labelled with its year."""
     year = int(key[0].split(":", 1)[1])
     if key[1] == "staged":
@@ -184,7 +184,7 @@ def _landcover_layer(key: LayerKey, _staged: Mapping[str, StagedLayer]) -> Raste
         raster = Catalog(catalog_dir()).get("landcover", _catalog_version(key))
     else:
         raster = defaults.load_default_landcover(year=year)
-    assert isinstance(raster, RasterSource)
+    assert isinstance(raster, RasterSource | LandSurveySource)
     return raster if raster.year == year else dataclasses.replace(raster, year=year)
 
 
@@ -204,7 +204,7 @@ def atlas_data(signature: Signature, _staged: Mapping[str, StagedLayer]) -> Atla
         for kind, key in origins.items()
         if kind.startswith("landcover:") and (key[1] != "demo" or key[2][2] > 0)
     }
-    landcover: LazyMapping[int, RasterSource] = LazyMapping(
+    landcover: LazyMapping[int, RasterSource | LandSurveySource] = LazyMapping(
         sorted(years), lambda year: _landcover_layer(years[year], _staged)
     )
     return AtlasData(boundaries=boundaries, landcover=landcover, vectors=vectors)
@@ -353,8 +353,11 @@ def cached_change(layers: Signature, _data: AtlasData) -> LandCoverChange | None
     years = sorted(_data.landcover)
     if len(years) < 2:
         return None
+    before, after = _data.landcover[years[0]], _data.landcover[years[-1]]
+    if not isinstance(before, RasterSource) or not isinstance(after, RasterSource):
+        return None  # a land survey's parcels: the change is computed between rasters only
     study_area = StudyArea.from_boundaries(_data.boundaries)
-    return landcover_change(_data.landcover[years[0]], _data.landcover[years[-1]], study_area)
+    return landcover_change(before, after, study_area)
 
 
 def providers(signature: Signature) -> MapProviders:

@@ -31,7 +31,7 @@ from analysis.errors import LayerError
 from analysis.export import district_geometry
 from analysis.pv import PVParameters
 from analysis.results import CITY_ADCODE, IndicatorResult
-from analysis.sources import RasterSource, VectorSource
+from analysis.sources import LandSurveySource, RasterSource, VectorSource
 from layers.kinds import landcover as landcover_layer
 from layers.spec import get_spec
 from maps.assets import localize_assets
@@ -133,7 +133,7 @@ class AtlasData:
     colours the districts by."""
 
     boundaries: gpd.GeoDataFrame
-    landcover: Mapping[int, RasterSource] = field(default_factory=dict)
+    landcover: Mapping[int, RasterSource | LandSurveySource] = field(default_factory=dict)
     vectors: Mapping[str, VectorSource | None] = field(default_factory=dict)
     results: Sequence[IndicatorResult] = ()
 
@@ -293,6 +293,8 @@ def build_atlas_map(
                 continue
             year = view.year if view.year is not None and view.year in data.landcover else max(data.landcover)
             raster = data.landcover[year]
+            if not isinstance(raster, RasterSource):
+                continue  # a land survey's parcels are not drawn: hundreds of thousands of polygons
             variant: landcover_drawing.Variant = "forest" if overlay == "forest" else "classes"
             url, bounds, colours_used = providers.overlay(raster, variant)
             if gcj02:
