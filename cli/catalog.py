@@ -132,13 +132,15 @@ def layers_group() -> None:
 
 @layers_group.command("add")
 @_kind_argument
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @_read_options
 @_year_option
 @_catalog_option
 @quiet_option
 def layers_add(kind: str, path: Path, catalog_path: Path | None, quiet: bool, **read_options: Any) -> None:
-    """Import PATH as the new current KIND layer; the previous version is kept."""
+    """Import PATH as the new current KIND layer; the previous version is kept.
+
+    Land cover in tiles is one PATH: a folder or a zip of the tiles, stored as one mosaic."""
     catalog = _open(catalog_path)
     if kind == "landcover":
         StageProgressBar(quiet).stage(f"checking and storing {printable(path.name)}")

@@ -261,3 +261,17 @@ def test_a_folder_or_zip_without_tiles_says_what_it_holds(tmp_path) -> None:
         opened.writestr("a.shp", b"x")
     with pytest.raises(LayerReadError, match=r"shapes\.zip: the zip holds no GeoTIFF tiles"):
         read_landcover_tiles(archive)
+
+
+def test_cli_layers_add_takes_a_folder_of_tiles(wuxi_4326, tmp_path) -> None:
+    folder = tmp_path / "worldcover_2024"
+    folder.mkdir()
+    for tile in ("west", "east"):
+        (folder / wuxi_4326[tile].name).write_bytes(wuxi_4326[tile].read_bytes())
+    command = [sys.executable, "-m", "cli", "layers", "add", "landcover", str(folder)]
+    command += ["--catalog", str(tmp_path / "catalog"), "-q"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "from worldcover_2024" in run.stdout and "mosaicked from 2 tiles" in run.stderr
+    entry = Catalog(tmp_path / "catalog").entry("landcover")
+    assert entry.file.endswith(".tif") and len(entry.sha256) == 64
