@@ -468,9 +468,9 @@ def _write_vrt(checked: Sequence[CheckedRaster]) -> Path:
             BlockXSize=str(tile.block_shape[1]),
             BlockYSize=str(tile.block_shape[0]),
         )
-        window = {"xSize": str(x1 - x0), "ySize": str(y1 - y0)}
-        ET.SubElement(source, "SrcRect", xOff=str(x0 - col), yOff=str(y0 - row), **window)
-        ET.SubElement(source, "DstRect", xOff=str(x0), yOff=str(y0), **window)
+        size = {"xSize": str(x1 - x0), "ySize": str(y1 - y0)}
+        ET.SubElement(source, "SrcRect", {"xOff": str(x0 - col), "yOff": str(y0 - row), **size})
+        ET.SubElement(source, "DstRect", {"xOff": str(x0), "yOff": str(y0), **size})
         if tile.nodata is not None:
             ET.SubElement(source, "NODATA").text = _number(tile.nodata)
     path = _private_folder("geoplan-mosaic-") / "landcover_mosaic.vrt"

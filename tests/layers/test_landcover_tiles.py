@@ -26,6 +26,7 @@ from analysis.paths import REPO_ROOT
 from analysis.study_area import StudyArea
 from layers.catalog import Catalog, check_layer
 from layers.formats import read_landcover, read_landcover_tiles
+from layers.uploads import accepted_suffixes, stage_upload
 
 SHIPPED = REPO_ROOT / "data" / "rasters" / "landcover_2024_30m.tif"
 RES = 1 / 1200  # about 90 m: small enough to be quick, fine enough to cut districts
@@ -275,3 +276,17 @@ def test_cli_layers_add_takes_a_folder_of_tiles(wuxi_4326, tmp_path) -> None:
     assert "from worldcover_2024" in run.stdout and "mosaicked from 2 tiles" in run.stderr
     entry = Catalog(tmp_path / "catalog").entry("landcover")
     assert entry.file.endswith(".tif") and len(entry.sha256) == 64
+
+
+def test_the_app_takes_a_zip_of_tiles_as_an_upload(wuxi_4326, tmp_path) -> None:
+    assert "zip" in accepted_suffixes("landcover")
+    archive = tmp_path / "tiles.zip"
+    with zipfile.ZipFile(archive, "w") as opened:
+        for tile in ("west", "east"):
+            opened.write(wuxi_4326[tile], wuxi_4326[tile].name)
+    catalog = Catalog(tmp_path / "catalog")
+    staged = stage_upload(
+        "landcover", "tiles.zip", archive.read_bytes(), folder=tmp_path / "up", catalog=catalog
+    )
+    assert staged.original_name == "tiles.zip" and "mosaic of 2 tiles" in " ".join(staged.notes)
+    assert catalog.commit(staged).file.endswith(".tif")
