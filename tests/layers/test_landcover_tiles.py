@@ -8,6 +8,7 @@ values; a VRT the user brings is refused; a folder or a zip of tiles is one sour
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -290,3 +291,16 @@ def test_the_app_takes_a_zip_of_tiles_as_an_upload(wuxi_4326, tmp_path) -> None:
     )
     assert staged.original_name == "tiles.zip" and "mosaic of 2 tiles" in " ".join(staged.notes)
     assert catalog.commit(staged).file.endswith(".tif")
+
+
+def test_cli_change_takes_tiles_for_each_year(wuxi_4326) -> None:
+    tiles = [str(wuxi_4326["west"]), str(wuxi_4326["east"])]
+    command = [sys.executable, "-m", "cli", "change", "--district", "320282", "-f", "json"]
+    command += ["--before", tiles[0], "--before", tiles[1], "--after", tiles[1], "--after", tiles[0]]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    rows = [row for row in json.loads(run.stdout) if row["adcode"] == "320282"]
+    assert rows and all(row["net_ha"] == 0 and row["gained_ha"] == 0 for row in rows)  # the same year twice
+    assert (
+        sum(row["area_to_ha"] for row in rows) > 100_000
+    )  # all of 宜兴 (about 2,000 km²), both sides of 120°E
