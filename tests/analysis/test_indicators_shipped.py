@@ -72,7 +72,7 @@ def test_output_file_is_never_overwritten_without_flag(tmp_path):
         ["indicators", "--indicator", "hydrogen_stations", "-f", "csv", "-o", str(target), "--overwrite"],
     )
     assert result.exit_code == 0, result.output
-    assert target.read_text().startswith("indicator,adcode,district")
+    assert target.read_text(encoding="utf-8").startswith("\ufeffindicator,adcode,district")  # a file: BOM
 
 
 def test_bad_layer_file_is_a_message_not_a_traceback(tmp_path):
