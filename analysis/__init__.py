@@ -8,6 +8,9 @@ front-ends): the app and the CLI are thin front-ends over it.
     (the city and its districts) and hands it to each family;
 ``forest``, ``wetland``, ``green``, ``pv``, ``charging``; ``change``, ``pv_grid``
     one module per indicator family; land-cover change between two years; rooftop PV on a square grid;
+``land_survey``, ``parcel_overlay``, ``survey_indicators``
+    a land survey's parcels (DLTB) as land cover: class areas by tabulation or geometry, the fast
+    parcel–district overlay, and 林木覆盖率 / 湿地保护率 from them (handed over by ``forest``, ``wetland``);
 ``results``
     :class:`~analysis.results.IndicatorResult`, built from a Figure, its Provenance and the Goal it is
     judged against, and the status rule;

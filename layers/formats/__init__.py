@@ -7,7 +7,10 @@ geopandas' ``io/`` are laid out).
   shares: a WAL GeoPackage read from a private copy, the layer chosen, the metadata kept);
 - :mod:`~layers.formats.raster`: land-cover GeoTIFFs (:func:`read_landcover`);
 - :mod:`~layers.formats.tiles`: land cover in several tiles (files, folders or zips of them), checked
-  tile by tile and mosaicked into a private VRT (:func:`read_landcover_tiles`).
+  tile by tile and mosaicked into a private VRT (:func:`read_landcover_tiles`);
+- :mod:`~layers.formats.land_survey`: a land survey's parcels (地类图斑 DLTB) as land cover, from a
+  GeoPackage, a zipped Shapefile or a File Geodatabase (:mod:`~layers.formats.filegdb`: a ``.gdb``
+  folder, or zipped), placed in EPSG:4549 (``read_land_survey``).
 
 Each vector reader answers the contract of :mod:`layers.formats.base` and returns the file's rows as
 read; :func:`layers.read.read_vector` picks the reader with :func:`vector_format` and checks the rest.

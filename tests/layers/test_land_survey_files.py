@@ -263,3 +263,12 @@ def test_indicator_inputs_and_catalog_take_a_land_survey(tmp_path, study_area):
     assert values == pytest.approx({CITY: 35.0, A: 70.0, B: 0.0})
     from_catalog = load_indicator_inputs(catalog=catalog)
     assert isinstance(from_catalog.landcover, LandSurveySource)
+
+
+def test_the_app_upload_stages_a_land_survey(tmp_path):
+    from layers.uploads import UploadOptions, stage_upload
+
+    content = _gbk_shapefile_zip(tmp_path).read_bytes()
+    staged = stage_upload("landcover", "三调 DLTB.zip", content, UploadOptions(), folder=tmp_path / "uploads")
+    assert isinstance(staged.source, LandSurveySource)
+    assert staged.feature_count == len(ROWS) and staged.source_crs.startswith("EPSG:4549")
