@@ -115,7 +115,13 @@ def forest_coverage(
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
     if isinstance(landcover, LandSurveySource):
         return survey_forest_coverage(
-            landcover, study_area, targets, denominator=denominator, variant=variant, method=method
+            landcover,
+            study_area,
+            targets,
+            denominator=denominator,
+            variant=variant,
+            method=method,
+            min_valid_share=min_valid_share,
         )
     scheme = load_scheme(landcover.scheme)
     woody_codes = scheme.codes_for(_VARIANT_ROLES[variant])

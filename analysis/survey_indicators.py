@@ -29,7 +29,17 @@ from analysis.land_survey import (
     protected_areas,
     warn_unknown_dlbm,
 )
-from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
+from analysis.results import (
+    DEFAULT_MIN_VALID_SHARE,
+    Figure,
+    Goal,
+    IndicatorResult,
+    Provenance,
+    insufficient_data,
+    measured,
+    not_computable,
+    too_little_data,
+)
 from analysis.study_area import AdminUnit, StudyArea, unit_totals
 from analysis.targets import primary_target
 
@@ -38,7 +48,13 @@ if TYPE_CHECKING:
     from analysis.sources import LandSurveySource, VectorSource
     from analysis.targets import Target
 
-__all__ = ["FOREST_ROLES", "WETLAND_SURVEY_ROLES", "survey_forest_coverage", "survey_wetland_protection"]
+__all__ = [
+    "FOREST_ROLES",
+    "WETLAND_SURVEY_ROLES",
+    "survey_forest_coverage",
+    "survey_wetland_protection",
+    "surveyed_share",
+]
 
 #: The roles each 林木覆盖率 variant counts.
 FOREST_ROLES: dict[str, tuple[str, ...]] = {
@@ -76,6 +92,20 @@ def _side_by_side(values: Mapping[str, float | None], chosen: str) -> dict[str, 
     return extra
 
 
+def surveyed_share(unit: AdminUnit, surveyed_m2: float, method: LandSurveyMethod) -> float:
+    """The share (0–1) of ``unit`` the parcels cover: their tabulated area over the official area (a county's
+    survey adds up to its official area), or their area inside the polygon over the polygon's (geometry).
+
+    Examples
+    --------
+    >>> unit = AdminUnit("320205", "锡山区", "Xishan", "district", 399.11, 397.4)
+    >>> round(surveyed_share(unit, 399.11e6, "tabulation"), 6), surveyed_share(unit, 0.0, "geometry")
+    (1.0, 0.0)
+    """
+    whole_km2 = unit.official_area_km2 if method == "tabulation" else unit.polygon_area_km2
+    return min(surveyed_m2 / (whole_km2 * 1e6), 1.0) if whole_km2 > 0 else 0.0
+
+
 def _unassigned(areas: ParcelAreas) -> str:
     text = areas.unassigned_text()
     return f"; {text}" if text else ""
@@ -89,12 +119,15 @@ def survey_forest_coverage(
     denominator: Denominator = "official",
     variant: Variant = "linmu",
     method: MethodChoice = "auto",
+    min_valid_share: float = DEFAULT_MIN_VALID_SHARE,
 ) -> list[IndicatorResult]:
     """林木覆盖率 (or the 森林覆盖率 proxy) from the parcels, in percent, the city first.
 
     Denominators as for rasters (:mod:`analysis.forest`), with the surveyed area (all parcels in the unit)
     in place of the polygon area: ``polygon`` divides by it, ``land`` by it less the ``water`` and
-    ``aquaculture`` classes, so numerator and denominator cover the same ground.
+    ``aquaculture`` classes, so numerator and denominator cover the same ground. A unit the parcels cover
+    less than ``min_valid_share`` of (:func:`surveyed_share`: a survey of another county, a clipped file)
+    is ``insufficient_data``, never 0%.
     """
     scheme = land_survey_scheme(source)
     warn_unknown_dlbm(source, scheme, stacklevel=4)
@@ -145,24 +178,29 @@ def survey_forest_coverage(
                     denominator_kind=_DENOMINATOR_KINDS[denominator],
                 )
                 values[name] = figures[name].value
+        surveyed = (unit_totals(per_method[chosen], unit) or (0.0, 0.0, 0.0))[1]
+        share = surveyed_share(unit, surveyed, chosen)
+        if too_little_data(share, min_valid_share):
+            results.append(
+                insufficient_data("forest_coverage", unit, "%", share, min_valid_share, provenance, goal)
+            )
+            continue
         if chosen not in figures:
-            reason = f"no land-survey parcels in this unit ({chosen} method)"
+            reason = f"the unit has no land in the land survey ({chosen} method)"
             results.append(not_computable("forest_coverage", unit.adcode, unit.name_zh, "%", reason))
             continue
         figure = figures[chosen]
-        surveyed = (unit_totals(per_method[chosen], unit) or (0.0, 0.0, 0.0))[1]
         extra = {
             "variant": _VARIANT_NAMES[variant],
             **_side_by_side(values, chosen),
-            "valid_fraction": min(surveyed / (unit.polygon_area_km2 * 1e6), 1.0)
-            if unit.polygon_area_km2
-            else 0.0,
             "surveyed_area_m2": surveyed,
             "woody_area_ha": figure.numerator / 1e4,
         }
         if unit.is_city:
             extra["unassigned_area_km2"] = reported.unassigned_m2 / 1e6
-        results.append(measured("forest_coverage", unit, figure, provenance, goal, extra=extra))
+        results.append(
+            measured("forest_coverage", unit, figure, provenance, goal, extra=extra, valid_share=share)
+        )
     return results
 
 

@@ -14,8 +14,9 @@ every DLBM class in every district:
 
 The two geometric answers must agree to 1e-6 relative for every (district, class); the run fails otherwise.
 Each method's time is the median of ``--repeat`` calls (overlay runs once: it takes a minute); its memory
-is the peak resident set sampled every 5 ms during the call, above what the process held before it (the
-parcels themselves). Results go to ``benchmarks/results/dltb_overlay.json``.
+is the peak resident set sampled every 5 ms during the calls, and that peak less what the process held
+before them (the parcels themselves, the interpreter and the libraries). Results go to
+``benchmarks/results/dltb_overlay.json``.
 """
 
 from __future__ import annotations
@@ -65,17 +66,28 @@ class _PeakRSS:
         self.peak = max(self.peak, _rss_mb())
 
 
-def _timed(call: Callable[[], Any], repeat: int) -> tuple[Any, float, list[float], float, float]:
+def _timed(call: Callable[[], Any], repeat: int) -> tuple[Any, dict[str, Any]]:
+    """The call's result, and its median time, every run's time, the RSS before the first run and the
+    peak above it (MB)."""
     times = []
     result: Any = None
-    before = peak = 0.0
+    before = _rss_mb()
+    peak = before
     for _ in range(repeat):
+        result = None  # the previous run's answer is not held while the next one runs
         with _PeakRSS() as memory:
             start = time.perf_counter()
             result = call()
             times.append(time.perf_counter() - start)
-        before, peak = memory.before, max(peak, memory.peak)
-    return result, statistics.median(times), times, before, peak
+        peak = max(peak, memory.peak)
+    measured = {
+        "median_s": statistics.median(times),
+        "runs_s": times,
+        "rss_before_mb": before,
+        "peak_rss_mb": peak,
+        "peak_above_before_mb": peak - before,
+    }
+    return result, measured
 
 
 def main() -> None:
@@ -109,14 +121,10 @@ def main() -> None:
     vertices = int(shapely.get_num_coordinates(geometries).sum())
     print(f"{len(parcels):,} synthetic parcels ({vertices:,} vertices) in {generated_s:.1f} s", flush=True)
 
-    geometry, geometry_s, geometry_runs, base_mb, geometry_peak = _timed(
-        lambda: intersect(source, study_area), args.repeat
-    )
-    print(f"geoplan geometry    {geometry_s:8.2f} s", flush=True)
-    tabulated, tabulation_s, tabulation_runs, _, tabulation_peak = _timed(
-        lambda: tabulate(source, adcodes), args.repeat
-    )
-    print(f"geoplan tabulation  {tabulation_s:8.2f} s", flush=True)
+    geometry, geometry_run = _timed(lambda: intersect(source, study_area), args.repeat)
+    print(f"geoplan geometry    {geometry_run['median_s']:8.2f} s", flush=True)
+    tabulated, tabulation_run = _timed(lambda: tabulate(source, adcodes), args.repeat)
+    print(f"geoplan tabulation  {tabulation_run['median_s']:8.2f} s", flush=True)
 
     def overlay() -> pd.Series:
         pieces = gpd.overlay(
@@ -124,8 +132,11 @@ def main() -> None:
         )
         return pieces.geometry.area.groupby([pieces["adcode"], pieces["DLBM"]]).sum()
 
-    overlaid, overlay_s, overlay_runs, _, overlay_peak = _timed(overlay, 1)
-    print(f"geopandas.overlay   {overlay_s:8.2f} s", flush=True)
+    overlaid, overlay_run = _timed(overlay, 1)
+    print(f"geopandas.overlay   {overlay_run['median_s']:8.2f} s", flush=True)
+    geometry_s, tabulation_s, overlay_s = (
+        run["median_s"] for run in (geometry_run, tabulation_run, overlay_run)
+    )
 
     worst = 0.0
     compared = 0
@@ -150,20 +161,12 @@ def main() -> None:
         "vertices": vertices,
         "seed": args.seed,
         "districts": len(adcodes),
+        "load_average": list(__import__("os").getloadavg()),
         "methods": {
-            "geoplan_geometry": {
-                "median_s": geometry_s,
-                "runs_s": geometry_runs,
-                "peak_rss_mb": geometry_peak,
-            },
-            "geopandas_overlay": {"median_s": overlay_s, "runs_s": overlay_runs, "peak_rss_mb": overlay_peak},
-            "geoplan_tabulation": {
-                "median_s": tabulation_s,
-                "runs_s": tabulation_runs,
-                "peak_rss_mb": tabulation_peak,
-            },
+            "geoplan_geometry": geometry_run,
+            "geopandas_overlay": overlay_run,
+            "geoplan_tabulation": tabulation_run,
         },
-        "rss_before_mb": base_mb,
         "overlay_over_geometry": overlay_s / geometry_s,
         "geometry_over_tabulation": geometry_s / tabulation_s,
         "max_relative_difference_geometry_vs_overlay": worst,
@@ -176,8 +179,11 @@ def main() -> None:
     print(
         f"overlay / geometry = {overlay_s / geometry_s:.1f}×, geometry / tabulation = "
         f"{geometry_s / tabulation_s:.1f}×; max relative difference {worst:.1e} over {compared} "
-        f"(district, class) pairs; peak RSS {base_mb:.0f} MB before, geometry {geometry_peak:.0f}, "
-        f"overlay {overlay_peak:.0f}, tabulation {tabulation_peak:.0f} MB; wrote {args.out}"
+        f"(district, class) pairs; peak RSS above what the process held before: geometry "
+        f"{geometry_run['peak_above_before_mb']:.0f} MB, overlay "
+        f"{overlay_run['peak_above_before_mb']:.0f} MB, "
+        f"tabulation {tabulation_run['peak_above_before_mb']:.0f} MB (held before: "
+        f"{geometry_run['rss_before_mb']:.0f} MB); wrote {args.out}"
     )
 
 

@@ -13,8 +13,9 @@ Two 1 km × 1 km districts side by side in EPSG:4549, A (320291) west of B (3202
 
 Protected area: x 1150–1350 (150,000 m² of the river, 50,000 m² of the ponds).
 
-林木覆盖率 (official areas 1, 1 and 2 km²): tabulation A (500k + 200k) / 1 km² = 70%, B 0%, city 35%;
-geometry A (500k + 100k) = 60%, B 100k = 10%, city 35%.
+Official areas are the survey's county totals (TBMJ by ZLDWDM): A 1.1 km², B 0.9 km², the city 2 km².
+林木覆盖率: tabulation A (500k + 200k) / 1.1 km² = 63.64%, B 0%, city 700k / 2 km² = 35%; geometry
+A (500k + 100k) / 1.1 km² = 54.55%, B 100k / 0.9 km² = 11.11%, city 35%.
 湿地保护率 (the river only): 150k / 200k = 75% in B by both methods; with the ponds, 200k / 300k.
 """
 
@@ -56,7 +57,7 @@ def study_area() -> StudyArea:
             "name_zh": ["测试市", "甲区", "乙区"],
             "name_en": ["Test", "A", "B"],
             "kind": ["city", "district", "district"],
-            "official_area_km2": [2.0, 1.0, 1.0],
+            "official_area_km2": [2.0, 1.1, 0.9],
             "polygon_area_km2": [2.0, 1.0, 1.0],
         },
         geometry=[a.union(b), a, b],
@@ -121,15 +122,15 @@ def test_geometry_cuts_parcels_with_the_districts(survey, study_area):
 
 def test_forest_coverage_by_both_methods_side_by_side(survey, study_area):
     tabulated = forest_coverage(survey, study_area)
-    assert _values(tabulated) == pytest.approx({CITY: 35.0, A: 70.0, B: 0.0})
+    assert _values(tabulated) == pytest.approx({CITY: 35.0, A: 700 / 11, B: 0.0})
     by_unit = {r.adcode: r for r in tabulated}
     assert by_unit[A].extra["landcover_method"] == "tabulation"
-    assert by_unit[A].extra["value_geometry"] == pytest.approx(60.0)
-    assert by_unit[A].extra["method_difference_pp"] == pytest.approx(10.0)
+    assert by_unit[A].extra["value_geometry"] == pytest.approx(600 / 11)
+    assert by_unit[A].extra["method_difference_pp"] == pytest.approx(100 / 11)
     assert "method: tabulation" in by_unit[A].method and "320100" in by_unit[A].method
     assert by_unit[CITY].extra["unassigned_area_km2"] == pytest.approx(0.1)
     geometric = forest_coverage(survey, study_area, method="geometry")
-    assert _values(geometric) == pytest.approx({CITY: 35.0, A: 60.0, B: 10.0})
+    assert _values(geometric) == pytest.approx({CITY: 35.0, A: 600 / 11, B: 100 / 9})
     assert "method: geometry" in geometric[0].method
 
 
@@ -170,7 +171,7 @@ def test_wetland_layer_is_optional_with_a_survey(survey, study_area, protected):
 def test_without_tabulation_fields_geometry_runs_and_tabulation_says_what_is_missing(survey, study_area):
     bare = LandSurveySource(survey.frame.drop(columns=["ZLDWDM"]), 2023, "bare.gpkg", False)
     assert choose_method(bare) == "geometry"
-    assert _values(forest_coverage(bare, study_area))[A] == pytest.approx(60.0)
+    assert _values(forest_coverage(bare, study_area))[A] == pytest.approx(600 / 11)
     with pytest.raises(LayerError, match=r"ZLDWDM.*--landcover-method geometry"):
         forest_coverage(bare, study_area, method="tabulation")
 
@@ -212,3 +213,12 @@ def test_overlay_areas_matches_a_plain_intersection_on_a_jagged_zone():
     assert np.allclose(area, expected[parcel], rtol=1e-9)
     assert set(np.flatnonzero(expected > 0)) == set(parcel.tolist())
     assert (zone_index == 0).all()
+
+
+def test_a_district_the_survey_does_not_cover_is_insufficient_data_not_zero(survey, study_area):
+    only_a = LandSurveySource(survey.frame[survey.frame["ZLDWDM"].str.startswith(A)], 2023, "A.gpkg", False)
+    for method in ("tabulation", "geometry"):
+        by_unit = {r.adcode: r for r in forest_coverage(only_a, study_area, method=method)}
+        assert by_unit[B].status == "insufficient_data" and by_unit[B].value is None, method
+        assert by_unit[CITY].status == "insufficient_data", method
+    assert {r.adcode: r.value for r in forest_coverage(only_a, study_area)}[A] == pytest.approx(700 / 11)

@@ -4,7 +4,8 @@ same rates whatever the format. Bad files say which field or option to fix.
 
 The parcels (EPSG:4549, two 1 km² districts A and B side by side, as in
 ``tests/analysis/test_land_survey_methods.py``): 0301 x 0–500 and 0305 x 900–1100 (half in B) make A's
-林木覆盖率 70% by tabulation; the river 1101 (x 1100–1300), 75% protected, makes B's 湿地保护率 75%.
+林木覆盖率 700k / 1.1 km² (its official area, the survey's total) = 63.64% by tabulation; the river 1101
+(x 1100–1300), 75% protected, makes B's 湿地保护率 75%.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def study_area() -> StudyArea:
             "name_zh": ["测试市", "甲区", "乙区"],
             "name_en": ["Test", "A", "B"],
             "kind": ["city", "district", "district"],
-            "official_area_km2": [2.0, 1.0, 1.0],
+            "official_area_km2": [2.0, 1.1, 0.9],
             "polygon_area_km2": [2.0, 1.0, 1.0],
         },
         geometry=[a.union(b), a, b],
@@ -136,7 +137,7 @@ def test_same_parcels_give_the_same_rates_in_every_format(tmp_path, study_area, 
         assert source.layer == "DLTB", label
         assert set(source.frame["DLMC"]) >= {"乔木林地", "养殖坑塘"}, label
         rates[label] = _rates(source, study_area, protected)
-    expected = {"forest": {CITY: 35.0, A: 70.0, B: 0.0}, "wetland": {CITY: 75.0, B: 75.0}}
+    expected = {"forest": {CITY: 35.0, A: 700 / 11, B: 0.0}, "wetland": {CITY: 75.0, B: 75.0}}
     for label, found in rates.items():
         assert found["forest"] == pytest.approx(expected["forest"]), label
         assert found["wetland"] == pytest.approx(expected["wetland"]), label
@@ -150,7 +151,7 @@ def test_zone_prefixed_eastings_are_read_through_their_crs(tmp_path, study_area,
     pyogrio.write_dataframe(_parcels("EPSG:4528", x_offset=40_000_000.0), path, layer="DLTB")
     source = read_land_survey(path)
     assert source.frame.crs.to_epsg() == 4549
-    assert _rates(source, study_area, protected)["forest"] == pytest.approx({CITY: 35.0, A: 70.0, B: 0.0})
+    assert _rates(source, study_area, protected)["forest"] == pytest.approx({CITY: 35.0, A: 700 / 11, B: 0.0})
     wrong = tmp_path / "zone40_declared_4549.gpkg"
     pyogrio.write_dataframe(_parcels("EPSG:4549", x_offset=40_000_000.0), wrong, layer="DLTB")
     with pytest.raises(LayerError, match=r"zone number 40.*EPSG:4528"):
@@ -260,7 +261,7 @@ def test_indicator_inputs_and_catalog_take_a_land_survey(tmp_path, study_area):
     stored = catalog.get("landcover")
     assert isinstance(stored, LandSurveySource)
     values = {r.adcode: r.value for r in forest_coverage(stored, study_area)}
-    assert values == pytest.approx({CITY: 35.0, A: 70.0, B: 0.0})
+    assert values == pytest.approx({CITY: 35.0, A: 700 / 11, B: 0.0})
     from_catalog = load_indicator_inputs(catalog=catalog)
     assert isinstance(from_catalog.landcover, LandSurveySource)
 
