@@ -220,8 +220,12 @@ def survey_wetland_protection(
     *,
     method: MethodChoice = "auto",
     include_aquaculture: bool = False,
+    min_valid_share: float = DEFAULT_MIN_VALID_SHARE,
 ) -> list[IndicatorResult]:
     """湿地保护率 from the parcels: wetland-scope parcels inside the protected areas / all of them, in %.
+
+    A unit the parcels cover less than ``min_valid_share`` of (:func:`surveyed_share`) is
+    ``insufficient_data``.
 
     The protected share is geometric under either method (the survey's fields carry no protection): by
     ``geometry``, parcel area inside the district and the dissolved protected areas over parcel area inside
@@ -237,6 +241,7 @@ def survey_wetland_protection(
     per_method = {
         name: protected_areas(source, codes, protected_union, study_area, name) for name in runnable
     }
+    surveyed = parcel_areas(source, study_area, chosen).surveyed
     data_year = source.year
     goal = Goal(primary_target(targets, "wetland_protection_rate", data_year), data_year=data_year)
     aquaculture = "included" if include_aquaculture else "excluded (--include-aquaculture counts them)"
@@ -264,6 +269,16 @@ def survey_wetland_protection(
             totals[name] = (inside, total)
             values[name] = 100.0 * inside / total if total > 0 else None
         inside, total = totals[chosen]
+        share = surveyed_share(
+            unit, sum(surveyed.values()) if unit.is_city else surveyed.get(unit.adcode, 0.0), chosen
+        )
+        if too_little_data(share, min_valid_share):
+            results.append(
+                insufficient_data(
+                    "wetland_protection_rate", unit, "%", share, min_valid_share, provenance, goal
+                )
+            )
+            continue
         if total <= 0:
             results.append(
                 not_computable(
@@ -291,5 +306,9 @@ def survey_wetland_protection(
             "aquaculture_included": include_aquaculture,
             **_side_by_side(values, chosen),
         }
-        results.append(measured("wetland_protection_rate", unit, figure, provenance, goal, extra=extra))
+        results.append(
+            measured(
+                "wetland_protection_rate", unit, figure, provenance, goal, extra=extra, valid_share=share
+            )
+        )
     return results

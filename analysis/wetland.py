@@ -78,7 +78,13 @@ def wetland_protection_rate(
         return study_area.not_computable(_INDICATOR, "%", "no protected-area layer was given")
     if isinstance(landcover, LandSurveySource):
         return survey_wetland_protection(
-            study_area, protected, landcover, targets, method=method, include_aquaculture=include_aquaculture
+            study_area,
+            protected,
+            landcover,
+            targets,
+            method=method,
+            include_aquaculture=include_aquaculture,
+            min_valid_share=min_valid_share,
         )
     has_wetlands = wetlands is not None and not wetlands.empty
     if not has_wetlands and landcover is None:

@@ -222,3 +222,12 @@ def test_a_district_the_survey_does_not_cover_is_insufficient_data_not_zero(surv
         assert by_unit[B].status == "insufficient_data" and by_unit[B].value is None, method
         assert by_unit[CITY].status == "insufficient_data", method
     assert {r.adcode: r.value for r in forest_coverage(only_a, study_area)}[A] == pytest.approx(700 / 11)
+
+
+def test_wetland_rate_of_a_district_the_survey_does_not_cover_is_insufficient_data(
+    survey, study_area, protected
+):
+    only_b = LandSurveySource(survey.frame[survey.frame["ZLDWDM"].str.startswith(B)], 2023, "B.gpkg", False)
+    by_unit = {r.adcode: r for r in wetland_protection_rate(study_area, protected, landcover=only_b)}
+    assert by_unit[B].value == pytest.approx(75.0)
+    assert by_unit[A].status == "insufficient_data" and by_unit[CITY].status == "insufficient_data"
