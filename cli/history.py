@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from cli.options import output_options, report_format, resolve_district, say, write_output
+from cli.options import (
+    StageProgressBar,
+    output_options,
+    quiet_option,
+    report_format,
+    resolve_district,
+    say,
+    write_output,
+)
 
 __all__ = ["history"]
 
@@ -40,6 +48,7 @@ def _indicator_ids() -> tuple[str, ...]:
 )
 @report_format
 @output_options
+@quiet_option
 def history(
     catalog_path: Path | None,
     only: tuple[str, ...],
@@ -47,6 +56,7 @@ def history(
     output_format: str,
     output: Path | None,
     overwrite: bool,
+    quiet: bool,
 ) -> None:
     """Every indicator for every vintage held, and whether each unit is on track.
 
@@ -80,9 +90,21 @@ def history(
         for v in history_vintages(Catalog(catalog_path) if catalog_path is not None else None)
         if v.kind in needed
     ]
+    progress = StageProgressBar(quiet)
+    progress.stage(f"reading {sum(v.year is not None for v in vintages)} vintages")
     runs = history_inputs(vintages, boundaries)
     left_out = [v for v in vintages if v.year is None]
-    result = compute_history(runs, load_targets(), only=only or None, unknown=left_out, compute=cached_run)
+    try:
+        result = compute_history(
+            runs,
+            load_targets(),
+            only=only or None,
+            unknown=left_out,
+            compute=cached_run,
+            progress=lambda done, total: progress("years computed", done, total),
+        )
+    finally:
+        progress.close()
     if adcode is not None:
         result = replace(
             result,
