@@ -80,7 +80,7 @@ def wuxi_4326(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "whole": _write(folder / "whole_2024.tif", codes, transform, **tags),
         "west": _write(west_tile, codes[:, :CUT].copy(), transform, **tags),
-        "east": _write(east_tile, codes[:, CUT:].copy(), transform * Affine.translation(CUT, 0), **tags),
+        "east": _write(east_tile, codes[:, CUT:].copy(), transform @ Affine.translation(CUT, 0), **tags),
     }
 
 
