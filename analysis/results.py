@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -310,29 +310,23 @@ def insufficient_data(
     >>> result.reason
     'valid data cover 42.0% of the unit; at least 99.0% are needed to judge it'
     """
+    reason = (
+        f"valid data cover {100 * valid_share:.1f}% of the unit; at least {100 * min_valid_share:.1f}% "
+        "are needed to judge it"
+    )
+    unseen = not_computable(
+        indicator, unit.adcode, unit.name_zh, value_unit, reason, method=provenance.method
+    )
     target = goal.target
-    return IndicatorResult(
-        indicator=indicator,
-        adcode=unit.adcode,
-        district=unit.name_zh,
-        value=None,
-        unit=value_unit,
+    return replace(
+        unseen,
+        status="insufficient_data",
         target=None if target is None else target.value * goal.scale,
         target_year=None if target is None else target.year,
-        status="insufficient_data",
-        numerator=None,
-        denominator=None,
-        numerator_unit="",
-        denominator_kind="",
+        target_id=None if target is None else target.id,
         source=provenance.source,
         vintage=provenance.vintage,
         synthetic=provenance.synthetic,
-        method=provenance.method,
-        target_id=None if target is None else target.id,
-        reason=(
-            f"valid data cover {100 * valid_share:.1f}% of the unit; at least {100 * min_valid_share:.1f}% "
-            "are needed to judge it"
-        ),
         extra={"min_valid_share": min_valid_share},
         valid_share=valid_share,
     )

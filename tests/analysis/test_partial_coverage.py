@@ -62,16 +62,18 @@ def study_area(boundaries) -> StudyArea:
     return StudyArea.from_boundaries(boundaries)
 
 
-def _raster(path: Path, codes: np.ndarray) -> RasterSource:
-    """``codes`` on 100 m pixels from the districts' north-west corner; 0 is nodata."""
+def _raster(
+    path: Path, codes: np.ndarray, transform: Affine | None = None, crs: str = METRIC
+) -> RasterSource:
+    """``codes`` on 100 m pixels from the districts' north-west corner (or on ``transform``); 0 is nodata."""
     profile = {
         "driver": "GTiff",
         "width": codes.shape[1],
         "height": codes.shape[0],
         "count": 1,
         "dtype": "uint8",
-        "crs": METRIC,
-        "transform": from_origin(X0, Y0 + 1000, 100, 100),
+        "crs": crs,
+        "transform": transform or from_origin(X0, Y0 + 1000, 100, 100),
         "nodata": 0,
     }
     with rasterio.open(path, "w", **profile) as dataset:
@@ -203,19 +205,7 @@ WEST, NORTH = 119.45, 32.05
 
 
 def _lonlat_tile(path: Path, codes: np.ndarray, west: float) -> RasterSource:
-    profile = {
-        "driver": "GTiff",
-        "width": codes.shape[1],
-        "height": codes.shape[0],
-        "count": 1,
-        "dtype": "uint8",
-        "crs": "EPSG:4326",
-        "transform": Affine(RES, 0, west, 0, -RES, NORTH),
-        "nodata": 0,
-    }
-    with rasterio.open(path, "w", **profile) as dataset:
-        dataset.write(codes, 1)
-    return RasterSource(path=path, scheme="worldcover", year=2024, source=path.name, synthetic=False)
+    return _raster(path, codes, Affine(RES, 0, west, 0, -RES, NORTH), crs="EPSG:4326")
 
 
 def test_the_east_tile_alone_judges_the_districts_it_covers(tmp_path):
