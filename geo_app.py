@@ -130,7 +130,7 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                 t("map_indicator", lang),
                 ["", *INDICATOR_IDS],
                 format_func=lambda k: indicator_name(k, lang) if k else t("map_indicator_none", lang),
-                key="choropleth",
+                **localised_widget("choropleth", lang),
             )
             if st.session_state.get("choropleth"):
                 st.radio(
@@ -138,7 +138,7 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                     CHOROPLETH_MODES,
                     format_func=lambda m: t(f"map_colouring_{m}", lang),
                     horizontal=True,
-                    key="colouring",
+                    **localised_widget("colouring", lang),
                 )
             with st.expander(t("opacity", lang)):
                 for overlay in st.session_state.get("layers", []):
@@ -194,15 +194,7 @@ def main() -> None:
         # Persist widget values across pages: a widget not drawn on this run would lose its key.
         for overlay in OVERLAYS:
             st.session_state.setdefault(f"opacity_{overlay}", DEFAULT_OPACITY[overlay])
-        for key in (
-            "layers",
-            "year",
-            "basemap",
-            "choropleth",
-            "colouring",
-            *(f"opacity_{k}" for k in OVERLAYS),
-            *method_keys,
-        ):
+        for key in ("layers", "year", "basemap", *(f"opacity_{k}" for k in OVERLAYS), *method_keys):
             if key in st.session_state:
                 st.session_state[key] = st.session_state[key]
         ctx: Context | None = None

@@ -39,8 +39,8 @@ __all__ = [
     "judge_status",
     "measured",
     "not_computable",
-    "too_little_data",
     "satisfies",
+    "too_little_data",
 ]
 
 CITY_ADCODE = "320200"

@@ -202,7 +202,9 @@ def indicators(
     from layers.catalog import Catalog
     from layers.inputs import load_indicator_inputs
 
-    adcode = resolve_district(district, districts)
+    catalog = Catalog(catalog_path) if catalog_path is not None else None
+    in_catalog = districts is None and catalog is not None and "districts" in catalog.kinds()
+    adcode = resolve_district(district, catalog.path("districts") if catalog and in_catalog else districts)
     if output_format == "xlsx" and output is None:
         raise click.UsageError("xlsx is a binary file: give -o FILE")
     progress = StageProgressBar(quiet)
@@ -214,7 +216,7 @@ def indicators(
         layer_paths=layer_paths,
         stations_crs=stations_crs,
         without=without,
-        catalog=Catalog(catalog_path) if catalog_path is not None else None,
+        catalog=catalog,
         landcover_layer=landcover_layer,
     )
     options = IndicatorOptions(
