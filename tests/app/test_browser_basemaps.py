@@ -17,18 +17,13 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit_server import running_streamlit
 
 pytestmark = pytest.mark.browser
 
@@ -237,41 +232,12 @@ def _wuxi_mbtiles(path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from test_browser import _free_port  # the other browser test's helper (tests/app is on the path)
-
     mbtiles = _wuxi_mbtiles(tmp_path_factory.mktemp("tiles") / "wuxi.mbtiles")
-    port = _free_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "GEOPLAN_TILES": str(mbtiles)}
+    env = {**os.environ, "GEOPLAN_TILES": str(mbtiles)}
     for name in ("GEOPLAN_TILE_URL", "GEOPLAN_BASEMAP", "TIANDITU_KEY"):
         env.pop(name, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "geo_server.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as reply:
-                    if reply.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"streamlit did not start:\n{log.read().decode(errors='replace')[-3000:]}")
-            time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        log.close()
+    with running_streamlit("geo_server.py", env) as url:
+        yield url
 
 
 APP_VIEWS = {
