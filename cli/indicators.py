@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 import click
 
 from analysis.names import (
-    DEFAULT_SERVICE_RADIUS_M,
     DENOMINATORS,
     INDICATOR_IDS,
     VARIANTS,
@@ -24,6 +23,7 @@ from cli.options import (
     layer_path_options,
     output_options,
     quiet_option,
+    radius_option,
     require_dask,
     resolve_district,
     write_binary,
@@ -128,13 +128,7 @@ __all__ = ["indicators"]
     help="Judge a unit's land-cover rates only when valid raster data cover at least this share of its "
     "area; below it the unit is insufficient_data, with its share (partial tiles are normal).",
 )
-@click.option(
-    "--radius",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_SERVICE_RADIUS_M,
-    show_default=True,
-    help="Charging service radius in metres.",
-)
+@radius_option
 @click.option(
     "--specific-yield",
     type=click.FloatRange(min=0, min_open=True),

@@ -9,13 +9,14 @@ from typing import Literal
 
 import click
 
-from analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS
+from analysis.names import INDICATOR_IDS
 from cli.options import (
     LAYER_OPTIONS,
     StageProgressBar,
     layer_path_options,
     output_options,
     quiet_option,
+    radius_option,
     resolve_district,
     write_output,
 )
@@ -62,13 +63,7 @@ __all__ = ["export_command", "map_command"]
     show_default=True,
     help="Choropleth colours: a ramp of the values, or the status against the target.",
 )
-@click.option(
-    "--radius",
-    type=click.FloatRange(min=0, min_open=True),
-    default=DEFAULT_SERVICE_RADIUS_M,
-    show_default=True,
-    help="Charging service radius in metres (charging_gaps and the coverage indicator).",
-)
+@radius_option
 @click.option(
     "--basemap",
     default="cartodb",

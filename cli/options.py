@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from analysis.errors import printable
+from analysis.names import DEFAULT_SERVICE_RADIUS_M
 from layers.names import VECTOR_KINDS
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "list_format",
     "output_options",
     "quiet_option",
+    "radius_option",
     "report_format",
     "require_dask",
     "resolve_district",
@@ -79,6 +81,15 @@ def output_options(function: Callable[..., Any]) -> Callable[..., Any]:
 #: ``-q/--quiet``: no progress on stderr (results, notes and errors are still printed).
 quiet_option = click.option(
     "-q", "--quiet", is_flag=True, help="Print no progress on stderr (results, notes and errors still are)."
+)
+
+#: ``--radius``: the charging service radius, for the coverage indicator and the charging gaps map.
+radius_option = click.option(
+    "--radius",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_SERVICE_RADIUS_M,
+    show_default=True,
+    help="Charging service radius in metres (charging_gaps and the coverage indicator).",
 )
 
 

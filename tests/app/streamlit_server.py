@@ -1,4 +1,5 @@
-"""A real Streamlit server for the browser tests (tests/app is on the path: import it by name)."""
+"""What the browser tests share: Debian's Chromium and how to start it, and a real Streamlit server
+(tests/app is on the path: import this module by name)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,19 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps dialling Google on a closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:

@@ -14,26 +14,13 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from streamlit_server import running_streamlit
+from streamlit_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_streamlit
 
 from analysis.boundaries import load_boundaries
 from analysis.sources import VectorSource
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FOLIUM_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 
 

@@ -23,23 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from streamlit_server import running_streamlit
+from streamlit_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_streamlit
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MAX_ZOOM = "() => Object.values(window).find(v => v instanceof L.Map).getMaxZoom()"
 FOLIUM_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 BASEMAPS = ("none", "cartodb", "osm", "esri", "tianditu", "amap", "internal")
