@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from analysis.errors import AtlasError
-from analysis.indicators import INDICATOR_IDS
-from analysis.pv import DEFAULT_USABLE_SHARE
-from analysis.results import CITY_ADCODE
-from app.context import (
+from wuxi_atlas.analysis.errors import AtlasError
+from wuxi_atlas.analysis.indicators import INDICATOR_IDS
+from wuxi_atlas.analysis.pv import DEFAULT_USABLE_SHARE
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.app.context import (
     DENOMINATORS,
     LAYER_ORDER,
     PAGES,
@@ -37,16 +37,23 @@ from app.context import (
     state_from_url,
     state_to_url,
 )
-from app.loaders import atlas_data, cached_targets, indicator_results, layer_plan, missing_kinds, origins_of
-from app.map_component import tianditu_key, tianditu_key_problem
-from app.pages import board, data, district, export, methods
-from app.pages import map as map_page
-from app.upload_flow import staged_layers
-from app.widgets import plain
-from maps.atlas import DEFAULT_OPACITY, OVERLAYS, AtlasData
-from maps.basemap import available_basemaps, get_basemap
-from maps.choropleth import CHOROPLETH_MODES
-from maps.text import LANGS, indicator_name, t
+from wuxi_atlas.app.loaders import (
+    atlas_data,
+    cached_targets,
+    indicator_results,
+    layer_plan,
+    missing_kinds,
+    origins_of,
+)
+from wuxi_atlas.app.map_component import tianditu_key, tianditu_key_problem
+from wuxi_atlas.app.pages import board, data, district, export, methods
+from wuxi_atlas.app.pages import map as map_page
+from wuxi_atlas.app.upload_flow import staged_layers
+from wuxi_atlas.app.widgets import plain
+from wuxi_atlas.maps.atlas import DEFAULT_OPACITY, OVERLAYS, AtlasData
+from wuxi_atlas.maps.basemap import available_basemaps, get_basemap
+from wuxi_atlas.maps.choropleth import CHOROPLETH_MODES
+from wuxi_atlas.maps.text import LANGS, indicator_name, t
 
 #: Each page's module draws it from the context: ``render(ctx)``.
 _RENDER: dict[str, Callable[[Context], None]] = {

@@ -6,8 +6,11 @@ the "local tiles" basemap of an intranet install (README, "Basemaps on an intran
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from app.tiles import TILE_ROUTES
+from wuxi_atlas.app.tiles import TILE_ROUTES
 
-app = st.App("geo_app.py", routes=TILE_ROUTES)
+# An absolute path: the server may be started from any directory, or from the installed package.
+app = st.App(str(Path(__file__).with_name("geo_app.py")), routes=TILE_ROUTES)

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.errors import DataFileError
-from analysis.results import CITY_ADCODE, IndicatorResult, Status, judge_status
-from analysis.targets import STATISTIC, Target
+from wuxi_atlas.analysis.errors import DataFileError
+from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult, Status, judge_status
+from wuxi_atlas.analysis.targets import STATISTIC, Target
 
 __all__ = [
     "GAP_UNITS",

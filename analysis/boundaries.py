@@ -21,10 +21,10 @@ from shapely.errors import GEOSException
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from analysis.crs import DISPLAY_CRS, METRIC_CRS, crs_label, require_crs
-from analysis.errors import BoundaryError
-from analysis.paths import boundaries_path
-from analysis.results import CITY_ADCODE
+from wuxi_atlas.analysis.crs import DISPLAY_CRS, METRIC_CRS, crs_label, require_crs
+from wuxi_atlas.analysis.errors import BoundaryError
+from wuxi_atlas.analysis.paths import boundaries_path
+from wuxi_atlas.analysis.results import CITY_ADCODE
 
 __all__ = [
     "BOUNDARY_COLUMNS",

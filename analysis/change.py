@@ -17,14 +17,14 @@ import numpy as np
 import pandas as pd
 import rasterio
 
-from analysis.errors import DataFileError, LayerReadError
-from analysis.results import CITY_ADCODE
-from analysis.schemes import load_scheme
-from analysis.study_area import StudyArea
-from analysis.zonal import Progress, zonal_class_areas
+from wuxi_atlas.analysis.errors import DataFileError, LayerReadError
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.analysis.schemes import load_scheme
+from wuxi_atlas.analysis.study_area import StudyArea
+from wuxi_atlas.analysis.zonal import Progress, zonal_class_areas
 
 if TYPE_CHECKING:
-    from analysis.sources import RasterSource
+    from wuxi_atlas.analysis.sources import RasterSource
 
 __all__ = ["LandCoverChange", "landcover_change"]
 

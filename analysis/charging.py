@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import shapely
 
-from analysis.crs import METRIC_CRS
-from analysis.names import DEFAULT_SERVICE_RADIUS_M
-from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
-from analysis.study_area import StudyArea, rows_in_unit, unit_totals
-from analysis.targets import primary_target
+from wuxi_atlas.analysis.crs import METRIC_CRS
+from wuxi_atlas.analysis.names import DEFAULT_SERVICE_RADIUS_M
+from wuxi_atlas.analysis.results import Figure, Goal, IndicatorResult, Provenance, measured, not_computable
+from wuxi_atlas.analysis.study_area import StudyArea, rows_in_unit, unit_totals
+from wuxi_atlas.analysis.targets import primary_target
 
 if TYPE_CHECKING:
-    from analysis.sources import VectorSource
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.sources import VectorSource
+    from wuxi_atlas.analysis.targets import Target
 
 __all__ = ["DEFAULT_SERVICE_RADIUS_M", "charging_gaps", "charging_service_coverage", "station_counts"]
 

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from analysis.errors import CRSError
+from wuxi_atlas.analysis.errors import CRSError
 
 __all__ = [
     "SOURCE_DATUMS",

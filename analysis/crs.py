@@ -13,7 +13,7 @@ from typing import Any
 from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from analysis.errors import CRSError
+from wuxi_atlas.analysis.errors import CRSError
 
 __all__ = ["DISPLAY_CRS", "METRIC_CRS", "check_same_crs", "crs_label", "require_crs"]
 

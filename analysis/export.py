@@ -24,11 +24,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.crs import DISPLAY_CRS, METRIC_CRS
-from analysis.errors import DataFileError
-from analysis.report import results_metadata, results_to_csv, results_to_json
-from analysis.results import CITY_ADCODE, IndicatorResult
-from analysis.sources import VectorSource
+from wuxi_atlas.analysis.crs import DISPLAY_CRS, METRIC_CRS
+from wuxi_atlas.analysis.errors import DataFileError
+from wuxi_atlas.analysis.report import results_metadata, results_to_csv, results_to_json
+from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
+from wuxi_atlas.analysis.sources import VectorSource
 
 __all__ = [
     "SYNTHETIC_NOTICE",

@@ -29,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from analysis.land_survey import MethodChoice
-from analysis.names import DENOMINATORS, VARIANTS, Denominator, Variant
-from analysis.results import (
+from wuxi_atlas.analysis.land_survey import MethodChoice
+from wuxi_atlas.analysis.names import DENOMINATORS, VARIANTS, Denominator, Variant
+from wuxi_atlas.analysis.results import (
     DEFAULT_MIN_VALID_SHARE,
     Figure,
     Goal,
@@ -42,16 +42,16 @@ from analysis.results import (
     not_computable,
     too_little_data,
 )
-from analysis.schemes import load_scheme
-from analysis.sources import LandSurveySource
-from analysis.study_area import AdminUnit, StudyArea, unit_totals
-from analysis.survey_indicators import survey_forest_coverage
-from analysis.targets import primary_target
-from analysis.zonal import ClassAreaTable, Progress, ZonalFunction, zonal_class_areas
+from wuxi_atlas.analysis.schemes import load_scheme
+from wuxi_atlas.analysis.sources import LandSurveySource
+from wuxi_atlas.analysis.study_area import AdminUnit, StudyArea, unit_totals
+from wuxi_atlas.analysis.survey_indicators import survey_forest_coverage
+from wuxi_atlas.analysis.targets import primary_target
+from wuxi_atlas.analysis.zonal import ClassAreaTable, Progress, ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
-    from analysis.sources import RasterSource
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.sources import RasterSource
+    from wuxi_atlas.analysis.targets import Target
 
 __all__ = ["DENOMINATORS", "VARIANTS", "Denominator", "Variant", "forest_coverage"]
 

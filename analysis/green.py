@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from analysis.results import (
+from wuxi_atlas.analysis.results import (
     DEFAULT_MIN_VALID_SHARE,
     Figure,
     Goal,
@@ -28,15 +28,15 @@ from analysis.results import (
     not_computable,
     too_little_data,
 )
-from analysis.schemes import load_scheme
-from analysis.study_area import StudyArea, unit_totals
-from analysis.targets import primary_target
-from analysis.zonal import Progress, ZonalFunction, zonal_class_areas
-from analysis.zonal.off_grid import class_areas_off_grid_allowed
+from wuxi_atlas.analysis.schemes import load_scheme
+from wuxi_atlas.analysis.study_area import StudyArea, unit_totals
+from wuxi_atlas.analysis.targets import primary_target
+from wuxi_atlas.analysis.zonal import Progress, ZonalFunction, zonal_class_areas
+from wuxi_atlas.analysis.zonal.off_grid import class_areas_off_grid_allowed
 
 if TYPE_CHECKING:
-    from analysis.sources import RasterSource, VectorSource
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+    from wuxi_atlas.analysis.targets import Target
 
 __all__ = ["DEFAULT_VEGETATION_ROLES", "builtup_by_district", "builtup_green_coverage"]
 

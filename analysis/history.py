@@ -30,12 +30,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from analysis.indicators import INDICATOR_IDS, IndicatorInputs, IndicatorOptions, compute_indicators
-from analysis.outlook import Outlook, TargetOutlook, judged, outlooks
-from analysis.results import CITY_ADCODE, IndicatorResult
+from wuxi_atlas.analysis.indicators import (
+    INDICATOR_IDS,
+    IndicatorInputs,
+    IndicatorOptions,
+    compute_indicators,
+)
+from wuxi_atlas.analysis.outlook import Outlook, TargetOutlook, judged, outlooks
+from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
 
 if TYPE_CHECKING:
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.targets import Target
 
 __all__ = [
     "INDICATOR_LAYERS",

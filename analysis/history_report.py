@@ -14,8 +14,8 @@ import io
 import json
 from collections.abc import Sequence
 
-from analysis.history import History, HistoryRecord, Outlook, TargetOutlook, Vintage
-from analysis.text_table import format_table
+from wuxi_atlas.analysis.history import History, HistoryRecord, Outlook, TargetOutlook, Vintage
+from wuxi_atlas.analysis.text_table import format_table
 
 __all__ = ["WARNING_LABEL", "history_table", "history_to_csv", "history_to_json", "reaches_text"]
 

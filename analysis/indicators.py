@@ -14,22 +14,22 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from analysis.charging import charging_service_coverage, station_counts
-from analysis.forest import forest_coverage
-from analysis.green import builtup_green_coverage
-from analysis.land_survey import MethodChoice
-from analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS, Denominator, Variant
-from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
-from analysis.results import DEFAULT_MIN_VALID_SHARE, IndicatorResult
-from analysis.study_area import StudyArea
-from analysis.wetland import wetland_protection_rate
-from analysis.zonal import ZonalFunction, zonal_class_areas
+from wuxi_atlas.analysis.charging import charging_service_coverage, station_counts
+from wuxi_atlas.analysis.forest import forest_coverage
+from wuxi_atlas.analysis.green import builtup_green_coverage
+from wuxi_atlas.analysis.land_survey import MethodChoice
+from wuxi_atlas.analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS, Denominator, Variant
+from wuxi_atlas.analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
+from wuxi_atlas.analysis.results import DEFAULT_MIN_VALID_SHARE, IndicatorResult
+from wuxi_atlas.analysis.study_area import StudyArea
+from wuxi_atlas.analysis.wetland import wetland_protection_rate
+from wuxi_atlas.analysis.zonal import ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
-    from analysis.sources import RasterSource, VectorSource
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+    from wuxi_atlas.analysis.targets import Target
 
-from analysis.sources import LandSurveySource
+from wuxi_atlas.analysis.sources import LandSurveySource
 
 __all__ = ["INDICATOR_IDS", "IndicatorInputs", "IndicatorOptions", "StageProgress", "compute_indicators"]
 

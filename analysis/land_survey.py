@@ -28,12 +28,12 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from analysis.crs import METRIC_CRS
-from analysis.errors import CRSError, LayerError
-from analysis.parcel_overlay import overlay_areas
-from analysis.schemes import ClassCode, LandCoverScheme, UnknownCodesWarning, load_scheme
-from analysis.sources import LandSurveySource
-from analysis.study_area import StudyArea
+from wuxi_atlas.analysis.crs import METRIC_CRS
+from wuxi_atlas.analysis.errors import CRSError, LayerError
+from wuxi_atlas.analysis.parcel_overlay import overlay_areas
+from wuxi_atlas.analysis.schemes import ClassCode, LandCoverScheme, UnknownCodesWarning, load_scheme
+from wuxi_atlas.analysis.sources import LandSurveySource
+from wuxi_atlas.analysis.study_area import StudyArea
 
 __all__ = [
     "LAND_SURVEY_METHODS",

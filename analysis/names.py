@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from analysis.targets.model import SPATIAL_INDICATORS
+from wuxi_atlas.analysis.targets.model import SPATIAL_INDICATORS
 
 __all__ = [
     "DEFAULT_SERVICE_RADIUS_M",

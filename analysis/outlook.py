@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from analysis.results import CITY_ADCODE, Comparison, IndicatorResult
-from analysis.targets import SPATIAL_INDICATORS, targets_for
-from analysis.trajectory import (
+from wuxi_atlas.analysis.results import CITY_ADCODE, Comparison, IndicatorResult
+from wuxi_atlas.analysis.targets import SPATIAL_INDICATORS, targets_for
+from wuxi_atlas.analysis.trajectory import (
     Trajectory,
     Trend,
     crossing_year,
@@ -27,8 +27,8 @@ from analysis.trajectory import (
 )
 
 if TYPE_CHECKING:
-    from analysis.history import HistoryRecord
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.history import HistoryRecord
+    from wuxi_atlas.analysis.targets import Target
 
 __all__ = ["Outlook", "TargetOutlook", "judged", "outlooks"]
 

@@ -1,21 +1,40 @@
 """Where the shipped data lives.
 
-The repository's ``data/`` directory is the default; ``GEOPLAN_DATA_DIR`` points elsewhere.
+The data ships inside the installed package (``wuxi_atlas/data``, found through :mod:`importlib.resources`,
+so it works from a wheel as from a clone). ``GEOPLAN_DATA_DIR`` points the atlas at another dataset.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "boundaries_path", "data_dir", "demo_dir", "rasters_dir", "targets_path"]
+__all__ = [
+    "boundaries_path",
+    "data_dir",
+    "demo_dir",
+    "rasters_dir",
+    "shipped_data_dir",
+    "targets_path",
+]
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+
+def shipped_data_dir() -> Path:
+    """The data shipped with the package: boundaries, targets, schemes, aliases, the demo layers and rasters.
+
+    Never moved by ``GEOPLAN_DATA_DIR``; :func:`data_dir` is the one that follows it.
+    """
+    # pip always installs a wheel unpacked, so the resource is a real directory; a zipped install (zipimport)
+    # would need as_file() and a temporary copy of 18 MB, which nothing here supports.
+    traversable = resources.files("wuxi_atlas").joinpath("data")
+    return Path(str(traversable))
 
 
 def data_dir() -> Path:
-    """The shipped data directory (``$GEOPLAN_DATA_DIR`` or the repository's ``data/``)."""
-    return Path(os.environ.get("GEOPLAN_DATA_DIR", REPO_ROOT / "data"))
+    """The data directory the atlas reads: ``$GEOPLAN_DATA_DIR`` if set, else :func:`shipped_data_dir`."""
+    configured = os.environ.get("GEOPLAN_DATA_DIR")
+    return Path(configured) if configured else shipped_data_dir()
 
 
 def boundaries_path() -> Path:

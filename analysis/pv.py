@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
-from analysis.results import Figure, Goal, IndicatorResult, Provenance, measured
-from analysis.study_area import StudyArea, assign_points_to_districts, rows_in_unit
+from wuxi_atlas.analysis.results import Figure, Goal, IndicatorResult, Provenance, measured
+from wuxi_atlas.analysis.study_area import StudyArea, assign_points_to_districts, rows_in_unit
 
 if TYPE_CHECKING:
-    from analysis.sources import VectorSource
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.sources import VectorSource
+    from wuxi_atlas.analysis.targets import Target
 
 __all__ = ["DEFAULT_USABLE_SHARE", "PVParameters", "pv_installed_capacity", "pv_rooftop_potential"]
 

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis.crs import DISPLAY_CRS, METRIC_CRS
-from analysis.pv import PVParameters
+from wuxi_atlas.analysis.crs import DISPLAY_CRS, METRIC_CRS
+from wuxi_atlas.analysis.pv import PVParameters
 
 __all__ = ["DEFAULT_CELL_M", "building_potential_kwp", "pv_potential_grid"]
 

@@ -14,8 +14,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from analysis.results import IndicatorResult
-from analysis.text_table import format_table
+from wuxi_atlas.analysis.results import IndicatorResult
+from wuxi_atlas.analysis.text_table import format_table
 
 __all__ = [
     "RECORD_COLUMNS",

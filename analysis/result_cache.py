@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from analysis.results import IndicatorResult
+from wuxi_atlas.analysis.results import IndicatorResult
 
 __all__ = [
     "CACHE_VERSION",

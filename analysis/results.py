@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from analysis.study_area import AdminUnit
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.study_area import AdminUnit
+    from wuxi_atlas.analysis.targets import Target
 
 __all__ = [
     "CITY_ADCODE",

@@ -41,11 +41,11 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analysis.errors import SchemeError
-from analysis.paths import REPO_ROOT
+from wuxi_atlas.analysis.errors import SchemeError
+from wuxi_atlas.analysis.paths import shipped_data_dir
 
 if TYPE_CHECKING:
-    from analysis.zonal import ClassAreaTable
+    from wuxi_atlas.analysis.zonal import ClassAreaTable
 
 __all__ = [
     "BUILTIN_SCHEMES",
@@ -207,12 +207,12 @@ class LandCoverScheme:
 
 
 def schemes_dir() -> Path:
-    """Directory of the built-in scheme files: the repository's ``data/schemes``.
+    """Directory of the built-in scheme files: the shipped ``data/schemes``.
 
     Not under ``$GEOPLAN_DATA_DIR``: the built-in schemes describe products, not a dataset, so pointing the
     atlas at other data must not make ``worldcover`` unknown.
     """
-    return REPO_ROOT / "data" / "schemes"
+    return shipped_data_dir() / "schemes"
 
 
 def _fail(path: Path, where: str, problem: str) -> SchemeError:

@@ -22,12 +22,12 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from analysis.crs import METRIC_CRS
-from analysis.errors import CRSError
-from analysis.results import CITY_ADCODE, IndicatorResult, not_computable
+from wuxi_atlas.analysis.crs import METRIC_CRS
+from wuxi_atlas.analysis.errors import CRSError
+from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult, not_computable
 
 if TYPE_CHECKING:
-    from analysis.sources import VectorSource
+    from wuxi_atlas.analysis.sources import VectorSource
 
 __all__ = [
     "METRIC_CRS",

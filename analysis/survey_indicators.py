@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from analysis.land_survey import (
+from wuxi_atlas.analysis.land_survey import (
     LandSurveyMethod,
     MethodChoice,
     ParcelAreas,
@@ -29,7 +29,7 @@ from analysis.land_survey import (
     protected_areas,
     warn_unknown_dlbm,
 )
-from analysis.results import (
+from wuxi_atlas.analysis.results import (
     DEFAULT_MIN_VALID_SHARE,
     Figure,
     Goal,
@@ -40,13 +40,13 @@ from analysis.results import (
     not_computable,
     too_little_data,
 )
-from analysis.study_area import AdminUnit, StudyArea, unit_totals
-from analysis.targets import primary_target
+from wuxi_atlas.analysis.study_area import AdminUnit, StudyArea, unit_totals
+from wuxi_atlas.analysis.targets import primary_target
 
 if TYPE_CHECKING:
-    from analysis.forest import Denominator, Variant
-    from analysis.sources import LandSurveySource, VectorSource
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.forest import Denominator, Variant
+    from wuxi_atlas.analysis.sources import LandSurveySource, VectorSource
+    from wuxi_atlas.analysis.targets import Target
 
 __all__ = [
     "FOREST_ROLES",

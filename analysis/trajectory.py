@@ -32,7 +32,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from analysis.results import Comparison, satisfies
+from wuxi_atlas.analysis.results import Comparison, satisfies
 
 __all__ = ["Trajectory", "Trend", "crossing_year", "fit_trend", "judge_on_line", "satisfies", "trend_misses"]
 

@@ -21,8 +21,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from analysis.land_survey import MethodChoice
-from analysis.results import (
+from wuxi_atlas.analysis.land_survey import MethodChoice
+from wuxi_atlas.analysis.results import (
     DEFAULT_MIN_VALID_SHARE,
     Figure,
     Goal,
@@ -33,17 +33,17 @@ from analysis.results import (
     not_computable,
     too_little_data,
 )
-from analysis.schemes import load_scheme
-from analysis.sources import LandSurveySource
-from analysis.study_area import StudyArea, unit_totals
-from analysis.survey_indicators import survey_wetland_protection
-from analysis.targets import primary_target
-from analysis.zonal import Progress, ZonalFunction, zonal_class_areas
-from analysis.zonal.off_grid import class_areas_off_grid_allowed
+from wuxi_atlas.analysis.schemes import load_scheme
+from wuxi_atlas.analysis.sources import LandSurveySource
+from wuxi_atlas.analysis.study_area import StudyArea, unit_totals
+from wuxi_atlas.analysis.survey_indicators import survey_wetland_protection
+from wuxi_atlas.analysis.targets import primary_target
+from wuxi_atlas.analysis.zonal import Progress, ZonalFunction, zonal_class_areas
+from wuxi_atlas.analysis.zonal.off_grid import class_areas_off_grid_allowed
 
 if TYPE_CHECKING:
-    from analysis.sources import RasterSource, VectorSource
-    from analysis.targets import Target
+    from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+    from wuxi_atlas.analysis.targets import Target
 
 __all__ = ["WETLAND_ROLES", "dissolve_overlaps", "wetland_protection_rate"]
 

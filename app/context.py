@@ -16,16 +16,16 @@ from typing import Any
 
 import streamlit as st
 
-from analysis.charging import DEFAULT_SERVICE_RADIUS_M
-from analysis.indicators import INDICATOR_IDS, IndicatorOptions
-from analysis.pv import DEFAULT_USABLE_SHARE, PVParameters
-from analysis.results import CITY_ADCODE, DEFAULT_MIN_VALID_SHARE, IndicatorResult
-from analysis.targets import Target
-from app.loaders import Signature, synthetic_in_use
-from maps.atlas import DEFAULT_LAYERS, OVERLAYS, AtlasData
-from maps.basemap import DEFAULT_BASEMAP, default_basemap
-from maps.choropleth import CHOROPLETH_MODES
-from maps.text import LANGS
+from wuxi_atlas.analysis.charging import DEFAULT_SERVICE_RADIUS_M
+from wuxi_atlas.analysis.indicators import INDICATOR_IDS, IndicatorOptions
+from wuxi_atlas.analysis.pv import DEFAULT_USABLE_SHARE, PVParameters
+from wuxi_atlas.analysis.results import CITY_ADCODE, DEFAULT_MIN_VALID_SHARE, IndicatorResult
+from wuxi_atlas.analysis.targets import Target
+from wuxi_atlas.app.loaders import Signature, synthetic_in_use
+from wuxi_atlas.maps.atlas import DEFAULT_LAYERS, OVERLAYS, AtlasData
+from wuxi_atlas.maps.basemap import DEFAULT_BASEMAP, default_basemap
+from wuxi_atlas.maps.choropleth import CHOROPLETH_MODES
+from wuxi_atlas.maps.text import LANGS
 
 __all__ = [
     "DENOMINATORS",

@@ -16,20 +16,27 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 import streamlit as st
 
-from analysis.history import History, HistoryRecord, Outlook, TargetOutlook, compute_history, kinds_for
-from analysis.paths import demo_dir, rasters_dir, targets_path
-from analysis.results import CITY_ADCODE
-from app.context import Context
-from app.loaders import cached_targets, file_id
-from app.widgets import plain
-from layers.catalog import Catalog, catalog_dir
-from layers.spec import get_spec
-from maps.text import catalogue, format_value, indicator_name, t
+from wuxi_atlas.analysis.history import (
+    History,
+    HistoryRecord,
+    Outlook,
+    TargetOutlook,
+    compute_history,
+    kinds_for,
+)
+from wuxi_atlas.analysis.paths import demo_dir, rasters_dir, targets_path
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.app.loaders import cached_targets, file_id
+from wuxi_atlas.app.widgets import plain
+from wuxi_atlas.layers.catalog import Catalog, catalog_dir
+from wuxi_atlas.layers.spec import get_spec
+from wuxi_atlas.maps.text import catalogue, format_value, indicator_name, t
 
 if TYPE_CHECKING:
     import altair as alt
 
-    from app.context import Method
+    from wuxi_atlas.app.context import Method
 
 __all__ = ["TREND_INDICATORS", "history_of", "outlook_text", "show_trend", "show_trend_grid", "trend_chart"]
 
@@ -58,7 +65,7 @@ def _identity() -> tuple[Any, ...]:
 def _history(
     identity: tuple[Any, ...], indicator: str, method_key: tuple[Any, ...], _method: Method
 ) -> History:
-    from layers.vintages import cached_run, history_inputs, history_vintages
+    from wuxi_atlas.layers.vintages import cached_run, history_inputs, history_vintages
 
     vintages = [v for v in history_vintages(Catalog(catalog_dir())) if v.kind in kinds_for([indicator])]
     return compute_history(

@@ -21,21 +21,21 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import streamlit as st
 
-from analysis.boundaries import load_boundaries
-from analysis.indicators import IndicatorInputs, IndicatorOptions, compute_indicators
-from analysis.paths import boundaries_path, targets_path
-from analysis.pv_grid import pv_potential_grid
-from analysis.result_cache import load_results, results_key, store_results
-from analysis.results import IndicatorResult
-from analysis.schemes import schemes_dir
-from analysis.sources import LandSurveySource, RasterSource, VectorSource
-from analysis.targets import Target, load_targets
-from layers import defaults
-from layers.catalog import Catalog, StagedLayer, catalog_dir
-from layers.inputs import VECTOR_KINDS
-from layers.lazy import LazyMapping, declares_synthetic
-from maps.atlas import AtlasData
-from maps.providers import (
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.indicators import IndicatorInputs, IndicatorOptions, compute_indicators
+from wuxi_atlas.analysis.paths import boundaries_path, targets_path
+from wuxi_atlas.analysis.pv_grid import pv_potential_grid
+from wuxi_atlas.analysis.result_cache import load_results, results_key, store_results
+from wuxi_atlas.analysis.results import IndicatorResult
+from wuxi_atlas.analysis.schemes import schemes_dir
+from wuxi_atlas.analysis.sources import LandSurveySource, RasterSource, VectorSource
+from wuxi_atlas.analysis.targets import Target, load_targets
+from wuxi_atlas.layers import defaults
+from wuxi_atlas.layers.catalog import Catalog, StagedLayer, catalog_dir
+from wuxi_atlas.layers.inputs import VECTOR_KINDS
+from wuxi_atlas.layers.lazy import LazyMapping, declares_synthetic
+from wuxi_atlas.maps.atlas import AtlasData
+from wuxi_atlas.maps.providers import (
     MapProviders,
     charging_gaps_for_display,
     display_boundaries,
@@ -44,8 +44,8 @@ from maps.providers import (
 )
 
 if TYPE_CHECKING:
-    from analysis.change import LandCoverChange
-    from app.context import Method
+    from wuxi_atlas.analysis.change import LandCoverChange
+    from wuxi_atlas.app.context import Method
 
 
 __all__ = [
@@ -347,8 +347,10 @@ def _charging_gaps(
 @st.cache_data(show_spinner=False, max_entries=4)
 def cached_change(layers: Signature, _data: AtlasData) -> LandCoverChange | None:
     """The land-cover change from the oldest year to the latest, keyed on the land cover and districts."""
-    from analysis.change import landcover_change  # rasterio windows and the change tables: this page only
-    from analysis.study_area import StudyArea
+    from wuxi_atlas.analysis.change import (
+        landcover_change,  # rasterio windows and the change tables: this page only
+    )
+    from wuxi_atlas.analysis.study_area import StudyArea
 
     years = sorted(_data.landcover)
     if len(years) < 2:

@@ -21,13 +21,13 @@ import folium
 import streamlit as st
 import streamlit_folium
 
-from analysis.errors import LayerError
-from analysis.result_cache import entry_key, load_entry, store_entry
-from app.context import Context
-from app.loaders import Signature, providers
-from maps.atlas import DEFAULT_LAYERS, DEFAULT_OPACITY, OVERLAYS, MapView, build_atlas_map
-from maps.basemap import DEFAULT_BASEMAP, TIANDITU_KEY_ENV, get_basemap
-from maps.text import t
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.analysis.result_cache import entry_key, load_entry, store_entry
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.app.loaders import Signature, providers
+from wuxi_atlas.maps.atlas import DEFAULT_LAYERS, DEFAULT_OPACITY, OVERLAYS, MapView, build_atlas_map
+from wuxi_atlas.maps.basemap import DEFAULT_BASEMAP, TIANDITU_KEY_ENV, get_basemap
+from wuxi_atlas.maps.text import t
 
 __all__ = ["MAP_KEY", "MapComponent", "build_map", "show_map", "tianditu_key", "tianditu_key_problem"]
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from layers.tiles import TileSource, configured_tile_source, read_tile
+from wuxi_atlas.layers.tiles import TileSource, configured_tile_source, read_tile
 
 __all__ = ["TILE_PATH", "TILE_ROUTES", "tile_endpoint"]
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis.errors import AtlasError
-from app.widgets import plain
-from layers.catalog import Catalog, StagedLayer, catalog_dir
-from layers.uploads import UploadOptions, parse_column_map, stage_upload
-from maps.text import t
+from wuxi_atlas.analysis.errors import AtlasError
+from wuxi_atlas.app.widgets import plain
+from wuxi_atlas.layers.catalog import Catalog, StagedLayer, catalog_dir
+from wuxi_atlas.layers.uploads import UploadOptions, parse_column_map, stage_upload
+from wuxi_atlas.maps.text import t
 
 __all__ = [
     "FLASH",

@@ -10,11 +10,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analysis.board import BoardRow
-from analysis.results import CITY_ADCODE
-from app.context import Context
-from maps.status_style import PROGRESS_BAR_COLOUR, cell_css
-from maps.text import format_gap, format_value, indicator_name, status_text, t
+from wuxi_atlas.analysis.board import BoardRow
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.maps.status_style import PROGRESS_BAR_COLOUR, cell_css
+from wuxi_atlas.maps.text import format_gap, format_value, indicator_name, status_text, t
 
 __all__ = [
     "option_hints",

@@ -103,11 +103,11 @@ def main() -> None:
     import pandas as pd
     import shapely
 
-    from analysis.boundaries import load_boundaries
-    from analysis.land_survey import intersect, tabulate
-    from analysis.sources import LandSurveySource
-    from analysis.study_area import StudyArea
-    from demo.land_survey import synthetic_dltb
+    from wuxi_atlas.analysis.boundaries import load_boundaries
+    from wuxi_atlas.analysis.land_survey import intersect, tabulate
+    from wuxi_atlas.analysis.sources import LandSurveySource
+    from wuxi_atlas.analysis.study_area import StudyArea
+    from wuxi_atlas.demo.land_survey import synthetic_dltb
 
     start = time.perf_counter()
     boundaries = load_boundaries()

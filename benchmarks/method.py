@@ -41,7 +41,7 @@ def geoplan(raster: str, zones: str, zone_id: str, options: dict[str, Any]) -> t
     import geopandas as gpd
     import rasterio  # noqa: F401  (imported lazily by the engine; paid before the clock, as in floor)
 
-    from analysis.zonal import zonal_class_areas
+    from wuxi_atlas.analysis.zonal import zonal_class_areas
 
     frame = gpd.read_file(zones)
     start = time.perf_counter()
@@ -57,7 +57,7 @@ def dask(raster: str, zones: str, zone_id: str, options: dict[str, Any]) -> tupl
     import geopandas as gpd
     from distributed import Client, LocalCluster
 
-    from analysis.zonal.distributed import zonal_class_areas_dask
+    from wuxi_atlas.analysis.zonal.distributed import zonal_class_areas_dask
 
     frame = gpd.read_file(zones)
     start = time.perf_counter()

@@ -103,8 +103,8 @@ def district_zones(raster: Path) -> Path:
     """Wuxi's 7 districts in the raster's CRS, as a GeoPackage with a ``zone_id`` column."""
     path = WORK / "districts.gpkg"
     if not path.exists():
-        from analysis.boundaries import load_boundaries
-        from analysis.study_area import district_frame
+        from wuxi_atlas.analysis.boundaries import load_boundaries
+        from wuxi_atlas.analysis.study_area import district_frame
 
         districts = district_frame(load_boundaries(), str(_raster_crs(raster)))
         frame = districts[["adcode", "geometry"]].rename(columns={"adcode": "zone_id"}).reset_index(drop=True)
@@ -216,7 +216,7 @@ def prepare(cases: list[str]) -> None:
 
 def app_data_dir() -> str | None:
     """The shipped data directory if its demo data is there, else a copy made under work/appdata."""
-    from analysis.paths import data_dir
+    from wuxi_atlas.analysis.paths import data_dir
 
     shipped = data_dir()
     if (shipped / "demo" / "wuxi_demo.gpkg").exists() and any((shipped / "rasters").glob("*_30m.tif")):
@@ -227,7 +227,7 @@ def app_data_dir() -> str | None:
     shutil.copy2(shipped / "targets.toml", copy / "targets.toml")
     if not (copy / "demo" / "wuxi_demo.gpkg").exists():
         _log(f"generating the 30 m demo data in {copy} (the shipped data/demo is missing)")
-        from demo.generate import generate_demo_data
+        from wuxi_atlas.demo.generate import generate_demo_data
 
         generate_demo_data(copy, 30, overwrite=True)
     return str(copy)

@@ -61,9 +61,9 @@ def measure_apptest() -> dict[str, float]:
 
 
 def measure_copy() -> dict[str, float]:
-    from analysis.indicators import IndicatorOptions, compute_indicators
-    from analysis.targets import load_targets
-    from layers.inputs import load_indicator_inputs
+    from wuxi_atlas.analysis.indicators import IndicatorOptions, compute_indicators
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.layers.inputs import load_indicator_inputs
 
     start = _rss()
     inputs = load_indicator_inputs()
@@ -86,7 +86,7 @@ def measure_copy() -> dict[str, float]:
 def measure_upload() -> dict[str, float]:
     import numpy as np
 
-    from layers.catalog import Catalog
+    from wuxi_atlas.layers.catalog import Catalog
 
     rng = np.random.default_rng(0)
     rows = ["名称,类型,桩数,开放类型,经度,纬度"]

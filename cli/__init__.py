@@ -17,9 +17,9 @@ import sys
 
 import click
 
-from analysis.errors import AtlasError
-from cli import catalog, change, demo, factsheet, history, indicators, maps, targets
-from cli.options import say
+from wuxi_atlas.analysis.errors import AtlasError
+from wuxi_atlas.cli import catalog, change, demo, factsheet, history, indicators, maps, targets
+from wuxi_atlas.cli.options import say
 
 __all__ = ["geoplan", "main"]
 

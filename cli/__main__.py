@@ -1,5 +1,5 @@
 """``python -m cli``: the ``geoplan`` command."""
 
-from cli import main
+from wuxi_atlas.cli import main
 
 main()

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from analysis.errors import printable
-from analysis.sources import LAYER_KINDS
-from analysis.text_table import format_table
-from cli.options import StageProgressBar, list_format, quiet_option, say, terminal_json
-from layers.names import LONLAT_CRSS
+from wuxi_atlas.analysis.errors import printable
+from wuxi_atlas.analysis.sources import LAYER_KINDS
+from wuxi_atlas.analysis.text_table import format_table
+from wuxi_atlas.cli.options import StageProgressBar, list_format, quiet_option, say, terminal_json
+from wuxi_atlas.layers.names import LONLAT_CRSS
 
 if TYPE_CHECKING:
-    from layers.catalog import Catalog, CatalogEntry
+    from wuxi_atlas.layers.catalog import Catalog, CatalogEntry
 
 __all__ = ["check", "layers_group"]
 
@@ -32,7 +32,7 @@ def _catalog_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _open(catalog_path: Path | None) -> Catalog:
     # The catalog (and geopandas behind it) is imported when a command runs, not for --help.
-    from layers.catalog import Catalog
+    from wuxi_atlas.layers.catalog import Catalog
 
     return Catalog(catalog_path)
 
@@ -218,7 +218,7 @@ def check(ctx: click.Context, kind: str, path: Path, output_format: str, **read_
     Prints the CRS, the feature count, the fields found and missing, the conversions that would be
     applied and every note and warning. Exits 0 when the file is usable, 2 when it is not.
     """
-    from layers.catalog import check_layer
+    from wuxi_atlas.layers.catalog import check_layer
 
     report = check_layer(kind, path, **read_options)
     if output_format == "json":

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from analysis.text_table import format_table
-from cli.options import (
+from wuxi_atlas.analysis.text_table import format_table
+from wuxi_atlas.cli.options import (
     LAYER_PATH_HELP,
     StageProgressBar,
     check_scheme,
@@ -65,11 +65,11 @@ def change(
     quiet: bool,
 ) -> None:
     """Land-cover change between two years: hectares gained, lost and net per class and district."""
-    from analysis.boundaries import load_boundaries
-    from analysis.change import landcover_change
-    from analysis.study_area import StudyArea
-    from layers.defaults import default_landcover_series, load_default_landcover
-    from layers.formats import read_landcover_tiles
+    from wuxi_atlas.analysis.boundaries import load_boundaries
+    from wuxi_atlas.analysis.change import landcover_change
+    from wuxi_atlas.analysis.study_area import StudyArea
+    from wuxi_atlas.layers.defaults import default_landcover_series, load_default_landcover
+    from wuxi_atlas.layers.formats import read_landcover_tiles
 
     adcode = resolve_district(district, districts)
     progress = StageProgressBar(quiet)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from analysis.paths import data_dir
-from cli.options import StageProgressBar, quiet_option
-from demo.names import DEFAULT_SEED
+from wuxi_atlas.analysis.paths import data_dir
+from wuxi_atlas.cli.options import StageProgressBar, quiet_option
+from wuxi_atlas.demo.names import DEFAULT_SEED
 
 __all__ = ["demo_data"]
 
@@ -36,7 +36,7 @@ def demo_data(resolution: str, out_dir: Path | None, seed: int, overwrite: bool,
 
     Everything is drawn from the seed and labelled synthetic; only the district boundaries are real.
     """
-    from demo.generate import demo_output_paths, generate_demo_data
+    from wuxi_atlas.demo.generate import demo_output_paths, generate_demo_data
 
     target = out_dir if out_dir is not None else data_dir()
     existing = [p for p in demo_output_paths(target, int(resolution)) if p.exists()]

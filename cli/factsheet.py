@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cli.options import (
+from wuxi_atlas.cli.options import (
     LAYER_OPTIONS,
     layer_path_options,
     output_options,
@@ -52,15 +52,15 @@ def factsheet_command(
     """Write one district's fact sheet: its map coloured by 林木覆盖率, its indicators with status and gaps,
     the progress chart, the land-cover change between the oldest and latest shipped years, the sources and
     vintages, and the note on city-wide targets."""
-    from analysis.indicators import compute_indicators
-    from analysis.targets import load_targets
-    from layers.inputs import load_indicator_inputs
-    from maps.factsheet import district_fact_sheet
+    from wuxi_atlas.analysis.indicators import compute_indicators
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.layers.inputs import load_indicator_inputs
+    from wuxi_atlas.maps.factsheet import district_fact_sheet
 
     if output_format is None:
         output_format = "pdf" if output is not None and output.suffix.lower() == ".pdf" else "html"
     if output_format == "pdf":
-        from maps.pdf import require_chromium
+        from wuxi_atlas.maps.pdf import require_chromium
 
         if output is None:
             raise click.UsageError("a PDF is a binary file: give -o FILE")
@@ -74,7 +74,7 @@ def factsheet_command(
         results, inputs.boundaries, adcode, lang=lang, change=change, change_years=years
     )
     if output_format == "pdf":
-        from maps.pdf import html_to_pdf
+        from wuxi_atlas.maps.pdf import html_to_pdf
 
         write_binary(html_to_pdf(page), output, overwrite, "a PDF")
     else:
@@ -85,10 +85,10 @@ def _change(
     boundaries: gpd.GeoDataFrame, adcode: str, lang: str
 ) -> tuple[pd.DataFrame | None, tuple[int | None, int | None]]:
     """The shipped land cover's change, oldest to latest year, in ``adcode`` (None with one year)."""
-    from analysis.change import landcover_change
-    from analysis.study_area import StudyArea
-    from layers.defaults import default_landcover_series, load_default_landcover
-    from maps.factsheet import unit_change_table
+    from wuxi_atlas.analysis.change import landcover_change
+    from wuxi_atlas.analysis.study_area import StudyArea
+    from wuxi_atlas.layers.defaults import default_landcover_series, load_default_landcover
+    from wuxi_atlas.maps.factsheet import unit_change_table
 
     series = default_landcover_series()
     if len(series) < 2:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import (
+from wuxi_atlas.cli.options import (
     StageProgressBar,
     output_options,
     quiet_option,
@@ -21,7 +21,7 @@ __all__ = ["history"]
 
 
 def _indicator_ids() -> tuple[str, ...]:
-    from analysis.indicators import INDICATOR_IDS
+    from wuxi_atlas.analysis.indicators import INDICATOR_IDS
 
     return INDICATOR_IDS
 
@@ -69,12 +69,12 @@ def history(
     """
     from dataclasses import replace
 
-    from analysis.boundaries import load_boundaries
-    from analysis.history import compute_history, kinds_for
-    from analysis.history_report import history_table, history_to_csv, history_to_json
-    from analysis.targets import load_targets
-    from layers.catalog import Catalog
-    from layers.vintages import cached_run, history_inputs, history_vintages
+    from wuxi_atlas.analysis.boundaries import load_boundaries
+    from wuxi_atlas.analysis.history import compute_history, kinds_for
+    from wuxi_atlas.analysis.history_report import history_table, history_to_csv, history_to_json
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.layers.catalog import Catalog
+    from wuxi_atlas.layers.vintages import cached_run, history_inputs, history_vintages
 
     unknown = sorted(set(only) - set(_indicator_ids()))
     if unknown:

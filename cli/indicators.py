@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from analysis.names import (
+from wuxi_atlas.analysis.names import (
     DENOMINATORS,
     INDICATOR_IDS,
     VARIANTS,
     Denominator,
     Variant,
 )
-from analysis.results import DEFAULT_MIN_VALID_SHARE
-from cli.options import (
+from wuxi_atlas.analysis.results import DEFAULT_MIN_VALID_SHARE
+from wuxi_atlas.cli.options import (
     LAYER_OPTIONS,
     StageProgressBar,
     check_scheme,
@@ -33,8 +33,8 @@ from cli.options import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from analysis.land_survey import MethodChoice
-    from analysis.results import IndicatorResult
+    from wuxi_atlas.analysis.land_survey import MethodChoice
+    from wuxi_atlas.analysis.results import IndicatorResult
 
 __all__ = ["indicators"]
 
@@ -188,13 +188,13 @@ def indicators(
     Runs on the shipped demo data unless layers are given. Results are judged against the plan's
     targets (data/targets.toml); rates are in %, capacities in MW, counts as counts.
     """
-    from analysis.export import results_in_scope
-    from analysis.indicators import IndicatorOptions, compute_indicators
-    from analysis.pv import PVParameters
-    from analysis.targets import load_targets
-    from analysis.zonal.distributed import zonal_strategy
-    from layers.catalog import Catalog
-    from layers.inputs import load_indicator_inputs
+    from wuxi_atlas.analysis.export import results_in_scope
+    from wuxi_atlas.analysis.indicators import IndicatorOptions, compute_indicators
+    from wuxi_atlas.analysis.pv import PVParameters
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.analysis.zonal.distributed import zonal_strategy
+    from wuxi_atlas.layers.catalog import Catalog
+    from wuxi_atlas.layers.inputs import load_indicator_inputs
 
     catalog = Catalog(catalog_path) if catalog_path is not None else None
     in_catalog = districts is None and catalog is not None and "districts" in catalog.kinds()
@@ -230,7 +230,7 @@ def indicators(
     if adcode is not None:
         results = results_in_scope(results, adcode)
     if output_format == "xlsx":
-        from maps.workbook import board_workbook
+        from wuxi_atlas.maps.workbook import board_workbook
 
         workbook = board_workbook(results, scope_name=district or "无锡市")
         write_binary(workbook, output, overwrite, "xlsx")
@@ -246,7 +246,12 @@ def _text(
 ) -> str:
     """The results as text; a CSV file is for Excel (BOM), stdout is for pipes, where a BOM would stick to
     the first header."""
-    from analysis.report import format_results_table, results_to_csv, results_to_geojson, results_to_json
+    from wuxi_atlas.analysis.report import (
+        format_results_table,
+        results_to_csv,
+        results_to_geojson,
+        results_to_json,
+    )
 
     if output_format == "json":
         return results_to_json(results)

@@ -9,8 +9,8 @@ from typing import Literal
 
 import click
 
-from analysis.names import INDICATOR_IDS
-from cli.options import (
+from wuxi_atlas.analysis.names import INDICATOR_IDS
+from wuxi_atlas.cli.options import (
     LAYER_OPTIONS,
     StageProgressBar,
     layer_path_options,
@@ -89,12 +89,12 @@ def map_command(
     **layer_paths: Path | None,
 ) -> None:
     """Write the atlas map as one standalone HTML file that works offline (the app's map, headless)."""
-    from analysis.indicators import IndicatorOptions, compute_indicators
-    from analysis.sources import RasterSource
-    from analysis.targets import load_targets
-    from layers.inputs import load_indicator_inputs
-    from maps.atlas import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
-    from maps.text import t
+    from wuxi_atlas.analysis.indicators import IndicatorOptions, compute_indicators
+    from wuxi_atlas.analysis.sources import RasterSource
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.layers.inputs import load_indicator_inputs
+    from wuxi_atlas.maps.atlas import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
+    from wuxi_atlas.maps.text import t
 
     focus = resolve_district(district, districts)
     progress = StageProgressBar(quiet)
@@ -149,9 +149,9 @@ def export_command(
     kind: str, district: str | None, source_path: Path | None, output: Path | None, overwrite: bool
 ) -> None:
     """Write one layer as RFC 7946 GeoJSON (EPSG:4326); synthetic layers are flagged in the file."""
-    from analysis.export import layer_to_geojson
-    from analysis.sources import VectorSource
-    from layers.inputs import load_indicator_inputs
+    from wuxi_atlas.analysis.export import layer_to_geojson
+    from wuxi_atlas.analysis.sources import VectorSource
+    from wuxi_atlas.layers.inputs import load_indicator_inputs
 
     adcode = resolve_district(district, source_path if kind == "districts" else None)
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import click
 
-from analysis.errors import printable
-from analysis.names import DEFAULT_SERVICE_RADIUS_M
-from layers.names import VECTOR_KINDS
+from wuxi_atlas.analysis.errors import printable
+from wuxi_atlas.analysis.names import DEFAULT_SERVICE_RADIUS_M
+from wuxi_atlas.layers.names import VECTOR_KINDS
 
 __all__ = [
     "LAYER_OPTIONS",
@@ -96,8 +96,8 @@ radius_option = click.option(
 def check_scheme(_ctx: click.Context, _param: click.Parameter, scheme: str | None) -> str | None:
     """``--scheme``: a scheme name or TOML file that does not load is refused before any raster is read."""
     if scheme is not None:
-        from analysis.errors import AtlasError
-        from analysis.schemes import load_scheme
+        from wuxi_atlas.analysis.errors import AtlasError
+        from wuxi_atlas.analysis.schemes import load_scheme
 
         try:
             load_scheme(scheme)
@@ -112,9 +112,9 @@ def resolve_district(text: str | None, districts: Path | None = None) -> str | N
     ``map`` and ``export``. An unknown name is a usage error (exit 2) listing the valid ones."""
     if text is None:
         return None
-    from analysis.boundaries import load_boundaries
-    from analysis.errors import DataFileError
-    from analysis.export import find_district
+    from wuxi_atlas.analysis.boundaries import load_boundaries
+    from wuxi_atlas.analysis.errors import DataFileError
+    from wuxi_atlas.analysis.export import find_district
 
     try:
         return find_district(load_boundaries(districts), text)

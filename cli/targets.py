@@ -7,9 +7,15 @@ from pathlib import Path
 
 import click
 
-from analysis.paths import targets_path
-from analysis.targets import MEASURES, load_targets, select_targets, targets_table, validate_targets
-from cli.options import list_format
+from wuxi_atlas.analysis.paths import targets_path
+from wuxi_atlas.analysis.targets import (
+    MEASURES,
+    load_targets,
+    select_targets,
+    targets_table,
+    validate_targets,
+)
+from wuxi_atlas.cli.options import list_format
 
 __all__ = ["targets_group"]
 

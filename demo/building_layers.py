@@ -16,10 +16,17 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from demo.codes import BUILT, NODATA, WATER
-from demo.fields import component_rng
-from demo.placement import GridArrays, jitter_in_pixel, metric_frame, nearest_place, pick_indices, short_name
-from demo.world import World
+from wuxi_atlas.demo.codes import BUILT, NODATA, WATER
+from wuxi_atlas.demo.fields import component_rng
+from wuxi_atlas.demo.placement import (
+    GridArrays,
+    jitter_in_pixel,
+    metric_frame,
+    nearest_place,
+    pick_indices,
+    short_name,
+)
+from wuxi_atlas.demo.world import World
 
 __all__ = ["BuildingSample", "buildings_layer"]
 

@@ -13,18 +13,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from analysis.results import CITY_ADCODE
-from demo.classify import BUILT_THRESHOLDS, Thresholds, scores
-from demo.codes import YEARS
-from demo.fields import Grid, compute_rows
-from demo.targets import (
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.demo.classify import BUILT_THRESHOLDS, Thresholds, scores
+from wuxi_atlas.demo.codes import YEARS
+from wuxi_atlas.demo.fields import Grid, compute_rows
+from wuxi_atlas.demo.targets import (
     BALANCING_DISTRICT,
     BUILTUP_GREEN_TARGET,
     CITY_WOODY_TARGET,
     NEW_BUILTUP_SHARE,
     WOODY_TARGETS,
 )
-from demo.world import DISTRICT_ORDER, ProgressCallback, World
+from wuxi_atlas.demo.world import DISTRICT_ORDER, ProgressCallback, World
 
 __all__ = ["calibrate"]
 

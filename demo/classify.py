@@ -15,9 +15,9 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from demo.codes import BARE, BUILT, CROP, GRASS, NODATA, SHRUB, TREE, WATER, WETLAND, YEARS
-from demo.fields import Grid
-from demo.world import DISTRICT_ORDER, POND_LABEL, STREAM_LABEL, World
+from wuxi_atlas.demo.codes import BARE, BUILT, CROP, GRASS, NODATA, SHRUB, TREE, WATER, WETLAND, YEARS
+from wuxi_atlas.demo.fields import Grid
+from wuxi_atlas.demo.world import DISTRICT_ORDER, POND_LABEL, STREAM_LABEL, World
 
 __all__ = ["BUILT_THRESHOLDS", "Thresholds", "classes", "masks", "scores"]
 

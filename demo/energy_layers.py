@@ -17,11 +17,18 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from demo.codes import BARE, BUILT, CROP, GRASS
-from demo.fields import component_rng
-from demo.placement import GridArrays, jitter_in_pixel, metric_frame, nearest_place, pick_indices, short_name
-from demo.targets import CHARGING_PILES_TOTAL, PV_TOTAL_KW, SWAP_PUBLIC
-from demo.world import DISTRICT_ORDER, POND_LABEL, World
+from wuxi_atlas.demo.codes import BARE, BUILT, CROP, GRASS
+from wuxi_atlas.demo.fields import component_rng
+from wuxi_atlas.demo.placement import (
+    GridArrays,
+    jitter_in_pixel,
+    metric_frame,
+    nearest_place,
+    pick_indices,
+    short_name,
+)
+from wuxi_atlas.demo.targets import CHARGING_PILES_TOTAL, PV_TOTAL_KW, SWAP_PUBLIC
+from wuxi_atlas.demo.world import DISTRICT_ORDER, POND_LABEL, World
 
 __all__ = ["pv_sites_layer", "stations_layer"]
 

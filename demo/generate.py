@@ -39,19 +39,27 @@ from typing import Any
 
 import numpy as np
 
-from analysis.errors import DataFileError
-from demo.building_layers import buildings_layer
-from demo.calibrate import calibrate
-from demo.codes import YEARS
-from demo.energy_layers import pv_sites_layer, stations_layer
-from demo.fields import Grid
-from demo.gpkg import vector_calibration, write_gpkg, write_history_gpkg
-from demo.history_layers import history_calibration, history_layers
-from demo.land_layers import builtup_layer, protected_areas_layer, wetlands_layer
-from demo.manifest import DEFAULT_SEED, DEMO_GPKG, GENERATOR, DemoFile, DemoManifest, file_sha256, readme_text
-from demo.placement import GridArrays
-from demo.rasters import collect_arrays, raster_calibration, raster_name, write_rasters
-from demo.targets import (
+from wuxi_atlas.analysis.errors import DataFileError
+from wuxi_atlas.demo.building_layers import buildings_layer
+from wuxi_atlas.demo.calibrate import calibrate
+from wuxi_atlas.demo.codes import YEARS
+from wuxi_atlas.demo.energy_layers import pv_sites_layer, stations_layer
+from wuxi_atlas.demo.fields import Grid
+from wuxi_atlas.demo.gpkg import vector_calibration, write_gpkg, write_history_gpkg
+from wuxi_atlas.demo.history_layers import history_calibration, history_layers
+from wuxi_atlas.demo.land_layers import builtup_layer, protected_areas_layer, wetlands_layer
+from wuxi_atlas.demo.manifest import (
+    DEFAULT_SEED,
+    DEMO_GPKG,
+    GENERATOR,
+    DemoFile,
+    DemoManifest,
+    file_sha256,
+    readme_text,
+)
+from wuxi_atlas.demo.placement import GridArrays
+from wuxi_atlas.demo.rasters import collect_arrays, raster_calibration, raster_name, write_rasters
+from wuxi_atlas.demo.targets import (
     BUILTUP_GREEN_TARGET,
     CHARGING_PILES_TOTAL,
     CITY_WOODY_TARGET,
@@ -60,8 +68,8 @@ from demo.targets import (
     WETLAND_PROTECTION_TARGET,
     WOODY_TARGETS,
 )
-from demo.world import ProgressCallback, World
-from layers.defaults import DEMO_HISTORY_GPKG
+from wuxi_atlas.demo.world import ProgressCallback, World
+from wuxi_atlas.layers.defaults import DEMO_HISTORY_GPKG
 
 __all__ = ["demo_output_paths", "generate_demo_data"]
 
@@ -118,7 +126,7 @@ def generate_demo_data(
     DataFileError
         An output file exists and ``overwrite`` is false.
     """
-    from analysis.boundaries import load_boundaries
+    from wuxi_atlas.analysis.boundaries import load_boundaries
 
     if resolution < 10 or int(resolution) != resolution:
         raise ValueError(f"resolution must be a whole number of metres, at least 10; got {resolution}")

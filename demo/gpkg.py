@@ -7,10 +7,10 @@ from typing import Any
 
 import geopandas as gpd
 
-from demo.manifest import GENERATOR
-from demo.placement import GridArrays
-from demo.targets import WETLAND_PROTECTION_TARGET
-from demo.world import DISTRICT_ORDER, World
+from wuxi_atlas.demo.manifest import GENERATOR
+from wuxi_atlas.demo.placement import GridArrays
+from wuxi_atlas.demo.targets import WETLAND_PROTECTION_TARGET
+from wuxi_atlas.demo.world import DISTRICT_ORDER, World
 
 __all__ = ["vector_calibration", "write_gpkg", "write_history_gpkg"]
 
@@ -18,7 +18,7 @@ __all__ = ["vector_calibration", "write_gpkg", "write_history_gpkg"]
 def vector_calibration(
     world: World, layers: dict[str, gpd.GeoDataFrame], arrays: GridArrays
 ) -> dict[str, Any]:
-    from analysis.pv import DEFAULT_USABLE_SHARE
+    from wuxi_atlas.analysis.pv import DEFAULT_USABLE_SHARE
 
     out: dict[str, Any] = {}
     taihu = world.taihu

@@ -11,12 +11,12 @@ from typing import Any
 
 import geopandas as gpd
 
-from analysis.results import CITY_ADCODE
-from demo.placement import GridArrays
-from demo.snapshots import station_snapshots
-from demo.survey import SURVEY_YEARS, survey_layers
-from demo.world import DISTRICT_ORDER, World
-from layers.defaults import history_layer_name
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.demo.placement import GridArrays
+from wuxi_atlas.demo.snapshots import station_snapshots
+from wuxi_atlas.demo.survey import SURVEY_YEARS, survey_layers
+from wuxi_atlas.demo.world import DISTRICT_ORDER, World
+from wuxi_atlas.layers.defaults import history_layer_name
 
 __all__ = ["WOODY_DLBM", "history_calibration", "history_layers"]
 

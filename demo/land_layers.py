@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from demo.geography import (
+from wuxi_atlas.demo.geography import (
     FOREST_RESERVES,
     TAIHU_BAYS,
     TAIHU_NAME,
@@ -22,10 +22,10 @@ from demo.geography import (
     WETLAND_PARKS,
     YANGTZE_NAME,
 )
-from demo.placement import GridArrays, metric_frame, nearest_place, short_name
-from demo.shapes import TO_LONLAT, wobbly_ellipse
-from demo.targets import WETLAND_PROTECTION_TARGET
-from demo.world import POND_LABEL, STREAM_LABEL, World
+from wuxi_atlas.demo.placement import GridArrays, metric_frame, nearest_place, short_name
+from wuxi_atlas.demo.shapes import TO_LONLAT, wobbly_ellipse
+from wuxi_atlas.demo.targets import WETLAND_PROTECTION_TARGET
+from wuxi_atlas.demo.world import POND_LABEL, STREAM_LABEL, World
 
 __all__ = ["builtup_layer", "protected_areas_layer", "wetlands_layer"]
 

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from analysis.crs import METRIC_CRS
+from wuxi_atlas.analysis.crs import METRIC_CRS
 
 __all__ = ["CLASS_MIX", "synthetic_dltb"]
 
@@ -157,7 +157,7 @@ def synthetic_dltb(
     cells = cells[keep]
     edge = ~shapely.contains_properly(city, cells)
     if edge.any():
-        from analysis.parcel_overlay import subdivide
+        from wuxi_atlas.analysis.parcel_overlay import subdivide
 
         pieces = np.asarray(subdivide(city), dtype=object)
         which, piece = shapely.STRtree(pieces).query(cells[edge], predicate="intersects")

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.crs import METRIC_CRS
-from analysis.results import CITY_ADCODE
-from demo.names import DEFAULT_SEED
-from layers.defaults import DEMO_GPKG, DEMO_HISTORY_GPKG, DEMO_LAYER_NAMES
+from wuxi_atlas.analysis.crs import METRIC_CRS
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.demo.names import DEFAULT_SEED
+from wuxi_atlas.layers.defaults import DEMO_GPKG, DEMO_HISTORY_GPKG, DEMO_LAYER_NAMES
 
 __all__ = [
     "DEFAULT_SEED",

@@ -16,10 +16,10 @@ import numpy.typing as npt
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from analysis.crs import METRIC_CRS
-from demo.codes import NODATA
-from demo.fields import Grid
-from demo.world import World
+from wuxi_atlas.analysis.crs import METRIC_CRS
+from wuxi_atlas.demo.codes import NODATA
+from wuxi_atlas.demo.fields import Grid
+from wuxi_atlas.demo.world import World
 
 __all__ = ["GridArrays", "jitter_in_pixel", "metric_frame", "nearest_place", "pick_indices", "short_name"]
 

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from analysis.crs import METRIC_CRS
-from analysis.results import CITY_ADCODE
-from demo.classify import Thresholds, classes, scores
-from demo.codes import (
+from wuxi_atlas.analysis.crs import METRIC_CRS
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.demo.classify import Thresholds, classes, scores
+from wuxi_atlas.demo.codes import (
     BUILT,
     GRASS,
     NODATA,
@@ -30,10 +30,10 @@ from demo.codes import (
     WORLDCOVER_COLORS,
     YEARS,
 )
-from demo.fields import Grid, compute_rows
-from demo.manifest import GENERATOR
-from demo.placement import GridArrays
-from demo.world import DISTRICT_ORDER, ProgressCallback, World
+from wuxi_atlas.demo.fields import Grid, compute_rows
+from wuxi_atlas.demo.manifest import GENERATOR
+from wuxi_atlas.demo.placement import GridArrays
+from wuxi_atlas.demo.world import DISTRICT_ORDER, ProgressCallback, World
 
 __all__ = ["ClassTally", "collect_arrays", "raster_calibration", "raster_name", "write_rasters"]
 

@@ -15,7 +15,7 @@ from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from analysis.crs import METRIC_CRS
+from wuxi_atlas.analysis.crs import METRIC_CRS
 
 __all__ = [
     "TO_LONLAT",

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 
-from demo.fields import component_rng
+from wuxi_atlas.demo.fields import component_rng
 
 __all__ = ["OPENED_BY", "SNAPSHOT_YEARS", "station_snapshots"]
 

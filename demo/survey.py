@@ -32,11 +32,11 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from analysis.crs import METRIC_CRS
-from demo.codes import BARE, BUILT, CROP, GRASS, NODATA, SHRUB, TREE, WATER, WETLAND
-from demo.fields import component_rng
-from demo.placement import GridArrays
-from demo.world import DISTRICT_ORDER, POND_LABEL, STREAM_LABEL, World
+from wuxi_atlas.analysis.crs import METRIC_CRS
+from wuxi_atlas.demo.codes import BARE, BUILT, CROP, GRASS, NODATA, SHRUB, TREE, WATER, WETLAND
+from wuxi_atlas.demo.fields import component_rng
+from wuxi_atlas.demo.placement import GridArrays
+from wuxi_atlas.demo.world import DISTRICT_ORDER, POND_LABEL, STREAM_LABEL, World
 
 __all__ = ["BLOCK_M", "SURVEY_FIELDS", "SURVEY_YEARS", "TILE_BLOCKS", "survey_classes", "survey_layers"]
 

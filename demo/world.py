@@ -18,11 +18,11 @@ import shapely
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from analysis.crs import METRIC_CRS
-from analysis.results import CITY_ADCODE
-from demo.codes import WATER, WETLAND
-from demo.fields import FloatArray, Lattice, component_rng, gaussian_filter, smooth_noise
-from demo.geography import (
+from wuxi_atlas.analysis.crs import METRIC_CRS
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.demo.codes import WATER, WETLAND
+from wuxi_atlas.demo.fields import FloatArray, Lattice, component_rng, gaussian_filter, smooth_noise
+from wuxi_atlas.demo.geography import (
     EXPRESSWAYS,
     HILL_POLYGONS,
     HILLS,
@@ -41,8 +41,15 @@ from demo.geography import (
     YANGTZE_HALF_WIDTH_M,
     YANGTZE_NAME,
 )
-from demo.shapes import metric_line, metric_polygon, polygons_of, to_metric_xy, wobbly_ellipse, wobbly_shore
-from demo.targets import BUILTUP_AREA_KM2
+from wuxi_atlas.demo.shapes import (
+    metric_line,
+    metric_polygon,
+    polygons_of,
+    to_metric_xy,
+    wobbly_ellipse,
+    wobbly_shore,
+)
+from wuxi_atlas.demo.targets import BUILTUP_AREA_KM2
 
 __all__ = [
     "BUILTUP_CENTRES",

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.errors import AliasError
-from analysis.paths import REPO_ROOT
-from layers.spec import LAYER_SPECS, FieldSpec, LayerSpec
+from wuxi_atlas.analysis.errors import AliasError
+from wuxi_atlas.analysis.paths import shipped_data_dir
+from wuxi_atlas.layers.spec import LAYER_SPECS, FieldSpec, LayerSpec
 
 __all__ = [
     "ALIASES_ENV",
@@ -53,9 +53,9 @@ _Entries = dict[tuple[str, str], dict[str, list[str]]]
 
 
 def shipped_aliases_path() -> Path:
-    """The shipped table, ``data/aliases.toml`` in the repository (like the land-cover schemes, it
+    """The shipped table, ``data/aliases.toml`` in the package (like the land-cover schemes, it
     describes how files are written, not a dataset, so ``$GEOPLAN_DATA_DIR`` does not move it)."""
-    return REPO_ROOT / "data" / "aliases.toml"
+    return shipped_data_dir() / "aliases.toml"
 
 
 def value_key(value: object) -> str:

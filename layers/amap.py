@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from layers.aliases import map_distinct, normalise_values
-from layers.geometry import DATUM_LABELS, LAT_ALIASES, LON_ALIASES, LonLatCRS
-from layers.messages import listing
-from layers.spec import LayerSpec
+from wuxi_atlas.layers.aliases import map_distinct, normalise_values
+from wuxi_atlas.layers.geometry import DATUM_LABELS, LAT_ALIASES, LON_ALIASES, LonLatCRS
+from wuxi_atlas.layers.messages import listing
+from wuxi_atlas.layers.spec import LayerSpec
 
 __all__ = ["AmapExport", "as_amap_export", "prepare_amap_table", "recognise_amap"]
 

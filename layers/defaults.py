@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analysis.boundaries import load_boundaries
-from analysis.errors import LayerError, LayerReadError
-from analysis.paths import boundaries_path, demo_dir, rasters_dir
-from analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
-from layers.formats import read_landcover
-from layers.read import read_vector
-from layers.spec import get_spec
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.errors import LayerError, LayerReadError
+from wuxi_atlas.analysis.paths import boundaries_path, demo_dir, rasters_dir
+from wuxi_atlas.analysis.sources import LAYER_KINDS, LayerKind, RasterSource, VectorSource
+from wuxi_atlas.layers.formats import read_landcover
+from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.spec import get_spec
 
 __all__ = [
     "DEMO_GPKG",

@@ -21,10 +21,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from analysis.errors import LayerError
-from layers.aliases import ALIASES_ENV, alias_table, map_distinct, normalise_values
-from layers.messages import MAX_LISTED, RowLabels, listing
-from layers.spec import FieldSpec, LayerSpec
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.layers.aliases import ALIASES_ENV, alias_table, map_distinct, normalise_values
+from wuxi_atlas.layers.messages import MAX_LISTED, RowLabels, listing
+from wuxi_atlas.layers.spec import FieldSpec, LayerSpec
 
 __all__ = ["coerce_fields", "missing_fields_message", "parse_numbers", "resolve_columns"]
 

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis.crs import DISPLAY_CRS, crs_label
-from analysis.errors import CRSError, LayerError
-from layers.fields import parse_numbers
-from layers.messages import MAX_LISTED, RowLabels, listing
-from layers.names import LONLAT_CRSS, LonLatCRS
-from layers.spec import POLYGONAL, LayerSpec
+from wuxi_atlas.analysis.crs import DISPLAY_CRS, crs_label
+from wuxi_atlas.analysis.errors import CRSError, LayerError
+from wuxi_atlas.layers.fields import parse_numbers
+from wuxi_atlas.layers.messages import MAX_LISTED, RowLabels, listing
+from wuxi_atlas.layers.names import LONLAT_CRSS, LonLatCRS
+from wuxi_atlas.layers.spec import POLYGONAL, LayerSpec
 
 __all__ = [
     "COORDINATE_COLUMNS",
@@ -124,7 +124,7 @@ def points_from_table(
 
 
 def _to_wgs84(x: np.ndarray, y: np.ndarray, datum: str) -> tuple[np.ndarray, np.ndarray]:
-    from analysis.coords import to_wgs84
+    from wuxi_atlas.analysis.coords import to_wgs84
 
     finite = np.isfinite(x) & np.isfinite(y)
     out_x, out_y = x.copy(), y.copy()
@@ -169,7 +169,7 @@ def to_display_crs(
     if not source_crs.equals(DISPLAY_CRS, ignore_axis_order=True):
         notes.append(f"reprojected from {crs_label(source_crs)} to {crs_label(DISPLAY_CRS)} with pyproj")
     if lonlat_crs in ("gcj02", "bd09") and len(frame):
-        from analysis.coords import to_wgs84, transform_geometry
+        from wuxi_atlas.analysis.coords import to_wgs84, transform_geometry
 
         datum = lonlat_crs
         frame = transform_geometry(frame, lambda lon, lat: to_wgs84(lon, lat, datum))

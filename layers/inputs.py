@@ -14,15 +14,15 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from analysis.boundaries import load_boundaries
-from analysis.indicators import IndicatorInputs
-from analysis.sources import LandSurveySource, RasterSource, VectorSource
-from layers import defaults
-from layers.catalog import Catalog
-from layers.formats import read_landcover, read_landcover_tiles
-from layers.formats.land_survey import land_survey_path, read_land_survey, survey_scheme
-from layers.names import VECTOR_KINDS
-from layers.read import read_vector
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.indicators import IndicatorInputs
+from wuxi_atlas.analysis.sources import LandSurveySource, RasterSource, VectorSource
+from wuxi_atlas.layers import defaults
+from wuxi_atlas.layers.catalog import Catalog
+from wuxi_atlas.layers.formats import read_landcover, read_landcover_tiles
+from wuxi_atlas.layers.formats.land_survey import land_survey_path, read_land_survey, survey_scheme
+from wuxi_atlas.layers.names import VECTOR_KINDS
+from wuxi_atlas.layers.read import read_vector
 
 __all__ = ["VECTOR_KINDS", "load_indicator_inputs"]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from layers.provenance import lower_keys, manifest_beside, truthy
+from wuxi_atlas.layers.provenance import lower_keys, manifest_beside, truthy
 
 __all__ = ["LazyMapping", "declares_synthetic"]
 

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from analysis.errors import LayerError, LayerReadError
+from wuxi_atlas.analysis.errors import LayerError, LayerReadError
 
 __all__ = [
     "Limits",

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from analysis.errors import AtlasError, LayerReadError, printable
+from wuxi_atlas.analysis.errors import AtlasError, LayerReadError, printable
 
 __all__ = ["MAX_LISTED", "RowLabels", "listing", "reader_boundary"]
 

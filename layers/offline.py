@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from analysis.errors import CRSError
+from wuxi_atlas.analysis.errors import CRSError
 
 __all__ = ["OFFLINE_ENVIRONMENT", "check_json_crs", "check_json_crs_stream", "configure_offline"]
 

@@ -16,8 +16,8 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.errors import LayerError, LayerReadError
-from layers.limits import check_file_size, check_total_size, check_zip_members
+from wuxi_atlas.analysis.errors import LayerError, LayerReadError
+from wuxi_atlas.layers.limits import check_file_size, check_total_size, check_zip_members
 
 __all__ = [
     "SQLITE_MAGIC",

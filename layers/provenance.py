@@ -79,7 +79,7 @@ def year_of(value: object) -> int | None:
 
 def check_year(year: object, what: str = "--year") -> int:
     """``year`` as a whole year from 1900 to 2100, else :class:`LayerError` naming ``what``."""
-    from analysis.errors import LayerError
+    from wuxi_atlas.analysis.errors import LayerError
 
     if isinstance(year, bool) or not isinstance(year, int) or year not in _YEARS:
         raise LayerError(f"{what} must be a year from 1900 to 2100, not {year!r}")

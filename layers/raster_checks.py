@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from analysis.crs import DISPLAY_CRS, crs_label
-from analysis.errors import CRSError, LayerError, LayerReadError
+from wuxi_atlas.analysis.crs import DISPLAY_CRS, crs_label
+from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
 
 __all__ = ["check_crs_on_earth", "check_overlaps_wuxi", "scan_codes", "uses_mask", "wuxi_outline"]
 
@@ -48,7 +48,7 @@ def check_crs_on_earth(name: str, crs: Any) -> None:
 
 @functools.lru_cache(maxsize=4)
 def _wuxi(path: str, mtime_ns: int) -> Any:
-    from analysis.boundaries import load_boundaries
+    from wuxi_atlas.analysis.boundaries import load_boundaries
 
     return load_boundaries(path).union_all()
 
@@ -83,7 +83,7 @@ def _footprint_lonlat(dataset: Any) -> Any:
 def wuxi_outline() -> Any:
     """The city boundary (the shipped one, :func:`analysis.paths.boundaries_path`) as one shapely
     polygon in longitude/latitude (EPSG:4326)."""
-    from analysis.paths import boundaries_path
+    from wuxi_atlas.analysis.paths import boundaries_path
 
     boundary_file = boundaries_path()
     return _wuxi(str(boundary_file), boundary_file.stat().st_mtime_ns)

@@ -25,12 +25,12 @@ from typing import cast
 
 import geopandas as gpd
 
-from analysis.errors import LayerError
-from analysis.sources import VectorSource
-from layers.amap import as_amap_export
-from layers.fields import coerce_fields, missing_fields_message, resolve_columns
-from layers.formats import VECTOR_SUFFIXES, vector_format
-from layers.geometry import (
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.layers.amap import as_amap_export
+from wuxi_atlas.layers.fields import coerce_fields, missing_fields_message, resolve_columns
+from wuxi_atlas.layers.formats import VECTOR_SUFFIXES, vector_format
+from wuxi_atlas.layers.geometry import (
     COORDINATE_COLUMNS,
     LONLAT_CRSS,
     LonLatCRS,
@@ -38,10 +38,10 @@ from layers.geometry import (
     points_from_table,
     to_display_crs,
 )
-from layers.messages import reader_boundary
-from layers.paths import check_container, local_file, reject_virtual
-from layers.provenance import manifest_beside, source_text, truthy, vintage
-from layers.spec import get_spec
+from wuxi_atlas.layers.messages import reader_boundary
+from wuxi_atlas.layers.paths import check_container, local_file, reject_virtual
+from wuxi_atlas.layers.provenance import manifest_beside, source_text, truthy, vintage
+from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["read_vector"]
 

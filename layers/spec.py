@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal, cast
 
-from analysis.errors import LayerError
-from analysis.sources import LAYER_KINDS, LayerKind
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.analysis.sources import LAYER_KINDS, LayerKind
 
 __all__ = [
     "LAYER_SPECS",
@@ -331,7 +331,7 @@ def layer_module(kind: str) -> ModuleType:
     >>> layer_module("wetlands").SPEC.label_en
     'wetlands'
     """
-    return importlib.import_module(f"layers.kinds.{get_spec(kind).kind}")
+    return importlib.import_module(f"wuxi_atlas.layers.kinds.{get_spec(kind).kind}")
 
 
 #: A Shapefile's attribute table (dBASE) holds field names of at most 10 bytes; GDAL cuts longer ones.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from analysis.errors import LayerError
+from wuxi_atlas.analysis.errors import LayerError
 
 __all__ = ["TILES_ENV", "TileSource", "configured_tile_source", "open_tile_source", "read_tile"]
 

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import AtlasError, LayerError, LayerReadError
-from analysis.schemes import BUILTIN_SCHEMES, LAND_SURVEY_SCHEMES
-from analysis.sources import LAYER_KINDS
-from layers.catalog import Catalog, StagedLayer
-from layers.formats import RASTER_SUFFIXES, VECTOR_SUFFIXES
-from layers.formats.land_survey import is_land_survey
-from layers.limits import current_limits
-from layers.spec import get_spec
+from wuxi_atlas.analysis.errors import AtlasError, LayerError, LayerReadError
+from wuxi_atlas.analysis.schemes import BUILTIN_SCHEMES, LAND_SURVEY_SCHEMES
+from wuxi_atlas.analysis.sources import LAYER_KINDS
+from wuxi_atlas.layers.catalog import Catalog, StagedLayer
+from wuxi_atlas.layers.formats import RASTER_SUFFIXES, VECTOR_SUFFIXES
+from wuxi_atlas.layers.formats.land_survey import is_land_survey
+from wuxi_atlas.layers.limits import current_limits
+from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["LONLAT_DATUMS", "UploadOptions", "accepted_suffixes", "parse_column_map", "stage_upload"]
 

@@ -20,16 +20,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from analysis.boundaries import load_boundaries
-from analysis.history import LAND_SURVEY, RASTER, HistoryRun, Vintage, compute_run, plan_runs
-from analysis.indicators import IndicatorInputs, IndicatorOptions
-from analysis.paths import demo_dir
-from analysis.results import IndicatorResult
-from analysis.sources import LAYER_KINDS
-from layers import defaults
-from layers.catalog import Catalog, CatalogEntry
-from layers.inputs import VECTOR_KINDS
-from layers.provenance import lower_keys, year_of
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.history import LAND_SURVEY, RASTER, HistoryRun, Vintage, compute_run, plan_runs
+from wuxi_atlas.analysis.indicators import IndicatorInputs, IndicatorOptions
+from wuxi_atlas.analysis.paths import demo_dir
+from wuxi_atlas.analysis.results import IndicatorResult
+from wuxi_atlas.analysis.sources import LAYER_KINDS
+from wuxi_atlas.layers import defaults
+from wuxi_atlas.layers.catalog import Catalog, CatalogEntry
+from wuxi_atlas.layers.inputs import VECTOR_KINDS
+from wuxi_atlas.layers.provenance import lower_keys, year_of
 
 __all__ = [
     "cached_run",
@@ -124,17 +124,17 @@ def load_vintage(vintage: Vintage) -> Any:
         root, layer_kind, version = where
         return Catalog(root).get(layer_kind, version)
     if origin == "raster":
-        from layers.formats import read_landcover
+        from wuxi_atlas.layers.formats import read_landcover
 
         return read_landcover(where[0])
     if origin == "survey":
-        from layers.formats.land_survey import read_land_survey
+        from wuxi_atlas.layers.formats.land_survey import read_land_survey
 
         return read_land_survey(where[0], layer=where[1])
     if origin == "vector":
         from dataclasses import replace
 
-        from layers.read import read_vector
+        from wuxi_atlas.layers.read import read_vector
 
         source = read_vector(vintage.kind, where[0], layer=where[1])
         return replace(source, vintage=str(vintage.year or source.vintage))
@@ -206,8 +206,8 @@ def cached_run(
     """:func:`analysis.history.compute_run`, kept in the on-disk result cache
     (:mod:`analysis.result_cache`) under the identity of the run's files, the schemes, the targets, the
     boundaries and the method: a second ``geoplan history`` (or the app) reads what the first computed."""
-    from analysis.result_cache import load_results, results_key, store_results
-    from analysis.schemes import schemes_dir
+    from wuxi_atlas.analysis.result_cache import load_results, results_key, store_results
+    from wuxi_atlas.analysis.schemes import schemes_dir
 
     files = sorted({str(p) for use in run.layers.values() for p in vintage_files(use.vintage)})
     files += sorted(str(p) for p in schemes_dir().glob("*.toml"))

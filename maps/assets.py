@@ -26,7 +26,7 @@ from pathlib import Path
 import branca.element
 import folium
 
-from analysis.errors import LayerError
+from wuxi_atlas.analysis.errors import LayerError
 
 __all__ = ["DROPPED_ASSETS", "STATIC_DIR", "VENDORED_ASSETS", "asset_uri", "cdn_links", "localize_assets"]
 

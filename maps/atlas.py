@@ -24,20 +24,20 @@ import geopandas as gpd
 import shapely
 from branca.element import Element, Figure
 
-from analysis.charging import DEFAULT_SERVICE_RADIUS_M
-from analysis.coords import transform_geometry, wgs84_to_gcj02
-from analysis.crs import DISPLAY_CRS
-from analysis.errors import LayerError
-from analysis.export import district_geometry
-from analysis.pv import PVParameters
-from analysis.results import CITY_ADCODE, IndicatorResult
-from analysis.sources import LandSurveySource, RasterSource, VectorSource
-from layers.kinds import landcover as landcover_layer
-from layers.spec import get_spec
-from maps.assets import localize_assets
-from maps.basemap import DEFAULT_BASEMAP, add_basemap, get_basemap
-from maps.choropleth import Mode, add_choropleth, draw_charging_gaps
-from maps.draw import (
+from wuxi_atlas.analysis.charging import DEFAULT_SERVICE_RADIUS_M
+from wuxi_atlas.analysis.coords import transform_geometry, wgs84_to_gcj02
+from wuxi_atlas.analysis.crs import DISPLAY_CRS
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.analysis.export import district_geometry
+from wuxi_atlas.analysis.pv import PVParameters
+from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
+from wuxi_atlas.analysis.sources import LandSurveySource, RasterSource, VectorSource
+from wuxi_atlas.layers.kinds import landcover as landcover_layer
+from wuxi_atlas.layers.spec import get_spec
+from wuxi_atlas.maps.assets import localize_assets
+from wuxi_atlas.maps.basemap import DEFAULT_BASEMAP, add_basemap, get_basemap
+from wuxi_atlas.maps.choropleth import Mode, add_choropleth, draw_charging_gaps
+from wuxi_atlas.maps.draw import (
     CompactShapes,
     LegendEntry,
     check_opacity,
@@ -47,9 +47,9 @@ from maps.draw import (
     group_name,
     legend_html,
 )
-from maps.kinds import drawer
-from maps.kinds import landcover as landcover_drawing
-from maps.providers import MapProviders, simplified
+from wuxi_atlas.maps.kinds import drawer
+from wuxi_atlas.maps.kinds import landcover as landcover_drawing
+from wuxi_atlas.maps.providers import MapProviders, simplified
 
 __all__ = [
     "DEFAULT_LAYERS",

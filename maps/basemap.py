@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import folium
 
-from analysis.errors import LayerError
+from wuxi_atlas.analysis.errors import LayerError
 
 __all__ = [
     "BASEMAPS",

@@ -8,10 +8,10 @@ engine's own account of what it did (conversion steps, warnings, notes), which t
 
 from __future__ import annotations
 
-from analysis.errors import printable
-from analysis.sources import RasterSource
-from layers.catalog.check import CheckReport
-from maps.text import t
+from wuxi_atlas.analysis.errors import printable
+from wuxi_atlas.analysis.sources import RasterSource
+from wuxi_atlas.layers.catalog.check import CheckReport
+from wuxi_atlas.maps.text import t
 
 __all__ = ["check_report_lines"]
 

@@ -16,11 +16,11 @@ from typing import Literal
 import folium
 import geopandas as gpd
 
-from analysis.crs import DISPLAY_CRS
-from analysis.results import CITY_ADCODE, IndicatorResult
-from maps.draw import LegendEntry, Parent, escape, feature_group, geojson_layer
-from maps.status_style import status_colour
-from maps.text import catalogue, format_value, indicator_name, t
+from wuxi_atlas.analysis.crs import DISPLAY_CRS
+from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
+from wuxi_atlas.maps.draw import LegendEntry, Parent, escape, feature_group, geojson_layer
+from wuxi_atlas.maps.status_style import status_colour
+from wuxi_atlas.maps.text import catalogue, format_value, indicator_name, t
 
 __all__ = [
     "CHOROPLETH_MODES",

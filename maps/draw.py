@@ -37,9 +37,9 @@ import shapely
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
-from analysis.errors import LayerError
-from analysis.sources import RasterSource, VectorSource
-from layers.spec import LayerSpec
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.layers.spec import LayerSpec
 
 __all__ = [
     "CompactPoints",

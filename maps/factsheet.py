@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from analysis.board import BoardRow, board_rows, city_only_targets
-from analysis.results import IndicatorResult
-from maps.draw import escape
-from maps.status_style import status_dot_html
-from maps.text import format_gap, format_value, indicator_name, status_text, t
+from wuxi_atlas.analysis.board import BoardRow, board_rows, city_only_targets
+from wuxi_atlas.analysis.results import IndicatorResult
+from wuxi_atlas.maps.draw import escape
+from wuxi_atlas.maps.status_style import status_dot_html
+from wuxi_atlas.maps.text import format_gap, format_value, indicator_name, status_text, t
 
 if TYPE_CHECKING:
-    from analysis.change import LandCoverChange
+    from wuxi_atlas.analysis.change import LandCoverChange
 
 __all__ = ["district_fact_sheet", "fact_sheet_html", "unit_change_table"]
 
@@ -154,7 +154,7 @@ def district_fact_sheet(
 ) -> str:
     """The whole fact sheet of the unit ``adcode`` from every unit's ``results`` (the map colours the
     neighbours too, and the city's targets tell which targets are city-wide)."""
-    from maps.factsheet_parts import district_map_svg, progress_chart_svg
+    from wuxi_atlas.maps.factsheet_parts import district_map_svg, progress_chart_svg
 
     adcode = str(adcode)
     rows = board_rows(results, adcode=adcode)
@@ -189,7 +189,7 @@ def district_fact_sheet(
 def unit_change_table(change: LandCoverChange, adcode: str, lang: str = "zh") -> pd.DataFrame:
     """The classes that changed in the unit ``adcode``, labelled in ``lang`` (``class_label``, ``gained_ha``,
     ``lost_ha``, ``net_ha``)."""
-    from analysis.schemes import load_scheme
+    from wuxi_atlas.analysis.schemes import load_scheme
 
     table = change.for_unit(str(adcode))
     scheme = load_scheme(change.scheme)

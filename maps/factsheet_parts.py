@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 import geopandas as gpd
 import shapely
 
-from analysis.board import BoardRow
-from analysis.crs import METRIC_CRS
-from analysis.errors import CRSError
-from analysis.results import CITY_ADCODE
-from maps.draw import escape
-from maps.status_style import status_colour
-from maps.text import catalogue, format_value, indicator_name, t
+from wuxi_atlas.analysis.board import BoardRow
+from wuxi_atlas.analysis.crs import METRIC_CRS
+from wuxi_atlas.analysis.errors import CRSError
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.maps.draw import escape
+from wuxi_atlas.maps.status_style import status_colour
+from wuxi_atlas.maps.text import catalogue, format_value, indicator_name, t
 
 __all__ = ["district_map_svg", "progress_chart_svg"]
 

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from analysis.errors import AtlasError
+from wuxi_atlas.analysis.errors import AtlasError
 
 __all__ = ["PdfEngineMissing", "PdfError", "chromium_path", "html_to_pdf", "require_chromium"]
 

@@ -17,13 +17,13 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from analysis.charging import charging_gaps
-from analysis.crs import DISPLAY_CRS, METRIC_CRS
-from analysis.pv_grid import pv_potential_grid
-from analysis.results import CITY_ADCODE
-from analysis.sources import RasterSource, VectorSource
-from maps.kinds import landcover as landcover_drawing
-from maps.kinds import wetlands as wetlands_drawing
+from wuxi_atlas.analysis.charging import charging_gaps
+from wuxi_atlas.analysis.crs import DISPLAY_CRS, METRIC_CRS
+from wuxi_atlas.analysis.pv_grid import pv_potential_grid
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.maps.kinds import landcover as landcover_drawing
+from wuxi_atlas.maps.kinds import wetlands as wetlands_drawing
 
 __all__ = [
     "MapProviders",

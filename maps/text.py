@@ -15,8 +15,8 @@ import tomllib
 from importlib import resources
 from typing import Any, Literal
 
-from analysis.board import BoardRow
-from analysis.targets import Target
+from wuxi_atlas.analysis.board import BoardRow
+from wuxi_atlas.analysis.targets import Target
 
 __all__ = [
     "LANGS",

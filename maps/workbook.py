@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from analysis.board import board_rows, city_only_targets
-from analysis.results import IndicatorResult
-from maps.status_style import STATUS_STYLES
-from maps.text import catalogue, format_gap, indicator_name, t
+from wuxi_atlas.analysis.board import board_rows, city_only_targets
+from wuxi_atlas.analysis.results import IndicatorResult
+from wuxi_atlas.maps.status_style import STATUS_STYLES
+from wuxi_atlas.maps.text import catalogue, format_gap, indicator_name, t
 
 __all__ = ["board_workbook"]
 

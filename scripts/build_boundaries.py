@@ -37,8 +37,8 @@ _REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
-from analysis.coords import gcj02_to_wgs84, wgs84_to_gcj02  # noqa: E402
-from analysis.crs import DISPLAY_CRS, METRIC_CRS  # noqa: E402
+from wuxi_atlas.analysis.coords import gcj02_to_wgs84, wgs84_to_gcj02  # noqa: E402
+from wuxi_atlas.analysis.crs import DISPLAY_CRS, METRIC_CRS  # noqa: E402
 
 __all__ = ["DEFAULT_OUTPUT", "UNITS", "Unit", "build_geojson", "main", "source_dir"]
 

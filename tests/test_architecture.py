@@ -46,18 +46,36 @@ def _modules() -> Iterator[tuple[str, Path]]:
         if (ROOT / f"{package}.py").is_file():
             yield package, ROOT / f"{package}.py"
     yield "geo_app", ROOT / "geo_app.py"
+    yield "geo_app", ROOT / "geo_server.py"
 
 
 MODULES = list(_modules())
 
 
+PACKAGE = "wuxi_atlas"
+
+
 def _imported_roots(path: Path) -> set[str]:
+    """The rooms and libraries a module imports: ``wuxi_atlas.maps.text`` counts as ``maps``, and
+    ``from wuxi_atlas import cli`` as ``cli``. A folder imported by its bare name (``analysis.x``) is
+    reported as ``bare:analysis``: it would work only from a checkout, never from the installed wheel."""
     roots: set[str] = set()
+
+    def add(dotted: str, names: list[str]) -> None:
+        parts = dotted.split(".")
+        if parts[0] == PACKAGE:
+            roots.update([parts[1]] if len(parts) > 1 else names)
+        elif parts[0] in PROJECT:
+            roots.add(f"bare:{parts[0]}")
+        else:
+            roots.add(parts[0])
+
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
+            for alias in node.names:
+                add(alias.name, [])
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
+            add(node.module, [alias.name for alias in node.names])
     return roots
 
 
@@ -76,6 +94,8 @@ def test_the_tree_has_the_rooms_it_should() -> None:
 def test_imports_flow_one_way(item: tuple[str, Path]) -> None:
     package, path = item
     imported = _imported_roots(path)
+    bare = sorted(name for name in imported if name.startswith("bare:"))
+    assert not bare, f"{_id(item)} imports {bare} by a bare name; import through {PACKAGE}."
     upward = (imported & PROJECT) - ALLOWED[package]
     assert not upward, f"{_id(item)} imports {sorted(upward)}, above or beside {package}/"
     for library, rooms in RESTRICTED.items():
@@ -100,5 +120,18 @@ def test_every_folder_says_what_it_is_for() -> None:
 def test_a_walk_catches_an_arrow_back_up(tmp_path: Path) -> None:
     """The walker itself: an import inside a function still counts."""
     module = tmp_path / "module.py"
-    module.write_text("def f():\n    from maps.text import t\n    import streamlit\n", encoding="utf-8")
-    assert _imported_roots(module) == {"maps", "streamlit"}
+    module.write_text(
+        "def f():\n    from wuxi_atlas.maps.text import t\n    import streamlit\n"
+        "    from wuxi_atlas import cli\n    from layers import read\n",
+        encoding="utf-8",
+    )
+    assert _imported_roots(module) == {"maps", "streamlit", "cli", "bare:layers"}
+
+
+def test_the_package_maps_every_room() -> None:
+    """wuxi_atlas/ is the one installed name: one relative symlink per folder, nothing else to drift."""
+    for folder in ("analysis", "layers", "maps", "demo", "app", "cli", "data"):
+        link = ROOT / PACKAGE / folder
+        assert link.is_symlink() and link.resolve() == (ROOT / folder).resolve(), link
+    for script in ("geo_app.py", "geo_server.py"):
+        assert (ROOT / PACKAGE / script).resolve() == (ROOT / script).resolve(), script

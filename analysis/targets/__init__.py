@@ -20,8 +20,8 @@ Examples
 
 from __future__ import annotations
 
-from analysis.targets.loading import load_targets, parse_targets, validate_targets
-from analysis.targets.model import (
+from wuxi_atlas.analysis.targets.loading import load_targets, parse_targets, validate_targets
+from wuxi_atlas.analysis.targets.model import (
     CHANGES,
     COMPARISONS,
     MEASURES,
@@ -33,7 +33,13 @@ from analysis.targets.model import (
     Sector,
     Target,
 )
-from analysis.targets.selection import primary_target, select_targets, target_for, targets_for, targets_table
+from wuxi_atlas.analysis.targets.selection import (
+    primary_target,
+    select_targets,
+    target_for,
+    targets_for,
+    targets_table,
+)
 
 __all__ = [
     "CHANGES",

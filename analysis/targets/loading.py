@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from analysis.errors import TargetsError
-from analysis.paths import targets_path
-from analysis.targets.model import (
+from wuxi_atlas.analysis.errors import TargetsError
+from wuxi_atlas.analysis.paths import targets_path
+from wuxi_atlas.analysis.targets.model import (
     CHANGES,
     COMPARISONS,
     MEASURES,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, get_args
 
-from analysis.results import Comparison
+from wuxi_atlas.analysis.results import Comparison
 
 __all__ = [
     "CHANGES",

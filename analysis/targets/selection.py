@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from analysis.errors import TargetsError
-from analysis.targets.loading import load_targets
-from analysis.targets.model import MEASURES, STATISTIC, Target
-from analysis.text_table import format_table
+from wuxi_atlas.analysis.errors import TargetsError
+from wuxi_atlas.analysis.targets.loading import load_targets
+from wuxi_atlas.analysis.targets.model import MEASURES, STATISTIC, Target
+from wuxi_atlas.analysis.text_table import format_table
 
 __all__ = ["primary_target", "select_targets", "target_for", "targets_for", "targets_table"]
 

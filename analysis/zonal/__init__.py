@@ -41,11 +41,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.zonal.counting import add_continuous, class_table, concatenated, count_region_classes
-from analysis.zonal.coverage import coverage_fractions
-from analysis.zonal.ground_area import pixel_area_m2, pixel_areas
-from analysis.zonal.planning import planned_regions
-from analysis.zonal.tables import (
+from wuxi_atlas.analysis.zonal.counting import add_continuous, class_table, concatenated, count_region_classes
+from wuxi_atlas.analysis.zonal.coverage import coverage_fractions
+from wuxi_atlas.analysis.zonal.ground_area import pixel_area_m2, pixel_areas
+from wuxi_atlas.analysis.zonal.planning import planned_regions
+from wuxi_atlas.analysis.zonal.tables import (
     ClassAreaTable,
     ContinuousTable,
     Progress,
@@ -53,7 +53,7 @@ from analysis.zonal.tables import (
     ZoneClassAreas,
     ZoneContinuous,
 )
-from analysis.zonal.zones import open_raster, prepare_zones
+from wuxi_atlas.analysis.zonal.zones import open_raster, prepare_zones
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.errors import DataFileError, LayerReadError
-from analysis.zonal.ground_area import PixelAreas
-from analysis.zonal.planning import ChunkWork, RegionPlan, compact
-from analysis.zonal.tables import ClassAreaTable, Progress, ZoneClassAreas
+from wuxi_atlas.analysis.errors import DataFileError, LayerReadError
+from wuxi_atlas.analysis.zonal.ground_area import PixelAreas
+from wuxi_atlas.analysis.zonal.planning import ChunkWork, RegionPlan, compact
+from wuxi_atlas.analysis.zonal.tables import ClassAreaTable, Progress, ZoneClassAreas
 
 if TYPE_CHECKING:
     import rasterio
     from numpy.typing import NDArray
 
-    from analysis.zonal.zones import Prepared
+    from wuxi_atlas.analysis.zonal.zones import Prepared
 
 __all__ = ["add_continuous", "class_table", "concatenated", "count_region_classes"]
 

@@ -25,7 +25,7 @@ import numpy as np
 import shapely
 from affine import Affine
 
-from analysis.errors import BoundaryError
+from wuxi_atlas.analysis.errors import BoundaryError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.zonal.counting import class_table, concatenated, count_region_classes
-from analysis.zonal.ground_area import pixel_areas
-from analysis.zonal.planning import Region, chunk_windows, plan_region, region_zones, split_regions
-from analysis.zonal.tables import ClassAreaTable, Progress, ZonalFunction
-from analysis.zonal.zones import open_raster, prepare_zones
+from wuxi_atlas.analysis.zonal.counting import class_table, concatenated, count_region_classes
+from wuxi_atlas.analysis.zonal.ground_area import pixel_areas
+from wuxi_atlas.analysis.zonal.planning import Region, chunk_windows, plan_region, region_zones, split_regions
+from wuxi_atlas.analysis.zonal.tables import ClassAreaTable, Progress, ZonalFunction
+from wuxi_atlas.analysis.zonal.zones import open_raster, prepare_zones
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -146,7 +146,7 @@ def zonal_strategy(
     """The zonal function the indicators should use: the single-machine engine for ``None``, else the
     Dask one bound to ``scheduler`` (``"local"`` or an address)."""
     if scheduler is None:
-        from analysis.zonal import zonal_class_areas
+        from wuxi_atlas.analysis.zonal import zonal_class_areas
 
         return zonal_class_areas
 

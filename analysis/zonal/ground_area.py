@@ -33,7 +33,7 @@ import shapely
 from affine import Affine
 from numpy.polynomial import chebyshev
 
-from analysis.errors import CRSError, DataFileError
+from wuxi_atlas.analysis.errors import CRSError, DataFileError
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

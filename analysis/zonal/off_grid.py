@@ -12,8 +12,8 @@ from __future__ import annotations
 from os import PathLike
 from typing import TYPE_CHECKING
 
-from analysis.errors import CRSError
-from analysis.zonal.tables import ClassAreaTable, Progress, ZonalFunction, ZoneClassAreas
+from wuxi_atlas.analysis.errors import CRSError
+from wuxi_atlas.analysis.zonal.tables import ClassAreaTable, Progress, ZonalFunction, ZoneClassAreas
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -27,15 +27,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from analysis.zonal.coverage import Coverage, clip_to_grid, exact_coverage
-from analysis.zonal.ground_area import PixelAreas
-from analysis.zonal.tables import Progress
+from wuxi_atlas.analysis.zonal.coverage import Coverage, clip_to_grid, exact_coverage
+from wuxi_atlas.analysis.zonal.ground_area import PixelAreas
+from wuxi_atlas.analysis.zonal.tables import Progress
 
 if TYPE_CHECKING:
     import rasterio
     from numpy.typing import NDArray
 
-    from analysis.zonal.zones import Prepared
+    from wuxi_atlas.analysis.zonal.zones import Prepared
 
 __all__ = [
     "ChunkWork",

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
-from analysis.errors import BoundaryError, CRSError, DataFileError, LayerReadError
-from analysis.zonal.coverage import prepare_pixel_geoms, to_pixel_space
-from analysis.zonal.ground_area import PixelAreas, pixel_areas, polygon_areas_m2
+from wuxi_atlas.analysis.errors import BoundaryError, CRSError, DataFileError, LayerReadError
+from wuxi_atlas.analysis.zonal.coverage import prepare_pixel_geoms, to_pixel_space
+from wuxi_atlas.analysis.zonal.ground_area import PixelAreas, pixel_areas, polygon_areas_m2
 
 if TYPE_CHECKING:
     import geopandas as gpd

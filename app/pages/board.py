@@ -7,15 +7,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis.board import BoardRow, board_rows, parse_statistic_figures, statistic_rows
-from analysis.errors import AtlasError
-from analysis.indicators import INDICATOR_IDS
-from analysis.results import CITY_ADCODE
-from app.context import Context
-from app.history_view import show_trend_grid
-from app.widgets import plain, show_board, status_styled, synthetic_banner
-from maps.status_style import STATUS_STYLES, status_colour, status_style
-from maps.text import format_statistic, format_value, indicator_name, status_text, t, target_text
+from wuxi_atlas.analysis.board import BoardRow, board_rows, parse_statistic_figures, statistic_rows
+from wuxi_atlas.analysis.errors import AtlasError
+from wuxi_atlas.analysis.indicators import INDICATOR_IDS
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.app.history_view import show_trend_grid
+from wuxi_atlas.app.widgets import plain, show_board, status_styled, synthetic_banner
+from wuxi_atlas.maps.status_style import STATUS_STYLES, status_colour, status_style
+from wuxi_atlas.maps.text import format_statistic, format_value, indicator_name, status_text, t, target_text
 
 __all__ = ["render"]
 

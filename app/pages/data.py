@@ -10,13 +10,13 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from analysis.indicators import INDICATOR_IDS
-from analysis.results import CITY_ADCODE
-from analysis.schemes import schemes_dir
-from analysis.sources import LAYER_KINDS
-from app.context import Context
-from app.loaders import atlas_data, indicator_results, layer_plan
-from app.upload_flow import (
+from wuxi_atlas.analysis.indicators import INDICATOR_IDS
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.analysis.schemes import schemes_dir
+from wuxi_atlas.analysis.sources import LAYER_KINDS
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.app.loaders import atlas_data, indicator_results, layer_plan
+from wuxi_atlas.app.upload_flow import (
     FLASH,
     UPLOAD_ERRORS,
     on_catalog_change,
@@ -25,13 +25,13 @@ from app.upload_flow import (
     on_upload,
     staged_layers,
 )
-from app.widgets import option_hints, plain, synthetic_banner
-from layers.catalog import Catalog, CatalogEntry, CheckReport, catalog_dir
-from layers.limits import current_limits
-from layers.spec import get_spec
-from layers.uploads import LONLAT_DATUMS, accepted_suffixes
-from maps.check_text import check_report_lines
-from maps.text import format_value, indicator_name, t
+from wuxi_atlas.app.widgets import option_hints, plain, synthetic_banner
+from wuxi_atlas.layers.catalog import Catalog, CatalogEntry, CheckReport, catalog_dir
+from wuxi_atlas.layers.limits import current_limits
+from wuxi_atlas.layers.spec import get_spec
+from wuxi_atlas.layers.uploads import LONLAT_DATUMS, accepted_suffixes
+from wuxi_atlas.maps.check_text import check_report_lines
+from wuxi_atlas.maps.text import format_value, indicator_name, t
 
 __all__ = ["render"]
 

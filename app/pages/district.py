@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis.board import board_rows
-from analysis.schemes import load_scheme
-from app.context import Context
-from app.history_view import show_trend
-from app.loaders import cached_change
-from app.map_component import show_map
-from app.widgets import plain, show_board, synthetic_banner
-from maps.factsheet import district_fact_sheet
-from maps.status_style import CHANGE_COLOURS
-from maps.text import t
+from wuxi_atlas.analysis.board import board_rows
+from wuxi_atlas.analysis.schemes import load_scheme
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.app.history_view import show_trend
+from wuxi_atlas.app.loaders import cached_change
+from wuxi_atlas.app.map_component import show_map
+from wuxi_atlas.app.widgets import plain, show_board, synthetic_banner
+from wuxi_atlas.maps.factsheet import district_fact_sheet
+from wuxi_atlas.maps.status_style import CHANGE_COLOURS
+from wuxi_atlas.maps.text import t
 
 __all__ = ["render"]
 
@@ -110,7 +110,7 @@ def render(ctx: Context) -> None:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _pdf(sheet: str) -> bytes:
-    from maps.pdf import html_to_pdf
+    from wuxi_atlas.maps.pdf import html_to_pdf
 
     return html_to_pdf(sheet)
 
@@ -118,7 +118,7 @@ def _pdf(sheet: str) -> bytes:
 def _pdf_button(ctx: Context, sheet: str) -> None:
     """Make the PDF on click (Chromium takes a few seconds), then offer it; a missing Chromium is a message
     saying how to install it."""
-    from maps.pdf import PdfEngineMissing, PdfError
+    from wuxi_atlas.maps.pdf import PdfEngineMissing, PdfError
 
     if not st.button(t("fs_pdf_make", ctx.lang), key="make_factsheet_pdf"):
         return

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis.export import layer_to_geojson, results_in_scope, results_zip
-from analysis.paths import boundaries_path
-from analysis.report import results_metadata, results_to_csv, results_to_json
-from analysis.sources import VectorSource
-from app.context import Context
-from app.map_component import build_map
-from app.widgets import plain, synthetic_banner
-from layers.inputs import VECTOR_KINDS
-from maps.atlas import map_html
-from maps.text import t
-from maps.workbook import board_workbook
+from wuxi_atlas.analysis.export import layer_to_geojson, results_in_scope, results_zip
+from wuxi_atlas.analysis.paths import boundaries_path
+from wuxi_atlas.analysis.report import results_metadata, results_to_csv, results_to_json
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.app.map_component import build_map
+from wuxi_atlas.app.widgets import plain, synthetic_banner
+from wuxi_atlas.layers.inputs import VECTOR_KINDS
+from wuxi_atlas.maps.atlas import map_html
+from wuxi_atlas.maps.text import t
+from wuxi_atlas.maps.workbook import board_workbook
 
 __all__ = ["EXPORT_KINDS", "render"]
 

@@ -8,15 +8,15 @@ import functools
 import geopandas as gpd
 import streamlit as st
 
-from analysis.board import board_rows
-from analysis.coords import gcj02_to_wgs84
-from app.context import Context
-from app.loaders import cached_display_boundaries, origins_of
-from app.map_component import MAP_KEY, show_map
-from app.widgets import plain, show_board, synthetic_banner
-from maps.atlas import district_at, selection_layer
-from maps.basemap import DEFAULT_BASEMAP, get_basemap
-from maps.text import t
+from wuxi_atlas.analysis.board import board_rows
+from wuxi_atlas.analysis.coords import gcj02_to_wgs84
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.app.loaders import cached_display_boundaries, origins_of
+from wuxi_atlas.app.map_component import MAP_KEY, show_map
+from wuxi_atlas.app.widgets import plain, show_board, synthetic_banner
+from wuxi_atlas.maps.atlas import district_at, selection_layer
+from wuxi_atlas.maps.basemap import DEFAULT_BASEMAP, get_basemap
+from wuxi_atlas.maps.text import t
 
 __all__ = ["render"]
 

@@ -8,13 +8,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analysis.indicators import INDICATOR_IDS
-from analysis.paths import boundaries_path, demo_dir
-from analysis.schemes import load_scheme
-from analysis.targets import STATISTIC
-from app.context import Context
-from app.widgets import plain, synthetic_banner
-from maps.text import indicator_name, method_text, t, target_text
+from wuxi_atlas.analysis.indicators import INDICATOR_IDS
+from wuxi_atlas.analysis.paths import boundaries_path, demo_dir
+from wuxi_atlas.analysis.schemes import load_scheme
+from wuxi_atlas.analysis.targets import STATISTIC
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.app.widgets import plain, synthetic_banner
+from wuxi_atlas.maps.text import indicator_name, method_text, t, target_text
 
 __all__ = ["render"]
 

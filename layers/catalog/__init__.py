@@ -40,11 +40,11 @@ The catalog lives in ``$GEOPLAN_CATALOG_DIR``, else ``$XDG_DATA_HOME/geoplan/cat
 
 from __future__ import annotations
 
-from layers.catalog.check import CheckReport, check_layer
-from layers.catalog.entries import CatalogEntry, StagedLayer
-from layers.catalog.folder import Catalog, catalog_dir
-from layers.catalog.manifest import MANIFEST_FORMAT
-from layers.catalog.staging import stage_layer
+from wuxi_atlas.layers.catalog.check import CheckReport, check_layer
+from wuxi_atlas.layers.catalog.entries import CatalogEntry, StagedLayer
+from wuxi_atlas.layers.catalog.folder import Catalog, catalog_dir
+from wuxi_atlas.layers.catalog.manifest import MANIFEST_FORMAT
+from wuxi_atlas.layers.catalog.staging import stage_layer
 
 __all__ = [
     "MANIFEST_FORMAT",

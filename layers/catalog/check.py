@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import AtlasError, printable
-from analysis.sources import RasterSource
-from layers.catalog.entries import StagedLayer
-from layers.catalog.staging import stage_layer, with_year
+from wuxi_atlas.analysis.errors import AtlasError, printable
+from wuxi_atlas.analysis.sources import RasterSource
+from wuxi_atlas.layers.catalog.entries import StagedLayer
+from wuxi_atlas.layers.catalog.staging import stage_layer, with_year
 
 __all__ = ["CheckReport", "check_layer"]
 

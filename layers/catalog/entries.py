@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis.sources import LandSurveySource, LayerKind, RasterSource, VectorSource
+from wuxi_atlas.analysis.sources import LandSurveySource, LayerKind, RasterSource, VectorSource
 
 __all__ = ["CONVERSION_PREFIXES", "CatalogEntry", "StagedLayer", "utc_now"]
 

@@ -30,9 +30,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, cast
 
-from analysis.errors import AtlasError, LayerError, LayerReadError, LayerWriteError, printable
-from analysis.sources import LAYER_KINDS, LandSurveySource, LayerKind, RasterSource, VectorSource
-from layers.catalog.disk import (
+from wuxi_atlas.analysis.errors import AtlasError, LayerError, LayerReadError, LayerWriteError, printable
+from wuxi_atlas.analysis.sources import LAYER_KINDS, LandSurveySource, LayerKind, RasterSource, VectorSource
+from wuxi_atlas.layers.catalog.disk import (
     TMP_PREFIX,
     fsync_dir,
     fsync_file,
@@ -42,14 +42,14 @@ from layers.catalog.disk import (
     why_not_written,
     write_failures,
 )
-from layers.catalog.entries import CatalogEntry, StagedLayer, utc_now
-from layers.catalog.manifest import MANIFEST_FORMAT, check_manifest
-from layers.catalog.staging import stage_layer, with_year
-from layers.formats import read_landcover
-from layers.formats.land_survey import read_land_survey
-from layers.limits import trusted
-from layers.read import read_vector
-from layers.spec import get_spec
+from wuxi_atlas.layers.catalog.entries import CatalogEntry, StagedLayer, utc_now
+from wuxi_atlas.layers.catalog.manifest import MANIFEST_FORMAT, check_manifest
+from wuxi_atlas.layers.catalog.staging import stage_layer, with_year
+from wuxi_atlas.layers.formats import read_landcover
+from wuxi_atlas.layers.formats.land_survey import read_land_survey
+from wuxi_atlas.layers.limits import trusted
+from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["Catalog", "catalog_dir"]
 
@@ -119,7 +119,7 @@ def _write_vector(staged: StagedLayer, temporary: Path, entry: CatalogEntry) -> 
 def _write_land_survey(staged: StagedLayer, temporary: Path, entry: CatalogEntry) -> None:
     import pyogrio
 
-    from layers.catalog.survey import STORED_LAYER
+    from wuxi_atlas.layers.catalog.survey import STORED_LAYER
 
     source = cast(LandSurveySource, staged.source)
     metadata = {
@@ -158,7 +158,7 @@ def _check_written(staged: StagedLayer, temporary: Path) -> None:
 
 def _reread(staged: StagedLayer, temporary: Path) -> None:
     if isinstance(staged.source, LandSurveySource):
-        from layers.catalog.survey import STORED_LAYER
+        from wuxi_atlas.layers.catalog.survey import STORED_LAYER
 
         survey = read_land_survey(temporary, layer=STORED_LAYER, scheme=staged.source.scheme)
         if len(survey.frame) != staged.feature_count:
@@ -177,7 +177,7 @@ def _reread(staged: StagedLayer, temporary: Path) -> None:
                 raise LayerReadError(f"{staged.original_name}: the stored copy does not match the original")
         return
     if staged.kind == "districts":
-        from analysis.boundaries import load_boundaries
+        from wuxi_atlas.analysis.boundaries import load_boundaries
 
         count = len(load_boundaries(temporary))
     else:
@@ -341,7 +341,7 @@ class Catalog:
             if entry.synthetic:
                 label += ", synthetic"
             if entry.kind == "landcover" and entry.file.endswith(".gpkg"):
-                from layers.catalog.survey import STORED_LAYER
+                from wuxi_atlas.layers.catalog.survey import STORED_LAYER
 
                 survey = read_land_survey(stored, layer=STORED_LAYER, scheme=entry.scheme)
                 year = int(entry.vintage) if entry.vintage.isdigit() else survey.year
@@ -353,7 +353,7 @@ class Catalog:
                 year = int(entry.vintage) if entry.vintage.isdigit() else raster.year
                 return dataclasses.replace(raster, source=label, synthetic=entry.synthetic, year=year)
             if entry.kind == "districts":
-                from analysis.boundaries import load_boundaries
+                from wuxi_atlas.analysis.boundaries import load_boundaries
 
                 frame = load_boundaries(stored)
                 return VectorSource("districts", frame, label, entry.vintage, False, stored, entry.notes)

@@ -34,8 +34,8 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from analysis.errors import LayerReadError, printable
-from analysis.sources import LAYER_KINDS
+from wuxi_atlas.analysis.errors import LayerReadError, printable
+from wuxi_atlas.analysis.sources import LAYER_KINDS
 
 __all__ = ["MANIFEST_FORMAT", "VERSION_FIELDS", "check_manifest"]
 

@@ -15,19 +15,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from analysis.crs import DISPLAY_CRS, crs_label
-from analysis.errors import LayerError, LayerReadError
-from analysis.sources import RasterSource, VectorSource
-from layers.catalog.entries import CONVERSION_PREFIXES, StagedLayer, utc_now
-from layers.formats import read_landcover_tiles, vector_format
-from layers.formats.land_survey import is_land_survey
-from layers.formats.ogr import declared_crs
-from layers.formats.tiles import mosaic_tiles
-from layers.geometry import DATUM_LABELS
-from layers.paths import local_file
-from layers.provenance import check_year, lower_keys, manifest_beside, raster_year, year_of
-from layers.read import read_vector
-from layers.spec import get_spec
+from wuxi_atlas.analysis.crs import DISPLAY_CRS, crs_label
+from wuxi_atlas.analysis.errors import LayerError, LayerReadError
+from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.layers.catalog.entries import CONVERSION_PREFIXES, StagedLayer, utc_now
+from wuxi_atlas.layers.formats import read_landcover_tiles, vector_format
+from wuxi_atlas.layers.formats.land_survey import is_land_survey
+from wuxi_atlas.layers.formats.ogr import declared_crs
+from wuxi_atlas.layers.formats.tiles import mosaic_tiles
+from wuxi_atlas.layers.geometry import DATUM_LABELS
+from wuxi_atlas.layers.paths import local_file
+from wuxi_atlas.layers.provenance import check_year, lower_keys, manifest_beside, raster_year, year_of
+from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["sha256", "stage_layer", "with_year"]
 
@@ -122,7 +122,7 @@ def stage_layer(
     """
     spec = get_spec(kind)
     if spec.raster and is_land_survey(path):
-        from layers.catalog.survey import stage_land_survey
+        from wuxi_atlas.layers.catalog.survey import stage_land_survey
 
         return stage_land_survey(
             path, layer=layer, encoding=encoding, scheme=scheme, column_map=column_map, lonlat_crs=lonlat_crs
@@ -173,7 +173,7 @@ def stage_layer(
 
 
 def _stage_districts(path: str | Path) -> StagedLayer:
-    from analysis.boundaries import load_boundaries
+    from wuxi_atlas.analysis.boundaries import load_boundaries
 
     local = local_file(path, (".geojson", ".json"), "a boundaries GeoJSON")
     frame = load_boundaries(local)

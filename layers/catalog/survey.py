@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from analysis.crs import crs_label
-from analysis.errors import LayerError
-from analysis.sources import LAND_SURVEY_FIELDS, LandSurveySource
-from layers.catalog.entries import CONVERSION_PREFIXES, StagedLayer, utc_now
-from layers.catalog.staging import sha256
-from layers.formats.land_survey import DEFAULT_LAYER, SPEC, read_land_survey, survey_format
-from layers.formats.ogr import declared_crs
+from wuxi_atlas.analysis.crs import crs_label
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.analysis.sources import LAND_SURVEY_FIELDS, LandSurveySource
+from wuxi_atlas.layers.catalog.entries import CONVERSION_PREFIXES, StagedLayer, utc_now
+from wuxi_atlas.layers.catalog.staging import sha256
+from wuxi_atlas.layers.formats.land_survey import DEFAULT_LAYER, SPEC, read_land_survey, survey_format
+from wuxi_atlas.layers.formats.ogr import declared_crs
 
 __all__ = ["STORED_LAYER", "stage_land_survey"]
 

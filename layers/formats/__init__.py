@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis.errors import LayerReadError
-from layers.formats import ogr, shapefile, table
-from layers.formats.base import RawLayer, VectorFormat
-from layers.formats.raster import RASTER_SUFFIXES, read_landcover
-from layers.formats.tiles import holds_tiles, read_landcover_tiles
+from wuxi_atlas.analysis.errors import LayerReadError
+from wuxi_atlas.layers.formats import ogr, shapefile, table
+from wuxi_atlas.layers.formats.base import RawLayer, VectorFormat
+from wuxi_atlas.layers.formats.raster import RASTER_SUFFIXES, read_landcover
+from wuxi_atlas.layers.formats.tiles import holds_tiles, read_landcover_tiles
 
 __all__ = [
     "RASTER_SUFFIXES",

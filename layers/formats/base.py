@@ -15,8 +15,8 @@ from typing import Any, Protocol
 import geopandas as gpd
 import pandas as pd
 
-from layers.messages import RowLabels
-from layers.spec import LayerSpec
+from wuxi_atlas.layers.messages import RowLabels
+from wuxi_atlas.layers.spec import LayerSpec
 
 __all__ = ["RawLayer", "VectorFormat", "VectorReader"]
 

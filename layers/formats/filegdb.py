@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
-from analysis.errors import LayerError
-from layers.formats.base import RawLayer, VectorFormat
-from layers.formats.ogr import read_ogr
-from layers.messages import listing
-from layers.paths import check_filegdb_folder, reject_virtual
-from layers.spec import LayerSpec
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.layers.formats.base import RawLayer, VectorFormat
+from wuxi_atlas.layers.formats.ogr import read_ogr
+from wuxi_atlas.layers.messages import listing
+from wuxi_atlas.layers.paths import check_filegdb_folder, reject_virtual
+from wuxi_atlas.layers.spec import LayerSpec
 
 __all__ = ["FILEGDB", "zipped_gdb_target"]
 

@@ -24,17 +24,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analysis.crs import METRIC_CRS, crs_label
-from analysis.errors import CRSError, LayerError, LayerReadError
-from analysis.sources import LAND_SURVEY_FIELDS, LandSurveySource
-from layers.formats import ogr, shapefile
-from layers.formats.base import VectorFormat
-from layers.formats.filegdb import FILEGDB
-from layers.formats.ogr import read_only
-from layers.messages import MAX_LISTED, RowLabels, listing, reader_boundary
-from layers.paths import check_container, local_file, reject_virtual
-from layers.provenance import manifest_beside, source_text, truthy, year_of
-from layers.spec import POLYGONAL, FieldSpec, LayerSpec
+from wuxi_atlas.analysis.crs import METRIC_CRS, crs_label
+from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
+from wuxi_atlas.analysis.sources import LAND_SURVEY_FIELDS, LandSurveySource
+from wuxi_atlas.layers.formats import ogr, shapefile
+from wuxi_atlas.layers.formats.base import VectorFormat
+from wuxi_atlas.layers.formats.filegdb import FILEGDB
+from wuxi_atlas.layers.formats.ogr import read_only
+from wuxi_atlas.layers.messages import MAX_LISTED, RowLabels, listing, reader_boundary
+from wuxi_atlas.layers.paths import check_container, local_file, reject_virtual
+from wuxi_atlas.layers.provenance import manifest_beside, source_text, truthy, year_of
+from wuxi_atlas.layers.spec import POLYGONAL, FieldSpec, LayerSpec
 
 __all__ = [
     "DEFAULT_LAYER",
@@ -286,7 +286,7 @@ def _clean(frame: gpd.GeoDataFrame, rows: RowLabels, name: str, notes: list[str]
 def survey_scheme(scheme: str | Path | None) -> str:
     """The land-survey scheme a caller chose: ``sandiao`` by default, a built-in name as it is, a scheme
     file as its absolute path; a raster scheme (whole-number codes) is a :class:`LayerError`."""
-    from analysis.schemes import LAND_SURVEY_SCHEMES, load_scheme
+    from wuxi_atlas.analysis.schemes import LAND_SURVEY_SCHEMES, load_scheme
 
     name = str(scheme) if scheme is not None else LAND_SURVEY_SCHEMES[0]
     loaded = load_scheme(name)

@@ -21,13 +21,13 @@ from typing import Any
 
 import geopandas as gpd
 
-from analysis.errors import LayerError, LayerReadError
-from layers.formats.base import RawLayer, VectorFormat
-from layers.messages import RowLabels, listing
-from layers.offline import check_json_crs
-from layers.paths import SQLITE_MAGIC, file_header
-from layers.provenance import lower_keys
-from layers.spec import LayerSpec
+from wuxi_atlas.analysis.errors import LayerError, LayerReadError
+from wuxi_atlas.layers.formats.base import RawLayer, VectorFormat
+from wuxi_atlas.layers.messages import RowLabels, listing
+from wuxi_atlas.layers.offline import check_json_crs
+from wuxi_atlas.layers.paths import SQLITE_MAGIC, file_header
+from wuxi_atlas.layers.provenance import lower_keys
+from wuxi_atlas.layers.spec import LayerSpec
 
 __all__ = ["OGR", "UndeclaredEncoding", "declared_crs", "read_ogr", "read_only"]
 

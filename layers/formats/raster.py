@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from analysis.errors import CRSError, LayerError, LayerReadError
-from analysis.sources import RasterSource
-from layers.limits import check_block_size, check_raster_size, is_trusted
-from layers.messages import listing, reader_boundary
-from layers.paths import local_file
-from layers.provenance import lower_keys, manifest_beside, raster_year, source_text, truthy
-from layers.raster_checks import check_crs_on_earth, check_overlaps_wuxi, scan_codes, uses_mask
+from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
+from wuxi_atlas.analysis.sources import RasterSource
+from wuxi_atlas.layers.limits import check_block_size, check_raster_size, is_trusted
+from wuxi_atlas.layers.messages import listing, reader_boundary
+from wuxi_atlas.layers.paths import local_file
+from wuxi_atlas.layers.provenance import lower_keys, manifest_beside, raster_year, source_text, truthy
+from wuxi_atlas.layers.raster_checks import check_crs_on_earth, check_overlaps_wuxi, scan_codes, uses_mask
 
 __all__ = ["RASTER_SUFFIXES", "CheckedRaster", "check_landcover_file", "read_landcover", "unguessable_scheme"]
 
@@ -29,7 +29,7 @@ RASTER_SUFFIXES: tuple[str, ...] = (".tif", ".tiff")
 
 def _tagged_scheme(file_name: str, tag: str) -> str:
     """The built-in scheme a ``SCHEME`` tag names; a tag never names a file (see :func:`read_landcover`)."""
-    from analysis.schemes import BUILTIN_SCHEMES
+    from wuxi_atlas.analysis.schemes import BUILTIN_SCHEMES
 
     name = tag.strip().lower()
     if name in BUILTIN_SCHEMES:
@@ -43,7 +43,7 @@ def _tagged_scheme(file_name: str, tag: str) -> str:
 
 def _caller_scheme(scheme: str | Path) -> str:
     """A scheme the caller chose: a built-in name as it is, a scheme file as its absolute path."""
-    from analysis.schemes import BUILTIN_SCHEMES, load_scheme
+    from wuxi_atlas.analysis.schemes import BUILTIN_SCHEMES, load_scheme
 
     loaded = load_scheme(scheme)
     return str(scheme) if str(scheme) in BUILTIN_SCHEMES else str(Path(loaded.path).resolve())
@@ -51,7 +51,7 @@ def _caller_scheme(scheme: str | Path) -> str:
 
 def unguessable_scheme(name: str, codes: list[int]) -> str:
     """Why the scheme of a raster holding ``codes`` is not guessed, and what to pass instead."""
-    from analysis.schemes import closest_scheme, scheme_candidates
+    from wuxi_atlas.analysis.schemes import closest_scheme, scheme_candidates
 
     found = f"{name}: cannot tell the land-cover scheme from its codes {listing(codes, 20)}"
     candidates = scheme_candidates(codes)
@@ -110,7 +110,7 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     checked = check_landcover_file(path, scheme)
     scheme_name = checked.scheme
     if scheme_name is None:
-        from analysis.schemes import guess_scheme
+        from wuxi_atlas.analysis.schemes import guess_scheme
 
         codes = list(checked.codes or ())
         scheme_name = guess_scheme(codes)

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from analysis.errors import LayerError, LayerReadError
-from layers.formats.base import RawLayer, VectorFormat
-from layers.formats.filegdb import zipped_gdb_target
-from layers.formats.ogr import read_ogr
-from layers.messages import listing
-from layers.offline import check_json_crs, check_json_crs_stream
-from layers.paths import reject_virtual, zip_members
-from layers.spec import LayerSpec
+from wuxi_atlas.analysis.errors import LayerError, LayerReadError
+from wuxi_atlas.layers.formats.base import RawLayer, VectorFormat
+from wuxi_atlas.layers.formats.filegdb import zipped_gdb_target
+from wuxi_atlas.layers.formats.ogr import read_ogr
+from wuxi_atlas.layers.messages import listing
+from wuxi_atlas.layers.offline import check_json_crs, check_json_crs_stream
+from wuxi_atlas.layers.paths import reject_virtual, zip_members
+from wuxi_atlas.layers.spec import LayerSpec
 
 __all__ = ["SHAPEFILE", "ZIPPED"]
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.errors import LayerError, LayerReadError
-from layers.formats.base import RawLayer, VectorFormat
-from layers.messages import RowLabels, listing
-from layers.spec import LayerSpec
+from wuxi_atlas.analysis.errors import LayerError, LayerReadError
+from wuxi_atlas.layers.formats.base import RawLayer, VectorFormat
+from wuxi_atlas.layers.messages import RowLabels, listing
+from wuxi_atlas.layers.spec import LayerSpec
 
 __all__ = ["TEXT", "WORKBOOK"]
 

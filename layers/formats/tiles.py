@@ -28,19 +28,19 @@ from typing import Any
 
 import numpy as np
 
-from analysis.crs import crs_label
-from analysis.errors import CRSError, LayerError, LayerReadError
-from analysis.sources import RasterSource
-from layers.formats.raster import (
+from wuxi_atlas.analysis.crs import crs_label
+from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
+from wuxi_atlas.analysis.sources import RasterSource
+from wuxi_atlas.layers.formats.raster import (
     RASTER_SUFFIXES,
     CheckedRaster,
     check_landcover_file,
     read_landcover,
     unguessable_scheme,
 )
-from layers.messages import listing
-from layers.paths import reject_virtual, zip_members
-from layers.provenance import source_text
+from wuxi_atlas.layers.messages import listing
+from wuxi_atlas.layers.paths import reject_virtual, zip_members
+from wuxi_atlas.layers.provenance import source_text
 
 __all__ = ["TILE_CONTAINERS", "holds_tiles", "landcover_tiles", "mosaic_tiles", "read_landcover_tiles"]
 
@@ -292,7 +292,7 @@ def _units(tile: CheckedRaster) -> str:
 
 def _common_scheme(checked: Sequence[CheckedRaster]) -> str:
     """The one scheme of all the tiles: the caller's, their tags, or guessed; else an error naming both."""
-    from analysis.schemes import guess_scheme, load_scheme, scheme_candidates
+    from wuxi_atlas.analysis.schemes import guess_scheme, load_scheme, scheme_candidates
 
     known: dict[str, str] = {}  # scheme -> the first tile that says so
     for tile in checked:
@@ -354,7 +354,7 @@ def _city_bounds(crs: Any) -> tuple[float, float, float, float]:
     import shapely
     from pyproj import CRS, Transformer
 
-    from layers.raster_checks import wuxi_outline
+    from wuxi_atlas.layers.raster_checks import wuxi_outline
 
     outline = shapely.segmentize(wuxi_outline(), 0.01)
     lon, lat = np.asarray(shapely.get_coordinates(outline)).T

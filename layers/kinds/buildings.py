@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.pv import PVParameters
-from analysis.pv_grid import building_potential_kwp
-from analysis.sources import VectorSource
-from layers.read import read_vector
-from layers.spec import get_spec
+from wuxi_atlas.analysis.pv import PVParameters
+from wuxi_atlas.analysis.pv_grid import building_potential_kwp
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["SPEC", "potential_kwp", "read"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from analysis.sources import VectorSource
-from layers.read import read_vector
-from layers.spec import get_spec
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["SPEC", "read"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis.sources import LandSurveySource, RasterSource
-from layers.formats import read_landcover
-from layers.formats.land_survey import is_land_survey, read_land_survey
-from layers.spec import get_spec
+from wuxi_atlas.analysis.sources import LandSurveySource, RasterSource
+from wuxi_atlas.layers.formats import read_landcover
+from wuxi_atlas.layers.formats.land_survey import is_land_survey, read_land_survey
+from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["SPEC", "read"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from layers.spec import get_spec
+from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["drawer"]
 
@@ -21,6 +21,6 @@ def drawer(kind: str) -> ModuleType:
     Examples
     --------
     >>> drawer("wetlands").__name__
-    'maps.kinds.wetlands'
+    'wuxi_atlas.maps.kinds.wetlands'
     """
-    return importlib.import_module(f"maps.kinds.{get_spec(kind).kind}")
+    return importlib.import_module(f"wuxi_atlas.maps.kinds.{get_spec(kind).kind}")

@@ -12,10 +12,10 @@ import numpy as np
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from analysis.pv import PVParameters
-from analysis.sources import VectorSource
-from layers.kinds.buildings import SPEC, potential_kwp
-from maps.draw import LegendEntry, Parent, add_compact, check_opacity, feature_group, group_name
+from wuxi_atlas.analysis.pv import PVParameters
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.layers.kinds.buildings import SPEC, potential_kwp
+from wuxi_atlas.maps.draw import LegendEntry, Parent, add_compact, check_opacity, feature_group, group_name
 
 __all__ = ["KWP_CLASSES", "ZoomSwitch", "draw", "style"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import folium
 
-from analysis.sources import VectorSource
-from layers.kinds.builtup import SPEC
-from maps.draw import LegendEntry, Parent, feature_group, geojson_layer, group_name
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.layers.kinds.builtup import SPEC
+from wuxi_atlas.maps.draw import LegendEntry, Parent, feature_group, geojson_layer, group_name
 
 __all__ = ["draw", "style"]
 

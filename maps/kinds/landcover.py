@@ -18,10 +18,10 @@ import folium
 import folium.raster_layers
 import numpy as np
 
-from analysis.errors import LayerReadError
-from analysis.sources import RasterSource
-from layers.kinds.landcover import SPEC
-from maps.draw import LegendEntry, Parent, check_opacity, feature_group, group_name
+from wuxi_atlas.analysis.errors import LayerReadError
+from wuxi_atlas.analysis.sources import RasterSource
+from wuxi_atlas.layers.kinds.landcover import SPEC
+from wuxi_atlas.maps.draw import LegendEntry, Parent, check_opacity, feature_group, group_name
 
 __all__ = [
     "FOREST_ROLES",
@@ -63,7 +63,7 @@ def _attr(item: Any, *names: str, default: Any = None) -> Any:
 
 def scheme_classes(scheme: str | Any) -> list[SchemeClass]:
     """The classes of ``scheme`` (a name, a scheme file or a loaded scheme), ordered by code."""
-    from analysis.schemes import load_scheme
+    from wuxi_atlas.analysis.schemes import load_scheme
 
     loaded = load_scheme(scheme) if isinstance(scheme, str | Path) else scheme
     classes = _attr(loaded, "classes", default=())

@@ -6,9 +6,9 @@ from __future__ import annotations
 import folium
 import pandas as pd
 
-from analysis.sources import VectorSource
-from layers.kinds.pv_sites import SPEC
-from maps.draw import LegendEntry, Parent, add_compact, check_opacity, feature_group, group_name
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.layers.kinds.pv_sites import SPEC
+from wuxi_atlas.maps.draw import LegendEntry, Parent, add_compact, check_opacity, feature_group, group_name
 
 __all__ = ["KIND_COLOURS", "draw", "style"]
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import folium
 
-from analysis.sources import VectorSource
-from layers.kinds.stations import SPEC
-from maps.draw import CompactPoints, LegendEntry, Parent, check_opacity, feature_group, group_name
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.layers.kinds.stations import SPEC
+from wuxi_atlas.maps.draw import CompactPoints, LegendEntry, Parent, check_opacity, feature_group, group_name
 
 __all__ = ["ACCESS_LABELS", "TYPE_COLOURS", "draw", "style"]
 

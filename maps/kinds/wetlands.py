@@ -15,10 +15,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from analysis.errors import LayerError
-from analysis.sources import VectorSource
-from layers.kinds.wetlands import SPEC
-from maps.draw import CompactShapes, LegendEntry, Parent, check_opacity, feature_group, group_name
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.layers.kinds.wetlands import SPEC
+from wuxi_atlas.maps.draw import CompactShapes, LegendEntry, Parent, check_opacity, feature_group, group_name
 
 __all__ = ["STATUS_COLOURS", "TYPE_COLOURS", "draw", "protection_status", "style"]
 

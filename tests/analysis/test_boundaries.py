@@ -18,13 +18,19 @@ import pytest
 import shapely
 from shapely.geometry import mapping
 
-from analysis.boundaries import BOUNDARY_COLUMNS, city_row, district_rows, load_boundaries, to_metric
-from analysis.crs import DISPLAY_CRS, METRIC_CRS, check_same_crs, crs_label, require_crs
-from analysis.errors import BoundaryError, CRSError
-from analysis.paths import REPO_ROOT
+from wuxi_atlas.analysis.boundaries import (
+    BOUNDARY_COLUMNS,
+    city_row,
+    district_rows,
+    load_boundaries,
+    to_metric,
+)
+from wuxi_atlas.analysis.crs import DISPLAY_CRS, METRIC_CRS, check_same_crs, crs_label, require_crs
+from wuxi_atlas.analysis.errors import BoundaryError, CRSError
+from wuxi_atlas.analysis.paths import shipped_data_dir
 
-SHIPPED = REPO_ROOT / "data" / "boundaries" / "wuxi_districts.geojson"
-BUILD_SCRIPT = REPO_ROOT / "scripts" / "build_boundaries.py"
+SHIPPED = shipped_data_dir() / "boundaries" / "wuxi_districts.geojson"
+BUILD_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "build_boundaries.py"
 ADCODES = ["320200", "320205", "320206", "320211", "320213", "320214", "320281", "320282"]
 
 

@@ -6,8 +6,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from analysis.charging import charging_gaps
-from analysis.sources import VectorSource
+from wuxi_atlas.analysis.charging import charging_gaps
+from wuxi_atlas.analysis.sources import VectorSource
 
 X0, Y0 = 500_000.0, 3_500_000.0  # inside EPSG:4549's zone (CGCS2000 / 3-degree GK CM 120E)
 

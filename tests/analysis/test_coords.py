@@ -8,7 +8,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from analysis.coords import (
+from wuxi_atlas.analysis.coords import (
     bd09_to_gcj02,
     bd09_to_wgs84,
     gcj02_to_bd09,
@@ -19,7 +19,7 @@ from analysis.coords import (
     wgs84_to_bd09,
     wgs84_to_gcj02,
 )
-from analysis.errors import CRSError
+from wuxi_atlas.analysis.errors import CRSError
 
 GEOD = Geod(ellps="WGS84")
 

@@ -12,12 +12,12 @@ import rasterio
 import shapely
 from affine import Affine
 
-from analysis.errors import CRSError
-from analysis.zonal import ClassAreaTable, zonal_class_areas, zonal_continuous
+from wuxi_atlas.analysis.errors import CRSError
+from wuxi_atlas.analysis.zonal import ClassAreaTable, zonal_class_areas, zonal_continuous
 
 distributed = pytest.importorskip("distributed")
 
-from analysis.zonal.distributed import zonal_class_areas_dask, zonal_strategy  # noqa: E402
+from wuxi_atlas.analysis.zonal.distributed import zonal_class_areas_dask, zonal_strategy  # noqa: E402
 
 # 150 × 200 pixels of 10 m in EPSG:4549 in 32 × 32 tiles: ragged tiles on the right and bottom edges.
 HEIGHT, WIDTH, TILE = 150, 200, 32
@@ -135,13 +135,13 @@ def test_local_cluster_per_call(tmp_path: Path) -> None:
 
 def test_bands_on_one_machine_give_the_same_areas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A raster whose zones have a long perimeter is processed in bands of chunk rows, one at a time."""
-    import analysis.zonal.planning
+    from wuxi_atlas.analysis.zonal import planning
 
     raster = _write(tmp_path / "lc.tif", "EPSG:4549", TRANSFORM)
     zones = _zones("EPSG:4549", TRANSFORM)
     whole = zonal_class_areas(raster, zones)
     whole_continuous = zonal_continuous(raster, zones)
-    monkeypatch.setattr(analysis.zonal.planning, "_BAND_PERIMETER_PIXELS", 50)
+    monkeypatch.setattr(planning, "_BAND_PERIMETER_PIXELS", 50)
     progress: list[tuple[int, int]] = []
     banded = zonal_class_areas(raster, zones, progress=lambda done, total: progress.append((done, total)))
     _assert_same(whole, banded)

@@ -15,10 +15,10 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from analysis.export import layer_to_geojson, results_in_scope, results_zip
-from analysis.report import results_to_csv
-from analysis.results import IndicatorResult
-from analysis.sources import VectorSource
+from wuxi_atlas.analysis.export import layer_to_geojson, results_in_scope, results_zip
+from wuxi_atlas.analysis.report import results_to_csv
+from wuxi_atlas.analysis.results import IndicatorResult
+from wuxi_atlas.analysis.sources import VectorSource
 
 X0, Y0 = 500_000.0, 3_500_000.0  # near Wuxi in EPSG:4549 (false easting 500 km)
 

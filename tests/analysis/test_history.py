@@ -14,7 +14,7 @@ import rasterio
 from affine import Affine
 from shapely.geometry import Point, box
 
-from analysis.history import (
+from wuxi_atlas.analysis.history import (
     HistoryRun,
     Vintage,
     VintageUse,
@@ -23,10 +23,10 @@ from analysis.history import (
     pick_vintage,
     plan_runs,
 )
-from analysis.indicators import IndicatorInputs
-from analysis.sources import RasterSource, VectorSource
-from analysis.targets import load_targets
-from analysis.trajectory import Trajectory, crossing_year, fit_trend, judge_on_line, trend_misses
+from wuxi_atlas.analysis.indicators import IndicatorInputs
+from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.analysis.targets import load_targets
+from wuxi_atlas.analysis.trajectory import Trajectory, crossing_year, fit_trend, judge_on_line, trend_misses
 
 X0, Y0 = 528_000.0, 3_490_000.0  # EPSG:4549, about 120.29°E 31.53°N
 CITY, A, B = "320200", "320291", "320292"

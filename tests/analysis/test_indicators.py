@@ -23,18 +23,18 @@ import rasterio
 from rasterio.transform import from_origin
 from shapely.geometry import Point, box
 
-from analysis.change import landcover_change
-from analysis.charging import charging_service_coverage, station_counts
-from analysis.errors import DataFileError
-from analysis.forest import forest_coverage
-from analysis.green import builtup_green_coverage
-from analysis.indicators import INDICATOR_IDS, IndicatorInputs, compute_indicators
-from analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
-from analysis.report import results_metadata, results_to_csv, results_to_geojson, results_to_json
-from analysis.sources import RasterSource, VectorSource
-from analysis.study_area import StudyArea
-from analysis.targets import load_targets
-from analysis.wetland import wetland_protection_rate
+from wuxi_atlas.analysis.change import landcover_change
+from wuxi_atlas.analysis.charging import charging_service_coverage, station_counts
+from wuxi_atlas.analysis.errors import DataFileError
+from wuxi_atlas.analysis.forest import forest_coverage
+from wuxi_atlas.analysis.green import builtup_green_coverage
+from wuxi_atlas.analysis.indicators import INDICATOR_IDS, IndicatorInputs, compute_indicators
+from wuxi_atlas.analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
+from wuxi_atlas.analysis.report import results_metadata, results_to_csv, results_to_geojson, results_to_json
+from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.analysis.study_area import StudyArea
+from wuxi_atlas.analysis.targets import load_targets
+from wuxi_atlas.analysis.wetland import wetland_protection_rate
 
 X0, Y0 = 528_000.0, 3_490_000.0  # EPSG:4549, about 120.29°E 31.53°N
 CITY, A, B = "320200", "320291", "320292"

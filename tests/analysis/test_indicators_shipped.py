@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from analysis.boundaries import load_boundaries
-from analysis.forest import forest_coverage
-from analysis.paths import REPO_ROOT
-from analysis.study_area import StudyArea, district_frame
-from analysis.targets import SPATIAL_INDICATORS, load_targets
-from cli import geoplan
-from layers.defaults import load_default_landcover
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.forest import forest_coverage
+from wuxi_atlas.analysis.study_area import StudyArea, district_frame
+from wuxi_atlas.analysis.targets import SPATIAL_INDICATORS, load_targets
+from wuxi_atlas.cli import geoplan
+from wuxi_atlas.layers.defaults import load_default_landcover
 
 ADCODES = {"320200", "320205", "320206", "320211", "320213", "320214", "320281", "320282"}
 
@@ -79,10 +78,10 @@ def test_bad_layer_file_is_a_message_not_a_traceback(tmp_path):
     broken = tmp_path / "stations.csv"
     broken.write_text("lon,lat,type,piles,access\nabc,31.5,charging,3,public\n", encoding="utf-8")
     completed = subprocess.run(
-        [sys.executable, "-m", "cli", "indicators", "--stations", str(broken)],
+        [sys.executable, "-m", "wuxi_atlas.cli", "indicators", "--stations", str(broken)],
         capture_output=True,
         text=True,
-        cwd=REPO_ROOT,
+        cwd=tmp_path,
         timeout=120,
     )
     assert completed.returncode == 2

@@ -29,15 +29,15 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from analysis.errors import CRSError, LayerError
-from analysis.forest import forest_coverage
-from analysis.indicators import IndicatorInputs, IndicatorOptions, compute_indicators
-from analysis.land_survey import choose_method, intersect, tabulate
-from analysis.parcel_overlay import overlay_areas
-from analysis.schemes import UnknownCodesWarning, load_scheme
-from analysis.sources import LandSurveySource, VectorSource
-from analysis.study_area import StudyArea
-from analysis.wetland import wetland_protection_rate
+from wuxi_atlas.analysis.errors import CRSError, LayerError
+from wuxi_atlas.analysis.forest import forest_coverage
+from wuxi_atlas.analysis.indicators import IndicatorInputs, IndicatorOptions, compute_indicators
+from wuxi_atlas.analysis.land_survey import choose_method, intersect, tabulate
+from wuxi_atlas.analysis.parcel_overlay import overlay_areas
+from wuxi_atlas.analysis.schemes import UnknownCodesWarning, load_scheme
+from wuxi_atlas.analysis.sources import LandSurveySource, VectorSource
+from wuxi_atlas.analysis.study_area import StudyArea
+from wuxi_atlas.analysis.wetland import wetland_protection_rate
 
 X0, Y0 = 528_000.0, 3_490_000.0
 CITY, A, B = "320200", "320291", "320292"

@@ -23,19 +23,19 @@ from rasterio.transform import from_origin
 from rasterio.warp import Resampling, reproject
 from shapely.geometry import box
 
-from analysis.board import board_rows
-from analysis.boundaries import load_boundaries
-from analysis.forest import forest_coverage
-from analysis.green import builtup_green_coverage
-from analysis.indicators import IndicatorInputs, IndicatorOptions, compute_indicators
-from analysis.paths import REPO_ROOT
-from analysis.report import results_metadata, results_to_csv, results_to_geojson, results_to_json
-from analysis.sources import RasterSource, VectorSource
-from analysis.study_area import StudyArea
-from analysis.targets import load_targets
-from analysis.wetland import wetland_protection_rate
-from maps.factsheet import fact_sheet_html
-from maps.text import format_gap, status_text
+from wuxi_atlas.analysis.board import board_rows
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.forest import forest_coverage
+from wuxi_atlas.analysis.green import builtup_green_coverage
+from wuxi_atlas.analysis.indicators import IndicatorInputs, IndicatorOptions, compute_indicators
+from wuxi_atlas.analysis.paths import shipped_data_dir
+from wuxi_atlas.analysis.report import results_metadata, results_to_csv, results_to_geojson, results_to_json
+from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.analysis.study_area import StudyArea
+from wuxi_atlas.analysis.targets import load_targets
+from wuxi_atlas.analysis.wetland import wetland_protection_rate
+from wuxi_atlas.maps.factsheet import fact_sheet_html
+from wuxi_atlas.maps.text import format_gap, status_text
 
 X0, Y0 = 528_000.0, 3_490_000.0  # EPSG:4549, about 120.29°E 31.53°N
 CITY, A, B = "320200", "320291", "320292"
@@ -186,7 +186,15 @@ def test_exports_board_and_fact_sheet_show_the_status_in_both_languages(half_of_
 def test_cli_min_coverage_sets_the_threshold(half_of_b, boundaries, tmp_path):
     districts = tmp_path / "districts.geojson"
     districts.write_text(boundaries.to_json(), encoding="utf-8")
-    command = [sys.executable, "-m", "cli", "indicators", "--landcover", str(half_of_b.path), "--districts"]
+    command = [
+        sys.executable,
+        "-m",
+        "wuxi_atlas.cli",
+        "indicators",
+        "--landcover",
+        str(half_of_b.path),
+        "--districts",
+    ]
     command += [str(districts), "--indicator", "forest_coverage", "-f", "json"]
     statuses = {}
     for percent in ("99", "50"):
@@ -213,7 +221,7 @@ def test_the_east_tile_alone_judges_the_districts_it_covers(tmp_path):
     宜兴 (119.5–120.1°E) and the city are insufficient data, with their shares."""
     width, height = round((120.65 - WEST) / RES), round((NORTH - 31.05) / RES)
     codes = np.zeros((height, width), dtype=np.uint8)
-    with rasterio.open(REPO_ROOT / "data" / "rasters" / "landcover_2024_30m.tif") as source:
+    with rasterio.open(shipped_data_dir() / "rasters" / "landcover_2024_30m.tif") as source:
         reproject(
             rasterio.band(source, 1),
             codes,

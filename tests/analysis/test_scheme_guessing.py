@@ -16,9 +16,9 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from analysis.errors import LayerError
-from analysis.schemes import closest_scheme, guess_scheme, scheme_candidates
-from layers.formats import read_landcover
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.analysis.schemes import closest_scheme, guess_scheme, scheme_candidates
+from wuxi_atlas.layers.formats import read_landcover
 
 # Inside 梁溪/新吴, in EPSG:4549.
 X0, Y0 = 528_000, 3_494_000
@@ -106,7 +106,7 @@ def test_raster_with_a_code_no_scheme_defines_names_what_is_missing(tmp_path: Pa
 
 def test_cli_ambiguous_raster_is_a_message_with_the_option_not_a_traceback(tmp_path: Path) -> None:
     path = _raster(tmp_path / "ambiguous.tif", (1, 2, 4, 5, 8))
-    command = [sys.executable, "-m", "cli", "indicators", "--landcover", str(path)]
+    command = [sys.executable, "-m", "wuxi_atlas.cli", "indicators", "--landcover", str(path)]
     command += ["--indicator", "forest_coverage"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 2, run.stderr

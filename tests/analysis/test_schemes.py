@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.errors import SchemeError
-from analysis.schemes import (
+from wuxi_atlas.analysis.errors import SchemeError
+from wuxi_atlas.analysis.schemes import (
     BUILTIN_SCHEMES,
     ROLES,
     UnknownCodesWarning,
@@ -16,7 +16,7 @@ from analysis.schemes import (
     unknown_codes,
     warn_unknown_codes,
 )
-from analysis.zonal import ClassAreaTable, ZoneClassAreas
+from wuxi_atlas.analysis.zonal import ClassAreaTable, ZoneClassAreas
 
 
 @pytest.mark.parametrize("name", BUILTIN_SCHEMES)

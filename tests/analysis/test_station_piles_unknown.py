@@ -7,9 +7,9 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, box
 
-from analysis.charging import station_counts
-from analysis.sources import VectorSource
-from analysis.study_area import StudyArea
+from wuxi_atlas.analysis.charging import station_counts
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.analysis.study_area import StudyArea
 
 X0, Y0 = 528_000.0, 3_490_000.0  # EPSG:4549, about 120.29°E 31.53°N
 CITY, A = "320200", "320291"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.board import StatisticFigure, judge_statistics
-from analysis.targets import Target, load_targets
+from wuxi_atlas.analysis.board import StatisticFigure, judge_statistics
+from wuxi_atlas.analysis.targets import Target, load_targets
 
 
 def _target(change: str, value: float, baseline_year: int | None = 2020) -> Target:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from analysis.errors import TargetsError
-from analysis.targets import (
+from wuxi_atlas.analysis.errors import TargetsError
+from wuxi_atlas.analysis.targets import (
     SPATIAL_INDICATORS,
     load_targets,
     parse_targets,
@@ -22,7 +22,7 @@ from analysis.targets import (
     targets_table,
     validate_targets,
 )
-from analysis.text_table import display_width
+from wuxi_atlas.analysis.text_table import display_width
 
 # ---- the shipped file ---------------------------------------------------------------------------------
 
@@ -277,7 +277,7 @@ def test_document_shape():
 @pytest.fixture(scope="module")
 def cli_module() -> ModuleType:
     # Imported here so the library tests above do not depend on the front-end importing.
-    import cli
+    from wuxi_atlas import cli
 
     return cli
 

@@ -19,12 +19,12 @@ from affine import Affine
 from pyproj import CRS, Geod, Transformer
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from analysis.boundaries import load_boundaries
-from analysis.forest import forest_coverage
-from analysis.paths import rasters_dir
-from analysis.sources import RasterSource
-from analysis.study_area import StudyArea
-from analysis.zonal import pixel_area_m2, pixel_areas, zonal_class_areas
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.forest import forest_coverage
+from wuxi_atlas.analysis.paths import rasters_dir
+from wuxi_atlas.analysis.sources import RasterSource
+from wuxi_atlas.analysis.study_area import StudyArea
+from wuxi_atlas.analysis.zonal import pixel_area_m2, pixel_areas, zonal_class_areas
 
 CRSS = ("EPSG:4326", "EPSG:3857", "EPSG:32651")
 

@@ -13,8 +13,8 @@ import shapely
 from affine import Affine
 from pyproj import Geod
 
-from analysis.errors import BoundaryError, CRSError
-from analysis.zonal import (
+from wuxi_atlas.analysis.errors import BoundaryError, CRSError
+from wuxi_atlas.analysis.zonal import (
     ClassAreaTable,
     coverage_fractions,
     pixel_area_m2,

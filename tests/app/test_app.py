@@ -225,7 +225,7 @@ def _upload(at: AppTest, kind: str, name: str, content: bytes, *, datum: str | N
 
 
 def test_upload_previews_in_session_then_saves_to_the_catalog(catalog: Path) -> None:
-    from layers.catalog import Catalog
+    from wuxi_atlas.layers.catalog import Catalog
 
     at = _upload(_app(page="data"), "stations", "my stations.csv", STATIONS_GCJ02, datum="gcj02")
     _ok(at)
@@ -270,9 +270,9 @@ def test_hostile_upload_is_refused_with_a_message(catalog: Path) -> None:
 
 
 def test_stage_upload_checks_size_suffix_and_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from analysis.errors import AtlasError
-    from layers.catalog import Catalog
-    from layers.uploads import UploadOptions, stage_upload
+    from wuxi_atlas.analysis.errors import AtlasError
+    from wuxi_atlas.layers.catalog import Catalog
+    from wuxi_atlas.layers.uploads import UploadOptions, stage_upload
 
     store = Catalog(tmp_path / "catalog")
     staged = stage_upload(
@@ -312,7 +312,7 @@ def test_map_component_survives_st_cache_data() -> None:
 
     import streamlit as st
 
-    from app.map_component import MapComponent
+    from wuxi_atlas.app.map_component import MapComponent
 
     component = MapComponent(
         script="var map_div = L.map('map_div');",
@@ -324,7 +324,7 @@ def test_map_component_survives_st_cache_data() -> None:
         css_links=("leaflet.css",),
         js_links=("leaflet.js",),
     )
-    assert MapComponent.__module__ == "app.map_component"
+    assert MapComponent.__module__ == "wuxi_atlas.app.map_component"
     assert pickle.loads(pickle.dumps(component)) == component
 
     @st.cache_data(show_spinner=False)

@@ -81,7 +81,7 @@ STATIONS = "name,type,piles,access,lon,lat\n站一,charging,500,public,120.3100,
 
 
 def test_the_data_page_asks_for_the_year_and_the_catalog_keeps_it(catalog: Path) -> None:
-    from layers.catalog import Catalog
+    from wuxi_atlas.layers.catalog import Catalog
 
     at = _app(page="data")
     at.selectbox(key="upload_kind").set_value("stations").run()

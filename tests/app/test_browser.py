@@ -16,8 +16,8 @@ import pytest
 import shapely
 from streamlit_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_streamlit
 
-from analysis.boundaries import load_boundaries
-from analysis.sources import VectorSource
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.sources import VectorSource
 
 pytestmark = pytest.mark.browser
 
@@ -103,7 +103,7 @@ def test_popup_and_tooltips_show_file_text_as_written(tmp_path: Path) -> None:
         pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install chromium`")
     from playwright.sync_api import sync_playwright
 
-    from maps.atlas import AtlasData, MapView, build_atlas_map, map_html
+    from wuxi_atlas.maps.atlas import AtlasData, MapView, build_atlas_map, map_html
 
     lon, lat = 120.30, 31.575  # inside 梁溪区
     at = {

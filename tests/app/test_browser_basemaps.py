@@ -87,14 +87,14 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def atlas() -> Any:
     """The shipped layers, every overlay, and forest coverage by district; the slow parts computed once."""
-    from analysis.indicators import compute_indicators
-    from analysis.pv_grid import pv_potential_grid
-    from analysis.sources import RasterSource
-    from analysis.targets import load_targets
-    from cli.options import LAYER_OPTIONS
-    from layers.inputs import load_indicator_inputs
-    from maps.atlas import AtlasData
-    from maps.providers import (
+    from wuxi_atlas.analysis.indicators import compute_indicators
+    from wuxi_atlas.analysis.pv_grid import pv_potential_grid
+    from wuxi_atlas.analysis.sources import RasterSource
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.cli.options import LAYER_OPTIONS
+    from wuxi_atlas.layers.inputs import load_indicator_inputs
+    from wuxi_atlas.maps.atlas import AtlasData
+    from wuxi_atlas.maps.providers import (
         MapProviders,
         charging_gaps_for_display,
         display_boundaries,
@@ -136,7 +136,7 @@ def atlas() -> Any:
 def test_standalone_map_every_basemap_every_layer(
     browser: Any, atlas: Any, basemap: str, tmp_path: Path
 ) -> None:
-    from maps.atlas import OVERLAYS, MapView, build_atlas_map, map_html
+    from wuxi_atlas.maps.atlas import OVERLAYS, MapView, build_atlas_map, map_html
 
     data, providers = atlas
     view = MapView(layers=OVERLAYS, basemap=basemap, choropleth="forest_coverage")
@@ -241,7 +241,7 @@ APP_VIEWS = {
 
 @pytest.mark.parametrize("view", list(APP_VIEWS))
 def test_app_map_offline_both_languages(browser: Any, server_url: str, view: str) -> None:
-    from maps.atlas import OVERLAYS
+    from wuxi_atlas.maps.atlas import OVERLAYS
 
     query, target_text = APP_VIEWS[view]
     errors = Errors()

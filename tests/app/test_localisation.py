@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from maps.status_style import CHANGE_COLOURS, STATUS_STYLES
+from wuxi_atlas.maps.status_style import CHANGE_COLOURS, STATUS_STYLES
 
 APP = str(Path(__file__).resolve().parents[2] / "geo_app.py")
 PAGES = ("map", "board", "district", "export", "methods", "data")

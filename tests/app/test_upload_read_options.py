@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.widgets import option_hints
-from layers.uploads import UploadOptions, parse_column_map, stage_upload
+from wuxi_atlas.app.widgets import option_hints
+from wuxi_atlas.layers.uploads import UploadOptions, parse_column_map, stage_upload
 
 APP = str(Path(__file__).resolve().parents[2] / "geo_app.py")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning")

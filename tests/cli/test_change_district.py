@@ -7,7 +7,7 @@ import json
 
 from click.testing import CliRunner
 
-from cli import geoplan
+from wuxi_atlas.cli import geoplan
 
 
 def _rows(district: str) -> list[dict]:

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from analysis.boundaries import load_boundaries
-from cli import geoplan
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.cli import geoplan
 
 BINHU = "320211"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import geoplan, main
+from wuxi_atlas.cli import geoplan, main
 
 
 def test_factsheet_html_of_binhu(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import geoplan
+from wuxi_atlas.cli import geoplan
 
 CITY = "320200"
 

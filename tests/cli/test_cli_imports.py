@@ -12,7 +12,7 @@ HEAVY = ("geopandas", "rasterio", "folium", "streamlit")
 _PROBE = """
 import json, sys
 from click.testing import CliRunner
-from cli import geoplan
+from wuxi_atlas.cli import geoplan
 codes = {}
 for args in (["--help"], ["targets", "list"], ["indicators", "--help"], ["change", "--help"],
              ["map", "--help"], ["export", "--help"], ["demo-data", "--help"], ["layers", "--help"],

@@ -7,16 +7,16 @@ import re
 
 from click.testing import CliRunner
 
-import cli.options
-from cli import geoplan
-from cli.options import StageProgressBar
+from wuxi_atlas.cli import geoplan
+from wuxi_atlas.cli import options as cli_options
+from wuxi_atlas.cli.options import StageProgressBar
 
 LINE = re.compile(r"^geoplan: change \d+% \(\d+ of \d+\)$", re.M)
 
 
 def test_plain_lines_are_throttled_to_one_every_interval(monkeypatch, capsys):
     clock = iter([0.0, 0.5, 2.1, 2.2, 4.0, 4.1])
-    monkeypatch.setattr(cli.options.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(cli_options.time, "monotonic", lambda: next(clock))
     progress = StageProgressBar(interval=2.0)
     for done in (0, 1, 12, 13, 30):  # at 0.0, 0.5, 2.1, 2.2, 4.0 s
         progress("zonal pass", done, 30)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-import analysis.change
-import analysis.indicators
-import layers.defaults
-import layers.inputs
-from cli import change as cli_change
-from cli import geoplan
-from cli import indicators as cli_indicators
-from cli import maps as cli_maps
+from wuxi_atlas.analysis import change as analysis_change
+from wuxi_atlas.analysis import indicators as analysis_indicators
+from wuxi_atlas.cli import change as cli_change
+from wuxi_atlas.cli import geoplan
+from wuxi_atlas.cli import indicators as cli_indicators
+from wuxi_atlas.cli import maps as cli_maps
+from wuxi_atlas.layers import defaults as layers_defaults
+from wuxi_atlas.layers import inputs as layers_inputs
 
 
 class WorkStarted(Exception):
@@ -29,10 +29,10 @@ def _boom(*_args, **_kwargs):
 def no_work(monkeypatch):
     """Replace the loading and computing functions, where they are defined and where the CLI holds them."""
     for module, name in (
-        (layers.inputs, "load_indicator_inputs"),
-        (analysis.indicators, "compute_indicators"),
-        (analysis.change, "landcover_change"),
-        (layers.defaults, "load_default_landcover"),
+        (layers_inputs, "load_indicator_inputs"),
+        (analysis_indicators, "compute_indicators"),
+        (analysis_change, "landcover_change"),
+        (layers_defaults, "load_default_landcover"),
         (cli_indicators, "load_indicator_inputs"),
         (cli_indicators, "compute_indicators"),
         (cli_maps, "load_indicator_inputs"),

@@ -16,19 +16,19 @@ import rasterio
 from click.testing import CliRunner
 from rasterio import features
 
-from analysis.boundaries import load_boundaries
-from analysis.errors import DataFileError
-from analysis.paths import REPO_ROOT
-from demo.codes import WORLDCOVER_CLASSES
-from demo.generate import demo_output_paths, generate_demo_data
-from demo.manifest import DEFAULT_SEED, DEMO_GPKG, DEMO_LAYERS, GENERATOR
-from demo.rasters import raster_name
-from demo.snapshots import SNAPSHOT_YEARS
-from demo.survey import DLMC, SURVEY_FIELDS, SURVEY_YEARS
-from layers.defaults import DEMO_HISTORY_GPKG, history_layer_name
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.errors import DataFileError
+from wuxi_atlas.analysis.paths import shipped_data_dir
+from wuxi_atlas.demo.codes import WORLDCOVER_CLASSES
+from wuxi_atlas.demo.generate import demo_output_paths, generate_demo_data
+from wuxi_atlas.demo.manifest import DEFAULT_SEED, DEMO_GPKG, DEMO_LAYERS, GENERATOR
+from wuxi_atlas.demo.rasters import raster_name
+from wuxi_atlas.demo.snapshots import SNAPSHOT_YEARS
+from wuxi_atlas.demo.survey import DLMC, SURVEY_FIELDS, SURVEY_YEARS
+from wuxi_atlas.layers.defaults import DEMO_HISTORY_GPKG, history_layer_name
 
 COARSE_M = 300
-SHIPPED = REPO_ROOT / "data"
+SHIPPED = shipped_data_dir()
 ALLOWED_CODES = {0, *WORLDCOVER_CLASSES}
 HISTORY_LAYERS = [history_layer_name("landcover", y) for y in SURVEY_YEARS] + [
     history_layer_name("stations", y) for y in SNAPSHOT_YEARS
@@ -237,7 +237,7 @@ def test_existing_files_are_never_overwritten_without_the_flag(coarse):
 
 
 def test_cli_refuses_to_overwrite(tmp_path):
-    from cli import geoplan
+    from wuxi_atlas.cli import geoplan
 
     (tmp_path / "rasters").mkdir()
     (tmp_path / "rasters" / raster_name(2024, 30)).write_bytes(b"keep me")

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from analysis.coords import wgs84_to_gcj02
-from cli import geoplan
-from layers.amap import recognise_amap
-from layers.read import read_vector
+from wuxi_atlas.analysis.coords import wgs84_to_gcj02
+from wuxi_atlas.cli import geoplan
+from wuxi_atlas.layers.amap import recognise_amap
+from wuxi_atlas.layers.read import read_vector
 
 # WGS84 positions in Wuxi, written into the files as Amap would: shifted to GCJ-02.
 _WGS84 = np.array([[120.3012, 31.5701], [120.4001, 31.5012], [120.2500, 31.6000], [120.3500, 31.5500]])

@@ -21,12 +21,12 @@ import rasterio
 from click.testing import CliRunner
 from rasterio.transform import from_origin
 
-from analysis.coords import wgs84_to_gcj02
-from analysis.errors import AtlasError, LayerError, LayerReadError
-from analysis.sources import RasterSource, VectorSource
-from layers.catalog import MANIFEST_FORMAT, Catalog, catalog_dir, check_layer
-from layers.catalog import check as check_module
-from layers.catalog import folder as catalog_module
+from wuxi_atlas.analysis.coords import wgs84_to_gcj02
+from wuxi_atlas.analysis.errors import AtlasError, LayerError, LayerReadError
+from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.layers.catalog import MANIFEST_FORMAT, Catalog, catalog_dir, check_layer
+from wuxi_atlas.layers.catalog import check as check_module
+from wuxi_atlas.layers.catalog import folder as catalog_module
 
 # Two stations near 无锡 梁溪区, in WGS84; the CSV holds them shifted to GCJ-02.
 WGS84_POINTS = [(120.30, 31.57), (120.31, 31.58)]
@@ -175,8 +175,8 @@ def test_landcover_is_stored_as_cog_with_its_scheme(tmp_path: Path) -> None:
 
 
 def test_districts_are_stored_as_validated_geojson(tmp_path: Path) -> None:
-    from analysis.paths import boundaries_path
-    from layers.inputs import VECTOR_KINDS, load_indicator_inputs
+    from wuxi_atlas.analysis.paths import boundaries_path
+    from wuxi_atlas.layers.inputs import VECTOR_KINDS, load_indicator_inputs
 
     catalog = Catalog(tmp_path / "catalog")
     entry = catalog.add("districts", boundaries_path())
@@ -333,7 +333,7 @@ def test_concurrent_imports_serialise(tmp_path: Path) -> None:
 
 
 def test_load_indicator_inputs_prefers_explicit_files_then_the_catalog(tmp_path: Path) -> None:
-    from layers.inputs import VECTOR_KINDS, load_indicator_inputs
+    from wuxi_atlas.layers.inputs import VECTOR_KINDS, load_indicator_inputs
 
     catalog = Catalog(tmp_path / "catalog")
     catalog.add("stations", _stations_csv(tmp_path, "catalogued.csv"), lonlat_crs="gcj02")
@@ -371,7 +371,7 @@ def test_a_damaged_manifest_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_cli_layers_add_list_remove(tmp_path: Path) -> None:
-    from cli import geoplan
+    from wuxi_atlas.cli import geoplan
 
     runner = CliRunner()
     root = str(tmp_path / "catalog")
@@ -407,7 +407,7 @@ def test_cli_layers_add_list_remove(tmp_path: Path) -> None:
 def test_cli_check_exit_codes_and_no_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import cli
+    from wuxi_atlas import cli
 
     def run(*args: str) -> tuple[int, str]:
         monkeypatch.setattr(sys, "argv", ["geoplan", *args])

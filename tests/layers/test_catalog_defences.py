@@ -36,9 +36,9 @@ from click.testing import CliRunner
 from rasterio.transform import from_origin
 from shapely.geometry import Point
 
-from analysis.errors import LayerReadError, LayerWriteError
-from layers.catalog import Catalog, check_layer
-from layers.catalog import folder as catalog_module
+from wuxi_atlas.analysis.errors import LayerReadError, LayerWriteError
+from wuxi_atlas.layers.catalog import Catalog, check_layer
+from wuxi_atlas.layers.catalog import folder as catalog_module
 
 LON, LAT = 120.30, 31.57
 # Every character a terminal acts on or that reorders text, except the newline between lines.
@@ -106,7 +106,7 @@ def catalog(tmp_path: Path) -> Catalog:
 def _run_main(*args: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     """Run the ``geoplan`` console entry point (which turns errors into messages) under CliRunner's
     isolation; returns the exit code and stdout + stderr, without the progress lines (``geoplan: …``)."""
-    import cli
+    from wuxi_atlas import cli
 
     runner = CliRunner()
     with runner.isolation() as streams:
@@ -258,7 +258,7 @@ HOSTILE = "st\x1b[31mred\x07\r\x9b2J\u202eations\x0b"
 
 
 def test_printable_makes_controls_visible() -> None:
-    from analysis.errors import printable
+    from wuxi_atlas.analysis.errors import printable
 
     assert printable("a\x1b[31mb\x07\r\u202e\x9b") == "a\\x1b[31mb\\x07\\r\\u202e\\x9b"
     assert printable("line\nnext") == "line\\nnext"
@@ -273,7 +273,7 @@ def _no_raw_controls(text: str) -> None:
 
 
 def test_names_with_control_codes_are_shown_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cli import geoplan
+    from wuxi_atlas.cli import geoplan
 
     root = str(tmp_path / "catalog")
     usable = _stations_csv(tmp_path, f"{HOSTILE}.csv", extra_column=f"备注{HOSTILE}")

@@ -17,8 +17,8 @@ from affine import Affine
 from click.testing import CliRunner
 from shapely.geometry import Point
 
-from analysis.errors import LayerError, LayerReadError
-from layers.catalog import Catalog, check_layer
+from wuxi_atlas.analysis.errors import LayerError, LayerReadError
+from wuxi_atlas.layers.catalog import Catalog, check_layer
 
 # 2015-06-01, a year no fixture states: a year taken from the modification time would show it.
 OLD_MTIME = 1_433_116_800
@@ -66,7 +66,7 @@ def _geopackage(folder: Path, metadata: dict[str, str] | None) -> Path:
 
 
 def test_year_given_with_year_is_stored_in_the_manifest_and_shown(tmp_path: Path) -> None:
-    from cli import geoplan
+    from wuxi_atlas.cli import geoplan
 
     catalog = tmp_path / "catalog"
     csv_path = _stations_csv(tmp_path)

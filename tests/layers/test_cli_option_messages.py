@@ -12,9 +12,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from analysis.errors import LayerError
-from layers.catalog import stage_layer
-from layers.read import read_vector
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.layers.catalog import stage_layer
+from wuxi_atlas.layers.read import read_vector
 
 _ROOT = Path(__file__).resolve().parents[2]
 _KEYWORDS = re.compile(r"\b(column_map|lonlat_crs|encoding|layer|scheme)\s*=\s*[{'\"….]")

@@ -36,8 +36,8 @@ import rasterio
 from rasterio.transform import from_origin
 from shapely.geometry import Point, Polygon, box
 
-from analysis.errors import AtlasError
-from layers.catalog import Catalog, check_layer
+from wuxi_atlas.analysis.errors import AtlasError
+from wuxi_atlas.layers.catalog import Catalog, check_layer
 
 # Near 无锡 梁溪区.
 LON, LAT = 120.30, 31.57
@@ -649,7 +649,7 @@ def test_virtual_paths_in_values_are_stored_as_text_and_never_opened(
 
 
 def test_markup_is_stored_as_text_and_escaped_when_drawn(catalog: Catalog, tmp_path: Path) -> None:
-    from maps.kinds import stations
+    from wuxi_atlas.maps.kinds import stations
 
     script = "<script>alert('x')</script>"
     frame = _stations(name=[script, "<img src=x onerror=alert(1)>"], **{"<b>列</b>": ["<i>a</i>", "b"]})

@@ -19,15 +19,15 @@ import pyogrio
 import pytest
 from shapely.geometry import box
 
-from analysis.errors import CRSError, LayerError, LayerReadError
-from analysis.forest import forest_coverage
-from analysis.sources import LandSurveySource, VectorSource
-from analysis.study_area import StudyArea
-from analysis.wetland import wetland_protection_rate
-from layers.catalog import Catalog
-from layers.formats.land_survey import is_land_survey, read_land_survey
-from layers.inputs import load_indicator_inputs
-from layers.uploads import accepted_suffixes
+from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
+from wuxi_atlas.analysis.forest import forest_coverage
+from wuxi_atlas.analysis.sources import LandSurveySource, VectorSource
+from wuxi_atlas.analysis.study_area import StudyArea
+from wuxi_atlas.analysis.wetland import wetland_protection_rate
+from wuxi_atlas.layers.catalog import Catalog
+from wuxi_atlas.layers.formats.land_survey import is_land_survey, read_land_survey
+from wuxi_atlas.layers.inputs import load_indicator_inputs
+from wuxi_atlas.layers.uploads import accepted_suffixes
 
 X0, Y0 = 528_000.0, 3_490_000.0
 CITY, A, B = "320200", "320291", "320292"
@@ -267,7 +267,7 @@ def test_indicator_inputs_and_catalog_take_a_land_survey(tmp_path, study_area):
 
 
 def test_the_app_upload_stages_a_land_survey(tmp_path):
-    from layers.uploads import UploadOptions, stage_upload
+    from wuxi_atlas.layers.uploads import UploadOptions, stage_upload
 
     content = _gbk_shapefile_zip(tmp_path).read_bytes()
     staged = stage_upload("landcover", "三调 DLTB.zip", content, UploadOptions(), folder=tmp_path / "uploads")

@@ -20,16 +20,16 @@ import rasterio
 from affine import Affine
 from rasterio.warp import Resampling, reproject
 
-from analysis.boundaries import load_boundaries
-from analysis.errors import CRSError, LayerError, LayerReadError
-from analysis.forest import forest_coverage
-from analysis.paths import REPO_ROOT
-from analysis.study_area import StudyArea
-from layers.catalog import Catalog, check_layer
-from layers.formats import read_landcover, read_landcover_tiles
-from layers.uploads import accepted_suffixes, stage_upload
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
+from wuxi_atlas.analysis.forest import forest_coverage
+from wuxi_atlas.analysis.paths import shipped_data_dir
+from wuxi_atlas.analysis.study_area import StudyArea
+from wuxi_atlas.layers.catalog import Catalog, check_layer
+from wuxi_atlas.layers.formats import read_landcover, read_landcover_tiles
+from wuxi_atlas.layers.uploads import accepted_suffixes, stage_upload
 
-SHIPPED = REPO_ROOT / "data" / "rasters" / "landcover_2024_30m.tif"
+SHIPPED = shipped_data_dir() / "rasters" / "landcover_2024_30m.tif"
 RES = 1 / 1200  # about 90 m: small enough to be quick, fine enough to cut districts
 WEST, NORTH, EAST, SOUTH = 119.45, 32.05, 120.65, 31.05
 CUT = round((120.0 - WEST) / RES)  # the column at 120°E
@@ -125,7 +125,16 @@ def test_tiles_in_either_order_folder_or_zip_are_one_source(wuxi_4326, study_are
 
 
 def test_cli_takes_landcover_twice(wuxi_4326) -> None:
-    command = [sys.executable, "-m", "cli", "indicators", "--indicator", "forest_coverage", "-f", "csv"]
+    command = [
+        sys.executable,
+        "-m",
+        "wuxi_atlas.cli",
+        "indicators",
+        "--indicator",
+        "forest_coverage",
+        "-f",
+        "csv",
+    ]
     command += ["--landcover", str(wuxi_4326["west"]), "--landcover", str(wuxi_4326["east"])]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
@@ -241,7 +250,7 @@ def test_a_user_vrt_is_refused(tmp_path) -> None:
         read_landcover(vrt)
     assert not check_layer("landcover", vrt).usable
     run = subprocess.run(
-        [sys.executable, "-m", "cli", "indicators", "--landcover", str(vrt)],
+        [sys.executable, "-m", "wuxi_atlas.cli", "indicators", "--landcover", str(vrt)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -270,7 +279,7 @@ def test_cli_layers_add_takes_a_folder_of_tiles(wuxi_4326, tmp_path) -> None:
     folder.mkdir()
     for tile in ("west", "east"):
         (folder / wuxi_4326[tile].name).write_bytes(wuxi_4326[tile].read_bytes())
-    command = [sys.executable, "-m", "cli", "layers", "add", "landcover", str(folder)]
+    command = [sys.executable, "-m", "wuxi_atlas.cli", "layers", "add", "landcover", str(folder)]
     command += ["--catalog", str(tmp_path / "catalog"), "-q"]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
@@ -295,7 +304,7 @@ def test_the_app_takes_a_zip_of_tiles_as_an_upload(wuxi_4326, tmp_path) -> None:
 
 def test_cli_change_takes_tiles_for_each_year(wuxi_4326) -> None:
     tiles = [str(wuxi_4326["west"]), str(wuxi_4326["east"])]
-    command = [sys.executable, "-m", "cli", "change", "--district", "320282", "-f", "json"]
+    command = [sys.executable, "-m", "wuxi_atlas.cli", "change", "--district", "320282", "-f", "json"]
     command += ["--before", tiles[0], "--before", tiles[1], "--after", tiles[1], "--after", tiles[0]]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import types
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +23,12 @@ import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
 
-from analysis.errors import CRSError, LayerError, LayerReadError
-from analysis.sources import LAYER_KINDS, RasterSource, VectorSource
-from layers.formats import read_landcover
-from layers.read import read_vector
-from layers.spec import LAYER_SPECS, get_spec, layer_module
-from maps.kinds import drawer
+from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
+from wuxi_atlas.analysis.sources import LAYER_KINDS, RasterSource, VectorSource
+from wuxi_atlas.layers.formats import read_landcover
+from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.spec import LAYER_SPECS, get_spec, layer_module
+from wuxi_atlas.maps.kinds import drawer
 
 # Near 无锡 梁溪区.
 LON, LAT = 120.30, 31.57
@@ -102,40 +101,9 @@ def demo_gpkg(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def schemes_module(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    """analysis.schemes, or a minimal WorldCover-only stand-in while that module is not there."""
-    try:
-        return importlib.import_module("analysis.schemes")
-    except ImportError:
-        pass
-
-    @dataclass(frozen=True)
-    class _Class:
-        code: int
-        role: str
-        label_zh: str
-        label_en: str
-        colour: str
-
-    @dataclass(frozen=True)
-    class _Scheme:
-        name: str
-        classes: tuple[_Class, ...]
-
-    worldcover = _Scheme(
-        "worldcover",
-        (
-            _Class(10, "tree", "林地", "tree cover", "#006400"),
-            _Class(20, "shrub", "灌木", "shrubland", "#ffbb22"),
-            _Class(50, "built", "建设用地", "built-up", "#fa0000"),
-            _Class(80, "water", "水体", "water", "#0064c8"),
-        ),
-    )
-    module = types.ModuleType("analysis.schemes")
-    module.load_scheme = lambda name: worldcover  # type: ignore[attr-defined]
-    module.guess_scheme = lambda codes: worldcover  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "analysis.schemes", module)
-    return module
+def schemes_module() -> types.ModuleType:
+    """The scheme registry the raster checks read."""
+    return importlib.import_module("wuxi_atlas.analysis.schemes")
 
 
 def _landcover_tif(path: Path, *, crs: str | None = "EPSG:4549", tags: dict[str, str] | None = None) -> Path:
@@ -174,7 +142,7 @@ def test_registry_covers_every_kind_and_unknown_kind_lists_them():
 
 
 def test_value_aliases_normalise_chinese_spellings():
-    from layers.aliases import normalise_values
+    from wuxi_atlas.layers.aliases import normalise_values
 
     def one(kind: str, field: str, value: str) -> object:
         spec = get_spec(kind)
@@ -353,7 +321,7 @@ def test_vector_without_crs_is_a_crs_error(tmp_path: Path):
 
 
 def test_gcj02_vector_file_is_shifted(tmp_path: Path):
-    from analysis.coords import to_wgs84
+    from wuxi_atlas.analysis.coords import to_wgs84
 
     path = tmp_path / "stations.geojson"
     _frame("stations").to_file(path)
@@ -388,7 +356,7 @@ _STATIONS_CSV = (
 
 
 def test_station_csv_in_gcj02_is_converted(tmp_path: Path):
-    from analysis.coords import to_wgs84
+    from wuxi_atlas.analysis.coords import to_wgs84
 
     path = tmp_path / "stations.csv"
     path.write_text(_STATIONS_CSV, encoding="utf-8")
@@ -562,7 +530,7 @@ def test_raster_without_georeference_is_a_crs_error(tmp_path: Path, schemes_modu
 
 
 def test_landcover_overlay_and_forest_variant(tmp_path: Path, schemes_module: types.ModuleType):
-    from maps.kinds import landcover
+    from wuxi_atlas.maps.kinds import landcover
 
     source = read_landcover(_landcover_tif(tmp_path / "lc.tif", tags={"SCHEME": "worldcover"}))
     image, bounds = landcover.overlay_image(source)
@@ -593,8 +561,8 @@ _ATTACK = "<script>alert('x')</script>"
 
 @pytest.mark.parametrize("kind", VECTOR_KINDS)
 def test_every_kind_draws_with_html_escaped(kind: str, tmp_path: Path):
-    module = importlib.import_module(f"layers.kinds.{kind}")
-    drawing = importlib.import_module(f"maps.kinds.{kind}")
+    module = importlib.import_module(f"wuxi_atlas.layers.kinds.{kind}")
+    drawing = importlib.import_module(f"wuxi_atlas.maps.kinds.{kind}")
     frame = _frame(kind)
     for column in frame.columns.drop("geometry"):
         if not pd.api.types.is_numeric_dtype(frame[column]):
@@ -616,7 +584,7 @@ def test_every_kind_draws_with_html_escaped(kind: str, tmp_path: Path):
 
 
 def test_wetlands_by_protection_status(demo_gpkg: Path):
-    from maps.kinds import wetlands
+    from wuxi_atlas.maps.kinds import wetlands
 
     wet = read_vector("wetlands", demo_gpkg)
     protected = read_vector("protected", demo_gpkg)
@@ -632,7 +600,7 @@ def test_wetlands_by_protection_status(demo_gpkg: Path):
 
 
 def test_buildings_potential_kwp():
-    from layers.kinds import buildings
+    from wuxi_atlas.layers.kinds import buildings
 
     frame = pd.DataFrame(
         {"building_type": ["government", "rural_home", "other"], "roof_area_m2": [1000.0] * 3}
@@ -659,8 +627,8 @@ def _popup_tables(element: Any) -> list[dict[str, str]]:
 
 
 def test_stations_popup_and_cluster(demo_gpkg: Path):
-    from maps.draw import CompactPoints
-    from maps.kinds import stations
+    from wuxi_atlas.maps.draw import CompactPoints
+    from wuxi_atlas.maps.kinds import stations
 
     fmap = folium.Map(location=[LAT, LON])
     group = stations.draw(fmap, read_vector("stations", demo_gpkg))
@@ -682,8 +650,8 @@ def test_stations_popup_and_cluster(demo_gpkg: Path):
 
 
 def test_pv_sites_draw_points_and_polygons():
-    from maps.draw import CompactPoints, CompactShapes
-    from maps.kinds import pv_sites
+    from wuxi_atlas.maps.draw import CompactPoints, CompactShapes
+    from wuxi_atlas.maps.kinds import pv_sites
 
     frame = gpd.GeoDataFrame(
         {"capacity_kw": [500.0, 2000.0], "kind": ["rooftop", "floating"], "name": ["屋顶", "水面"]},
@@ -729,7 +697,7 @@ def test_layers_never_import_streamlit_and_base_stays_light():
 
 
 def test_scheme_classes_reads_a_toml_style_mapping():
-    from maps.kinds.landcover import SchemeClass, scheme_classes
+    from wuxi_atlas.maps.kinds.landcover import SchemeClass, scheme_classes
 
     scheme = types.SimpleNamespace(
         name="clcd",

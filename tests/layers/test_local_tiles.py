@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.errors import LayerError
-from layers.tiles import open_tile_source, read_tile
-from maps.basemap import available_basemaps, default_basemap
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.layers.tiles import open_tile_source, read_tile
+from wuxi_atlas.maps.basemap import available_basemaps, default_basemap
 
 
 def make_mbtiles(path: Path, tiles: dict[tuple[int, int, int], bytes], fmt: str = "png") -> Path:
@@ -72,7 +72,7 @@ def test_xyz_folder_and_bad_paths(tmp_path: Path) -> None:
 def test_tile_endpoint_serves_the_configured_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from starlette.requests import Request
 
-    from app import tiles
+    from wuxi_atlas.app import tiles
 
     path = make_mbtiles(tmp_path / "e.mbtiles", {(1, 0, 0): b"\x89PNG tile"})
     monkeypatch.setenv("GEOPLAN_TILES", str(path))

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from analysis.errors import AtlasError, CRSError
-from layers.catalog import Catalog, check_layer
-from layers.read import read_vector
+from wuxi_atlas.analysis.errors import AtlasError, CRSError
+from wuxi_atlas.layers.catalog import Catalog, check_layer
+from wuxi_atlas.layers.read import read_vector
 
 LON, LAT = 120.30, 31.57
 

@@ -11,8 +11,8 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from layers.read import read_vector
-from layers.spec import LAYER_SPECS
+from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.spec import LAYER_SPECS
 
 
 def _zipped_shapefile(folder: Path, name: str, frame: gpd.GeoDataFrame, *, keep_cpg: bool) -> Path:

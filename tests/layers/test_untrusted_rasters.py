@@ -27,12 +27,12 @@ import shapely
 from rasterio.crs import CRS
 from rasterio.transform import from_origin
 
-from analysis.errors import LayerError, LayerReadError, SchemeError
-from analysis.schemes import BUILTIN_SCHEMES, load_scheme, schemes_dir
-from analysis.zonal import zonal_class_areas
-from layers.catalog import check_layer
-from layers.formats import read_landcover
-from layers.uploads import UploadOptions, stage_upload
+from wuxi_atlas.analysis.errors import LayerError, LayerReadError, SchemeError
+from wuxi_atlas.analysis.schemes import BUILTIN_SCHEMES, load_scheme, schemes_dir
+from wuxi_atlas.analysis.zonal import zonal_class_areas
+from wuxi_atlas.layers.catalog import check_layer
+from wuxi_atlas.layers.formats import read_landcover
+from wuxi_atlas.layers.uploads import UploadOptions, stage_upload
 
 # Inside 梁溪/新吴, in EPSG:4549.
 X0, Y0 = 528_000, 3_494_000
@@ -177,9 +177,9 @@ def test_load_scheme_opens_only_small_regular_files(tmp_path: Path, spy: _OpenSp
 
 
 def test_a_scheme_file_from_the_command_line_is_used_downstream(tmp_path: Path) -> None:
-    from analysis.boundaries import load_boundaries
-    from analysis.forest import forest_coverage
-    from analysis.study_area import StudyArea
+    from wuxi_atlas.analysis.boundaries import load_boundaries
+    from wuxi_atlas.analysis.forest import forest_coverage
+    from wuxi_atlas.analysis.study_area import StudyArea
 
     scheme_file = tmp_path / "mine.toml"
     scheme_file.write_text(
@@ -232,10 +232,10 @@ def test_a_read_error_in_the_indicators_names_the_file(tmp_path: Path) -> None:
 
 
 def test_a_read_error_in_the_land_cover_change_names_the_file(tmp_path: Path) -> None:
-    from analysis.boundaries import load_boundaries
-    from analysis.change import landcover_change
-    from analysis.sources import RasterSource
-    from analysis.study_area import StudyArea
+    from wuxi_atlas.analysis.boundaries import load_boundaries
+    from wuxi_atlas.analysis.change import landcover_change
+    from wuxi_atlas.analysis.sources import RasterSource
+    from wuxi_atlas.analysis.study_area import StudyArea
 
     intact = _cog(tmp_path, "cog_2020.tif")
     broken = _truncated(_cog(tmp_path, "cog_2024.tif"), 0.7)

@@ -10,11 +10,17 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-import layers.aliases as aliases
-from analysis.errors import AliasError, AtlasError
-from layers.aliases import ALIASES_ENV, alias_table, normalise_values, read_alias_file, shipped_aliases_path
-from layers.read import read_vector
-from layers.spec import LAYER_SPECS, get_spec
+import wuxi_atlas.layers.aliases as aliases
+from wuxi_atlas.analysis.errors import AliasError, AtlasError
+from wuxi_atlas.layers.aliases import (
+    ALIASES_ENV,
+    alias_table,
+    normalise_values,
+    read_alias_file,
+    shipped_aliases_path,
+)
+from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.spec import LAYER_SPECS, get_spec
 
 
 @pytest.fixture(autouse=True)

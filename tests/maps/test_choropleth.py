@@ -11,12 +11,12 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from analysis.boundaries import load_boundaries
-from analysis.results import CITY_ADCODE, IndicatorResult
-from analysis.sources import VectorSource
-from maps.atlas import AtlasData, MapView, build_atlas_map, layer_names, map_html
-from maps.choropleth import GAP_COLOUR, RAMP, choropleth_frame
-from maps.status_style import status_colour
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.maps.atlas import AtlasData, MapView, build_atlas_map, layer_names, map_html
+from wuxi_atlas.maps.choropleth import GAP_COLOUR, RAMP, choropleth_frame
+from wuxi_atlas.maps.status_style import status_colour
 
 HOSTILE = "<img src=x onerror=alert(1)> {{ 6*7 }}"
 
@@ -161,10 +161,10 @@ def test_charging_gaps_overlay_draws_the_gaps(boundaries: gpd.GeoDataFrame) -> N
 def test_cli_map_choropleth_equals_the_indicator_results(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from analysis.indicators import compute_indicators
-    from analysis.targets import load_targets
-    from cli import geoplan
-    from layers.inputs import load_indicator_inputs
+    from wuxi_atlas.analysis.indicators import compute_indicators
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.cli import geoplan
+    from wuxi_atlas.layers.inputs import load_indicator_inputs
 
     page = tmp_path / "map.html"
     result = CliRunner().invoke(

@@ -17,9 +17,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from analysis.results import IndicatorResult
-from maps.factsheet import district_fact_sheet
-from maps.factsheet_parts import district_map_svg
+from wuxi_atlas.analysis.results import IndicatorResult
+from wuxi_atlas.maps.factsheet import district_fact_sheet
+from wuxi_atlas.maps.factsheet_parts import district_map_svg
 
 X0, Y0 = 500_000.0, 3_500_000.0
 EVIL = "<b>{{ 6*7 }}</b>"
@@ -103,10 +103,10 @@ def _tool(name: str) -> str:
 
 @pytest.mark.browser
 def test_pdf_of_every_district_opens_with_its_name_and_table(tmp_path: Path) -> None:
-    from analysis.indicators import compute_indicators
-    from analysis.targets import load_targets
-    from layers.inputs import load_indicator_inputs
-    from maps.pdf import html_to_pdf
+    from wuxi_atlas.analysis.indicators import compute_indicators
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.layers.inputs import load_indicator_inputs
+    from wuxi_atlas.maps.pdf import html_to_pdf
 
     inputs = load_indicator_inputs()
     results = compute_indicators(inputs, load_targets())

@@ -18,15 +18,15 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from analysis.board import board_rows, parse_statistic_figures, statistic_rows
-from analysis.boundaries import load_boundaries
-from analysis.errors import DataFileError, LayerError
-from analysis.export import layer_to_geojson, results_zip
-from analysis.results import IndicatorResult
-from analysis.sources import RasterSource, VectorSource
-from analysis.targets import Target
-from maps.assets import cdn_links, localize_assets
-from maps.atlas import (
+from wuxi_atlas.analysis.board import board_rows, parse_statistic_figures, statistic_rows
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.errors import DataFileError, LayerError
+from wuxi_atlas.analysis.export import layer_to_geojson, results_zip
+from wuxi_atlas.analysis.results import IndicatorResult
+from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.analysis.targets import Target
+from wuxi_atlas.maps.assets import cdn_links, localize_assets
+from wuxi_atlas.maps.atlas import (
     OVERLAYS,
     AtlasData,
     MapView,
@@ -36,10 +36,10 @@ from maps.atlas import (
     map_html,
     selection_layer,
 )
-from maps.basemap import available_basemaps
-from maps.factsheet import fact_sheet_html
-from maps.providers import display_boundaries
-from maps.text import format_gap
+from wuxi_atlas.maps.basemap import available_basemaps
+from wuxi_atlas.maps.factsheet import fact_sheet_html
+from wuxi_atlas.maps.providers import display_boundaries
+from wuxi_atlas.maps.text import format_gap
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -187,8 +187,8 @@ def test_streamlit_folium_gets_only_inline_assets(data: AtlasData) -> None:
 @pytest.mark.parametrize("kind", ["stations", "pv_sites", "wetlands"])
 def test_the_atlas_draws_each_kind_with_the_kind_module(data: AtlasData, kind: str) -> None:
     """One drawing path: the atlas's group of a kind holds exactly what the kind's ``draw`` makes."""
-    from maps.draw import CompactPoints, CompactShapes
-    from maps.kinds import drawer
+    from wuxi_atlas.maps.draw import CompactPoints, CompactShapes
+    from wuxi_atlas.maps.kinds import drawer
 
     def arrays(group: folium.FeatureGroup) -> list[tuple[str, str, str, str]]:
         return [
@@ -204,7 +204,7 @@ def test_the_atlas_draws_each_kind_with_the_kind_module(data: AtlasData, kind: s
     source = data.vectors[kind]
     assert source is not None
     if kind == "wetlands":  # the atlas passes the wetlands split by protection status, simplified (50 m)
-        from maps.providers import wetlands_for_display
+        from wuxi_atlas.maps.providers import wetlands_for_display
 
         source = VectorSource(
             source.kind, wetlands_for_display(source, data.vectors["protected"], 50.0), "", "", True
@@ -367,7 +367,7 @@ def test_results_zip_has_csv_json_and_metadata() -> None:
 def test_cli_map_and_export(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from cli import geoplan
+    from wuxi_atlas.cli import geoplan
 
     runner = CliRunner()
     page = tmp_path / "map.html"

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 from typing import get_args
 
-from analysis.board import BoardRow
-from analysis.results import Status
-from analysis.targets import load_targets
-from maps.factsheet import fact_sheet_html
-from maps.status_style import STATUS_STYLES, status_colour
-from maps.text import LANGS, catalogue, status_text, target_text
+from wuxi_atlas.analysis.board import BoardRow
+from wuxi_atlas.analysis.results import Status
+from wuxi_atlas.analysis.targets import load_targets
+from wuxi_atlas.maps.factsheet import fact_sheet_html
+from wuxi_atlas.maps.status_style import STATUS_STYLES, status_colour
+from wuxi_atlas.maps.text import LANGS, catalogue, status_text, target_text
 
 ROOT = Path(__file__).resolve().parents[2]
 # Pictographs, dingbats and the coloured circles/squares (U+1F7E0–U+1F7EB) used as traffic lights.

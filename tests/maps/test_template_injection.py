@@ -29,17 +29,17 @@ import rasterio
 import shapely
 from rasterio.transform import from_origin
 
-from analysis.board import board_rows
-from analysis.boundaries import load_boundaries
-from analysis.export import layer_to_geojson, results_zip
-from analysis.paths import boundaries_path
-from analysis.results import IndicatorResult
-from analysis.schemes import schemes_dir
-from analysis.sources import RasterSource, VectorSource
-from layers.read import read_vector
-from layers.spec import get_spec
-from maps.atlas import OVERLAYS, AtlasData, MapView, build_atlas_map, map_html
-from maps.factsheet import fact_sheet_html
+from wuxi_atlas.analysis.board import board_rows
+from wuxi_atlas.analysis.boundaries import load_boundaries
+from wuxi_atlas.analysis.export import layer_to_geojson, results_zip
+from wuxi_atlas.analysis.paths import boundaries_path
+from wuxi_atlas.analysis.results import IndicatorResult
+from wuxi_atlas.analysis.schemes import schemes_dir
+from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.spec import get_spec
+from wuxi_atlas.maps.atlas import OVERLAYS, AtlasData, MapView, build_atlas_map, map_html
+from wuxi_atlas.maps.factsheet import fact_sheet_html
 
 #: Template payloads and what Jinja2 makes of each (None: nothing fixed; a page that compiled it shows a
 #: :data:`RAN` marker, or refuses to render).
@@ -367,7 +367,7 @@ def _geojson_cells(page: str) -> set[str]:
 def _invoke(*args: str) -> str:
     from click.testing import CliRunner
 
-    from cli import geoplan
+    from wuxi_atlas.cli import geoplan
 
     result = CliRunner().invoke(geoplan, list(args), catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -486,7 +486,7 @@ def test_app_map_component_shows_uploaded_text_verbatim(
     verbatim and nothing evaluated; the Methods page shows the file name as text, not as markdown."""
     from streamlit.testing.v1 import AppTest
 
-    from layers.catalog import Catalog
+    from wuxi_atlas.layers.catalog import Catalog
 
     monkeypatch.setenv("GEOPLAN_CATALOG_DIR", str(tmp_path / "catalog"))
     files = write_layers(tmp_path / "files", list(PAYLOADS))
@@ -531,8 +531,8 @@ def test_tile_url_with_template_syntax_is_refused(payload: str) -> None:
     """``GEOPLAN_TILE_URL`` goes into the page as it is, so one holding template syntax is refused."""
     import folium
 
-    from analysis.errors import LayerError
-    from maps.basemap import add_basemap
+    from wuxi_atlas.analysis.errors import LayerError
+    from wuxi_atlas.maps.basemap import add_basemap
 
     with pytest.raises(LayerError, match="is not a tile URL template"):
         add_basemap(

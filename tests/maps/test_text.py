@@ -6,8 +6,8 @@ import string
 
 import pytest
 
-from analysis.board import BoardRow
-from maps.text import LANGS, METHOD_ROLES, catalogue, format_gap, method_text, status_text, t
+from wuxi_atlas.analysis.board import BoardRow
+from wuxi_atlas.maps.text import LANGS, METHOD_ROLES, catalogue, format_gap, method_text, status_text, t
 
 
 def _keys(tree: dict, prefix: str = "") -> set[str]:
