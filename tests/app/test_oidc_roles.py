@@ -1,0 +1,68 @@
+"""The single sign-on's claims mapped to roles by the [roles] table of the secrets: users by name, groups
+by membership, the strongest role winning, a viewer by default, and a malformed table refused naming the
+entry."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.oidc_roles import ClaimedRole, RolesConfigError, role_from_claims
+
+CONFIG = {
+    "claim": "email",
+    "groups_claim": "groups",
+    "users": {"wang@wuxi.gov.cn": "data_steward", "li@wuxi.gov.cn": "district_officer:320211"},
+    "groups": {"binhu-gis": "district_officer:320211,320213", "huishan-gis": "district_officer:320206"},
+}
+
+
+def test_a_user_listed_by_name() -> None:
+    assert role_from_claims({"email": "wang@wuxi.gov.cn"}, CONFIG) == ClaimedRole(
+        "wang@wuxi.gov.cn", "data_steward"
+    )
+
+
+def test_nobody_listed_is_a_viewer_and_no_table_makes_everyone_one() -> None:
+    assert role_from_claims({"email": "x@y.cn", "groups": ["other"]}, CONFIG).role == "viewer"
+    assert role_from_claims({"email": "wang@wuxi.gov.cn"}, None) == ClaimedRole("wang@wuxi.gov.cn", "viewer")
+
+
+def test_an_officer_gets_the_districts_of_every_match() -> None:
+    claims = {"email": "li@wuxi.gov.cn", "groups": ["binhu-gis", "huishan-gis"]}
+    assert role_from_claims(claims, CONFIG) == ClaimedRole(
+        "li@wuxi.gov.cn", "district_officer", ("320206", "320211", "320213")
+    )
+
+
+def test_the_strongest_role_wins() -> None:
+    claims = {"email": "wang@wuxi.gov.cn", "groups": "binhu-gis"}  # a single group as a string
+    assert role_from_claims(claims, CONFIG) == ClaimedRole("wang@wuxi.gov.cn", "data_steward")
+
+
+def test_groups_count_only_with_a_groups_claim() -> None:
+    config = {key: value for key, value in CONFIG.items() if key != "groups_claim"}
+    assert role_from_claims({"email": "z@wuxi.gov.cn", "groups": ["binhu-gis"]}, config).role == "viewer"
+
+
+def test_another_naming_claim() -> None:
+    config = {"claim": "preferred_username", "users": {"li": "district_officer:320211"}}
+    assert role_from_claims({"preferred_username": "li", "email": "x"}, config).districts == ("320211",)
+    with pytest.raises(RolesConfigError, match="no 'preferred_username' claim.*email"):
+        role_from_claims({"email": "li@wuxi.gov.cn", "is_logged_in": True}, config)
+
+
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        ("admin", "unknown role 'admin'"),
+        ("district_officer", "needs the districts' adcodes"),
+        ("district_officer:Binhu", "'Binhu' is not a 6-digit adcode"),
+        ("data_steward:320211", "only a district officer takes districts"),
+        (3, "must be text"),
+    ],
+)
+def test_a_malformed_entry_is_refused_naming_it(role: object, message: str) -> None:
+    config = {"users": {"someone@else.cn": role}}
+    with pytest.raises(RolesConfigError, match=message) as caught:
+        role_from_claims({"email": "wang@wuxi.gov.cn"}, config)  # checked even when it is not the user's
+    assert "users.'someone@else.cn'" in str(caught.value)
