@@ -27,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from analysis.results import CITY_ADCODE, IndicatorResult
+from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
 
 __all__ = [
     "MIN_KEPT_SHARE",

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from analysis.errors import AtlasError
+from wuxi_atlas.analysis.errors import AtlasError
 
 __all__ = ["ROLE_NAMES", "ClaimedRole", "RolesConfigError", "role_from_claims"]
 
@@ -55,11 +55,14 @@ def _parse_role(text: object, where: str) -> tuple[str, tuple[str, ...]]:
     role, _, codes = text.strip().partition(":")
     role = role.strip()
     if role not in ROLE_NAMES:
-        raise RolesConfigError(f"[roles] {where}: unknown role {role!r}; the roles are {', '.join(ROLE_NAMES)}")
+        raise RolesConfigError(
+            f"[roles] {where}: unknown role {role!r}; the roles are {', '.join(ROLE_NAMES)}"
+        )
     districts = tuple(code.strip() for code in codes.split(",") if code.strip())
     if role == "district_officer" and not districts:
         raise RolesConfigError(
-            f"[roles] {where}: a district officer needs the districts' adcodes, e.g. 'district_officer:320211'"
+            f"[roles] {where}: a district officer needs the adcodes of their districts, "
+            "e.g. 'district_officer:320211'"
         )
     if role != "district_officer" and districts:
         raise RolesConfigError(f"[roles] {where}: only a district officer takes districts ({text!r})")
@@ -72,7 +75,7 @@ def _parse_role(text: object, where: str) -> tuple[str, tuple[str, ...]]:
 def _table(config: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     table = config.get(name, {})
     if not isinstance(table, Mapping):
-        raise RolesConfigError(f"[roles] {name} must be a table of name = \"role\"")
+        raise RolesConfigError(f'[roles] {name} must be a table of name = "role"')
     return table
 
 

@@ -6,7 +6,6 @@ on the next run, as a flash message (:data:`FLASH`)."""
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -14,6 +13,7 @@ import streamlit as st
 from wuxi_atlas.analysis.errors import AtlasError
 from wuxi_atlas.app.widgets import plain
 from wuxi_atlas.layers.catalog import Catalog, StagedLayer, catalog_dir
+from wuxi_atlas.layers.upload_folders import UploadFolder, sweep_stale_upload_folders
 from wuxi_atlas.layers.uploads import UploadOptions, parse_column_map, stage_upload
 from wuxi_atlas.maps.text import t
 
@@ -33,6 +33,7 @@ __all__ = [
 STAGED = "_staged_layers"  # session_state: kind -> StagedLayer, this session's unsaved uploads
 UPLOAD_ERRORS = "_upload_errors"  # session_state: kind -> message of the last failed upload
 FLASH = "_flash"  # session_state: (level, text) shown once, after a button's callback
+_UPLOAD_FOLDER = "_upload_folder"  # session_state: this session's UploadFolder
 
 
 def staged_layers() -> dict[str, StagedLayer]:
@@ -42,12 +43,16 @@ def staged_layers() -> dict[str, StagedLayer]:
 
 
 def _session_dir() -> Path:
-    """This session's upload folder (removed when a staged layer is saved or discarded)."""
-    folder = st.session_state.get("_upload_dir")
-    if folder is None or not Path(folder).is_dir():
-        folder = tempfile.mkdtemp(prefix="geoplan-upload-")
-        st.session_state["_upload_dir"] = folder
-    return Path(folder)
+    """This session's upload folder, removed with the session (:class:`UploadFolder`); a staged layer's
+    own folder in it goes when the layer is saved or discarded. A new folder first sweeps away the
+    folders of sessions that ended without a trace (a killed server), by age."""
+    folder = st.session_state.get(_UPLOAD_FOLDER)
+    if not isinstance(folder, UploadFolder) or not folder.exists:
+        sweep_stale_upload_folders()
+        folder = UploadFolder()
+        st.session_state[_UPLOAD_FOLDER] = folder
+    folder.touch()
+    return folder.path
 
 
 def _forget_staged(kind: str) -> None:

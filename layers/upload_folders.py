@@ -26,7 +26,7 @@ import time
 import weakref
 from pathlib import Path
 
-from analysis.errors import LayerError
+from wuxi_atlas.analysis.errors import LayerError
 
 __all__ = [
     "DEFAULT_MAX_AGE_HOURS",

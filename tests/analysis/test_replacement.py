@@ -10,14 +10,14 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from analysis.replacement import (
+from wuxi_atlas.analysis.replacement import (
     MIN_KEPT_SHARE,
     compare_replacement,
     district_counts,
     feature_change,
     indicator_moves,
 )
-from analysis.results import IndicatorResult
+from wuxi_atlas.analysis.results import IndicatorResult
 
 _X0, _Y0 = 528_000.0, 3_490_000.0  # the conftest's south-west corner, EPSG:4549
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.oidc_roles import ClaimedRole, RolesConfigError, role_from_claims
+from wuxi_atlas.app.oidc_roles import ClaimedRole, RolesConfigError, role_from_claims
 
 CONFIG = {
     "claim": "email",
@@ -47,7 +47,7 @@ def test_groups_count_only_with_a_groups_claim() -> None:
 def test_another_naming_claim() -> None:
     config = {"claim": "preferred_username", "users": {"li": "district_officer:320211"}}
     assert role_from_claims({"preferred_username": "li", "email": "x"}, config).districts == ("320211",)
-    with pytest.raises(RolesConfigError, match="no 'preferred_username' claim.*email"):
+    with pytest.raises(RolesConfigError, match=r"no 'preferred_username' claim.*email"):
         role_from_claims({"email": "li@wuxi.gov.cn", "is_logged_in": True}, config)
 
 
@@ -55,7 +55,7 @@ def test_another_naming_claim() -> None:
     ("role", "message"),
     [
         ("admin", "unknown role 'admin'"),
-        ("district_officer", "needs the districts' adcodes"),
+        ("district_officer", "needs the adcodes of their districts"),
         ("district_officer:Binhu", "'Binhu' is not a 6-digit adcode"),
         ("data_steward:320211", "only a district officer takes districts"),
         (3, "must be text"),

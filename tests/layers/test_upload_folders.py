@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.errors import LayerError
-from layers.upload_folders import (
+from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.layers.upload_folders import (
     DEFAULT_MAX_AGE_HOURS,
     UPLOAD_PREFIX,
     UploadFolder,
