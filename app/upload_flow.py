@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from wuxi_atlas.analysis.errors import AtlasError
+from wuxi_atlas.app.save_review import confirm_key, note_key, ready_to_save
 from wuxi_atlas.app.widgets import plain
 from wuxi_atlas.layers.catalog import Catalog, StagedLayer, catalog_dir
 from wuxi_atlas.layers.upload_folders import UploadFolder, sweep_stale_upload_folders
@@ -102,7 +103,7 @@ def on_upload(kind: str) -> None:
 def on_save(kind: str) -> None:
     lang = st.session_state.get("lang", "zh")
     staged = staged_layers().get(kind)
-    if staged is None:
+    if staged is None or not ready_to_save(kind):  # the button is disabled until then; a stale click
         return
     try:
         entry = Catalog(catalog_dir()).commit(staged)
@@ -110,6 +111,8 @@ def on_save(kind: str) -> None:
         _flash("error", t("error", lang, message=plain(str(exc))))
         return
     _forget_staged(kind)
+    st.session_state[confirm_key(kind)] = False
+    st.session_state[note_key(kind)] = ""
     _flash("success", t("saved", lang, kind=kind, version=entry.version))
 
 

@@ -16,6 +16,7 @@ from wuxi_atlas.analysis.schemes import schemes_dir
 from wuxi_atlas.analysis.sources import LAYER_KINDS
 from wuxi_atlas.app.context import Context
 from wuxi_atlas.app.loaders import atlas_data, indicator_results, layer_plan
+from wuxi_atlas.app.save_review import ready_to_save, show_review
 from wuxi_atlas.app.upload_flow import (
     FLASH,
     UPLOAD_ERRORS,
@@ -167,6 +168,10 @@ def _staged_section(ctx: Context) -> None:
                 st.caption(t("check_details", lang))
             for hint in option_hints("\n".join(checked.lines()), lang):
                 st.caption(hint)
+            show_review(ctx, kind, layer)
+            ready = ready_to_save(kind)
+            if not ready:
+                st.caption(t("save_needs_confirm", lang))
             left, right = st.columns(2)
             left.button(
                 t("save_to_catalog", lang),
@@ -174,6 +179,7 @@ def _staged_section(ctx: Context) -> None:
                 on_click=on_save,
                 args=(kind,),
                 type="primary",
+                disabled=not ready,
             )
             right.button(t("discard", lang), key=f"discard_{kind}", on_click=on_discard, args=(kind,))
     st.subheader(t("preview", lang))

@@ -238,6 +238,11 @@ def test_upload_previews_in_session_then_saves_to_the_catalog(catalog: Path) -> 
     assert not any("<script" in m.value for m in [*at.markdown, *at.error, *at.warning, *at.success])
     assert Catalog(catalog).list() == []  # staging leaves the catalog alone
 
+    # Saving needs a note (why) and the confirmation, after the review of what changes.
+    assert at.button(key="save_stations").disabled
+    at.text_input(key="save_note_stations").input("the 2025 station survey").run()
+    assert at.button(key="save_stations").disabled
+    at.checkbox(key="save_confirm_stations").check().run()
     at.button(key="save_stations").click().run()
     _ok(at)
     entries = Catalog(catalog).list()

@@ -1,0 +1,163 @@
+"""The Data page's review before a save: what the staged layer changes against the city's current layer
+(features added and removed, features per district, the indicators that move and by how much), a warning
+when it covers much less of the city, and the confirmation and note (why) a save needs. The computation is
+:mod:`analysis.replacement`; this module draws it."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from wuxi_atlas.analysis.replacement import ReplacementReport, compare_replacement
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.app.context import Context
+from wuxi_atlas.app.loaders import LayerKey, atlas_data, indicator_results, layer_plan, origins_of
+from wuxi_atlas.layers.catalog import StagedLayer
+from wuxi_atlas.layers.spec import get_spec
+from wuxi_atlas.maps.text import format_value, indicator_name, status_text, t
+
+__all__ = ["NOTE_MAX_CHARS", "confirm_key", "note_key", "ready_to_save", "show_review"]
+
+#: The longest note a save takes (it goes into the audit trail, one line of it).
+NOTE_MAX_CHARS = 500
+
+
+def confirm_key(kind: str) -> str:
+    """The session-state key of the save confirmation of ``kind``."""
+    return f"save_confirm_{kind}"
+
+
+def note_key(kind: str) -> str:
+    """The session-state key of the note (why) of the save of ``kind``."""
+    return f"save_note_{kind}"
+
+
+def ready_to_save(kind: str) -> bool:
+    """Whether the save of ``kind`` is confirmed and has a note."""
+    note = st.session_state.get(note_key(kind)) or ""
+    return bool(st.session_state.get(confirm_key(kind))) and bool(note.strip())
+
+
+def _frame_of(
+    kind: str, signature: tuple[LayerKey, ...], staged: dict[str, StagedLayer]
+) -> gpd.GeoDataFrame | None:
+    """The features of ``kind`` in the layers of ``signature``: None for land cover (a raster or a land
+    survey: compared by its indicators only) and for a kind with no layer."""
+    data = atlas_data(signature, staged)
+    if kind == "districts":
+        return data.boundaries
+    if kind == "landcover":
+        return None
+    source = data.vector(kind)
+    return None if source is None else source.frame
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _feature_report(
+    kind: str, current: LayerKey, new: LayerKey, _shared: tuple[LayerKey, ...], _staged: StagedLayer
+) -> ReplacementReport:
+    """Features added, removed and per district (no indicators), computed once per pair of layers."""
+    before = _frame_of(kind, _shared, {})
+    after = None if kind == "landcover" else _frame_of(kind, layer_plan({kind: _staged}), {kind: _staged})
+    boundaries = atlas_data(_shared, {}).boundaries
+    fields = tuple(field.name for field in get_spec(kind).fields)
+    return compare_replacement(kind, before, after, boundaries, (), (), fields)
+
+
+def _report(ctx: Context, kind: str, staged: StagedLayer) -> ReplacementReport:
+    shared = layer_plan({})
+    alone = {kind: staged}
+    replaced = layer_plan(alone)
+    key = "landcover" if kind == "landcover" else kind
+    current_key = next(k for k in shared if k[0] == key or k[0].startswith(f"{key}:"))
+    features = _feature_report(kind, current_key, origins_of(replaced).get(key, current_key), shared, staged)
+    before = indicator_results(shared, atlas_data(shared, {}), ctx.year, ctx.method)
+    after = indicator_results(replaced, atlas_data(replaced, alone), ctx.year, ctx.method)
+    full = compare_replacement(kind, None, None, atlas_data(shared, {}).boundaries, before, after)
+    return ReplacementReport(kind, features.features, features.districts, full.moves)
+
+
+def _unit_name(ctx: Context, adcode: str) -> str:
+    if adcode == CITY_ADCODE:
+        return t("whole_city", ctx.lang)
+    names = ctx.names.get(adcode)
+    return adcode if names is None else names[1 if ctx.lang == "en" else 0]
+
+
+def _show_features(ctx: Context, report: ReplacementReport) -> None:
+    lang = ctx.lang
+    change = report.features
+    if change is None:
+        return
+    columns = st.columns(4)
+    columns[0].metric(t("review_current_features", lang), f"{change.current:,}")
+    columns[1].metric(t("review_new_features", lang), f"{change.new:,}")
+    columns[2].metric(t("review_added", lang), f"{change.added:,}")
+    columns[3].metric(t("review_removed", lang), f"{change.removed:,}")
+    if report.shrinks:
+        lost = ", ".join(_unit_name(ctx, adcode) for adcode in report.districts_lost) or "–"
+        st.warning(
+            t(
+                "review_shrinks",
+                lang,
+                new=f"{change.new:,}",
+                current=f"{change.current:,}",
+                lost=lost,
+            )
+        )
+    if report.districts:
+        rows = [
+            {
+                t("col_district", lang): _unit_name(ctx, d.adcode),
+                t("review_current_features", lang): d.current,
+                t("review_new_features", lang): d.new,
+            }
+            for d in report.districts
+        ]
+        st.dataframe(
+            pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_districts_{report.kind}"
+        )
+
+
+def _show_moves(ctx: Context, report: ReplacementReport) -> None:
+    lang = ctx.lang
+    if not report.moves:
+        st.caption(t("review_no_moves", lang))
+        return
+    st.caption(t("review_moves", lang, n=len(report.moves)))
+    rows = []
+    for move in report.moves:
+        change = move.change
+        sign = "+" if change is not None and change > 0 else ""
+        rows.append(
+            {
+                t("col_indicator", lang): indicator_name(move.indicator, lang),
+                t("col_district", lang): _unit_name(ctx, move.adcode),
+                t("review_before", lang): format_value(move.before, move.unit, lang),
+                t("review_after", lang): format_value(move.after, move.unit, lang),
+                t("review_change", lang): "–"
+                if change is None
+                else sign + format_value(change, move.unit, lang),
+                t("col_status", lang): status_text(move.status_after, lang),
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_moves_{report.kind}")
+
+
+def show_review(ctx: Context, kind: str, staged: StagedLayer) -> ReplacementReport:
+    """Draw what saving ``staged`` as the city's ``kind`` changes, then the confirmation and the note;
+    the save button reads them with :func:`ready_to_save`. Returns the report."""
+    lang = ctx.lang
+    report = _report(ctx, kind, staged)
+    st.markdown(f"**{t('review_title', lang)}**")
+    _show_features(ctx, report)
+    _show_moves(ctx, report)
+    st.text_input(
+        t("save_note", lang),
+        key=note_key(kind),
+        max_chars=NOTE_MAX_CHARS,
+        placeholder=t("save_note_placeholder", lang),
+    )
+    st.checkbox(t("save_confirm", lang), key=confirm_key(kind))
+    return report
