@@ -20,3 +20,22 @@ def _private_result_cache():
         os.environ.pop("GEOPLAN_CACHE_DIR", None)
     else:
         os.environ["GEOPLAN_CACHE_DIR"] = previous
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_accounts_of_the_user():
+    """Point the accounts file at a path that does not exist and forget a ``GEOPLAN_USER``, so that the
+    developer's own accounts never decide who a test acts as."""
+    saved = {
+        name: os.environ.get(name) for name in ("GEOPLAN_ACCOUNTS", "GEOPLAN_USER", "GEOPLAN_REQUIRE_ACCOUNT")
+    }
+    with tempfile.TemporaryDirectory(prefix="geoplan-test-accounts-") as folder:
+        os.environ["GEOPLAN_ACCOUNTS"] = os.path.join(folder, "accounts.json")
+        os.environ.pop("GEOPLAN_USER", None)
+        os.environ.pop("GEOPLAN_REQUIRE_ACCOUNT", None)
+        yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

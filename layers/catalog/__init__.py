@@ -14,9 +14,21 @@ both; :func:`check_layer` stages a file only to report on it.
   :mod:`~layers.catalog.disk` (atomic writes, symlink-safe sweep) and :mod:`~layers.catalog.manifest`
   (the index's schema).
 
-:class:`Catalog`'s public methods (``kinds``, ``list``, ``history``, ``entry``, ``path``, ``get``,
-``stage``, ``add``, ``commit``, ``remove``, ``rollback``) are the interface every front-end uses; a
-second backend (PostGIS) answers the same methods and reuses staging and the entries as they are.
+The interface every front-end uses is :class:`~layers.catalog.protocol.CatalogBackend` (``kinds``,
+``list``, ``history``, ``trail``, ``entry``, ``path``, ``get``, ``stage``, ``add``, ``commit``,
+``rollback``, ``remove``, ``restore``); :func:`open_catalog` picks the backend from the location (a
+folder, or a ``postgresql://`` URL for the shared PostGIS backend). Every backend reuses staging, the
+entries, and the backend-independent rules of a change:
+
+- :mod:`~layers.catalog.roles`: :class:`User`, :class:`Role`, :data:`ANONYMOUS` and the checks that
+  raise :class:`CatalogPermissionError` (changes take the acting user, and the catalog enforces the role);
+- :mod:`~layers.catalog.audit`: :class:`AuditEvent`, one per change, never erased;
+- :mod:`~layers.catalog.changes`: a new version's record, and what a rollback, removal (soft) or
+  restore acts on;
+- :mod:`~layers.catalog.district_scope`: a district officer's save, clipped to their districts and
+  merged into the city layer;
+- :mod:`~layers.catalog.accounts`: the local accounts file (Argon2id hashes) the CLI and the app's local
+  sign-in verify against.
 
 Why files and a manifest rather than one ``catalog.gpkg`` with a table per version: a GeoPackage is one
 SQLite file, so adding a table rewrites pages of the file every reader has open, and an interrupted
@@ -40,19 +52,29 @@ The catalog lives in ``$GEOPLAN_CATALOG_DIR``, else ``$XDG_DATA_HOME/geoplan/cat
 
 from __future__ import annotations
 
+from wuxi_atlas.layers.catalog.audit import AuditEvent
 from wuxi_atlas.layers.catalog.check import CheckReport, check_layer
 from wuxi_atlas.layers.catalog.entries import CatalogEntry, StagedLayer
 from wuxi_atlas.layers.catalog.folder import Catalog, catalog_dir
 from wuxi_atlas.layers.catalog.manifest import MANIFEST_FORMAT
+from wuxi_atlas.layers.catalog.protocol import CatalogBackend, open_catalog
+from wuxi_atlas.layers.catalog.roles import ANONYMOUS, CatalogPermissionError, Role, User
 from wuxi_atlas.layers.catalog.staging import stage_layer
 
 __all__ = [
+    "ANONYMOUS",
     "MANIFEST_FORMAT",
+    "AuditEvent",
     "Catalog",
+    "CatalogBackend",
     "CatalogEntry",
+    "CatalogPermissionError",
     "CheckReport",
+    "Role",
     "StagedLayer",
+    "User",
     "catalog_dir",
     "check_layer",
+    "open_catalog",
     "stage_layer",
 ]

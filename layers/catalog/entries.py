@@ -40,6 +40,12 @@ class CatalogEntry:
     raster. ``options`` are the read options the import used (``lonlat_crs``, ``column_map`` …).
     ``current`` says whether it is the kind's current version when it was listed.
 
+    ``committed_by`` and ``committed_role`` are who saved the version (empty for versions saved before
+    catalogs kept an audit trail), ``note`` why, and ``scope`` the district adcodes the save replaced
+    (empty: the whole city; see :mod:`layers.catalog.district_scope`). ``removed`` marks a version
+    soft-deleted: kept, readable by its number, restorable, never current (see
+    :mod:`layers.catalog.audit`).
+
     ``year`` is the year the data describe (the version's vintage; None: unknown) and ``year_source``
     where it was found: ``--year`` (given at import), or the file's metadata (``YEAR tag``, ``vintage in
     the layer metadata`` …). Every kind holds versions of several years; ``geoplan history`` computes
@@ -63,6 +69,11 @@ class CatalogEntry:
     options: Mapping[str, Any] = field(default_factory=dict)
     year: int | None = None
     year_source: str = ""
+    committed_by: str = ""
+    committed_role: str = ""
+    note: str = ""
+    scope: tuple[str, ...] = ()
+    removed: bool = False
     current: bool = False
 
     @property
@@ -81,6 +92,7 @@ class CatalogEntry:
         record["conversion"] = list(self.conversion)
         record["notes"] = list(self.notes)
         record["options"] = dict(self.options)
+        record["scope"] = list(self.scope)
         return record
 
     @classmethod
@@ -90,6 +102,7 @@ class CatalogEntry:
         values["conversion"] = tuple(values.get("conversion", ()))
         values["notes"] = tuple(values.get("notes", ()))
         values["options"] = dict(values.get("options") or {})
+        values["scope"] = tuple(values.get("scope") or ())
         values["current"] = current
         if "year" not in values:
             values["year"], values["year_source"] = _year_of_old_record(values)

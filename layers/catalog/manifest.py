@@ -22,6 +22,10 @@ the catalog folder: a manifest cannot send the catalog to read (or keep) a file 
       }
     }
 
+A kind may also hold ``events``, its audit trail: :class:`layers.catalog.audit.AuditEvent` records (see
+:data:`EVENT_FIELDS`), appended in the same write as the change they record; a version marked
+``removed`` stays listed (soft delete) and is never ``current``.
+
 A version holds the fields of :class:`layers.catalog.CatalogEntry` (see :data:`VERSION_FIELDS`);
 keys the schema does not know are ignored, so a newer atlas may add some. ``year`` (the year the data
 describe, 1900–2100, or null when unknown) and ``year_source`` are optional: catalogs written before they
@@ -36,8 +40,9 @@ from typing import Any
 
 from wuxi_atlas.analysis.errors import LayerReadError, printable
 from wuxi_atlas.analysis.sources import LAYER_KINDS
+from wuxi_atlas.layers.catalog.audit import ACTIONS
 
-__all__ = ["MANIFEST_FORMAT", "VERSION_FIELDS", "check_manifest"]
+__all__ = ["EVENT_FIELDS", "MANIFEST_FORMAT", "VERSION_FIELDS", "check_manifest"]
 
 MANIFEST_FORMAT = "geoplan-catalog/1"
 
@@ -61,6 +66,27 @@ VERSION_FIELDS: Mapping[str, tuple[tuple[type, ...], bool]] = {
     "options": ((dict,), False),
     "year": ((int, _NULL), False),
     "year_source": ((str,), False),
+    "committed_by": ((str,), False),
+    "committed_role": ((str,), False),
+    "note": ((str,), False),
+    "scope": ((list,), False),
+    "removed": ((bool,), False),
+}
+#: An audit event's keys (:class:`layers.catalog.audit.AuditEvent`), as :data:`VERSION_FIELDS`.
+EVENT_FIELDS: Mapping[str, tuple[tuple[type, ...], bool]] = {
+    "at": ((str,), True),
+    "action": ((str,), True),
+    "kind": ((str,), True),
+    "version": ((int,), True),
+    "user": ((str,), True),
+    "role": ((str,), True),
+    "note": ((str,), False),
+    "original_name": ((str,), False),
+    "sha256": ((str,), False),
+    "previous": ((int, _NULL), False),
+    "scope": ((list,), False),
+    "adcodes": ((list,), False),
+    "local": ((bool,), False),
 }
 #: Years a version's ``year`` may have.
 _YEARS = range(1900, 2101)
@@ -115,8 +141,8 @@ def _check_version(record: object, kind: str, key: str) -> int:
                 raise _Bad(f"{key}.{name}", "is missing")
             continue
         _expect(record[name], types, f"{key}.{name}")
-    for name in _TEXT_LISTS:
-        for index, item in enumerate(record[name]):
+    for name in (*_TEXT_LISTS, "scope"):
+        for index, item in enumerate(record.get(name, ())):
             _expect(item, (str,), f"{key}.{name}[{index}]")
     for name in ("version", "size_bytes", "feature_count"):
         value = record[name]
@@ -134,6 +160,22 @@ def _check_version(record: object, kind: str, key: str) -> int:
             f"relative path inside it (layers/{kind}/v0001.gpkg)",
         )
     return int(record["version"])
+
+
+def _check_event(record: object, kind: str, key: str) -> None:
+    _expect(record, (dict,), key)
+    assert isinstance(record, dict)
+    for name, (types, required) in EVENT_FIELDS.items():
+        if name in record:
+            _expect(record[name], types, f"{key}.{name}")
+        elif required:
+            raise _Bad(f"{key}.{name}", "is missing")
+    if record["action"] not in ACTIONS:
+        raise _Bad(
+            f"{key}.action", f"is {printable(repr(record['action']))}; it is one of {', '.join(ACTIONS)}"
+        )
+    if record["kind"] != kind:
+        raise _Bad(f"{key}.kind", f"is {printable(repr(record['kind']))} in the trail of {kind}")
 
 
 def _check_kind(record: object, kind: str, key: str) -> None:
@@ -154,6 +196,14 @@ def _check_kind(record: object, kind: str, key: str) -> None:
         raise _Bad(
             f"{key}.current", f"is {record['current']}, which is not a stored version (stored: {shown})"
         )
+    removed = {v["version"] for v in record["versions"] if v.get("removed")}
+    if record["current"] in removed:
+        raise _Bad(
+            f"{key}.current", f"is {record['current']}, a removed version; a removed version is never current"
+        )
+    _expect(record.get("events", []), (list,), f"{key}.events")
+    for index, event in enumerate(record.get("events", [])):
+        _check_event(event, kind, f"{key}.events[{index}]")
     if stored and record["next_version"] <= max(stored):
         raise _Bad(
             f"{key}.next_version",
