@@ -48,6 +48,7 @@ from wuxi_atlas.app.loaders import (
 from wuxi_atlas.app.map_component import tianditu_key, tianditu_key_problem
 from wuxi_atlas.app.pages import board, data, district, export, methods
 from wuxi_atlas.app.pages import map as map_page
+from wuxi_atlas.app.signin import sign_in_panel
 from wuxi_atlas.app.upload_flow import staged_layers
 from wuxi_atlas.app.widgets import plain
 from wuxi_atlas.maps.atlas import DEFAULT_OPACITY, OVERLAYS, AtlasData
@@ -178,6 +179,8 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                 key="m_min_coverage",
                 help=t("min_coverage_help", lang),
             )
+        # Optional: shown only when single sign-on or local accounts are configured (app.signin).
+        sign_in_panel(lang)
 
 
 def main() -> None:

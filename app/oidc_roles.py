@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from wuxi_atlas.analysis.errors import AtlasError
+from wuxi_atlas.layers.catalog.roles import ROLES, Role, User
 
-__all__ = ["ROLE_NAMES", "ClaimedRole", "RolesConfigError", "role_from_claims"]
+__all__ = ["SSO_PREFIX", "RolesConfigError", "user_from_claims"]
 
-#: The roles, weakest first.
-ROLE_NAMES: tuple[str, ...] = ("viewer", "district_officer", "data_steward")
+#: Put before a single sign-on user's name, so that they are never taken for a local account.
+SSO_PREFIX = "sso:"
 _ADCODE = re.compile(r"^\d{6}$")
 
 
@@ -40,24 +40,13 @@ class RolesConfigError(AtlasError, ValueError):
     """The ``[roles]`` table of the secrets is malformed; the message names the entry."""
 
 
-@dataclass(frozen=True)
-class ClaimedRole:
-    """A signed-in user's name (the configured claim), role and, for an officer, district adcodes."""
-
-    name: str
-    role: str
-    districts: tuple[str, ...] = ()
-
-
 def _parse_role(text: object, where: str) -> tuple[str, tuple[str, ...]]:
     if not isinstance(text, str):
         raise RolesConfigError(f"[roles] {where}: the role must be text, not {type(text).__name__}")
     role, _, codes = text.strip().partition(":")
     role = role.strip()
-    if role not in ROLE_NAMES:
-        raise RolesConfigError(
-            f"[roles] {where}: unknown role {role!r}; the roles are {', '.join(ROLE_NAMES)}"
-        )
+    if role not in ROLES:
+        raise RolesConfigError(f"[roles] {where}: unknown role {role!r}; the roles are {', '.join(ROLES)}")
     districts = tuple(code.strip() for code in codes.split(",") if code.strip())
     if role == "district_officer" and not districts:
         raise RolesConfigError(
@@ -87,18 +76,19 @@ def _claim_values(claims: Mapping[str, Any], claim: str) -> list[str]:
     return [str(item) for item in items]
 
 
-def role_from_claims(claims: Mapping[str, Any], config: Mapping[str, Any] | None) -> ClaimedRole:
-    """The role of a user whose identity token carries ``claims`` (``st.user``), by ``config`` (the
-    ``[roles]`` table, None or empty when there is none: everyone is a viewer).
+def user_from_claims(claims: Mapping[str, Any], config: Mapping[str, Any] | None) -> User:
+    """The user whose identity token carries ``claims`` (``st.user``): named ``sso:`` and the naming
+    claim, with the role ``config`` gives them (the ``[roles]`` table; None or empty: everyone is a
+    viewer).
 
     Raises :class:`RolesConfigError` for a malformed table and for a token without the naming claim.
 
     Examples
     --------
     >>> config = {"users": {"li@wuxi.gov.cn": "district_officer:320211"}}
-    >>> role_from_claims({"email": "li@wuxi.gov.cn"}, config)
-    ClaimedRole(name='li@wuxi.gov.cn', role='district_officer', districts=('320211',))
-    >>> role_from_claims({"email": "someone@else.cn"}, config).role
+    >>> user_from_claims({"email": "li@wuxi.gov.cn"}, config).label
+    'sso:li@wuxi.gov.cn (district_officer for 320211)'
+    >>> user_from_claims({"email": "someone@else.cn"}, config).role.value
     'viewer'
     """
     config = config or {}
@@ -118,8 +108,8 @@ def role_from_claims(claims: Mapping[str, Any], config: Mapping[str, Any] | None
     if groups_claim:
         grants += [groups[group] for group in _claim_values(claims, str(groups_claim)) if group in groups]
     if not grants:
-        return ClaimedRole(name, "viewer")
-    strongest = max(ROLE_NAMES.index(role) for role, _ in grants)
-    role = ROLE_NAMES[strongest]
+        return User(SSO_PREFIX + name, Role.VIEWER)
+    strongest = max(ROLES.index(role) for role, _ in grants)
+    role = ROLES[strongest]
     districts = sorted({code for granted, codes in grants if granted == role for code in codes})
-    return ClaimedRole(name, role, tuple(districts))
+    return User(SSO_PREFIX + name, Role(role), tuple(districts))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from wuxi_atlas.app.oidc_roles import ClaimedRole, RolesConfigError, role_from_claims
+from wuxi_atlas.app.oidc_roles import RolesConfigError, user_from_claims
+from wuxi_atlas.layers.catalog import Role, User
 
 CONFIG = {
     "claim": "email",
@@ -17,38 +18,38 @@ CONFIG = {
 
 
 def test_a_user_listed_by_name() -> None:
-    assert role_from_claims({"email": "wang@wuxi.gov.cn"}, CONFIG) == ClaimedRole(
-        "wang@wuxi.gov.cn", "data_steward"
+    assert user_from_claims({"email": "wang@wuxi.gov.cn"}, CONFIG) == User(
+        "sso:wang@wuxi.gov.cn", Role.DATA_STEWARD
     )
 
 
 def test_nobody_listed_is_a_viewer_and_no_table_makes_everyone_one() -> None:
-    assert role_from_claims({"email": "x@y.cn", "groups": ["other"]}, CONFIG).role == "viewer"
-    assert role_from_claims({"email": "wang@wuxi.gov.cn"}, None) == ClaimedRole("wang@wuxi.gov.cn", "viewer")
+    assert user_from_claims({"email": "x@y.cn", "groups": ["other"]}, CONFIG).role is Role.VIEWER
+    assert user_from_claims({"email": "wang@wuxi.gov.cn"}, None) == User("sso:wang@wuxi.gov.cn", Role.VIEWER)
 
 
 def test_an_officer_gets_the_districts_of_every_match() -> None:
     claims = {"email": "li@wuxi.gov.cn", "groups": ["binhu-gis", "huishan-gis"]}
-    assert role_from_claims(claims, CONFIG) == ClaimedRole(
-        "li@wuxi.gov.cn", "district_officer", ("320206", "320211", "320213")
+    assert user_from_claims(claims, CONFIG) == User(
+        "sso:li@wuxi.gov.cn", Role.DISTRICT_OFFICER, ("320206", "320211", "320213")
     )
 
 
 def test_the_strongest_role_wins() -> None:
     claims = {"email": "wang@wuxi.gov.cn", "groups": "binhu-gis"}  # a single group as a string
-    assert role_from_claims(claims, CONFIG) == ClaimedRole("wang@wuxi.gov.cn", "data_steward")
+    assert user_from_claims(claims, CONFIG) == User("sso:wang@wuxi.gov.cn", Role.DATA_STEWARD)
 
 
 def test_groups_count_only_with_a_groups_claim() -> None:
     config = {key: value for key, value in CONFIG.items() if key != "groups_claim"}
-    assert role_from_claims({"email": "z@wuxi.gov.cn", "groups": ["binhu-gis"]}, config).role == "viewer"
+    assert user_from_claims({"email": "z@wuxi.gov.cn", "groups": ["binhu-gis"]}, config).role is Role.VIEWER
 
 
 def test_another_naming_claim() -> None:
     config = {"claim": "preferred_username", "users": {"li": "district_officer:320211"}}
-    assert role_from_claims({"preferred_username": "li", "email": "x"}, config).districts == ("320211",)
+    assert user_from_claims({"preferred_username": "li", "email": "x"}, config).adcodes == ("320211",)
     with pytest.raises(RolesConfigError, match=r"no 'preferred_username' claim.*email"):
-        role_from_claims({"email": "li@wuxi.gov.cn", "is_logged_in": True}, config)
+        user_from_claims({"email": "li@wuxi.gov.cn", "is_logged_in": True}, config)
 
 
 @pytest.mark.parametrize(
@@ -64,5 +65,5 @@ def test_another_naming_claim() -> None:
 def test_a_malformed_entry_is_refused_naming_it(role: object, message: str) -> None:
     config = {"users": {"someone@else.cn": role}}
     with pytest.raises(RolesConfigError, match=message) as caught:
-        role_from_claims({"email": "wang@wuxi.gov.cn"}, config)  # checked even when it is not the user's
+        user_from_claims({"email": "wang@wuxi.gov.cn"}, config)  # checked even when it is not the user's
     assert "users.'someone@else.cn'" in str(caught.value)
