@@ -31,7 +31,7 @@ from wuxi_atlas.analysis.results import (
 from wuxi_atlas.analysis.schemes import load_scheme
 from wuxi_atlas.analysis.study_area import StudyArea, unit_totals
 from wuxi_atlas.analysis.targets import primary_target
-from wuxi_atlas.analysis.zonal import Progress, ZonalFunction, zonal_class_areas
+from wuxi_atlas.analysis.zonal import ClassAreaTable, Progress, ZonalFunction, zonal_class_areas
 from wuxi_atlas.analysis.zonal.off_grid import class_areas_off_grid_allowed
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ def builtup_green_coverage(
     *,
     vegetation_roles: Sequence[str] = DEFAULT_VEGETATION_ROLES,
     min_valid_share: float = DEFAULT_MIN_VALID_SHARE,
+    class_areas: ClassAreaTable | None = None,
     progress: Progress | None = None,
     zonal: ZonalFunction = zonal_class_areas,
 ) -> list[IndicatorResult]:
@@ -63,7 +64,9 @@ def builtup_green_coverage(
 
     ``numerator`` is the vegetated area and ``denominator`` the built-up area (m²). A district with no
     built-up area, or a missing built-up layer, is reported as not computable; one whose built-up area
-    has valid data on less than ``min_valid_share`` of it as ``insufficient_data``.
+    has valid data on less than ``min_valid_share`` of it as ``insufficient_data``. ``class_areas``: the
+    class areas of :func:`builtup_by_district`'s zones already computed on this raster
+    (:func:`analysis.landcover_pass.landcover_pass`), which saves a pass.
     """
     if builtup is None or builtup.empty:
         reason = (
@@ -73,11 +76,13 @@ def builtup_green_coverage(
 
     scheme = load_scheme(landcover.scheme)
     green_codes = scheme.codes_for(tuple(vegetation_roles))
-    zones = builtup_by_district(builtup, study_area)
-    # A tile may miss every built-up area yet cover the city: those districts are unseen, not an error.
-    table = class_areas_off_grid_allowed(
-        zonal, landcover.path, zones, "adcode", study_area=study_area.districts, progress=progress
-    )
+    table = class_areas
+    if table is None:
+        zones = builtup_by_district(builtup, study_area)
+        # A tile may miss every built-up area yet cover the city: those districts are unseen, not an error.
+        table = class_areas_off_grid_allowed(
+            zonal, landcover.path, zones, "adcode", study_area=study_area.districts, progress=progress
+        )
     per_district = {
         zone.zone_id: (
             sum(area for code, area in zone.class_area_m2.items() if code in green_codes),

@@ -25,7 +25,6 @@ misses one.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,6 +35,7 @@ from wuxi_atlas.analysis.indicators import (
     IndicatorOptions,
     compute_indicators,
 )
+from wuxi_atlas.analysis.names import INDICATOR_LAYERS, kinds_for
 from wuxi_atlas.analysis.outlook import Outlook, TargetOutlook, judged, outlooks
 from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
 
@@ -66,18 +66,6 @@ __all__ = [
 VintageRule = Literal["same_year", "latest_before", "nearest_after"]
 #: The series of a land cover read from a raster and from a land survey's parcels; other kinds have "".
 RASTER, LAND_SURVEY = "raster", "land_survey"
-#: The layer kinds each indicator may read (the boundaries apart).
-INDICATOR_LAYERS: Mapping[str, tuple[str, ...]] = {
-    "forest_coverage": ("landcover",),
-    "wetland_protection_rate": ("protected", "wetlands", "landcover"),
-    "builtup_green_coverage": ("landcover", "builtup"),
-    "pv_installed_capacity": ("pv_sites",),
-    "pv_rooftop_potential": ("buildings",),
-    "charging_piles": ("stations",),
-    "battery_swap_stations": ("stations",),
-    "hydrogen_stations": ("stations",),
-    "charging_service_coverage": ("stations", "builtup"),
-}
 
 
 @dataclass(frozen=True)
@@ -177,18 +165,6 @@ def plan_runs(vintages: Iterable[Vintage]) -> list[HistoryRun]:
                 layers["landcover"] = use
             runs.append(HistoryRun(year, layers))
     return runs
-
-
-def kinds_for(indicators: Sequence[str] | None = None) -> tuple[str, ...]:
-    """The layer kinds any of ``indicators`` (default: all) may read: the only vintages worth loading.
-
-    Examples
-    --------
-    >>> kinds_for(["forest_coverage", "charging_piles"])
-    ('landcover', 'stations')
-    """
-    wanted = indicators or INDICATOR_IDS
-    return tuple(sorted({kind for indicator in wanted for kind in INDICATOR_LAYERS[indicator]}))
 
 
 def layers_read(indicator: str, run: HistoryRun) -> tuple[str, ...]:
@@ -301,7 +277,7 @@ def compute_history(
         due = [i for i in wanted if any(run.fresh(k) for k in layers_read(i, run))]
         if due:
             if run.series == LAND_SURVEY:
-                inputs = dataclasses.replace(inputs, wetlands=None)
+                inputs = inputs.without("wetlands")
             for result in compute(run, inputs, targets, options, due):
                 series = run.series if "landcover" in layers_read(result.indicator, run) else ""
                 raw.setdefault((run.year, result.indicator, series, result.adcode), (run, result))

@@ -4,52 +4,157 @@ This is the one entry point the CLI (``geoplan indicators``) and the app share. 
 own module (:mod:`analysis.forest`, :mod:`analysis.wetland`, :mod:`analysis.green`, :mod:`analysis.pv`,
 :mod:`analysis.charging`); this module builds the run's :class:`~analysis.study_area.StudyArea` once,
 routes it and the inputs to them, and reports missing inputs as not computable, never as 0.
+
+Two things keep a run to the work its indicators need. The layers are read only when an indicator reads
+them (:class:`IndicatorInputs`; which kinds each indicator may read is
+:data:`analysis.names.INDICATOR_LAYERS`). And the land-cover raster is read once for every indicator
+that needs it: 林木覆盖率, 建成区绿化覆盖率 and the raster fallback of 湿地保护率 share one zonal pass
+(:func:`analysis.landcover_pass.landcover_pass`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar, cast, overload
 
 import geopandas as gpd
 
 from wuxi_atlas.analysis.charging import charging_service_coverage, station_counts
 from wuxi_atlas.analysis.forest import forest_coverage
-from wuxi_atlas.analysis.green import builtup_green_coverage
+from wuxi_atlas.analysis.green import builtup_by_district, builtup_green_coverage
 from wuxi_atlas.analysis.land_survey import MethodChoice
+from wuxi_atlas.analysis.landcover_pass import LandCoverTables, landcover_pass
 from wuxi_atlas.analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS, Denominator, Variant
 from wuxi_atlas.analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
 from wuxi_atlas.analysis.results import DEFAULT_MIN_VALID_SHARE, IndicatorResult
+from wuxi_atlas.analysis.sources import LAYER_KINDS, LandSurveySource, RasterSource, VectorSource
 from wuxi_atlas.analysis.study_area import StudyArea
-from wuxi_atlas.analysis.wetland import wetland_protection_rate
+from wuxi_atlas.analysis.wetland import protected_by_district, wetland_protection_rate
 from wuxi_atlas.analysis.zonal import ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
-    from wuxi_atlas.analysis.sources import RasterSource, VectorSource
     from wuxi_atlas.analysis.targets import Target
 
-from wuxi_atlas.analysis.sources import LandSurveySource
-
-__all__ = ["INDICATOR_IDS", "IndicatorInputs", "IndicatorOptions", "StageProgress", "compute_indicators"]
+__all__ = [
+    "INDICATOR_IDS",
+    "LAYER_KINDS_READ",
+    "IndicatorInputs",
+    "IndicatorOptions",
+    "StageProgress",
+    "compute_indicators",
+]
 
 # (stage label, blocks done, blocks total): one call per raster block of each pass over the raster.
 StageProgress = Callable[[str, int, int], None]
+#: The layers an indicator run may read besides the boundaries, as :class:`IndicatorInputs` names them.
+LAYER_KINDS_READ: tuple[str, ...] = tuple(kind for kind in LAYER_KINDS if kind != "districts")
+LayerSource = RasterSource | LandSurveySource | VectorSource
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+class _Layer(Generic[T]):
+    """One layer of :class:`IndicatorInputs`: its value, read through the layer's loader on first access."""
+
+    kind: str
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.kind = name
+
+    @overload
+    def __get__(self, inputs: None, owner: type) -> _Layer[T]: ...
+
+    @overload
+    def __get__(self, inputs: IndicatorInputs, owner: type) -> T | None: ...
+
+    def __get__(self, inputs: IndicatorInputs | None, owner: type) -> _Layer[T] | T | None:
+        if inputs is None:
+            return self
+        return cast("T | None", inputs.layer(self.kind))
+
+
 class IndicatorInputs:
     """The layers an indicator run reads; any but ``boundaries`` may be missing. ``landcover`` is a
-    class-code raster or a land survey's parcels (DLTB, :class:`~analysis.sources.LandSurveySource`)."""
+    class-code raster or a land survey's parcels (DLTB, :class:`~analysis.sources.LandSurveySource`).
 
-    boundaries: gpd.GeoDataFrame
-    landcover: RasterSource | LandSurveySource | None = None
-    wetlands: VectorSource | None = None
-    protected: VectorSource | None = None
-    builtup: VectorSource | None = None
-    buildings: VectorSource | None = None
-    pv_sites: VectorSource | None = None
-    stations: VectorSource | None = None
+    Each layer is given as it is (``IndicatorInputs(boundaries, landcover=raster)``), or as a loader
+    (:meth:`deferred`), called the first time an indicator reads the layer and only then: a run of
+    林木覆盖率 alone never reads the 40,000 buildings. :attr:`read_kinds` says which loaders ran.
+    """
+
+    landcover = _Layer[RasterSource | LandSurveySource]()
+    wetlands = _Layer[VectorSource]()
+    protected = _Layer[VectorSource]()
+    builtup = _Layer[VectorSource]()
+    buildings = _Layer[VectorSource]()
+    pv_sites = _Layer[VectorSource]()
+    stations = _Layer[VectorSource]()
+
+    def __init__(
+        self,
+        boundaries: gpd.GeoDataFrame,
+        landcover: RasterSource | LandSurveySource | None = None,
+        wetlands: VectorSource | None = None,
+        protected: VectorSource | None = None,
+        builtup: VectorSource | None = None,
+        buildings: VectorSource | None = None,
+        pv_sites: VectorSource | None = None,
+        stations: VectorSource | None = None,
+    ) -> None:
+        self.boundaries = boundaries
+        self._values: dict[str, LayerSource | None] = {
+            "landcover": landcover,
+            "wetlands": wetlands,
+            "protected": protected,
+            "builtup": builtup,
+            "buildings": buildings,
+            "pv_sites": pv_sites,
+            "stations": stations,
+        }
+        self._loaders: dict[str, Callable[[], LayerSource | None]] = {}
+        self._read: list[str] = []
+
+    @classmethod
+    def deferred(
+        cls, boundaries: gpd.GeoDataFrame, loaders: Mapping[str, Callable[[], LayerSource | None]]
+    ) -> IndicatorInputs:
+        """Inputs whose layers are read by ``loaders`` (kind → function), each once, when first read;
+        a kind with no loader is missing."""
+        unknown = sorted(set(loaders) - set(LAYER_KINDS_READ))
+        if unknown:
+            raise ValueError(
+                f"unknown layer kind(s) {', '.join(unknown)}; expected {', '.join(LAYER_KINDS_READ)}"
+            )
+        inputs = cls(boundaries)
+        inputs._loaders = dict(loaders)
+        return inputs
+
+    def layer(self, kind: str) -> LayerSource | None:
+        """The layer of ``kind`` (None when missing), read now if it has a loader that has not run."""
+        loader = self._loaders.pop(kind, None)
+        if loader is not None:
+            self._values[kind] = loader()
+            self._read.append(kind)
+        return self._values[kind]
+
+    @property
+    def read_kinds(self) -> tuple[str, ...]:
+        """The kinds whose loaders have run, in the order they ran."""
+        return tuple(self._read)
+
+    def without(self, *kinds: str) -> IndicatorInputs:
+        """These inputs with the layers of ``kinds`` missing (the others as they are, loaded or not)."""
+        copy = IndicatorInputs(self.boundaries)
+        copy._values = {kind: None if kind in kinds else value for kind, value in self._values.items()}
+        copy._loaders = {kind: load for kind, load in self._loaders.items() if kind not in kinds}
+        copy._read = list(self._read)
+        return copy
+
+    def __repr__(self) -> str:
+        present = [
+            kind for kind in LAYER_KINDS_READ if self._values[kind] is not None or kind in self._loaders
+        ]
+        return f"IndicatorInputs(layers={present}, read={self.read_kinds})"
 
 
 @dataclass(frozen=True)
@@ -85,7 +190,8 @@ def compute_indicators(
 ) -> list[IndicatorResult]:
     """All spatial indicators (or those in ``only``) for the city and every district.
 
-    Results come grouped by indicator, the city first within each group.
+    Results come grouped by indicator, the city first within each group. Only the layers the wanted
+    indicators read are read, and the land-cover raster once (see the module docstring).
     """
     options = options or IndicatorOptions()
     wanted = tuple(only) if only else INDICATOR_IDS
@@ -93,13 +199,9 @@ def compute_indicators(
     if unknown:
         raise ValueError(f"unknown indicator(s) {', '.join(unknown)}; choose from {', '.join(INDICATOR_IDS)}")
 
-    def stage(label: str) -> Callable[[int, int], None] | None:
-        if progress is None:
-            return None
-        return lambda done, total: progress(label, done, total)
-
     # The units and the district polygons in EPSG:4549, made once and read by every family.
     study_area = StudyArea.from_boundaries(inputs.boundaries)
+    tables = _shared_raster_pass(inputs, study_area, wanted, options, progress)
 
     def without_landcover(indicator: str) -> list[IndicatorResult]:
         return study_area.not_computable(indicator, "%", "no land-cover raster was given")
@@ -116,7 +218,7 @@ def compute_indicators(
                 denominator=options.forest_denominator,
                 variant=options.forest_variant,
                 min_valid_share=options.min_valid_share,
-                progress=stage("forest_coverage"),
+                class_areas=tables.districts,
                 zonal=options.zonal,
                 method=options.landcover_method,
             )
@@ -128,10 +230,10 @@ def compute_indicators(
             wetlands=inputs.wetlands,
             min_valid_share=options.min_valid_share,
             landcover=inputs.landcover,
-            progress=stage("wetland_protection_rate"),
             zonal=options.zonal,
             method=options.landcover_method,
             include_aquaculture=options.include_aquaculture,
+            raster_tables=tables if tables.protected is not None else None,
         )
     if "builtup_green_coverage" in wanted:
         if inputs.landcover is None:
@@ -149,7 +251,7 @@ def compute_indicators(
                 study_area,
                 targets,
                 min_valid_share=options.min_valid_share,
-                progress=stage("builtup_green_coverage"),
+                class_areas=tables.builtup,
                 zonal=options.zonal,
             )
     if "pv_installed_capacity" in wanted:
@@ -163,3 +265,44 @@ def compute_indicators(
             inputs.stations, inputs.builtup, study_area, radius_m=options.service_radius_m
         )
     return results
+
+
+def _has_features(source: VectorSource | None) -> bool:
+    return source is not None and not source.empty
+
+
+def _shared_raster_pass(
+    inputs: IndicatorInputs,
+    study_area: StudyArea,
+    wanted: Sequence[str],
+    options: IndicatorOptions,
+    progress: StageProgress | None,
+) -> LandCoverTables:
+    """The one zonal pass over the land-cover raster that every wanted raster indicator reads (empty
+    tables when none needs the raster, or the land cover is a land survey)."""
+    need_raster = {"forest_coverage", "builtup_green_coverage"} & set(wanted)
+    wetland_fallback = (
+        "wetland_protection_rate" in wanted
+        and not _has_features(inputs.wetlands)
+        and inputs.protected is not None
+    )
+    if not (need_raster or wetland_fallback):
+        return LandCoverTables()
+    landcover = inputs.landcover
+    if not isinstance(landcover, RasterSource):
+        return LandCoverTables()
+    served = [i for i in ("forest_coverage", "builtup_green_coverage") if i in wanted]
+    green = "builtup_green_coverage" in wanted and _has_features(inputs.builtup)
+    protected = inputs.protected if wetland_fallback else None
+    if protected is not None:
+        served.append("wetland_protection_rate")
+    label = ", ".join(served)
+    return landcover_pass(
+        landcover.path,
+        study_area,
+        districts="forest_coverage" in wanted or wetland_fallback,
+        builtup=builtup_by_district(cast(VectorSource, inputs.builtup), study_area) if green else None,
+        protected=protected_by_district(protected, study_area) if protected is not None else None,
+        zonal=options.zonal,
+        progress=None if progress is None else lambda done, total: progress(label, done, total),
+    )

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from wuxi_atlas.analysis.land_survey import MethodChoice
+from wuxi_atlas.analysis.landcover_pass import LandCoverTables, landcover_pass
 from wuxi_atlas.analysis.results import (
     DEFAULT_MIN_VALID_SHARE,
     Figure,
@@ -39,13 +40,12 @@ from wuxi_atlas.analysis.study_area import StudyArea, unit_totals
 from wuxi_atlas.analysis.survey_indicators import survey_wetland_protection
 from wuxi_atlas.analysis.targets import primary_target
 from wuxi_atlas.analysis.zonal import Progress, ZonalFunction, zonal_class_areas
-from wuxi_atlas.analysis.zonal.off_grid import class_areas_off_grid_allowed
 
 if TYPE_CHECKING:
     from wuxi_atlas.analysis.sources import RasterSource, VectorSource
     from wuxi_atlas.analysis.targets import Target
 
-__all__ = ["WETLAND_ROLES", "dissolve_overlaps", "wetland_protection_rate"]
+__all__ = ["WETLAND_ROLES", "dissolve_overlaps", "protected_by_district", "wetland_protection_rate"]
 
 WETLAND_ROLES: tuple[str, ...] = ("wetland", "water")
 _INDICATOR = "wetland_protection_rate"
@@ -63,6 +63,7 @@ def wetland_protection_rate(
     zonal: ZonalFunction = zonal_class_areas,
     method: MethodChoice = "auto",
     include_aquaculture: bool = False,
+    raster_tables: LandCoverTables | None = None,
 ) -> list[IndicatorResult]:
     """Wetland protection rate (%) for the city and each district.
 
@@ -73,6 +74,8 @@ def wetland_protection_rate(
     A land survey's parcels (DLTB) as ``landcover`` take precedence over both: they are the 三调 scope
     itself (:func:`analysis.survey_indicators.survey_wetland_protection`, with ``method`` and
     ``include_aquaculture`` for 1104A 养殖坑塘); the wetland layer is then not needed.
+    ``raster_tables``: the class areas of the districts and of :func:`protected_by_district`'s zones,
+    already computed on the raster (:func:`analysis.landcover_pass.landcover_pass`), which saves two passes.
     """
     if protected is None:
         return study_area.not_computable(_INDICATOR, "%", "no protected-area layer was given")
@@ -92,11 +95,10 @@ def wetland_protection_rate(
         return study_area.not_computable(_INDICATOR, "%", reason)
 
     districts = study_area.districts
-    protected_union = protected.frame.to_crs(districts.crs).union_all()
     coverage: dict[str, tuple[float, float]] = {}  # from a raster: valid and polygon area (m²)
     if has_wetlands:
         assert wetlands is not None
-        per_district = _from_polygons(wetlands, protected_union, districts)
+        per_district = _from_polygons(wetlands, _protected_union(protected, study_area), districts)
         provenance = Provenance(
             source=f"wetlands: {wetlands.source}; protected: {protected.source}",
             vintage=wetlands.vintage,
@@ -109,7 +111,14 @@ def wetland_protection_rate(
         data_year = _year(wetlands.vintage)
     else:
         assert landcover is not None
-        per_district, coverage = _from_raster(landcover, protected_union, study_area, progress, zonal)
+        tables = raster_tables or landcover_pass(
+            landcover.path,
+            study_area,
+            protected=protected_by_district(protected, study_area),
+            zonal=zonal,
+            progress=progress,
+        )
+        per_district, coverage = _from_raster(landcover, tables)
         provenance = Provenance(
             source=f"land cover: {landcover.source}; protected: {protected.source}",
             vintage=str(landcover.year or ""),
@@ -176,30 +185,35 @@ def _from_polygons(
     return per_district
 
 
+def _protected_union(protected: VectorSource, study_area: StudyArea) -> BaseGeometry:
+    return protected.frame.to_crs(study_area.districts.crs).union_all()
+
+
+def protected_by_district(protected: VectorSource, study_area: StudyArea) -> gpd.GeoDataFrame:
+    """The protected areas, dissolved, cut by district, in EPSG:4549: one (multi)polygon per district that
+    has any (the zones of the raster fallback)."""
+    return study_area.clip(_protected_union(protected, study_area))
+
+
 def _from_raster(
-    landcover: RasterSource,
-    protected_union: BaseGeometry,
-    study_area: StudyArea,
-    progress: Progress | None,
-    zonal: ZonalFunction,
+    landcover: RasterSource, tables: LandCoverTables
 ) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
-    """Per district: (protected wetland, wetland) areas, and (valid, polygon) areas of the raster (m²)."""
-    scheme = load_scheme(landcover.scheme)
-    wetland_codes = scheme.codes_for(WETLAND_ROLES)
-    protected_zones = study_area.clip(protected_union)
-    totals = zonal(landcover.path, study_area.districts, "adcode", progress=progress)
-    inside_table = class_areas_off_grid_allowed(
-        zonal, landcover.path, protected_zones, "adcode", study_area=study_area.districts, progress=progress
-    )
+    """Per district: (protected wetland, wetland) areas, and (valid, polygon) areas of the raster (m²),
+    from the class areas of the districts and of the protected areas in each."""
+    assert tables.districts is not None and tables.protected is not None
+    wetland_codes = load_scheme(landcover.scheme).codes_for(WETLAND_ROLES)
 
     def wet(zone_areas: dict[int, float]) -> float:
         return sum(area for code, area in zone_areas.items() if code in wetland_codes)
 
-    inside = {zone.zone_id: wet(dict(zone.class_area_m2)) for zone in inside_table.zones}
+    inside = {zone.zone_id: wet(dict(zone.class_area_m2)) for zone in tables.protected.zones}
     areas = {
-        zone.zone_id: (inside.get(zone.zone_id, 0.0), wet(dict(zone.class_area_m2))) for zone in totals.zones
+        zone.zone_id: (inside.get(zone.zone_id, 0.0), wet(dict(zone.class_area_m2)))
+        for zone in tables.districts.zones
     }
-    return areas, {zone.zone_id: (zone.valid_area_m2, zone.polygon_area_m2) for zone in totals.zones}
+    return areas, {
+        zone.zone_id: (zone.valid_area_m2, zone.polygon_area_m2) for zone in tables.districts.zones
+    }
 
 
 def dissolve_overlaps(geometries: NDArray[np.object_]) -> NDArray[np.object_]:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from wuxi_atlas.analysis.land_survey import MethodChoice
     from wuxi_atlas.analysis.results import IndicatorResult
+    from wuxi_atlas.layers.catalog import Catalog
 
 __all__ = ["indicators"]
 
@@ -193,10 +194,13 @@ def indicators(
     from wuxi_atlas.analysis.pv import PVParameters
     from wuxi_atlas.analysis.targets import load_targets
     from wuxi_atlas.analysis.zonal.distributed import zonal_strategy
-    from wuxi_atlas.layers.catalog import Catalog
     from wuxi_atlas.layers.inputs import load_indicator_inputs
 
-    catalog = Catalog(catalog_path) if catalog_path is not None else None
+    catalog: Catalog | None = None
+    if catalog_path is not None:
+        from wuxi_atlas.layers.catalog import Catalog
+
+        catalog = Catalog(catalog_path)
     in_catalog = districts is None and catalog is not None and "districts" in catalog.kinds()
     adcode = resolve_district(district, catalog.path("districts") if catalog and in_catalog else districts)
     if output_format == "xlsx" and output is None:
@@ -212,6 +216,7 @@ def indicators(
         without=without,
         catalog=catalog,
         landcover_layer=landcover_layer,
+        indicators=only or None,
     )
     options = IndicatorOptions(
         forest_denominator=denominator,

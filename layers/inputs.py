@@ -6,25 +6,37 @@ Each layer comes from, in order of precedence: an explicit file, the user's laye
 The CLI calls :func:`load_indicator_inputs`; the app loads the same kinds one at a time, when a page needs
 them (:mod:`layers.lazy`). Both go through the same readers and validation, so a layer given as
 ``--stations x.csv`` and an uploaded station file are checked alike.
+
+Nothing is read before an indicator asks for it: :func:`load_indicator_inputs` returns
+:class:`~analysis.indicators.IndicatorInputs` whose layers are loaders, and only the kinds the wanted
+indicators may read (:data:`analysis.names.INDICATOR_LAYERS`) get one. The shipped layers and the
+catalog's versions were validated when they were written and are read back typed
+(:mod:`layers.stored`); a user's file is validated as it is read.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wuxi_atlas.analysis.boundaries import load_boundaries
 from wuxi_atlas.analysis.indicators import IndicatorInputs
+from wuxi_atlas.analysis.names import kinds_for
 from wuxi_atlas.analysis.sources import LandSurveySource, RasterSource, VectorSource
 from wuxi_atlas.layers import defaults
-from wuxi_atlas.layers.catalog import Catalog
 from wuxi_atlas.layers.formats import read_landcover, read_landcover_tiles
 from wuxi_atlas.layers.formats.land_survey import land_survey_path, read_land_survey, survey_scheme
 from wuxi_atlas.layers.names import VECTOR_KINDS
 from wuxi_atlas.layers.read import read_vector
 
+if TYPE_CHECKING:
+    from wuxi_atlas.layers.catalog import Catalog
+
 __all__ = ["VECTOR_KINDS", "load_indicator_inputs"]
+
+LandCover = RasterSource | LandSurveySource
 
 
 def load_indicator_inputs(
@@ -37,8 +49,9 @@ def load_indicator_inputs(
     without: Iterable[str] = (),
     catalog: Catalog | None = None,
     landcover_layer: str | None = None,
+    indicators: Sequence[str] | None = None,
 ) -> IndicatorInputs:
-    """Read every layer an indicator run needs.
+    """The layers an indicator run needs, each read when an indicator first reads it.
 
     ``landcover`` is one GeoTIFF or several tiles of one (files, folders or zips of them, mosaicked by
     :func:`layers.formats.read_landcover_tiles`). A layer comes from ``layer_paths[kind]`` (or
@@ -46,6 +59,10 @@ def load_indicator_inputs(
     ``catalog`` when it holds the kind, else from the shipped demo data; a kind listed in ``without`` is
     left out, so its indicators come back as not computable. ``scheme`` overrides the scheme a catalog
     land cover was imported with.
+
+    ``indicators`` (default: all) are the indicators the run computes: the kinds none of them reads are
+    left out (:func:`analysis.names.kinds_for`), and the others are read on first use, so a file given
+    for a layer no indicator reads is never opened. The boundaries are read now.
 
     ``landcover`` may instead be a land survey's parcel layer (DLTB: a GeoPackage, a zipped Shapefile or
     File Geodatabase, a ``.gdb`` folder), read by :func:`layers.formats.land_survey.read_land_survey` from
@@ -57,48 +74,57 @@ def load_indicator_inputs(
     if unknown:
         raise ValueError(f"unknown layer kind(s) {', '.join(unknown)}; expected {', '.join(VECTOR_KINDS)}")
     left_out = set(without)
+    wanted = set(kinds_for(indicators)) - left_out
     in_catalog = set(catalog.kinds()) if catalog is not None else set()
-    vectors: dict[str, VectorSource | None] = {}
-    for kind in VECTOR_KINDS:
+
+    def vector(kind: str) -> Callable[[], VectorSource | None]:
         path = layer_paths.get(kind)
-        if kind in left_out:
-            vectors[kind] = None
-        elif path is not None:
-            vectors[kind] = read_vector(kind, path, lonlat_crs=stations_crs if kind == "stations" else None)
-        elif catalog is not None and kind in in_catalog:
-            stored = catalog.get(kind)
-            assert isinstance(stored, VectorSource)
-            vectors[kind] = stored
-        else:
-            vectors[kind] = defaults.load_default_vector(kind)
-    raster: RasterSource | LandSurveySource | None
-    if "landcover" in left_out:
-        raster = None
-    elif landcover is not None and (survey := land_survey_path(landcover)) is not None:
-        raster = read_land_survey(survey, layer=landcover_layer, scheme=scheme)
-    elif landcover is not None and (isinstance(landcover, Path) or len(landcover) > 0):
-        raster = read_landcover_tiles(landcover, scheme=scheme)
-    elif catalog is not None and "landcover" in in_catalog:
-        stored_raster = catalog.get("landcover")
-        assert isinstance(stored_raster, RasterSource | LandSurveySource)
-        raster = stored_raster
-        if scheme is not None and isinstance(raster, LandSurveySource):
-            raster = dataclasses.replace(raster, scheme=survey_scheme(scheme))
-        elif scheme is not None and isinstance(raster, RasterSource):
-            raster = dataclasses.replace(raster, scheme=read_landcover(raster.path, scheme=scheme).scheme)
-    else:
-        raster = defaults.load_default_landcover(scheme=scheme)
-    return IndicatorInputs(
-        boundaries=load_boundaries(
+        if path is not None:
+            lonlat_crs = stations_crs if kind == "stations" else None
+            return lambda: read_vector(kind, path, lonlat_crs=lonlat_crs)
+        if catalog is not None and kind in in_catalog:
+            return lambda: _stored_vector(catalog, kind)
+        return lambda: defaults.load_default_vector(kind)
+
+    loaders: dict[str, Callable[[], VectorSource | LandCover | None]] = {
+        kind: vector(kind) for kind in VECTOR_KINDS if kind in wanted
+    }
+    if "landcover" in wanted:
+        loaders["landcover"] = lambda: _landcover(landcover, scheme, catalog, in_catalog, landcover_layer)
+    return IndicatorInputs.deferred(
+        load_boundaries(
             districts
             if districts is not None or catalog is None or "districts" not in in_catalog
             else catalog.path("districts")
         ),
-        landcover=raster,
-        wetlands=vectors["wetlands"],
-        protected=vectors["protected"],
-        builtup=vectors["builtup"],
-        buildings=vectors["buildings"],
-        pv_sites=vectors["pv_sites"],
-        stations=vectors["stations"],
+        loaders,
     )
+
+
+def _stored_vector(catalog: Catalog, kind: str) -> VectorSource:
+    stored = catalog.get(kind)
+    assert isinstance(stored, VectorSource)
+    return stored
+
+
+def _landcover(
+    landcover: Path | Sequence[Path] | None,
+    scheme: str | None,
+    catalog: Catalog | None,
+    in_catalog: Collection[str],
+    landcover_layer: str | None,
+) -> LandCover:
+    """The land cover: the user's file(s), else the catalog's, else the shipped raster."""
+    if landcover is not None and (survey := land_survey_path(landcover)) is not None:
+        return read_land_survey(survey, layer=landcover_layer, scheme=scheme)
+    if landcover is not None and (isinstance(landcover, Path) or len(landcover) > 0):
+        return read_landcover_tiles(landcover, scheme=scheme)
+    if catalog is not None and "landcover" in in_catalog:
+        stored = catalog.get("landcover")
+        assert isinstance(stored, RasterSource | LandSurveySource)
+        if scheme is not None and isinstance(stored, LandSurveySource):
+            return dataclasses.replace(stored, scheme=survey_scheme(scheme))
+        if scheme is not None and isinstance(stored, RasterSource):
+            return dataclasses.replace(stored, scheme=read_landcover(stored.path, scheme=scheme).scheme)
+        return stored
+    return defaults.load_default_landcover(scheme=scheme)

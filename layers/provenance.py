@@ -14,9 +14,14 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from wuxi_atlas.analysis.sources import LayerKind, VectorSource
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "RASTER_YEAR_TAGS",
@@ -26,6 +31,7 @@ __all__ = [
     "raster_year",
     "source_text",
     "truthy",
+    "vector_source",
     "vintage",
     "year_of",
 ]
@@ -142,3 +148,27 @@ def vintage(
         "unknown: give it with --year when adding it to the catalog"
     )
     return ""
+
+
+def vector_source(
+    kind: LayerKind,
+    frame: gpd.GeoDataFrame,
+    path: Path,
+    layer: str | None,
+    metadata: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    notes: list[str],
+) -> VectorSource:
+    """The :class:`VectorSource` of ``frame``, read from ``layer`` of the file ``path``, with its provenance
+    from the layer's ``metadata`` (lower-case keys) and the ``manifest`` beside the file."""
+    synthetic = truthy(metadata.get("synthetic", False)) or truthy(manifest.get("synthetic", False))
+    name = path.name if layer is None or layer == path.stem else f"{path.name}:{layer}"
+    return VectorSource(
+        kind=kind,
+        frame=frame,
+        source=source_text(name, synthetic, metadata.get("seed", manifest.get("seed"))),
+        vintage=vintage(frame, metadata, manifest, path, notes),
+        synthetic=synthetic,
+        path=path,
+        notes=tuple(notes),
+    )

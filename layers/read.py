@@ -40,7 +40,7 @@ from wuxi_atlas.layers.geometry import (
 )
 from wuxi_atlas.layers.messages import reader_boundary
 from wuxi_atlas.layers.paths import check_container, local_file, reject_virtual
-from wuxi_atlas.layers.provenance import manifest_beside, source_text, truthy, vintage
+from wuxi_atlas.layers.provenance import manifest_beside, vector_source
 from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["read_vector"]
@@ -127,14 +127,4 @@ def read_vector(
     frame = coerce_fields(frame, spec, rows, local.name, notes)
     frame = clean_geometry(frame, spec, rows, local.name, notes)
     frame = frame.reset_index(drop=True)
-    synthetic = truthy(metadata.get("synthetic", False)) or truthy(manifest.get("synthetic", False))
-    name = local.name if chosen is None or chosen == local.stem else f"{local.name}:{chosen}"
-    return VectorSource(
-        kind=spec.kind,
-        frame=frame,
-        source=source_text(name, synthetic, metadata.get("seed", manifest.get("seed"))),
-        vintage=vintage(frame, metadata, manifest, local, notes),
-        synthetic=synthetic,
-        path=local,
-        notes=tuple(notes),
-    )
+    return vector_source(spec.kind, frame, local, chosen, metadata, manifest, notes)

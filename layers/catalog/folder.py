@@ -50,6 +50,7 @@ from wuxi_atlas.layers.formats.land_survey import read_land_survey
 from wuxi_atlas.layers.limits import trusted
 from wuxi_atlas.layers.read import read_vector
 from wuxi_atlas.layers.spec import get_spec
+from wuxi_atlas.layers.stored import read_stored_vector
 
 __all__ = ["Catalog", "catalog_dir"]
 
@@ -357,7 +358,8 @@ class Catalog:
 
                 frame = load_boundaries(stored)
                 return VectorSource("districts", frame, label, entry.vintage, False, stored, entry.notes)
-            source = read_vector(entry.kind, stored, layer=entry.kind)
+            # Validated when it was imported, stored typed: read back without validating it again.
+            source = read_stored_vector(entry.kind, stored, layer=entry.kind)
         return dataclasses.replace(
             source, source=label, vintage=entry.vintage, synthetic=entry.synthetic, notes=entry.notes
         )

@@ -1,0 +1,162 @@
+"""The product path, whole process: the ``geoplan`` commands a user runs, timed in the same run as the
+bare engine and its peers (``benchmarks/run.py``), so that every ratio compares runs made under the same
+load.
+
+Methods of the ``city`` case (each a fresh process, ``wall`` from start to exit, peak RSS from ``wait4``):
+
+``geoplan-cli-all``
+    ``geoplan indicators --landcover R.tif --scheme worldcover``: every indicator, the shipped vector
+    layers, JSON to a file;
+``geoplan-cli``
+    the same with ``--indicator forest_coverage`` (it reads no vector layer).
+
+Commands of the ``commands`` case, measured once per run, alternating with each other:
+
+``help``
+    ``geoplan --help``;
+``map``
+    ``geoplan map -o map.html``: the city with the default layers, written to a file;
+``demo-data``
+    ``geoplan demo-data --resolution 30 --out DIR``: the whole synthetic dataset at 30 m.
+
+:func:`product_goals` states the goals of issue #14 against what was measured; they are reported, never
+asserted in a test.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CLI_METHODS", "COMMANDS", "cli_command", "cli_shares", "product_goals", "run_commands"]
+
+#: The CLI methods of the city case: the ``indicators`` arguments after the raster.
+CLI_METHODS: dict[str, tuple[str, ...]] = {
+    "geoplan-cli-all": (),
+    "geoplan-cli": ("--indicator", "forest_coverage"),
+}
+CITY_ADCODE = "320200"
+
+
+def _geoplan() -> str:
+    """The ``geoplan`` entry point of this interpreter's environment (else the one on PATH)."""
+    beside = Path(sys.executable).with_name("geoplan")
+    return str(beside) if beside.exists() else shutil.which("geoplan") or "geoplan"
+
+
+def cli_command(method: str, raster: Path, out: Path) -> list[str]:
+    """The command line of a CLI method of the city case, writing JSON to ``out``."""
+    return [
+        _geoplan(),
+        "indicators",
+        "--landcover",
+        str(raster),
+        "--scheme",
+        "worldcover",
+        *CLI_METHODS[method],
+        "--format",
+        "json",
+        "-q",
+        "-o",
+        str(out),
+    ]
+
+
+def cli_shares(out: Path) -> dict[str, float | None]:
+    """The forest share (%) of each district from a CLI run's JSON: the woody share of the valid ground,
+    which is what every peer reports."""
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    return {
+        row["adcode"]: row["value"]
+        for row in rows
+        if row["indicator"] == "forest_coverage" and row["adcode"] != CITY_ADCODE
+    }
+
+
+def _commands(tmp: Path) -> dict[str, list[str]]:
+    geoplan = _geoplan()
+    return {
+        "help": [geoplan, "--help"],
+        "map": [geoplan, "map", "-q", "-o", str(tmp / "map.html")],
+        "demo-data": [geoplan, "demo-data", "--resolution", "30", "-q", "--out", str(tmp / "demo")],
+    }
+
+
+COMMANDS = ("help", "map", "demo-data")
+
+
+def run_commands(
+    runs: int, run_child: Callable[[list[str]], tuple[float, float]], log: Callable[[str], None]
+) -> dict[str, Any]:
+    """Each command of :data:`COMMANDS` ``runs`` times, alternating; median wall (s) and peak RSS (MB)."""
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in COMMANDS}
+    for k in range(runs):
+        for name in COMMANDS:
+            log(f"[commands] run {k + 1}/{runs}: {name}")
+            with tempfile.TemporaryDirectory(prefix="geoplan-bench-") as tmp:
+                samples[name].append(run_child(_commands(Path(tmp))[name]))
+    return {
+        name: {
+            "wall_s": statistics.median(wall for wall, _ in measured),
+            "peak_rss_mb": statistics.median(rss for _, rss in measured),
+            "walls_s": [wall for wall, _ in measured],
+        }
+        for name, measured in samples.items()
+    }
+
+
+def product_goals(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """Issue #14's goals, each as (goal, measured, met)."""
+    rows: list[tuple[str, str, bool]] = []
+    city = results.get("cases", {}).get("city", {}).get("methods", {})
+
+    def wall(name: str) -> float | None:
+        value = city.get(name, {}).get("wall_s")
+        return float(value) if value else None
+
+    every, forest, engine = wall("geoplan-cli-all"), wall("geoplan-cli"), wall("geoplan")
+    for peer, target in (("exactextract", 4.0), ("rasterstats", 2.5)):
+        theirs = wall(peer)
+        if every and theirs:
+            rows.append(
+                (
+                    f"`geoplan indicators` (all) ≥ {target:g}× faster than {peer} (whole process)",
+                    f"{theirs / every:.2f}×",
+                    theirs / every >= target,
+                )
+            )
+    if forest and engine:
+        rows.append(
+            (
+                "`--indicator forest_coverage` within 1.3× of the bare engine call (whole process)",
+                f"{forest / engine:.2f}×",
+                forest / engine <= 1.3,
+            )
+        )
+    commands = results.get("commands") or {}
+    for name, label, limit in (
+        ("help", "`geoplan --help` ≤ 0.3 s", 0.3),
+        ("map", "`geoplan map` (city, default layers) ≤ 3 s", 3.0),
+        ("demo-data", "`geoplan demo-data --resolution 30` ≤ 15 s", 15.0),
+    ):
+        if name in commands:
+            rows.append((label, f"{commands[name]['wall_s']:.2f} s", commands[name]["wall_s"] <= limit))
+    rss = {name: row.get("peak_rss_mb") for name, row in city.items() if name.startswith("geoplan-cli")}
+    rss.update({name: row.get("peak_rss_mb") for name, row in commands.items()})
+    measured = {name: mb for name, mb in rss.items() if mb is not None}
+    if measured:
+        worst = max(measured, key=lambda name: measured[name])
+        rows.append(
+            (
+                "peak RSS of every geoplan command ≤ 400 MB",
+                f"{measured[worst]:.0f} MB ({worst})",
+                measured[worst] <= 400,
+            )
+        )
+    return rows
