@@ -18,18 +18,16 @@ from typing import Any
 import numpy as np
 import pytest
 import rasterio
+from catalog_files import WGS84_POINTS
+from catalog_files import landcover_tif as _landcover
+from catalog_files import stations_csv as _stations_csv
 from click.testing import CliRunner
-from rasterio.transform import from_origin
 
-from wuxi_atlas.analysis.coords import wgs84_to_gcj02
 from wuxi_atlas.analysis.errors import AtlasError, LayerError, LayerReadError
 from wuxi_atlas.analysis.sources import RasterSource, VectorSource
 from wuxi_atlas.layers.catalog import MANIFEST_FORMAT, Catalog, catalog_dir, check_layer
 from wuxi_atlas.layers.catalog import check as check_module
 from wuxi_atlas.layers.catalog import folder as catalog_module
-
-# Two stations near 无锡 梁溪区, in WGS84; the CSV holds them shifted to GCJ-02.
-WGS84_POINTS = [(120.30, 31.57), (120.31, 31.58)]
 
 
 def _snapshot(root: Path) -> dict[str, str]:
@@ -39,34 +37,6 @@ def _snapshot(root: Path) -> dict[str, str]:
         else hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(root.rglob("*"))
     }
-
-
-def _stations_csv(folder: Path, name: str = "stations.csv", label: str = "锡山") -> Path:
-    rows = ["名称,类型,桩数,开放类型,经度,纬度"]
-    for index, (lon, lat) in enumerate(WGS84_POINTS):
-        gcj_lon, gcj_lat = wgs84_to_gcj02(lon, lat)
-        rows.append(f"{label}{index},充电站,{4 + index},公共,{gcj_lon:.9f},{gcj_lat:.9f}")
-    path = folder / name
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return path
-
-
-def _landcover(folder: Path, name: str = "landcover_2024.tif", **profile: Any) -> Path:
-    path = folder / name
-    options: dict[str, Any] = {
-        "driver": "GTiff",
-        "width": 16,
-        "height": 16,
-        "count": 1,
-        "dtype": "uint8",
-        "crs": "EPSG:4549",
-        "transform": from_origin(528_000, 3_494_000, 30, 30),  # inside Wuxi
-        **profile,
-    }
-    with rasterio.open(path, "w", **options) as dataset:
-        shape = (1, options["height"], options["width"])
-        dataset.write(np.resize(np.array([10, 20, 30, 50, 80], dtype="uint8"), shape))
-    return path
 
 
 # ---------------------------------------------------------------------------------- provenance
