@@ -55,7 +55,7 @@ METHOD_ROLES: dict[str, tuple[str, ...]] = {
 def catalogue(lang: str) -> dict[str, Any]:
     """The parsed catalogue of ``lang`` ("zh" or "en"; anything else is Chinese, the default)."""
     name = "en.toml" if lang == "en" else "zh.toml"
-    return tomllib.loads(resources.files("maps").joinpath("i18n", name).read_text(encoding="utf-8"))
+    return tomllib.loads(resources.files("wuxi_atlas.maps").joinpath("i18n", name).read_text(encoding="utf-8"))
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -22,7 +22,7 @@ _NAMES = "|".join(FOLDERS)
 _FROM = re.compile(rf"^(\s*)from ({_NAMES})((?:\.\w+)*) import ", re.MULTILINE)
 _IMPORT_AS = re.compile(rf"^(\s*)import ({_NAMES})((?:\.\w+)+) as (\w+)\s*$", re.MULTILINE)
 _IMPORT_BARE = re.compile(rf"^(\s*)import ({_NAMES})(\s*(?:#.*)?)$", re.MULTILINE)
-_IMPORT_DOTTED = re.compile(rf"^\s*import ({_NAMES})\.[\w.]+\s*$", re.MULTILINE)
+_IMPORT_DOTTED = re.compile(rf"^\s*import ({_NAMES})\.[\w.]+\s*(?:#.*)?$", re.MULTILINE)
 _DASH_M = re.compile(rf"\"-m\", \"({_NAMES})\"")
 
 

@@ -1,11 +1,32 @@
-"""Suite-wide settings: the tests never read or write the user's own caches or catalog."""
+"""Suite-wide settings: the tests never read or write the user's own caches or catalog, and the code is
+imported the way the installed wheel has it."""
 
 from __future__ import annotations
 
+import importlib.abc
 import os
+import sys
 import tempfile
 
 import pytest
+
+#: The design card's folders. Installed, they exist only as wuxi_atlas.<folder>; from a checkout, the
+#: repository root on sys.path would also make them importable by their bare names and hide a module (or a
+#: resources.files("maps")) that breaks in the wheel. So the suite refuses the bare names outright.
+_BARE_FOLDERS = frozenset({"analysis", "layers", "maps", "app", "cli", "demo"})
+
+
+class _RefuseBareFolders(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):  # type: ignore[no-untyped-def]
+        if fullname.split(".")[0] in _BARE_FOLDERS:
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r}: import it as 'wuxi_atlas.{fullname}' (the installed name)",
+                name=fullname,
+            )
+        return None
+
+
+sys.meta_path.insert(0, _RefuseBareFolders())
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -214,7 +214,7 @@ def test_named_crss_still_read(tmp_path: Path) -> None:
 def test_gdal_and_proj_are_kept_offline() -> None:
     import pyproj.network
 
-    import layers.read  # noqa: F401 - importing the readers configures the process
+    import wuxi_atlas.layers.read  # noqa: F401 - importing the readers configures the process
 
     assert os.environ["PROJ_NETWORK"] == "OFF"
     assert not pyproj.network.is_network_enabled()
