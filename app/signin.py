@@ -18,6 +18,7 @@ hides what the user's role would be refused.
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 import time
 from collections.abc import Mapping
@@ -140,7 +141,9 @@ def _on_sign_out() -> None:
 
 
 def role_text(user: User, lang: str) -> str:
-    """The user's role in words, with an officer's districts' adcodes."""
+    """The user's role in words, with an officer's districts' adcodes ("not signed in" for anonymous)."""
+    if not user.signed_in:
+        return t("role_anonymous", lang)
     text = t(f"role_{user.role.value}", lang)
     return f"{text} ({', '.join(user.adcodes)})" if user.adcodes else text
 
@@ -164,6 +167,9 @@ def sign_in_panel(lang: str) -> User:
     if not providers and not accounts:
         return user
     with st.expander(t("sign_in", lang)):
+        if providers and importlib.util.find_spec("authlib") is None:
+            st.error(t("sso_needs_authlib", lang))  # st.login would fail on the click
+            providers = ()
         for provider in providers:
             label = t("sign_in_sso", lang) + (f" ({provider})" if provider else "")
             st.button(
