@@ -118,7 +118,8 @@ def _landcover(
     if landcover is not None and (survey := land_survey_path(landcover)) is not None:
         return read_land_survey(survey, layer=landcover_layer, scheme=scheme)
     if landcover is not None and (isinstance(landcover, Path) or len(landcover) > 0):
-        return read_landcover_tiles(landcover, scheme=scheme)
+        # The zonal pass decodes the raster and refuses a block it cannot read: decode it once, there.
+        return read_landcover_tiles(landcover, scheme=scheme, decode_blocks=False)
     if catalog is not None and "landcover" in in_catalog:
         stored = catalog.get("landcover")
         assert isinstance(stored, RasterSource | LandSurveySource)

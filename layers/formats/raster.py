@@ -66,7 +66,9 @@ def unguessable_scheme(name: str, codes: list[int]) -> str:
 
 
 @reader_boundary
-def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
+def read_landcover(
+    path: str | Path, scheme: str | None = None, *, decode_blocks: bool = True
+) -> RasterSource:
     """Check a land-cover GeoTIFF and say which class scheme it uses.
 
     Parameters
@@ -79,6 +81,11 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
         name a built-in scheme (never a file: the raster is data), else the one built-in scheme the
         codes found in the raster can belong to (:func:`analysis.schemes.guess_scheme`): a raster whose
         codes fit several schemes, or none, is refused with the candidates named.
+    decode_blocks : bool
+        Decode every block now (the default, for ``geoplan check`` and the catalog). False leaves the
+        blocks to the zonal pass that reads them, which refuses a block it cannot decode or a value that
+        is no class code with the same messages, naming the file: an indicator run then decodes the
+        raster once, not twice. Blocks are decoded anyway when the scheme must be guessed from the codes.
 
     Returns
     -------
@@ -107,7 +114,7 @@ def read_landcover(path: str | Path, scheme: str | None = None) -> RasterSource:
     could not read is refused here. Files the atlas wrote itself (read inside
     :func:`layers.limits.trusted`) skip that pass and the overlap test, which were done at import.
     """
-    checked = check_landcover_file(path, scheme)
+    checked = check_landcover_file(path, scheme, decode_blocks=decode_blocks)
     scheme_name = checked.scheme
     if scheme_name is None:
         from wuxi_atlas.analysis.schemes import guess_scheme
@@ -157,7 +164,9 @@ class CheckedRaster:
 
 
 @reader_boundary
-def check_landcover_file(path: str | Path, scheme: str | Path | None = None) -> CheckedRaster:
+def check_landcover_file(
+    path: str | Path, scheme: str | Path | None = None, *, decode_blocks: bool = True
+) -> CheckedRaster:
     """Every check of :func:`read_landcover` but the scheme's guess; parameters and errors as there."""
     import rasterio
     from rasterio.errors import RasterioError
@@ -191,7 +200,8 @@ def check_landcover_file(path: str | Path, scheme: str | Path | None = None) -> 
             codes = None
             if not is_trusted() or scheme_name is None:
                 check_overlaps_wuxi(local.name, dataset)
-                codes = scan_codes(local.name, dataset)
+                if decode_blocks or scheme_name is None:
+                    codes = scan_codes(local.name, dataset)
             grid = {
                 "crs": dataset.crs,
                 "transform": dataset.transform,

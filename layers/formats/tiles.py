@@ -195,7 +195,9 @@ def holds_tiles(path: str | Path) -> bool:
     return False
 
 
-def read_landcover_tiles(paths: str | Path | Sequence[str | Path], scheme: str | None = None) -> RasterSource:
+def read_landcover_tiles(
+    paths: str | Path | Sequence[str | Path], scheme: str | None = None, *, decode_blocks: bool = True
+) -> RasterSource:
     """One land-cover source from one GeoTIFF or several tiles (files, folders or zips of them).
 
     One tile is read as :func:`~layers.formats.raster.read_landcover` reads it. Several are checked each
@@ -209,6 +211,8 @@ def read_landcover_tiles(paths: str | Path | Sequence[str | Path], scheme: str |
     scheme
         The scheme of every tile (``--scheme``); by default their ``SCHEME`` tags, else the one scheme
         their codes can belong to (a tile's own codes, else all the tiles' codes together).
+    decode_blocks
+        For one file, as in :func:`~layers.formats.raster.read_landcover`; tiles are always decoded.
 
     Raises
     ------
@@ -227,7 +231,7 @@ def read_landcover_tiles(paths: str | Path | Sequence[str | Path], scheme: str |
         raise LayerError("no land-cover file was given")
     tiles = landcover_tiles(given)
     if len(tiles) == 1:
-        return read_landcover(tiles[0], scheme=scheme)
+        return read_landcover(tiles[0], scheme=scheme, decode_blocks=decode_blocks)
     checked = [check_landcover_file(tile, scheme) for tile in tiles]
     first = checked[0]
     for other in checked[1:]:
