@@ -73,7 +73,7 @@ def dask(raster: str, zones: str, zone_id: str, options: dict[str, Any]) -> tupl
     ):
         client.wait_for_workers(options["workers"])
         # Workers import the engine once, as on a long-lived cluster; that start-up is reported apart.
-        client.run(lambda: __import__("analysis.zonal.distributed") and __import__("rasterio"))
+        client.run(lambda: __import__("wuxi_atlas.analysis.zonal.distributed") and __import__("rasterio"))
         started = time.perf_counter()
         table = zonal_class_areas_dask(raster, frame, zone_id, scheduler=client, chunks=options["chunks"])
         call = time.perf_counter() - started

@@ -20,13 +20,20 @@ Cases
 Methods (each in its own process; whole-process wall time includes interpreter start and imports, and
 peak RSS is the child's ``ru_maxrss`` from ``wait4``): ``floor`` (read and decode every block, no
 statistics), ``geoplan`` (``analysis.zonal.zonal_class_areas``, as ``analysis.forest`` calls it),
-``geoplan-cli`` (``geoplan indicators --indicator forest_coverage``, city only), ``exactextract``
+``geoplan-cli`` (``geoplan indicators --indicator forest_coverage``, city only), ``geoplan-cli-all``
+(``geoplan indicators``: every indicator, with the shipped vector layers; city only), ``exactextract``
 (``unique`` + ``frac``), ``rasterstats`` (``categorical=True``) and ``dask``
 (``analysis.zonal.distributed`` on a local cluster of 2 single-threaded worker processes). Runs are
 interleaved so that a change in the machine's load hits every method alike.
 
-The result is written to ``benchmarks/results/<name>.json`` and rendered to ``<name>.md``; the README's
-"Benchmarks" table is that Markdown. When ``geo_app.py`` exists, the app case is measured too.
+The ``commands`` case times ``geoplan --help``, ``geoplan map`` and ``geoplan demo-data --resolution 30``
+(``benchmarks/product.py``, which also states issue #14's goals). Every row reports the child's CPU time
+(user + system, from ``wait4``) beside its wall time: on a shared machine the wall time of a run depends
+on the load, its CPU time much less.
+
+The result is written to ``benchmarks/results/<name>.json`` (by default the date) and rendered to
+``<name>.md``; the README's "Benchmarks" table is that Markdown. When ``geo_app.py`` exists, the app case
+is measured too.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from product import CLI_METHODS, cli_command, cli_shares, product_goals, run_commands
+
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
@@ -53,8 +62,6 @@ METHOD_SCRIPT = HERE / "method.py"
 CITY_RASTER = WORK / "city" / "rasters" / "landcover_2024_10m.tif"
 PROVINCE_GRID = (3, 3)  # rows × columns of city copies; 9 × 1.1e8 ≈ 1e9 px
 N_CIRCLES, CIRCLE_RADIUS_M, CIRCLE_SEED = 1000, 100.0, 5
-# Every other layer is left out of the CLI run: only the forest pass is timed.
-CLI_WITHOUT = ("wetlands", "protected", "builtup", "buildings", "pv_sites", "stations")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -80,7 +87,8 @@ def ensure_city_raster() -> Path:
             [
                 sys.executable,
                 "-c",
-                "import sys; from pathlib import Path; from demo.generate import generate_demo_data; "
+                "import sys; from pathlib import Path; "
+                "from wuxi_atlas.demo.generate import generate_demo_data; "
                 "generate_demo_data(Path(sys.argv[1]), 10, overwrite=True, vectors=False)",
                 str(out),
             ],
@@ -244,6 +252,7 @@ class Sample:
     call_s: float | None
     shares: dict[str, float | None]
     extra: dict[str, Any]
+    cpu_s: float | None = None
 
 
 @dataclass
@@ -257,6 +266,13 @@ class MethodRuns:
 
 def _run_child(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall time (s) and peak RSS (MB) of a child process, which must succeed."""
+    wall, rss, _ = _run_child_cpu(command, env)
+    return wall, rss
+
+
+def _run_child_cpu(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Wall time (s), peak RSS (MB) and CPU time (user + system, s) of a child process, which must
+    succeed."""
     start = time.perf_counter()
     child = subprocess.Popen(
         command,
@@ -270,42 +286,20 @@ def _run_child(command: list[str], env: dict[str, str] | None = None) -> tuple[f
     stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{stderr[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def run_method(method: str, raster: Path, zones: Path, options: dict[str, Any]) -> Sample:
     with tempfile.TemporaryDirectory(prefix="geoplan-bench-") as tmp:
         out = Path(tmp) / "out.json"
-        if method == "geoplan-cli":
-            command = [
-                shutil.which("geoplan") or "geoplan",
-                "indicators",
-                "--landcover",
-                str(raster),
-                "--scheme",
-                "worldcover",
-                "--indicator",
-                "forest_coverage",
-                *[arg for kind in CLI_WITHOUT for arg in ("--without", kind)],
-                "--format",
-                "json",
-                "-o",
-                str(out),
-            ]
-            wall, rss = _run_child(command)
-            shares = {
-                r["adcode"]: 100
-                * r["numerator"]
-                / (r["extra"]["valid_fraction"] * r["extra"]["polygon_area_m2"])
-                for r in json.loads(out.read_text(encoding="utf-8"))
-                if r["adcode"] != "320200"
-            }
-            return Sample(wall, rss, None, shares, {})
+        if method in CLI_METHODS:
+            wall, rss, cpu = _run_child_cpu(cli_command(method, raster, out))
+            return Sample(wall, rss, None, cli_shares(out), {}, cpu)
         command = [sys.executable, str(METHOD_SCRIPT), method, str(raster), str(zones), str(out)]
         command += ["--workers", str(options.get("workers", 2)), "--chunks", str(options.get("chunks", 64))]
-        wall, rss = _run_child(command)
+        wall, rss, cpu = _run_child_cpu(command)
         result = json.loads(out.read_text(encoding="utf-8"))
-        return Sample(wall, rss, result["call_s"], result["shares"], result["extra"])
+        return Sample(wall, rss, result["call_s"], result["shares"], result["extra"], cpu)
 
 
 def max_difference_pp(a: dict[str, float | None], b: dict[str, float | None]) -> float | None:
@@ -330,6 +324,7 @@ def run_case(
         row: dict[str, Any] = {
             "wall_s": method_runs.median("wall_s"),
             "call_s": method_runs.median("call_s"),
+            "cpu_s": method_runs.median("cpu_s"),
             "peak_rss_mb": method_runs.median("peak_rss_mb"),
             "walls_s": [s.wall_s for s in method_runs.samples],
             "calls_s": [s.call_s for s in method_runs.samples],
@@ -361,7 +356,7 @@ def run_case(
 def _ratios(rows: dict[str, Any]) -> dict[str, float]:
     ratios: dict[str, float] = {}
     ours = rows.get("geoplan", {})
-    for peer in ("exactextract", "rasterstats", "geoplan-cli", "dask"):
+    for peer in ("exactextract", "rasterstats", "geoplan-cli", "geoplan-cli-all", "dask"):
         if peer in rows and ours.get("wall_s"):
             ratios[f"{peer}_wall_over_geoplan"] = rows[peer]["wall_s"] / ours["wall_s"]
         if peer in rows and ours.get("call_s") and rows[peer].get("call_s"):
@@ -407,10 +402,16 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+COMMAND_LABELS = {
+    "help": "geoplan --help",
+    "map": "geoplan map -o map.html",
+    "demo-data": "geoplan demo-data --resolution 30",
+}
 METHOD_LABELS = {
     "floor": "read floor (decode every block)",
     "geoplan": "**geoplan** `zonal_class_areas`",
     "geoplan-cli": "`geoplan indicators --indicator forest_coverage`",
+    "geoplan-cli-all": "`geoplan indicators` (every indicator, shipped vector layers)",
     "dask": "geoplan on Dask (2 local workers)",
     "exactextract": "exactextract `unique`+`frac`",
     "rasterstats": "rasterstats `categorical=True`",
@@ -428,9 +429,9 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines += [
             f"**{case}**: {data['pixels'] / 1e6:,.0f} Mpx, {data['zones']} zones (`{data['raster']}`)",
             "",
-            "| method | whole process (s) | in-process call (s) | peak RSS (MB) | × geoplan (process) "
-            "| max Δ vs exactextract (pp) |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| method | whole process (s) | CPU (s) | in-process call (s) | peak RSS (MB) "
+            "| × geoplan (process) | max Δ vs exactextract (pp) |",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         ours = data["methods"].get("geoplan", {})
         for method, row in data["methods"].items():
@@ -444,8 +445,8 @@ def render_markdown(results: dict[str, Any]) -> str:
                 start = row["extra"].get("cluster_start_s")
                 call += f" ({row['throughput_mpx_s']:.0f} Mpx/s; cluster start {_fmt(start, 1)} s)"
             lines.append(
-                f"| {METHOD_LABELS.get(method, method)} | {_fmt(row['wall_s'])} | {call} | {rss} | "
-                f"{_fmt(ratio)} | {_fmt(row.get('max_diff_vs_exactextract_pp'), 4)} |"
+                f"| {METHOD_LABELS.get(method, method)} | {_fmt(row['wall_s'])} | {_fmt(row.get('cpu_s'))} | "
+                f"{call} | {rss} | {_fmt(ratio)} | {_fmt(row.get('max_diff_vs_exactextract_pp'), 4)} |"
             )
         largest = data.get("largest_difference_pp")
         ratios = data["ratios"]
@@ -476,6 +477,20 @@ def render_markdown(results: dict[str, Any]) -> str:
         lines.append("")
     elif "app" in results:
         lines += ["**app**: not measured (`geo_app.py` did not exist when this ran).", ""]
+    commands = results.get("commands")
+    if commands:
+        lines += [
+            "**commands** (whole process, demo data)",
+            "",
+            "| command | whole process (s) | CPU (s) | peak RSS (MB) |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| `{COMMAND_LABELS.get(name, name)}` | {_fmt(row['wall_s'])} | {_fmt(row.get('cpu_s'))} | "
+            f"{_fmt(row['peak_rss_mb'], 0)} |"
+            for name, row in commands.items()
+        ]
+        lines.append("")
     rows = goals(results)
     if rows:
         lines += ["**goals** (measured, not asserted)", "", "| goal | measured | |", "|---|---:|---|"]
@@ -522,6 +537,7 @@ def goals(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
         rss = method(case, "geoplan").get("peak_rss_mb")
         if rss is not None:
             rows.append((f"peak memory ≤ 400 MB at {label}", f"{rss:.0f} MB", rss <= 400))
+    rows += product_goals(results)
     app = results.get("app") or {}
     app_goals = (
         ("first_render_s", "app: first render < 1.5 s (new server process, cold caches)", 1.5, "s"),
@@ -541,8 +557,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Zonal statistics benchmarks (see the module docstring).")
     parser.add_argument("--quick", action="store_true", help="one run per method, no province raster")
     parser.add_argument("--runs", type=int, help="runs per method (default 3, 1 with --quick)")
-    parser.add_argument("--cases", default="city,small,province,app", help="comma-separated cases to run")
-    parser.add_argument("--name", default="latest", help="results file name (benchmarks/results/NAME.json)")
+    parser.add_argument(
+        "--cases", default="city,small,province,app,commands", help="comma-separated cases to run"
+    )
+    parser.add_argument(
+        "--name",
+        default=time.strftime("%Y-%m-%d", time.gmtime()),
+        help="results file name (benchmarks/results/NAME.json); default: today's date",
+    )
     parser.add_argument("--prepare", metavar="CASES", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare is not None:
@@ -565,7 +587,7 @@ def main() -> None:
     }
     peers = ["floor", "geoplan", "exactextract", "rasterstats", "dask"]
     methods = {
-        "city": [*peers[:2], "geoplan-cli", *peers[2:]],
+        "city": [*peers[:2], "geoplan-cli", "geoplan-cli-all", *peers[2:]],
         "small": ["geoplan", "exactextract", "rasterstats"],
         "province": peers,
     }
@@ -576,6 +598,8 @@ def main() -> None:
             )
     if "app" in cases:
         results["app"] = run_app_case(runs, prepared.get("app", {}).get("data_dir"))
+    if "commands" in cases:
+        results["commands"] = run_commands(runs, _run_child_cpu, _log)
     results["load_after"] = round(os.getloadavg()[0], 2)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     markdown = render_markdown(results)

@@ -5,7 +5,7 @@ neither geopandas nor folium."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
 
@@ -20,6 +20,9 @@ from wuxi_atlas.cli.options import (
     resolve_district,
     write_output,
 )
+
+if TYPE_CHECKING:
+    from wuxi_atlas.analysis.sources import VectorSource
 
 __all__ = ["export_command", "map_command"]
 
@@ -93,6 +96,7 @@ def map_command(
     from wuxi_atlas.analysis.sources import RasterSource
     from wuxi_atlas.analysis.targets import load_targets
     from wuxi_atlas.layers.inputs import load_indicator_inputs
+    from wuxi_atlas.layers.lazy import LazyMapping
     from wuxi_atlas.maps.atlas import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
     from wuxi_atlas.maps.text import t
 
@@ -112,7 +116,8 @@ def map_command(
         boundaries=inputs.boundaries,
         # A land survey's parcels are not drawn as land cover (hundreds of thousands of polygons).
         landcover={raster.year or 0: raster} if isinstance(raster, RasterSource) else {},
-        vectors={kind: getattr(inputs, kind) for kind in LAYER_OPTIONS},
+        # Read when the map draws them: the default view never reads the 40,000 buildings.
+        vectors=LazyMapping(LAYER_OPTIONS, lambda kind: _vector(inputs.layer(kind))),
         results=results,
     )
     view = MapView(
@@ -125,10 +130,11 @@ def map_command(
         service_radius_m=radius,
     )
     progress.stage("drawing the map")
-    banner = t("synthetic_banner", lang).replace("**", "") if data.synthetic else None
-    write_output(
-        map_html(build_atlas_map(data, view), title=t("app_title", lang), banner=banner), output, overwrite
-    )
+    drawn = build_atlas_map(data, view)
+    # Synthetic when a layer the map read is: the layers it did not draw were never read.
+    synthetic = any(getattr(inputs.layer(kind), "synthetic", False) for kind in inputs.read_kinds)
+    banner = t("synthetic_banner", lang).replace("**", "") if synthetic else None
+    write_output(map_html(drawn, title=t("app_title", lang), banner=banner), output, overwrite)
 
 
 @click.command("export")
@@ -165,3 +171,9 @@ def export_command(
     if source is None:
         raise click.UsageError(f"there is no {kind} layer to export")
     write_output(layer_to_geojson(source, inputs.boundaries, adcode), output, overwrite)
+
+
+def _vector(source: object) -> VectorSource | None:
+    from wuxi_atlas.analysis.sources import VectorSource
+
+    return source if isinstance(source, VectorSource) else None
