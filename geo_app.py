@@ -18,6 +18,7 @@ working and the URL path never changes. A path typed by hand (``/board``) opens 
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Sequence
 
 import streamlit as st
@@ -26,6 +27,7 @@ from wuxi_atlas.analysis.errors import AtlasError
 from wuxi_atlas.analysis.indicators import INDICATOR_IDS
 from wuxi_atlas.analysis.pv import DEFAULT_USABLE_SHARE
 from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.app import progressive
 from wuxi_atlas.app.context import (
     DENOMINATORS,
     LAYER_ORDER,
@@ -46,8 +48,6 @@ from wuxi_atlas.app.loaders import (
     origins_of,
 )
 from wuxi_atlas.app.map_component import tianditu_key, tianditu_key_problem
-from wuxi_atlas.app.pages import board, data, district, export, methods
-from wuxi_atlas.app.pages import map as map_page
 from wuxi_atlas.app.signin import sign_in_panel
 from wuxi_atlas.app.upload_flow import staged_layers
 from wuxi_atlas.app.widgets import plain
@@ -56,15 +56,16 @@ from wuxi_atlas.maps.basemap import available_basemaps, get_basemap
 from wuxi_atlas.maps.choropleth import CHOROPLETH_MODES
 from wuxi_atlas.maps.text import LANGS, indicator_name, t
 
-#: Each page's module draws it from the context: ``render(ctx)``.
-_RENDER: dict[str, Callable[[Context], None]] = {
-    "map": map_page.render,
-    "board": board.render,
-    "district": district.render,
-    "export": export.render,
-    "methods": methods.render,
-    "data": data.render,
-}
+
+def _render(name: str) -> Callable[[Context], None]:
+    """Page ``name``'s ``render(ctx)`` (:mod:`app.pages`), its module imported when the page is first
+    shown: a first render of the map page does not pay for the Excel export's or the charts' imports."""
+    render: Callable[[Context], None] = importlib.import_module(f"wuxi_atlas.app.pages.{name}").render
+    return render
+
+
+def _show_page(show: Callable[[Callable[[Context], None]], None], name: str) -> None:
+    show(_render(name))
 
 
 def _navigation(lang: str, show: Callable[[Callable[[Context], None]], None]) -> st.Page:
@@ -73,7 +74,7 @@ def _navigation(lang: str, show: Callable[[Callable[[Context], None]], None]) ->
     selected = st.session_state["page"]
     pages = {
         name: st.Page(
-            functools.partial(show, _RENDER[name]),
+            functools.partial(_show_page, show, name),
             title=t(f"page_{name}", lang),
             url_path="" if name == selected else name,
             default=name == selected,
@@ -225,12 +226,22 @@ def main() -> None:
             st.info(t("staged_banner", lang, kinds=", ".join(staged)))
         year = st.session_state.get("year") if data.landcover else None
         method = method_from_state()
-        with st.spinner("…"):
-            results = indicator_results(signature, data, year, method)
+        # Computed in the background (app.progressive), once for every session asking for the same: the
+        # map page shows at once and its board follows; the other pages show the results, so they wait.
+        results_job = progressive.job(
+            ("results", signature, year, method),
+            functools.partial(indicator_results, signature, data, year, method),
+        )
+        if st.session_state["page"] == "map":
+            results = progressive.ready(results_job)
+        else:
+            with st.spinner("…"):
+                results = progressive.wait(results_job)
         ctx = Context(
             signature=signature,
             data=data,
-            results=results,
+            results=results or [],
+            results_job=None if results is not None else results_job,
             targets=cached_targets(origins_of(signature)["targets"][2]),
             lang=lang,
             adcode=st.session_state["district"],
@@ -244,6 +255,8 @@ def main() -> None:
         lang = st.session_state.get("lang", "zh")
         st.error(t("error", lang, message=plain(str(exc))))
         st.stop()
+    finally:
+        progressive.start()  # the background work this run asked for, once the page is drawn
 
 
 main()

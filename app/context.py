@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,6 +115,13 @@ class Context:
     names: dict[str, tuple[str, str]]
     year: int | None = None
     method: Method = Method()
+    #: The background job computing the results while the map page shows without them (a cold server),
+    #: else None and ``results`` holds every indicator.
+    results_job: Future[list[IndicatorResult]] | None = None
+
+    @property
+    def results_ready(self) -> bool:
+        return self.results_job is None
 
     @property
     def synthetic(self) -> bool:

@@ -279,20 +279,20 @@ def synthetic_in_use(
 ) -> bool:
     """Whether a layer behind the page is synthetic: any vector (the board reads them all) and the land
     cover of ``year`` (of every year where the land-cover change is shown). A user's file is not. A
-    shipped vector is judged by its metadata, so the banner reads no features."""
+    shipped vector is judged by its metadata, so the banner reads no features; the shipped vectors are
+    asked first, because that is all a first paint on the demo data then reads."""
+    origins = origins_of(signature)
+    shipped = [origins[kind] for kind in VECTOR_KINDS if origins[kind][1] == "demo"]
+    if any(key[2][2] > 0 and _declares_synthetic(key) for key in shipped):
+        return True
     if every_year:
         rasters = list(data.landcover.values())
     else:
         rasters = [data.landcover[year]] if year is not None and year in data.landcover else []
     if any(r.synthetic for r in rasters):
         return True
-    origins = origins_of(signature)
     for kind in VECTOR_KINDS:
-        key = origins[kind]
-        if key[1] == "demo":
-            if key[2][2] > 0 and _declares_synthetic(key):
-                return True
-        elif (source := data.vectors.get(kind)) is not None and source.synthetic:
+        if origins[kind][1] != "demo" and (source := data.vectors.get(kind)) is not None and source.synthetic:
             return True
     return False
 

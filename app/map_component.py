@@ -1,5 +1,9 @@
-"""The map in the page: the folium map of the current view, rendered once into the plain strings that
-streamlit-folium sends the browser (:class:`MapComponent`), cached per view and shown by :func:`show_map`.
+"""The map in the page: a base that stays mounted in the browser (:class:`MapComponent`, the plain strings
+streamlit-folium sends it: the basemap and the city's extent) and the overlays, drawn one by one, cached
+per overlay and sent beside it as JavaScript (:mod:`app.map_overlays`), so a layer toggle, an opacity
+slider or a district switch does not remount the map; :func:`show_map` puts them together. On a cold
+server the overlays are drawn in the background (:mod:`app.progressive`): the map shows at once with the
+district boundaries and the other overlays join it as they are ready.
 
 :class:`MapComponent` is defined here, in an importable module, because ``st.cache_data`` pickles it: a
 class defined in the script (``__main__``) cannot be pickled, and sessions starting together on a fresh
@@ -9,10 +13,12 @@ server crashed with ``PicklingError: Can't pickle <class '__main__.MapComponent'
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.metadata
 import os
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +27,16 @@ import folium
 import streamlit as st
 import streamlit_folium
 
+from wuxi_atlas.analysis.coords import wgs84_to_gcj02
+from wuxi_atlas.analysis.crs import DISPLAY_CRS
 from wuxi_atlas.analysis.errors import LayerError
 from wuxi_atlas.analysis.result_cache import entry_key, load_entry, store_entry
+from wuxi_atlas.analysis.results import CITY_ADCODE
+from wuxi_atlas.app import progressive
 from wuxi_atlas.app.context import Context
 from wuxi_atlas.app.loaders import Signature, providers
+from wuxi_atlas.app.map_overlays import OverlayCode, overlay_code, overlay_script
+from wuxi_atlas.maps.assets import VENDORED_ASSETS, asset_uri
 from wuxi_atlas.maps.atlas import DEFAULT_LAYERS, DEFAULT_OPACITY, OVERLAYS, MapView, build_atlas_map
 from wuxi_atlas.maps.basemap import DEFAULT_BASEMAP, TIANDITU_KEY_ENV, get_basemap
 from wuxi_atlas.maps.text import t
@@ -80,7 +92,8 @@ def _map_view(ctx: Context, *, focus: str | None) -> MapView:
 
 
 def build_map(ctx: Context, *, focus: str | None) -> Any:
-    """The folium map of the current view (sidebar layers, opacity, basemap, year), zoomed to ``focus``."""
+    """The folium map of the current view (sidebar layers, opacity, basemap, year), zoomed to ``focus``:
+    the whole map in one piece, for the standalone HTML export."""
     view = _map_view(ctx, focus=focus)
     data = dataclasses.replace(ctx.data, results=tuple(ctx.results)) if view.choropleth else ctx.data
     return build_atlas_map(
@@ -93,8 +106,8 @@ def build_map(ctx: Context, *, focus: str | None) -> Any:
 
 @dataclass(frozen=True)
 class MapComponent:
-    """What streamlit-folium sends the browser for one map, as plain strings: rendered once per view and
-    cached, so a rerun that shows the same map (a district switch on the map page) builds nothing."""
+    """What streamlit-folium mounts in the browser for the base map, as plain strings: rendered once per
+    basemap and language and cached, so a rerun that keeps them keeps the mounted map."""
 
     script: str
     header: str
@@ -107,7 +120,12 @@ class MapComponent:
 
 
 def _component_of(fmap: folium.Map) -> MapComponent:
-    """The component arguments of ``fmap``, as ``streamlit_folium.st_folium`` (0.27) computes them."""
+    """The component arguments of ``fmap``, as ``streamlit_folium.st_folium`` (0.27) computes them, less
+    the layer control (sent with the overlays it lists) and with every vendored asset loaded: an overlay
+    added later to the mounted map may need any of them (the station clusters)."""
+    for name, element in list(fmap._children.items()):
+        if isinstance(element, folium.LayerControl):
+            del fmap._children[name]
     fmap.get_root().render()
     fmap.render()
     html = streamlit_folium._get_html(fmap)  # before _get_map_string, which alters the map
@@ -127,6 +145,8 @@ def _component_of(fmap: folium.Map) -> MapComponent:
             raise LayerError("a colormap would load d3 from a CDN")
         css += [href for _, href in getattr(element, "default_css", [])]
         js += [src for _, src in getattr(element, "default_js", [])]
+    js += [asset_uri(name) for name in VENDORED_ASSETS.values() if name.endswith(".js")]
+    css += [asset_uri(name) for name in VENDORED_ASSETS.values() if name.endswith(".css")]
     return MapComponent(
         script=script,
         header=header,
@@ -139,36 +159,73 @@ def _component_of(fmap: folium.Map) -> MapComponent:
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=24)
-def _map_component(
-    signature: Signature, view: tuple[Any, ...], tianditu_key: str | None, _ctx: Context, _focus: str | None
+@st.cache_data(show_spinner=False, max_entries=16)
+def _base_component(
+    districts: tuple[Any, ...], basemap: str, lang: str, tianditu_key: str | None, _ctx: Context
 ) -> MapComponent:
-    """The map of ``view`` (layers, opacity, basemap, year, language, focus) on the layers of
-    ``signature``, as component arguments; the folium.Map itself is built here and dropped. Also kept on
-    disk (:mod:`analysis.result_cache`) unless a staged file or a basemap with a key or a private URL is
-    in it, so a new server process draws its first map without building it."""
+    """The base map (basemap ``basemap``, the city's extent) on the boundaries of ``districts``."""
+    view = MapView(layers=(), basemap=basemap, lang=lang)
+    fmap = build_atlas_map(_ctx.data, view, providers=providers(_ctx.signature), tianditu_key=tianditu_key)
+    return _component_of(fmap)
+
+
+def _overlay_basemap(basemap: str) -> str:
+    """The basemap an overlay is drawn for: only the datum matters (GCJ-02 shifts the shapes), and a
+    basemap with a key or a private URL would keep the overlay out of the disk cache."""
+    return basemap if get_basemap(basemap).datum == "gcj02" else "none"
+
+
+#: Overlays drawn before the first paint, whatever the caches hold: cheap, and the map is bare without them.
+_FIRST_PAINT = frozenset({"districts"})
+
+
+def _part_key(ctx: Context, view: MapView, part: str) -> tuple[Any, ...]:
+    """What one overlay (``part``: an overlay of OVERLAYS, or "choropleth") depends on, for its caches."""
+    key: tuple[Any, ...] = (part, view.lang, view.focus, _overlay_basemap(view.basemap))
+    if part == "choropleth":
+        return (*key, view.choropleth, view.choropleth_mode, _choropleth_key(ctx, view.choropleth))
+    key += (view.opacity_of(part),)
+    if part in ("landcover", "forest"):
+        key += (view.year,)
+    if part == "charging_gaps":
+        key += (view.service_radius_m,)
+    return key
+
+
+def _part_view(view: MapView, part: str) -> MapView:
+    basemap = _overlay_basemap(view.basemap)
+    if part == "choropleth":
+        return dataclasses.replace(view, layers=(), basemap=basemap, selected=None)
+    return dataclasses.replace(view, layers=(part,), basemap=basemap, selected=None, choropleth=None)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _overlay_part(
+    signature: Signature, part: tuple[Any, ...], tianditu_key: str | None, _ctx: Context, _view: MapView
+) -> tuple[OverlayCode, ...]:
+    """One overlay of the map (``part``, see :func:`_part_key`) as JavaScript for the mounted map; the
+    folium.Map it is drawn on is dropped. Also kept on disk (:mod:`analysis.result_cache`) unless a staged
+    file is in it, so a new server process draws it without building it."""
     disk_key = None
-    if get_basemap(view[2]).needs is None and all(key[1] != "staged" for key in signature):
+    if all(key[1] != "staged" for key in signature):
         files = [key[2][0] for key in signature]
         origins = tuple((k[0], k[1], k[3]) for k in signature)
         versions = (folium.__version__, _STREAMLIT_FOLIUM_VERSION)
-        disk_key = entry_key(files, ("map", origins, view, versions))
+        disk_key = entry_key(files, ("overlay", origins, part, versions))
         stored = load_entry("maps", disk_key)
-        if isinstance(stored, dict):
+        if isinstance(stored, list):
             try:
-                return MapComponent(
-                    **{
-                        **stored,
-                        "css_links": tuple(stored["css_links"]),
-                        "js_links": tuple(stored["js_links"]),
-                    }
+                return tuple(
+                    OverlayCode(**{**item, "legend_frame": tuple(item["legend_frame"])}) for item in stored
                 )
             except (TypeError, KeyError):
                 pass
-    component = _component_of(build_map(_ctx, focus=_focus))
+    data = dataclasses.replace(_ctx.data, results=tuple(_ctx.results)) if _view.choropleth else _ctx.data
+    fmap = build_atlas_map(data, _view, providers=providers(signature), tianditu_key=tianditu_key)
+    codes = overlay_code(fmap, prefix=f"{part[0]}_")
     if disk_key is not None:
-        store_entry("maps", disk_key, dataclasses.asdict(component))
-    return component
+        store_entry("maps", disk_key, [dataclasses.asdict(code) for code in codes])
+    return codes
 
 
 def _choropleth_key(ctx: Context, indicator: str | None) -> tuple[Any, ...]:
@@ -183,6 +240,45 @@ def _choropleth_key(ctx: Context, indicator: str | None) -> tuple[Any, ...]:
     )
 
 
+def _fit_bounds(ctx: Context, adcode: str, *, gcj02: bool) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` of the unit ``adcode`` (the city: every boundary)."""
+    frame = ctx.data.boundaries
+    if adcode != CITY_ADCODE:
+        unit = frame[frame["adcode"].astype(str) == adcode]
+        frame = unit if not unit.empty else frame
+    west, south, east, north = (float(v) for v in frame.to_crs(DISPLAY_CRS).total_bounds)
+    if gcj02:
+        west, south = wgs84_to_gcj02(west, south)
+        east, north = wgs84_to_gcj02(east, north)
+    return [[south, west], [north, east]]
+
+
+def _overlays(ctx: Context, view: MapView) -> tuple[list[OverlayCode], list[Future[Any]]]:
+    """The overlays of ``view`` that are ready, bottom to top, and the jobs still drawing the others."""
+    tianditu = tianditu_key()
+    parts = [part for part in OVERLAYS if part in view.layers]
+    waiting: list[Future[Any]] = []
+    if view.choropleth:
+        if ctx.results_job is None:
+            parts.insert(0, "choropleth")
+        else:
+            waiting.append(ctx.results_job)  # it colours the districts by the results
+    codes: list[OverlayCode] = []
+    for part in parts:
+        key = _part_key(ctx, view, part)
+        work = functools.partial(_overlay_part, ctx.signature, key, tianditu, ctx, _part_view(view, part))
+        if part in _FIRST_PAINT:
+            codes += work()
+            continue
+        future = progressive.job(("overlay", ctx.signature, key, tianditu), work)
+        done = progressive.ready(future)
+        if done is None:
+            waiting.append(future)
+        else:
+            codes += done
+    return codes, waiting
+
+
 def show_map(
     ctx: Context,
     *,
@@ -192,27 +288,26 @@ def show_map(
     returned_objects: Sequence[str],
     highlight: folium.FeatureGroup | None = None,
     on_change: Callable[[], None] | None = None,
+    fit: str | None = None,
 ) -> None:
-    """streamlit-folium's map from the cached :class:`MapComponent`; ``highlight`` is sent as its
-    ``feature_group``, which the mounted map swaps in without being rebuilt (the script is unchanged)."""
+    """streamlit-folium's map: the cached base (:class:`MapComponent`) as the script, which the browser
+    keeps mounted while it stays the same, and the overlays of the view, ``highlight`` and the zoom to
+    ``fit`` (a unit's adcode; ``focus`` or the city by default) as the JavaScript it runs in that map.
+    Overlays still being drawn join the map when they are ready (the page reruns)."""
     view = _map_view(ctx, focus=focus)
-    view_key = (
-        tuple(view.layers),
-        tuple(sorted(view.opacity.items())),
-        view.basemap,
-        view.year,
-        view.lang,
-        focus,
-        view.choropleth,
-        view.choropleth_mode,
-        view.service_radius_m,
-        _choropleth_key(ctx, view.choropleth),
-    )
-    component = _map_component(ctx.signature, view_key, tianditu_key(), ctx, focus)
-    feature_group = None
+    tianditu = tianditu_key()
+    districts = next((k for k in ctx.signature if k[0] == "districts"), ())
+    component = _base_component(districts, view.basemap, view.lang, tianditu, ctx)
+    codes, waiting = _overlays(ctx, view)
     if highlight is not None:
-        host = folium.Map(tiles=None)  # a stand-in parent: the group's script refers to "map_div"
-        feature_group = streamlit_folium._get_feature_group_string(highlight, map=host, idx=0)
+        host = folium.Map(tiles=None)
+        highlight.add_to(host)
+        codes += overlay_code(host, prefix="selected_")
+    unit = fit or focus or CITY_ADCODE
+    gcj02 = get_basemap(view.basemap).datum == "gcj02"
+    feature_group, layer_control = overlay_script(
+        codes, fit_key=unit, fit_bounds=_fit_bounds(ctx, unit, gcj02=gcj02)
+    )
     hash_key = streamlit_folium.generate_js_hash(component.script, key, False)
 
     def changed() -> None:
@@ -239,10 +334,11 @@ def show_map(
         center=None,
         feature_group=feature_group,
         return_on_hover=False,
-        layer_control=None,
+        layer_control=layer_control,
         pixelated=False,
         css_links=list(component.css_links),
         js_links=list(component.js_links),
         on_change=changed,
         wrap_longitude=False,
     )
+    progressive.rerun_when_ready(waiting)

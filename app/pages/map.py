@@ -1,5 +1,6 @@
-"""The map page (``?page=map``): the atlas map with the selected district highlighted, a click on the map
-selecting the district under it, and the board of the selected unit below."""
+"""The map page (``?page=map``): the atlas map with the selected district highlighted and zoomed to, a click
+on the map selecting the district under it, and the board of the selected unit below. On a cold server
+the page shows before the indicators are computed, and the board follows (:mod:`app.progressive`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import streamlit as st
 
 from wuxi_atlas.analysis.board import board_rows
 from wuxi_atlas.analysis.coords import gcj02_to_wgs84
+from wuxi_atlas.app import progressive
 from wuxi_atlas.app.context import Context
 from wuxi_atlas.app.loaders import cached_display_boundaries, origins_of
 from wuxi_atlas.app.map_component import MAP_KEY, show_map
@@ -51,7 +53,13 @@ def render(ctx: Context) -> None:
         returned_objects=["last_object_clicked"],
         highlight=highlight,
         on_change=functools.partial(_on_map_click, ctx.data.boundaries),
+        fit=ctx.adcode,
     )
     st.caption(t("click_hint", ctx.lang))
     st.subheader(plain(ctx.name()))
+    if ctx.results_job is not None:
+        # A cold server: the board follows when the background job has computed it (the page reruns).
+        st.info(t("board_computing", ctx.lang))
+        progressive.rerun_when_ready([ctx.results_job])
+        return
     show_board(ctx, board_rows(ctx.results, adcode=ctx.adcode), with_district=False, key="map_board")

@@ -21,6 +21,8 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from wuxi_atlas.app import progressive
+
 APP = str(Path(__file__).resolve().parents[2] / "geo_app.py")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning")
 
@@ -56,6 +58,9 @@ def _app(**params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = value
+    at.run()
+    # A cold map page shows before its board and overlays (app.progressive): run it again once they are.
+    progressive.settle()
     return at.run()
 
 

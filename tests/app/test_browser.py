@@ -66,6 +66,9 @@ def test_map_renders_offline_and_click_selects_district(app_url: str) -> None:
             page.wait_for_selector(FOLIUM_IFRAME, timeout=120_000)
             frame = page.frame_locator(FOLIUM_IFRAME).first
             frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+            # The overlays join the mounted map as they are drawn (app.progressive): wait for the last ones.
+            frame.locator("img.leaflet-image-layer").first.wait_for(timeout=120_000)
+            frame.locator("path.leaflet-interactive").nth(7).wait_for(timeout=120_000)
             assert frame.locator("path.leaflet-interactive").count() > 7  # districts + wetlands
             assert frame.locator("img.leaflet-image-layer").count() == 1  # the forest-cover overlay
             page.wait_for_timeout(1500)

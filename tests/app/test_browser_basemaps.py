@@ -253,8 +253,11 @@ def test_app_map_offline_both_languages(browser: Any, server_url: str, view: str
         page.goto(f"{server_url}/?{query}&layers={','.join(OVERLAYS)}", timeout=60_000)
         page.wait_for_selector(FOLIUM_IFRAME, timeout=120_000)
         frame = page.frame_locator(FOLIUM_IFRAME).first
-        frame.locator(".choropleth-label").first.wait_for(timeout=90_000)
-        frame.locator(".marker-cluster").first.wait_for(timeout=30_000)
+        # The overlays join the mounted map as they are drawn (app.progressive), the choropleth after the
+        # indicators it colours by: wait for the last label and the station clusters.
+        frame.locator(".choropleth-label").nth(6).wait_for(timeout=120_000)
+        frame.locator(".marker-cluster").first.wait_for(timeout=120_000)
+        frame.locator(".choropleth-label").nth(6).wait_for(timeout=30_000)
         assert frame.locator(".choropleth-label").count() == 7
         assert frame.locator("img.leaflet-image-layer").count() == 2
         assert target_text in frame.locator(".atlas-legend").inner_text()

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from wuxi_atlas.app import progressive
 from wuxi_atlas.maps.status_style import CHANGE_COLOURS, STATUS_STYLES
 
 APP = str(Path(__file__).resolve().parents[2] / "geo_app.py")
@@ -42,6 +43,8 @@ def _empty_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _app(lang: str, page: str, district: str = "320211") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update({"lang": lang, "page": page, "district": district})
+    at.run()
+    progressive.settle()  # a cold map page's board follows its first paint (app.progressive)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -486,6 +486,7 @@ def test_app_map_component_shows_uploaded_text_verbatim(
     verbatim and nothing evaluated; the Methods page shows the file name as text, not as markdown."""
     from streamlit.testing.v1 import AppTest
 
+    from wuxi_atlas.app import progressive
     from wuxi_atlas.layers.catalog import Catalog
 
     monkeypatch.setenv("GEOPLAN_CATALOG_DIR", str(tmp_path / "catalog"))
@@ -504,11 +505,15 @@ def test_app_map_component_shows_uploaded_text_verbatim(
     assert set(at.session_state["_staged_layers"]) == {"stations"}
     at.sidebar.radio(key="page__zh").set_value("map").run()
     at.sidebar.multiselect(key="layers__zh").set_value(list(OVERLAYS)).run()
+    progressive.settle()  # the overlays are drawn in the background, then the page reruns
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     components = [c for c in at.get("component_instance") if c.proto.component_name.endswith("st_folium")]
     assert components
     arguments = json.loads(components[0].proto.json_args)
-    page = "\n".join(str(arguments[key]) for key in ("script", "header", "html"))
+    # The mounted base (script, header, html) and the overlays run in it (feature_group, layer_control).
+    parts = ("script", "header", "html", "feature_group", "layer_control")
+    page = "\n".join(str(arguments[key]) for key in parts)
     kinds = ("stations.", "wetlands.")
     values = {v: p for v, p in _values(list(PAYLOADS), districts=False).items() if v.startswith(kinds)}
     assert_inert_page(page, values, [v for v in _shown(list(PAYLOADS)) if v.startswith(kinds)])

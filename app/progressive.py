@@ -1,0 +1,125 @@
+"""Work a page shows after its first paint, done in the background: the indicator board and the map's
+overlays on a cold server.
+
+On a new server with an empty result cache, reading the layers, computing the indicators and drawing the
+overlays take several seconds (issue #12), and the map page used to show nothing until all of it was done.
+Now the page is drawn at once (the basemap and the district boundaries), the slow work runs in one
+background thread per server process, and the page reruns itself when a piece it waits for is ready
+(:func:`rerun_when_ready`). A job is keyed by what it computes, so sessions starting together on a cold
+server share one computation instead of each doing it.
+
+One worker: the work is mostly Python holding the GIL, so parallel jobs would only slow the first piece
+down; jobs run in the order they were asked for, the board first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import streamlit as st
+
+__all__ = ["job", "ready", "rerun_when_ready", "settle", "wait"]
+
+T = TypeVar("T")
+
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-background")
+_JOBS: OrderedDict[Hashable, Future[Any]] = OrderedDict()
+#: Jobs asked for during a script run, started when it ends (:func:`start`): the first paint keeps the
+#: GIL to itself.
+_QUEUE: list[tuple[Future[Any], Callable[[], Any]]] = []
+_LOCK = threading.Lock()
+#: Finished jobs kept for their result (the caches behind them keep the results too).
+_KEEP = 64
+#: How often a page waiting for a job looks again, in seconds.
+POLL_S = 0.4
+
+
+def job(key: Hashable, work: Callable[[], T]) -> Future[T]:
+    """The job computing ``key``: the queued, running or finished one, else ``work``, queued to start in
+    the background when the script run ends (:func:`start`) or something waits for it. A job that failed
+    is dropped once its error has been seen (:func:`wait`), so the next run tries again."""
+    with _LOCK:
+        future = _JOBS.get(key)
+        if future is None:
+            future = Future()
+            _QUEUE.append((future, work))
+            _JOBS[key] = future
+            while len(_JOBS) > _KEEP:
+                oldest = next(iter(_JOBS))
+                if not _JOBS[oldest].done():
+                    break
+                del _JOBS[oldest]
+        else:
+            _JOBS.move_to_end(key)
+        return future
+
+
+def _run(future: Future[T], work: Callable[[], T]) -> None:
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        result = work()
+    except BaseException as exc:  # handed to whoever waits for the job
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
+
+
+def start() -> None:
+    """Start the queued jobs in the background, in the order they were asked for. The entry script calls
+    it when a run ends, however it ends, so that no job is left waiting."""
+    with _LOCK:
+        queued = list(_QUEUE)
+        _QUEUE.clear()
+    for future, work in queued:
+        _WORKER.submit(_run, future, work)
+
+
+def ready(future: Future[T]) -> T | None:
+    """The result of ``future`` if it is done (its error raised here), else None."""
+    return wait(future) if future.done() else None
+
+
+def wait(future: Future[T]) -> T:
+    """The result of ``future``, waiting for it; a failed job is forgotten, so a rerun starts it again."""
+    start()
+    try:
+        return future.result()
+    except BaseException:
+        with _LOCK:
+            for key in [k for k, f in _JOBS.items() if f is future]:
+                del _JOBS[key]
+        raise
+
+
+def rerun_when_ready(pending: Iterable[Future[Any]]) -> None:
+    """Rerun the page as soon as one of ``pending`` is done: a fragment that looks every
+    :data:`POLL_S` seconds (it draws nothing, so it costs the browser nothing)."""
+    waiting = list(pending)
+    if not waiting:
+        return
+    if any(future.done() for future in waiting):
+        st.rerun(scope="app")  # it finished while the page was being drawn
+
+    @st.fragment(run_every=POLL_S)
+    def _watch() -> None:
+        if any(future.done() for future in waiting):
+            st.rerun(scope="app")
+
+    _watch()
+
+
+def settle(timeout: float | None = None) -> None:
+    """Wait until every job asked for so far is done (failed ones included): for a caller that drives the
+    app without a browser (tests, the benchmark), which then runs the page again to see it complete."""
+    start()
+    with _LOCK:
+        futures = list(_JOBS.values())
+    for future in futures:
+        with contextlib.suppress(Exception):  # the page that asked for the job reports its error
+            future.result(timeout=timeout)
