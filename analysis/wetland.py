@@ -213,9 +213,14 @@ def overlap_free_pieces(
     """
     geometries = np.asarray(geometries, dtype=object)
     geometries = geometries[~(shapely.is_missing(geometries) | shapely.is_empty(geometries))]
-    left, right = shapely.STRtree(geometries).query(geometries, predicate="intersects")
+    # Pairs of bounding boxes first, then an exact test against prepared polygons: a river of thousands
+    # of vertices meets hundreds of ponds' boxes, and the tree's own predicate would not prepare it.
+    left, right = shapely.STRtree(geometries).query(geometries)
     pairs = left < right
-    overlaps = shapely.intersection(geometries[left[pairs]], geometries[right[pairs]])
+    left, right = left[pairs], right[pairs]
+    shapely.prepare(geometries)
+    meeting = shapely.intersects(geometries[left], geometries[right])
+    overlaps = shapely.intersection(geometries[left[meeting]], geometries[right[meeting]])
     overlaps = overlaps[shapely.area(overlaps) > 0]
     if len(overlaps):
         # Two pair overlaps that share area put a point in three polygons: then dissolve instead.
