@@ -12,6 +12,7 @@ import streamlit as st
 
 from wuxi_atlas.analysis.errors import AtlasError
 from wuxi_atlas.app.save_review import confirm_key, note_key, ready_to_save
+from wuxi_atlas.app.signin import current_user
 from wuxi_atlas.app.widgets import plain
 from wuxi_atlas.layers.catalog import Catalog, StagedLayer, catalog_dir
 from wuxi_atlas.layers.upload_folders import UploadFolder, sweep_stale_upload_folders
@@ -106,7 +107,8 @@ def on_save(kind: str) -> None:
     if staged is None or not ready_to_save(kind):  # the button is disabled until then; a stale click
         return
     try:
-        entry = Catalog(catalog_dir()).commit(staged)
+        note = st.session_state.get(note_key(kind)) or ""
+        entry = Catalog(catalog_dir()).commit(staged, user=current_user(), note=note)
     except AtlasError as exc:
         _flash("error", t("error", lang, message=plain(str(exc))))
         return
@@ -128,10 +130,10 @@ def on_catalog_change(kind: str, action: str) -> None:
     catalog = Catalog(catalog_dir())
     try:
         if action == "rollback":
-            entry = catalog.rollback(kind)
+            entry = catalog.rollback(kind, user=current_user())
             _flash("success", t("rolled_back", lang, kind=kind, version=entry.version))
         else:
-            removed = catalog.remove(kind)
+            removed = catalog.remove(kind, user=current_user())
             _flash("success", t("removed", lang, kind=kind, n=len(removed)))
     except AtlasError as exc:
         _flash("error", t("error", lang, message=plain(str(exc))))

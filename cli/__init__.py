@@ -3,7 +3,7 @@
 The click group is here; each command group lives in its own module (:mod:`cli.indicators`,
 :mod:`cli.history`, :mod:`cli.change`, :mod:`cli.targets`, :mod:`cli.catalog` for ``layers`` and ``check``,
 :mod:`cli.maps` for ``map`` and ``export``, :mod:`cli.factsheet`, :mod:`cli.demo`, :mod:`cli.serve` for
-``app``), sharing the options of
+``app``, :mod:`cli.users` for ``users`` and who a catalog change is made as), sharing the options of
 :mod:`cli.options`. Errors of the atlas (:class:`analysis.errors.AtlasError`) are turned into a one-line
 message and exit code 2 in one place, :func:`main`; nothing else here catches exceptions. Text that may
 quote a user's file (names, notes, errors) is printed through :func:`cli.options.say` or
@@ -19,7 +19,7 @@ import sys
 import click
 
 from wuxi_atlas.analysis.errors import AtlasError
-from wuxi_atlas.cli import catalog, change, demo, factsheet, history, indicators, maps, serve, targets
+from wuxi_atlas.cli import catalog, change, demo, factsheet, history, indicators, maps, serve, targets, users
 from wuxi_atlas.cli.options import say
 
 __all__ = ["geoplan", "main"]
@@ -38,6 +38,7 @@ for _command in (
     targets.targets_group,
     catalog.layers_group,
     catalog.check,
+    users.users_group,
     maps.map_command,
     maps.export_command,
     factsheet.factsheet_command,

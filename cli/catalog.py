@@ -1,5 +1,8 @@
-"""``geoplan layers`` (add, list, history, remove, rollback) and ``geoplan check``: a user's own layers in
-the layer catalog, and the check of a file before it is imported."""
+"""``geoplan layers`` (add, list, history, remove, rollback, restore) and ``geoplan check``: a user's own
+layers in the layer catalog, who changed them and why, and the check of a file before it is imported.
+
+The commands that change the catalog act as the user of :func:`wuxi_atlas.cli.users.acting_user`
+(``--user``, else the local operator of a catalog folder), and the catalog enforces that user's role."""
 
 from __future__ import annotations
 
@@ -12,11 +15,19 @@ import click
 from wuxi_atlas.analysis.errors import printable
 from wuxi_atlas.analysis.sources import LAYER_KINDS
 from wuxi_atlas.analysis.text_table import format_table
-from wuxi_atlas.cli.options import StageProgressBar, list_format, quiet_option, say, terminal_json
+from wuxi_atlas.cli.options import (
+    StageProgressBar,
+    list_format,
+    quiet_option,
+    resolve_district,
+    say,
+    terminal_json,
+)
+from wuxi_atlas.cli.users import acting_user, acting_user_options
 from wuxi_atlas.layers.names import LONLAT_CRSS
 
 if TYPE_CHECKING:
-    from wuxi_atlas.layers.catalog import Catalog, CatalogEntry
+    from wuxi_atlas.layers.catalog import CatalogBackend, CatalogEntry, User
 
 __all__ = ["check", "layers_group"]
 
@@ -30,11 +41,27 @@ def _catalog_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
-def _open(catalog_path: Path | None) -> Catalog:
+def _open(catalog_path: Path | None) -> CatalogBackend:
     # The catalog (and geopandas behind it) is imported when a command runs, not for --help.
-    from wuxi_atlas.layers.catalog import Catalog
+    from wuxi_atlas.layers.catalog import open_catalog
 
-    return Catalog(catalog_path)
+    return open_catalog(catalog_path)
+
+
+def _note_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-m",
+        "--note",
+        default="",
+        help="Why: a short note kept in the audit trail with the change (geoplan layers history).",
+    )(function)
+
+
+def _as_user(catalog: CatalogBackend, change: dict[str, Any]) -> User:
+    """Who a change is made as, from the ``--user`` options (popped from ``change``)."""
+    return acting_user(
+        change.pop("user_name"), change.pop("password_stdin"), change.pop("accounts_path"), catalog.location
+    )
 
 
 def _column_map(
@@ -135,21 +162,40 @@ def layers_group() -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @_read_options
 @_year_option
+@click.option(
+    "--district",
+    "districts",
+    multiple=True,
+    help="Replace only this district's part of the city layer (adcode, 滨湖 or Binhu); repeatable. A "
+    "district officer's save is always scoped to their districts.",
+)
+@_note_option
+@acting_user_options
 @_catalog_option
 @quiet_option
-def layers_add(kind: str, path: Path, catalog_path: Path | None, quiet: bool, **read_options: Any) -> None:
+def layers_add(
+    kind: str,
+    path: Path,
+    catalog_path: Path | None,
+    quiet: bool,
+    districts: tuple[str, ...],
+    note: str,
+    **options: Any,
+) -> None:
     """Import PATH as the new current KIND layer; the previous version is kept.
 
     Land cover in tiles is one PATH: a folder or a zip of the tiles, stored as one mosaic."""
     catalog = _open(catalog_path)
+    user = _as_user(catalog, options)
+    adcodes = [code for code in (resolve_district(text) for text in districts) if code is not None]
     if kind == "landcover":
         StageProgressBar(quiet).stage(f"checking and storing {printable(path.name)}")
-    entry = catalog.add(kind, path, **read_options)
+    entry = catalog.add(kind, path, user=user, note=note, districts=adcodes or None, **options)
     count = f"{entry.feature_count} features" if entry.feature_count is not None else f"scheme {entry.scheme}"
     year = f"year {entry.year} from {entry.year_source}" if entry.year is not None else "year unknown"
     say(
         f"added {entry.kind} v{entry.version} ({count}, {year}) from {printable(entry.original_name)} to "
-        f"{printable(catalog.root)}"
+        f"{printable(catalog.location)} as {user.label}"
     )
     if entry.year is None and entry.kind != "districts" and not any("--year" in n for n in entry.notes):
         say(
@@ -171,31 +217,91 @@ def layers_list(catalog_path: Path | None, output_format: str) -> None:
 
 
 @layers_group.command("history")
-@_kind_argument
+@click.argument("kind", type=click.Choice(LAYER_KINDS), required=False)
 @_catalog_option
 @list_format
-def layers_history(kind: str, catalog_path: Path | None, output_format: str) -> None:
-    """Every stored version of KIND, oldest first (* marks the current one)."""
-    say(_entries_output(_open(catalog_path).history(kind), output_format))
+def layers_history(kind: str | None, catalog_path: Path | None, output_format: str) -> None:
+    """The audit trail: every save, rollback, removal and restore (of KIND, or of every kind), oldest
+    first, with who, when, which file and why; with KIND, first its versions (* marks the current one)."""
+    from wuxi_atlas.layers.catalog.audit import trail_line
+
+    catalog = _open(catalog_path)
+    versions = catalog.history(kind) if kind is not None else []
+    trail = catalog.trail(kind)
+    if output_format == "json":
+        say(
+            terminal_json(
+                {
+                    "versions": [entry.to_record() for entry in versions],
+                    "trail": [event.to_record() for event in trail],
+                }
+            )
+        )
+        return
+    if kind is not None:
+        say(_history_table(versions))
+        say("")
+    say("\n".join(trail_line(event) for event in trail) if trail else "no change recorded")
+
+
+def _history_table(entries: list[CatalogEntry]) -> str:
+    headers = ["version", "features", "year", "file", "saved (UTC)", "by", "why", "sha256"]
+    rows = [
+        [
+            f"v{entry.version}" + (" *" if entry.current else "") + (" (removed)" if entry.removed else ""),
+            entry.feature_count,
+            _year_text(entry),
+            printable(entry.original_name),
+            printable(entry.imported_at),
+            printable(entry.committed_by or "(before the audit trail)"),
+            printable(entry.note),
+            printable(entry.sha256[:12]),
+        ]
+        for entry in entries
+    ]
+    return format_table(headers, rows, right_align=(1,))
 
 
 @layers_group.command("remove")
 @_kind_argument
 @click.option("--version", "version", type=click.IntRange(min=1), help="Remove only this version.")
+@_note_option
+@acting_user_options
 @_catalog_option
-def layers_remove(kind: str, version: int | None, catalog_path: Path | None) -> None:
-    """Remove KIND from the catalog (every version, or only --version N)."""
-    removed = _open(catalog_path).remove(kind, version)
-    click.echo(f"removed {kind} {', '.join(f'v{entry.version}' for entry in removed)}")
+def layers_remove(
+    kind: str, version: int | None, note: str, catalog_path: Path | None, **options: Any
+) -> None:
+    """Remove KIND (every version, or only --version N); nothing is deleted: a removed version is kept,
+    marked removed, and 'geoplan layers restore' brings it back."""
+    catalog = _open(catalog_path)
+    removed = catalog.remove(kind, version, user=_as_user(catalog, options), note=note)
+    say(f"removed {kind} {', '.join(f'v{entry.version}' for entry in removed)} (restorable)")
 
 
 @layers_group.command("rollback")
 @_kind_argument
+@_note_option
+@acting_user_options
 @_catalog_option
-def layers_rollback(kind: str, catalog_path: Path | None) -> None:
+def layers_rollback(kind: str, note: str, catalog_path: Path | None, **options: Any) -> None:
     """Make the version of KIND before the current one current again."""
-    entry = _open(catalog_path).rollback(kind)
+    catalog = _open(catalog_path)
+    entry = catalog.rollback(kind, user=_as_user(catalog, options), note=note)
     say(f"{kind} is now v{entry.version} ({printable(entry.original_name)}, imported {entry.imported_at})")
+
+
+@layers_group.command("restore")
+@_kind_argument
+@click.argument("version", type=click.IntRange(min=1))
+@_note_option
+@acting_user_options
+@_catalog_option
+def layers_restore(kind: str, version: int, note: str, catalog_path: Path | None, **options: Any) -> None:
+    """Bring back the removed VERSION of KIND (current again if newer than the current one)."""
+    catalog = _open(catalog_path)
+    entry = catalog.restore(kind, version, user=_as_user(catalog, options), note=note)
+    state = "current" if entry.current else "kept, not current"
+    say(f"restored {kind} v{entry.version} ({printable(entry.original_name)}; {state})")
 
 
 @click.command("check")

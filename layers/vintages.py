@@ -93,12 +93,14 @@ def _catalog_vintage(catalog: Catalog, entry: CatalogEntry) -> Vintage:
 
 
 def catalog_vintages(catalog: Catalog) -> list[Vintage]:
-    """Every stored version of every kind but the districts; of one kind, series and year, the latest
-    import only. Versions of unknown year are kept (``year`` None)."""
+    """Every stored version of every kind but the districts, removed versions left out; of one kind,
+    series and year, the latest import only. Versions of unknown year are kept (``year`` None)."""
     found: list[Vintage] = []
     for kind in VINTAGE_KINDS:
         latest: dict[tuple[str, int], Vintage] = {}
         for entry in catalog.history(kind):
+            if entry.removed:  # a removed version is kept for the audit trail, not computed with
+                continue
             vintage = _catalog_vintage(catalog, entry)
             if vintage.year is None:
                 found.append(vintage)

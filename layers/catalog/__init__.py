@@ -11,8 +11,9 @@ both; :func:`check_layer` stages a file only to report on it.
 - :mod:`~layers.catalog.staging` and :mod:`~layers.catalog.check`: reading and validating a file, with
   no catalog involved;
 - :mod:`~layers.catalog.folder`: :class:`Catalog`, the GeoPackage-folder backend, standing on
+  :mod:`~layers.catalog.version_files` (one version's file written, checked, read back),
   :mod:`~layers.catalog.disk` (atomic writes, symlink-safe sweep) and :mod:`~layers.catalog.manifest`
-  (the index's schema).
+  (the index's schema, the audit trail included).
 
 The interface every front-end uses is :class:`~layers.catalog.protocol.CatalogBackend` (``kinds``,
 ``list``, ``history``, ``trail``, ``entry``, ``path``, ``get``, ``stage``, ``add``, ``commit``,

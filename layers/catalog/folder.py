@@ -1,9 +1,11 @@
-"""The GeoPackage-folder catalog: :class:`Catalog`, the embedded default backend.
+"""The GeoPackage-folder catalog: :class:`Catalog`, the embedded default backend of
+:class:`~layers.catalog.protocol.CatalogBackend`.
 
 Layout on disk (one file per layer version, so that each import is a single new file)::
 
     <catalog>/
-      manifest.json                 index: each kind's versions, the current one, their provenance
+      manifest.json                 index: each kind's versions, the current one, their provenance,
+                                    and the kind's audit trail (``events``)
       .lock                         empty; flock()ed around every change
       layers/<kind>/v0001.gpkg      a vector version: one table named <kind>, in EPSG:4326, fields
                                     already renamed and typed; provenance also in the table's metadata
@@ -11,9 +13,11 @@ Layout on disk (one file per layer version, so that each import is a single new 
       rasters/landcover/v0001.tif   a land-cover version, as a Cloud-Optimized GeoTIFF
 
 A version is written beside the catalog under a temporary name, re-opened and re-read, then published
-(:mod:`layers.catalog.disk`); the manifest is replaced the same way last, and checked against its schema
+(:mod:`layers.catalog.version_files`, :mod:`layers.catalog.disk`); the manifest, which holds the version
+and its audit event together, is replaced the same way last, and checked against its schema
 (:mod:`layers.catalog.manifest`) whenever it is read. Every change holds an exclusive ``fcntl.flock``
-on ``.lock``; readers take it shared.
+on ``.lock``; readers take it shared. A removed version stays in the manifest (marked ``removed``) and
+its file on disk, so a reader holding it keeps working and ``restore`` can bring it back.
 """
 
 from __future__ import annotations
@@ -23,34 +27,43 @@ import contextlib
 import dataclasses
 import json
 import os
-import shutil
 import sys
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from wuxi_atlas.analysis.errors import AtlasError, LayerError, LayerReadError, LayerWriteError, printable
 from wuxi_atlas.analysis.sources import LAYER_KINDS, LandSurveySource, LayerKind, RasterSource, VectorSource
+from wuxi_atlas.layers.catalog.audit import Action, AuditEvent, event_for
+from wuxi_atlas.layers.catalog.changes import (
+    current_after_removal,
+    new_entry,
+    removal_targets,
+    restore_target,
+    rollback_target,
+)
 from wuxi_atlas.layers.catalog.disk import (
     TMP_PREFIX,
-    fsync_dir,
-    fsync_file,
     resolves_inside,
     sweep,
     undo,
     why_not_written,
     write_failures,
 )
+from wuxi_atlas.layers.catalog.district_scope import merge_into_city
 from wuxi_atlas.layers.catalog.entries import CatalogEntry, StagedLayer, utc_now
 from wuxi_atlas.layers.catalog.manifest import MANIFEST_FORMAT, check_manifest
+from wuxi_atlas.layers.catalog.roles import User, require_steward, scope_of_commit
 from wuxi_atlas.layers.catalog.staging import stage_layer, with_year
-from wuxi_atlas.layers.formats import read_landcover
-from wuxi_atlas.layers.formats.land_survey import read_land_survey
-from wuxi_atlas.layers.limits import trusted
-from wuxi_atlas.layers.read import read_vector
+from wuxi_atlas.layers.catalog.stored import read_stored
+from wuxi_atlas.layers.catalog.version_files import (
+    publish,
+    storage_of,
+    write_checked,
+    write_json,
+)
 from wuxi_atlas.layers.spec import get_spec
-from wuxi_atlas.layers.stored import read_stored_vector
 
 __all__ = ["Catalog", "catalog_dir"]
 
@@ -76,122 +89,9 @@ def catalog_dir() -> Path:
     return base / "geoplan" / "catalog"
 
 
-def _publish(temporary: Path, final: Path) -> None:
-    """Move a written, checked file into place: one atomic rename in one directory."""
-    os.replace(temporary, final)
-    fsync_dir(final.parent)
-
-
-def _write_json(path: Path, document: Mapping[str, Any]) -> None:
-    temporary = path.with_name(f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}-{path.name}")
-    try:
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(document, handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        _publish(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def _write_vector(staged: StagedLayer, temporary: Path, entry: CatalogEntry) -> None:
-    import pyogrio
-
-    source = cast(VectorSource, staged.source)
-    if staged.kind == "districts":
-        shutil.copyfile(staged.path, temporary)
-    else:
-        metadata = {
-            "vintage": source.vintage,
-            "synthetic": "true" if source.synthetic else "false",
-            "geoplan_provenance": json.dumps(
-                {k: v for k, v in entry.to_record().items() if k not in ("version", "file", "current")},
-                ensure_ascii=False,
-            ),
-        }
-        pyogrio.write_dataframe(
-            source.frame, temporary, layer=staged.kind, driver="GPKG", layer_metadata=metadata
-        )
-    fsync_file(temporary)
-
-
-def _write_land_survey(staged: StagedLayer, temporary: Path, entry: CatalogEntry) -> None:
-    import pyogrio
-
-    from wuxi_atlas.layers.catalog.survey import STORED_LAYER
-
-    source = cast(LandSurveySource, staged.source)
-    metadata = {
-        "year": str(source.year or ""),
-        "synthetic": "true" if source.synthetic else "false",
-        "geoplan_provenance": json.dumps(
-            {k: v for k, v in entry.to_record().items() if k not in ("version", "file", "current")},
-            ensure_ascii=False,
-        ),
-    }
-    pyogrio.write_dataframe(
-        source.frame, temporary, layer=STORED_LAYER, driver="GPKG", layer_metadata=metadata
-    )
-    fsync_file(temporary)
-
-
-def _write_raster(staged: StagedLayer, temporary: Path) -> None:
-    import rasterio
-    import rasterio.shutil
-
-    if staged.conversion and staged.conversion[0].startswith("copied"):
-        shutil.copyfile(staged.path, temporary)
-    else:
-        with rasterio.open(staged.path) as source:
-            rasterio.shutil.copy(
-                source, temporary, driver="COG", compress="DEFLATE", resampling="NEAREST", BIGTIFF="IF_SAFER"
-            )
-    fsync_file(temporary)
-
-
-def _check_written(staged: StagedLayer, temporary: Path) -> None:
-    """Re-open and re-read what was written; anything short of the staged layer fails the import."""
-    with trusted():
-        _reread(staged, temporary)
-
-
-def _reread(staged: StagedLayer, temporary: Path) -> None:
-    if isinstance(staged.source, LandSurveySource):
-        from wuxi_atlas.layers.catalog.survey import STORED_LAYER
-
-        survey = read_land_survey(temporary, layer=STORED_LAYER, scheme=staged.source.scheme)
-        if len(survey.frame) != staged.feature_count:
-            raise LayerReadError(
-                f"{staged.original_name}: the stored copy has {len(survey.frame)} parcels, the file "
-                f"{staged.feature_count}"
-            )
-        return
-    if isinstance(staged.source, RasterSource):
-        import rasterio
-
-        stored = read_landcover(temporary, scheme=staged.source.scheme)
-        with rasterio.open(staged.path) as original, rasterio.open(stored.path) as copy:
-            same = (original.width, original.height, original.crs) == (copy.width, copy.height, copy.crs)
-            if not same:
-                raise LayerReadError(f"{staged.original_name}: the stored copy does not match the original")
-        return
-    if staged.kind == "districts":
-        from wuxi_atlas.analysis.boundaries import load_boundaries
-
-        count = len(load_boundaries(temporary))
-    else:
-        count = len(read_vector(staged.kind, temporary, layer=staged.kind).frame)
-    if count != staged.feature_count:
-        raise LayerReadError(
-            f"{staged.original_name}: the stored copy has {count} features, the file {staged.feature_count}"
-        )
-
-
 class Catalog:
-    """A directory of layer versions with their provenance; see :mod:`layers.catalog` for what it
-    promises and the module docstring for its layout.
+    """A directory of layer versions with their provenance and audit trail; see :mod:`layers.catalog`
+    and :mod:`layers.catalog.protocol` for what it promises and the module docstring for its layout.
 
     Parameters
     ----------
@@ -201,7 +101,8 @@ class Catalog:
     Examples
     --------
     >>> catalog = Catalog(tmp_path)  # doctest: +SKIP
-    >>> entry = catalog.add("stations", "stations.csv", lonlat_crs="gcj02")  # doctest: +SKIP
+    >>> steward = User("wang", Role.DATA_STEWARD)  # doctest: +SKIP
+    >>> entry = catalog.add("stations", "stations.csv", user=steward, note="2024 survey")  # doctest: +SKIP
     >>> catalog.get("stations").frame.shape  # doctest: +SKIP
     """
 
@@ -210,6 +111,10 @@ class Catalog:
 
     def __repr__(self) -> str:
         return f"Catalog({str(self.root)!r})"
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
 
     # -- reading
 
@@ -303,20 +208,34 @@ class Catalog:
         return [entry for kind in LAYER_KINDS for entry in self._entries(manifest, kind) if entry.current]
 
     def history(self, kind: str) -> builtins.list[CatalogEntry]:
-        """Every stored version of ``kind``, oldest first; ``current`` marks the one in use."""
+        """Every stored version of ``kind``, oldest first; ``current`` marks the one in use, ``removed``
+        the ones removed (kept, and restorable)."""
         spec = get_spec(kind)
         with self._lock(exclusive=False):
             return self._entries(self._manifest(), spec.kind)
 
+    def trail(self, kind: str | None = None) -> builtins.list[AuditEvent]:
+        """Every change to ``kind`` (or to every kind), oldest first: see :mod:`layers.catalog.audit`."""
+        kinds = [get_spec(kind).kind] if kind is not None else builtins.list(LAYER_KINDS)
+        with self._lock(exclusive=False):
+            manifest = self._manifest()
+        events = [
+            AuditEvent.from_record(event)
+            for name in kinds
+            for event in manifest["kinds"].get(name, {}).get("events", [])
+        ]
+        return sorted(events, key=lambda event: event.at)  # stable: one kind's events keep their order
+
     def entry(self, kind: str, version: int | None = None) -> CatalogEntry:
-        """The current version of ``kind`` (or ``version``); :class:`LayerError` when there is none."""
+        """The current version of ``kind`` (or ``version``, even a removed one); :class:`LayerError`
+        when there is none."""
         return self._pick(self.history(kind), kind, version)
 
     def _pick(self, entries: builtins.list[CatalogEntry], kind: str, version: int | None) -> CatalogEntry:
         chosen = [e for e in entries if (e.version == version if version is not None else e.current)]
         if not chosen:
             what = f"version {version} of {kind}" if version is not None else f"a {kind} layer"
-            known = ", ".join(str(e.version) for e in entries) or "none"
+            known = ", ".join(f"{e.version}" + (" (removed)" if e.removed else "") for e in entries) or "none"
             raise LayerError(
                 f"catalog {self.root} has no {what} (stored versions: {known}); add one with "
                 f"'geoplan layers add {kind} FILE'"
@@ -328,41 +247,12 @@ class Catalog:
         return self._stored(self.entry(kind, version))
 
     def get(self, kind: str, version: int | None = None) -> VectorSource | RasterSource | LandSurveySource:
-        """The current version of ``kind`` (or ``version``), read back with its provenance.
-
-        A vector comes back as a :class:`VectorSource` whose ``source`` names the original file and the
-        catalog version and whose ``notes`` are the import's; land cover as a :class:`RasterSource`
-        on the stored COG with the scheme chosen at import.
-        """
+        """The current version of ``kind`` (or ``version``, even a removed one), read back with its
+        provenance (:func:`~layers.catalog.stored.read_stored`)."""
         spec = get_spec(kind)
-        with self._lock(exclusive=False), trusted():
+        with self._lock(exclusive=False):
             entry = self._pick(self._entries(self._manifest(), spec.kind), spec.kind, version)
-            stored = self._stored(entry)
-            label = f"{entry.original_name} (catalog v{entry.version}, imported {entry.imported_at})"
-            if entry.synthetic:
-                label += ", synthetic"
-            if entry.kind == "landcover" and entry.file.endswith(".gpkg"):
-                from wuxi_atlas.layers.catalog.survey import STORED_LAYER
-
-                survey = read_land_survey(stored, layer=STORED_LAYER, scheme=entry.scheme)
-                year = int(entry.vintage) if entry.vintage.isdigit() else survey.year
-                return dataclasses.replace(
-                    survey, source=label, synthetic=entry.synthetic, year=year, notes=entry.notes
-                )
-            if entry.kind == "landcover":
-                raster = read_landcover(stored, scheme=entry.scheme)
-                year = int(entry.vintage) if entry.vintage.isdigit() else raster.year
-                return dataclasses.replace(raster, source=label, synthetic=entry.synthetic, year=year)
-            if entry.kind == "districts":
-                from wuxi_atlas.analysis.boundaries import load_boundaries
-
-                frame = load_boundaries(stored)
-                return VectorSource("districts", frame, label, entry.vintage, False, stored, entry.notes)
-            # Validated when it was imported, stored typed: read back without validating it again.
-            source = read_stored_vector(entry.kind, stored, layer=entry.kind)
-        return dataclasses.replace(
-            source, source=label, vintage=entry.vintage, synthetic=entry.synthetic, notes=entry.notes
-        )
+            return read_stored(entry, self._stored(entry))
 
     # -- changing
 
@@ -377,57 +267,43 @@ class Catalog:
         return with_year(stage_layer(kind, path, **read_options), year)
 
     def add(
-        self, kind: str, path: str | Path, *, year: int | None = None, **read_options: Any
+        self,
+        kind: str,
+        path: str | Path,
+        *,
+        user: User,
+        note: str = "",
+        year: int | None = None,
+        districts: Iterable[str] | None = None,
+        **read_options: Any,
     ) -> CatalogEntry:
-        """Import a file as the new current version of ``kind`` (of ``year``, else the year the file
-        states); the previous version is kept, and ``geoplan history`` reads every version."""
-        return self.commit(self.stage(kind, path, year=year, **read_options))
+        """Import a file as the new current version of ``kind`` as ``user`` (see :meth:`commit`); the
+        role is checked before the file is read."""
+        scope_of_commit(user, get_spec(kind).kind, districts, self.location)
+        staged = self.stage(kind, path, year=year, **read_options)
+        return self.commit(staged, user=user, note=note, districts=districts)
 
-    def commit(self, staged: StagedLayer) -> CatalogEntry:
-        """Store a staged layer as the new current version of its kind, atomically.
+    def commit(
+        self, staged: StagedLayer, *, user: User, note: str = "", districts: Iterable[str] | None = None
+    ) -> CatalogEntry:
+        """Store a staged layer as the new current version of its kind, as ``user``, atomically.
 
-        The new file is written under a temporary name in its final directory and re-opened and re-read
-        (without the lock: a long raster conversion does not hold up other users); then, under the
-        exclusive lock, it is renamed into place and the manifest replaced. On any failure everything
-        this call wrote is removed, so the catalog stays exactly as it was: a read-only folder or a full
-        disk is a :class:`LayerWriteError` saying so. A version folder that leads outside the catalog
-        (a symlink) is refused before anything is written.
+        A data steward replaces the city layer; a district officer (or a steward naming ``districts``)
+        replaces only those districts' part of it (:func:`~layers.catalog.district_scope.
+        merge_into_city`); anyone else is refused (:class:`~layers.catalog.roles.CatalogPermissionError`)
+        before anything is written. The version records who saved it, when, from which file (name and
+        sha256) and ``note`` (why), and the audit trail gets the event in the same manifest write.
+
+        A city-wide file is written under a temporary name in its final directory and re-read without
+        the lock (a long raster conversion does not hold up other users); a district-scoped one is merged
+        with the current version under the exclusive lock, so concurrent saves never lose each other's
+        change. Then the file is renamed into place and the manifest replaced. On any failure everything
+        this call wrote is removed: the catalog stays as it was (a read-only folder or a full disk is a
+        :class:`LayerWriteError` saying so).
         """
-        if isinstance(staged.source, LandSurveySource):
-            # A land survey's parcels: a GeoPackage in EPSG:4549, read back as land cover.
-            folder, suffix = Path("layers") / staged.kind, ".gpkg"
-        elif staged.kind == "landcover":
-            folder, suffix = Path("rasters") / staged.kind, ".tif"
-        elif staged.kind == "districts":
-            folder, suffix = Path("layers") / staged.kind, ".geojson"
-        else:
-            folder, suffix = Path("layers") / staged.kind, ".gpkg"
-        source = staged.source
-        entry = CatalogEntry(
-            kind=staged.kind,
-            version=0,
-            file="",
-            original_name=staged.original_name,
-            sha256=staged.sha256,
-            size_bytes=staged.size_bytes,
-            imported_at=utc_now(),
-            source_crs=staged.source_crs,
-            conversion=staged.conversion,
-            feature_count=staged.feature_count,
-            notes=staged.notes,
-            synthetic=staged.synthetic,
-            vintage=str(source.year or "")
-            if isinstance(source, RasterSource | LandSurveySource)
-            else source.vintage,
-            scheme=source.scheme if isinstance(source, RasterSource | LandSurveySource) else None,
-            options=dict(staged.options),
-        )
-        if not staged.year_source:  # staged without the catalog (stage_layer): the year the file states
-            staged = with_year(staged)
-        if staged.year is not None or staged.year_source:
-            entry = dataclasses.replace(
-                entry, vintage=str(staged.year or ""), year=staged.year, year_source=staged.year_source
-            )
+        scope = scope_of_commit(user, staged.kind, districts, self.location)
+        folder, suffix = storage_of(staged)
+        entry = new_entry(staged, user, note, scope)
         target = self.root / folder
         if not resolves_inside(self.root.resolve(), target):
             raise LayerWriteError(
@@ -436,39 +312,55 @@ class Catalog:
             )
         created: builtins.list[Path] = []
         published = False
-        with self._writing(self.root / folder):
+        with self._writing(target):
             try:
-                for directory in [*reversed((self.root / folder).parents), self.root / folder]:
+                for directory in [*reversed(target.parents), target]:
                     inside = directory == self.root or directory.is_relative_to(self.root)
                     if inside and not directory.exists():
                         directory.mkdir(exist_ok=True)
                         created.append(directory)
                 # The pid in the name tells a later sweep whether the writer is still alive.
-                temporary = self.root / folder / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}{suffix}"
+                temporary = target / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}{suffix}"
                 created.append(temporary)
-                if isinstance(source, LandSurveySource):
-                    _write_land_survey(staged, temporary, entry)
-                elif isinstance(source, RasterSource):
-                    _write_raster(staged, temporary)
-                else:
-                    _write_vector(staged, temporary, entry)
-                _check_written(staged, temporary)
+                if not scope:
+                    write_checked(staged, temporary, entry)
                 with self._lock(exclusive=True):
                     manifest = self._manifest()
                     record = manifest["kinds"].setdefault(
                         staged.kind, {"current": None, "next_version": 1, "versions": []}
                     )
+                    previous = record["current"]
+                    if scope:
+                        merged = self._merged(manifest, staged, scope, user)
+                        entry = dataclasses.replace(
+                            entry,
+                            feature_count=merged.feature_count,
+                            notes=merged.notes,
+                            options=merged.options,
+                        )
+                        write_checked(merged, temporary, entry)
                     version = int(record["next_version"])
                     relative = folder / f"v{version:04d}{suffix}"
                     entry = dataclasses.replace(entry, version=version, file=relative.as_posix())
                     final = self.root / relative
                     created.append(final)
-                    _publish(temporary, final)
-                    record["versions"].append({k: v for k, v in entry.to_record().items() if k != "current"})
+                    publish(temporary, final)
+                    record["versions"].append(_version_record(entry))
                     record["current"] = version
                     record["next_version"] = version + 1
-                    manifest["updated"] = entry.imported_at
-                    _write_json(self.root / _MANIFEST, manifest)
+                    event = event_for(
+                        user,
+                        "commit",
+                        staged.kind,
+                        version,
+                        entry.imported_at,
+                        note=note,
+                        original_name=entry.original_name,
+                        sha256=entry.sha256,
+                        previous=previous,
+                        scope=scope,
+                    )
+                    self._save(manifest, staged.kind, [event])
                     published = True
                     self._sweep(manifest)
             except BaseException:
@@ -477,8 +369,35 @@ class Catalog:
                 raise
         return dataclasses.replace(entry, current=True)
 
+    def _merged(
+        self, manifest: Mapping[str, Any], staged: StagedLayer, scope: tuple[str, ...], user: User
+    ) -> StagedLayer:
+        """``staged`` merged into the current city layer for the districts ``scope``; called under the
+        exclusive lock, so it reads the manifest it was given rather than taking the lock again."""
+        current = next((e for e in self._entries(manifest, staged.kind) if e.current), None)
+        layer = read_stored(current, self._stored(current)) if current is not None else None
+        districts = next((e for e in self._entries(manifest, "districts") if e.current), None)
+        if districts is not None:
+            boundaries = read_stored(districts, self._stored(districts))
+            assert isinstance(boundaries, VectorSource)
+            frame = boundaries.frame
+        else:
+            from wuxi_atlas.analysis.boundaries import load_boundaries
+
+            frame = load_boundaries()
+        assert layer is None or isinstance(layer, VectorSource)
+        return merge_into_city(staged, layer, current.version if current else None, frame, scope, user)
+
+    def _save(self, manifest: dict[str, Any], kind: str, events: Iterable[AuditEvent]) -> None:
+        """Append ``events`` to ``kind``'s trail and replace the manifest; under the exclusive lock."""
+        trail = manifest["kinds"][kind].setdefault("events", [])
+        trail.extend(event.to_record() for event in events)
+        manifest["updated"] = utc_now()
+        write_json(self.root / _MANIFEST, manifest)
+
     def _sweep(self, manifest: Mapping[str, Any]) -> None:
-        """Remove files no version refers to (see :func:`layers.catalog.disk.sweep`); under the lock."""
+        """Remove files no version refers to (see :func:`layers.catalog.disk.sweep`); under the lock.
+        A removed version is still in the manifest, so its file stays."""
         keep = {
             PurePosixPath(version["file"])
             for record in manifest["kinds"].values()
@@ -486,48 +405,81 @@ class Catalog:
         }
         sweep(self.root, keep)
 
-    def remove(self, kind: str, version: int | None = None) -> builtins.list[CatalogEntry]:
-        """Remove every version of ``kind`` (or only ``version``); returns what was removed.
+    @contextlib.contextmanager
+    def _changing(self, kind: str) -> Iterator[tuple[dict[str, Any], builtins.list[CatalogEntry]]]:
+        """The manifest and ``kind``'s versions, under the exclusive lock, with write errors explained."""
+        with self._writing(self.root), self._lock(exclusive=True):
+            manifest = self._manifest()
+            yield manifest, self._entries(manifest, kind)
 
-        Removing the current version makes the latest remaining one current. The manifest is replaced
-        first and the files deleted after, so a reader never follows the manifest to a missing file.
+    def _event(
+        self, user: User, action: Action, entry: CatalogEntry, previous: int | None, note: str
+    ) -> AuditEvent:
+        return event_for(
+            user,
+            action,
+            entry.kind,
+            entry.version,
+            utc_now(),
+            note=note,
+            original_name=entry.original_name,
+            sha256=entry.sha256,
+            previous=previous,
+        )
+
+    def remove(
+        self, kind: str, version: int | None = None, *, user: User, note: str = ""
+    ) -> builtins.list[CatalogEntry]:
+        """Remove every version of ``kind`` (or only ``version``) as ``user`` (a data steward); returns
+        what was removed.
+
+        Nothing is deleted: each version is marked removed, with an audit event, and its file kept, so a
+        reader holding it keeps working and :meth:`restore` brings it back. Removing the current version
+        makes the latest live one current (or none).
         """
         spec = get_spec(kind)
-        with self._writing(self.root), self._lock(exclusive=True):
-            manifest = self._manifest()
-            removed = [
-                entry
-                for entry in self._entries(manifest, spec.kind)
-                if version is None or entry.version == version
-            ]
-            if not removed:
-                self._pick(self._entries(manifest, spec.kind), spec.kind, version)  # raises, naming them
+        require_steward(user, f"remove {spec.kind}", self.location)
+        with self._changing(spec.kind) as (manifest, entries):
+            removed = removal_targets(entries, spec.kind, version, self.location)
             record = manifest["kinds"][spec.kind]
+            previous = record["current"]
             gone = {entry.version for entry in removed}
-            record["versions"] = [v for v in record["versions"] if v["version"] not in gone]
-            if not record["versions"]:
-                del manifest["kinds"][spec.kind]
-            elif record["current"] in gone:
-                record["current"] = record["versions"][-1]["version"]
-            manifest["updated"] = utc_now()
-            _write_json(self.root / _MANIFEST, manifest)
-            self._sweep(manifest)
-        return removed
+            for stored in record["versions"]:
+                if stored["version"] in gone:
+                    stored["removed"] = True
+            record["current"] = current_after_removal(entries, removed)
+            self._save(manifest, spec.kind, [self._event(user, "remove", e, previous, note) for e in removed])
+        return [dataclasses.replace(entry, removed=True, current=False) for entry in removed]
 
-    def rollback(self, kind: str) -> CatalogEntry:
-        """Make the version before the current one current again (the newer one is kept)."""
+    def restore(self, kind: str, version: int, *, user: User, note: str = "") -> CatalogEntry:
+        """Bring the removed ``version`` of ``kind`` back, as ``user`` (a data steward); it is current
+        again when the kind has no current version or it is newer than the current one."""
         spec = get_spec(kind)
-        with self._writing(self.root), self._lock(exclusive=True):
-            manifest = self._manifest()
-            entries = self._entries(manifest, spec.kind)
-            current = next((e for e in entries if e.current), None)
-            older = [e for e in entries if current is not None and e.version < current.version]
-            if not older:
-                raise LayerError(
-                    f"catalog {self.root}: {spec.kind} has no version before "
-                    f"{'v' + str(current.version) if current else 'the current one'} to roll back to"
-                )
-            manifest["kinds"][spec.kind]["current"] = older[-1].version
-            manifest["updated"] = utc_now()
-            _write_json(self.root / _MANIFEST, manifest)
-        return dataclasses.replace(older[-1], current=True)
+        require_steward(user, f"restore {spec.kind}", self.location)
+        with self._changing(spec.kind) as (manifest, entries):
+            chosen, becomes_current = restore_target(entries, spec.kind, version, self.location)
+            record = manifest["kinds"][spec.kind]
+            previous = record["current"]
+            for stored in record["versions"]:
+                if stored["version"] == version:
+                    stored["removed"] = False
+            if becomes_current:
+                record["current"] = version
+            self._save(manifest, spec.kind, [self._event(user, "restore", chosen, previous, note)])
+        return dataclasses.replace(chosen, removed=False, current=becomes_current or chosen.current)
+
+    def rollback(self, kind: str, *, user: User, note: str = "") -> CatalogEntry:
+        """Make the latest live version before the current one current again, as ``user`` (a data
+        steward); the newer one is kept."""
+        spec = get_spec(kind)
+        require_steward(user, f"roll back {spec.kind}", self.location)
+        with self._changing(spec.kind) as (manifest, entries):
+            current, older = rollback_target(entries, spec.kind, self.location)
+            manifest["kinds"][spec.kind]["current"] = older.version
+            self._save(manifest, spec.kind, [self._event(user, "rollback", older, current.version, note)])
+        return dataclasses.replace(older, current=True)
+
+
+def _version_record(entry: CatalogEntry) -> dict[str, Any]:
+    """A version as the manifest holds it (``current`` is the kind's, not the version's)."""
+    return {k: v for k, v in entry.to_record().items() if k != "current"}

@@ -382,7 +382,7 @@ class PostgisCatalog:
         append_event(connection, self.schema, event)
 
     def _commit_raster(self, staged: StagedLayer, entry: CatalogEntry, user: User) -> CatalogEntry:
-        from wuxi_atlas.layers.catalog import folder
+        from wuxi_atlas.layers.catalog.version_files import write_checked
 
         with connected(self.address, writing=True) as connection:
             ensure_tables(connection, self.schema)
@@ -407,8 +407,7 @@ class PostgisCatalog:
             temporary = kind_folder / f"{TMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex}.tif"
             created.append(temporary)
             # Written and checked before the transaction: a long conversion holds no lock.
-            folder._write_raster(staged, temporary)
-            folder._check_written(staged, temporary)
+            write_checked(staged, temporary, entry)
             with connected(self.address, writing=True) as connection:
                 version, previous = sql_steps.lock_kind(connection, self.schema, staged.kind)
                 relative = f"rasters/{staged.kind}/v{version:04d}.tif"

@@ -36,7 +36,7 @@ import importlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from wuxi_atlas.analysis.errors import LayerError
 from wuxi_atlas.analysis.sources import LandSurveySource, LayerKind, RasterSource, VectorSource
@@ -160,4 +160,4 @@ def open_catalog(location: str | Path | None = None) -> CatalogBackend:
         return backend
     from wuxi_atlas.layers.catalog.folder import Catalog
 
-    return cast(CatalogBackend, Catalog(location))  # until the folder backend takes users (next commit)
+    return Catalog(location)

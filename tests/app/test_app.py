@@ -18,6 +18,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from signed_in import sign_in_as_steward
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -229,7 +230,9 @@ def _upload(at: AppTest, kind: str, name: str, content: bytes, *, datum: str | N
     return at.file_uploader(key=f"upload_{kind}").set_value((name, content, "text/csv")).run()
 
 
-def test_upload_previews_in_session_then_saves_to_the_catalog(catalog: Path) -> None:
+def test_upload_previews_in_session_then_saves_to_the_catalog(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from wuxi_atlas.layers.catalog import Catalog
 
     at = _upload(_app(page="data"), "stations", "my stations.csv", STATIONS_GCJ02, datum="gcj02")
@@ -248,6 +251,7 @@ def test_upload_previews_in_session_then_saves_to_the_catalog(catalog: Path) -> 
     at.text_input(key="save_note_stations").input("the 2025 station survey").run()
     assert at.button(key="save_stations").disabled
     at.checkbox(key="save_confirm_stations").check().run()
+    sign_in_as_steward(at, catalog.parent, monkeypatch)
     at.button(key="save_stations").click().run()
     _ok(at)
     entries = Catalog(catalog).list()

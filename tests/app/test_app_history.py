@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from signed_in import sign_in_as_steward
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "geo_app.py")
@@ -80,7 +81,9 @@ def test_the_district_page_shows_its_chart_large_with_the_vintages_used() -> Non
 STATIONS = "name,type,piles,access,lon,lat\n站一,charging,500,public,120.3100,31.4900\n".encode()
 
 
-def test_the_data_page_asks_for_the_year_and_the_catalog_keeps_it(catalog: Path) -> None:
+def test_the_data_page_asks_for_the_year_and_the_catalog_keeps_it(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from wuxi_atlas.layers.catalog import Catalog
 
     at = _app(page="data")
@@ -90,6 +93,9 @@ def test_the_data_page_asks_for_the_year_and_the_catalog_keeps_it(catalog: Path)
     assert not at.exception
     assert any(c.value.startswith("数据年份:2023") for c in at.caption)
     assert not any("vintage is unknown" in t.value for t in at.text)  # the year was given
+    sign_in_as_steward(at, catalog.parent, monkeypatch)
+    at.text_input(key="save_note_stations").input("the 2023 count").run()  # a save needs why,
+    at.checkbox(key="save_confirm_stations").check().run()  # and a confirmation
     at.button(key="save_stations").click().run()
     [entry] = Catalog(catalog).list()
     assert (entry.year, entry.year_source) == (2023, "--year")

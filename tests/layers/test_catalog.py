@@ -25,9 +25,19 @@ from click.testing import CliRunner
 
 from wuxi_atlas.analysis.errors import AtlasError, LayerError, LayerReadError
 from wuxi_atlas.analysis.sources import RasterSource, VectorSource
-from wuxi_atlas.layers.catalog import MANIFEST_FORMAT, Catalog, catalog_dir, check_layer
+from wuxi_atlas.layers.catalog import (
+    MANIFEST_FORMAT,
+    Catalog,
+    Role,
+    User,
+    catalog_dir,
+    check_layer,
+    version_files,
+)
 from wuxi_atlas.layers.catalog import check as check_module
 from wuxi_atlas.layers.catalog import folder as catalog_module
+
+STEWARD = User("steward", Role.DATA_STEWARD)  # the catalog's changes take the acting user
 
 
 def _snapshot(root: Path) -> dict[str, str]:
@@ -45,7 +55,7 @@ def _snapshot(root: Path) -> dict[str, str]:
 def test_add_records_provenance_and_get_reads_it_back(tmp_path: Path) -> None:
     csv_path = _stations_csv(tmp_path)
     catalog = Catalog(tmp_path / "catalog")
-    entry = catalog.add("stations", csv_path, lonlat_crs="gcj02")
+    entry = catalog.add("stations", csv_path, lonlat_crs="gcj02", user=STEWARD)
 
     assert (entry.kind, entry.version, entry.current, entry.feature_count) == ("stations", 1, True, 2)
     assert entry.file == "layers/stations/v0001.gpkg"
@@ -76,8 +86,8 @@ def test_add_records_provenance_and_get_reads_it_back(tmp_path: Path) -> None:
 
 def test_every_import_keeps_the_previous_version(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "catalog")
-    catalog.add("stations", _stations_csv(tmp_path, "a.csv", "甲"), lonlat_crs="gcj02")
-    catalog.add("stations", _stations_csv(tmp_path, "b.csv", "乙"), lonlat_crs="gcj02")
+    catalog.add("stations", _stations_csv(tmp_path, "a.csv", "甲"), lonlat_crs="gcj02", user=STEWARD)
+    catalog.add("stations", _stations_csv(tmp_path, "b.csv", "乙"), lonlat_crs="gcj02", user=STEWARD)
     assert [(e.version, e.current, e.original_name) for e in catalog.history("stations")] == [
         (1, False, "a.csv"),
         (2, True, "b.csv"),
@@ -85,12 +95,12 @@ def test_every_import_keeps_the_previous_version(tmp_path: Path) -> None:
     assert catalog.get("stations").frame["name"].iloc[0] == "乙0"
     assert catalog.get("stations", version=1).frame["name"].iloc[0] == "甲0"
 
-    assert catalog.rollback("stations").version == 1
+    assert catalog.rollback("stations", user=STEWARD).version == 1
     assert catalog.get("stations").frame["name"].iloc[0] == "甲0"
     with pytest.raises(LayerError, match="no version before v1"):
-        catalog.rollback("stations")
+        catalog.rollback("stations", user=STEWARD)
 
-    catalog.add("stations", _stations_csv(tmp_path, "c.csv", "丙"))
+    catalog.add("stations", _stations_csv(tmp_path, "c.csv", "丙"), user=STEWARD)
     assert [e.version for e in catalog.history("stations")] == [1, 2, 3]
     assert catalog.entry("stations").version == 3
 
@@ -98,23 +108,30 @@ def test_every_import_keeps_the_previous_version(tmp_path: Path) -> None:
 def test_remove_a_version_or_the_kind(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "catalog")
     for name in ("a.csv", "b.csv", "c.csv"):
-        catalog.add("stations", _stations_csv(tmp_path, name))
-    removed = catalog.remove("stations", version=3)
-    assert [e.version for e in removed] == [3]
+        catalog.add("stations", _stations_csv(tmp_path, name), user=STEWARD)
+    removed = catalog.remove("stations", version=3, user=STEWARD)
+    assert [(e.version, e.removed) for e in removed] == [(3, True)]
     assert catalog.entry("stations").version == 2  # the latest remaining becomes current
-    assert not (catalog.root / "layers/stations/v0003.gpkg").exists()
-    with pytest.raises(LayerError, match=r"no version 7 of stations \(stored versions: 1, 2\)"):
-        catalog.remove("stations", version=7)
-    catalog.remove("stations")
+    # A removal is soft: the file stays, and the version can still be read by its number.
+    assert (catalog.root / "layers/stations/v0003.gpkg").exists()
+    assert catalog.get("stations", version=3).source.startswith("c.csv")
+    with pytest.raises(
+        LayerError, match=r"no version 7 of stations \(stored versions: v1, v2, v3 \(removed\)\)"
+    ):
+        catalog.remove("stations", version=7, user=STEWARD)
+    catalog.remove("stations", user=STEWARD)
     assert catalog.list() == [] and "stations" not in catalog
-    assert list((catalog.root / "layers/stations").iterdir()) == []
-    with pytest.raises(LayerError, match=r"has no a stations layer \(stored versions: none\)"):
-        catalog.get("stations")
+    assert [e.removed for e in catalog.history("stations")] == [True, True, True]
+    assert sorted(p.name for p in (catalog.root / "layers/stations").iterdir()) == [
+        "v0001.gpkg",
+        "v0002.gpkg",
+        "v0003.gpkg",
+    ]
 
 
 def test_landcover_is_stored_as_cog_with_its_scheme(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "catalog")
-    entry = catalog.add("landcover", _landcover(tmp_path))
+    entry = catalog.add("landcover", _landcover(tmp_path), user=STEWARD)
     assert entry.scheme == "worldcover" and entry.feature_count is None
     assert entry.file == "rasters/landcover/v0001.tif"
     assert entry.source_crs.startswith("EPSG:4549")
@@ -139,7 +156,7 @@ def test_landcover_is_stored_as_cog_with_its_scheme(tmp_path: Path) -> None:
         blockysize=16,
         compress="deflate",
     )
-    copied = catalog.add("landcover", tiled, scheme="worldcover")
+    copied = catalog.add("landcover", tiled, scheme="worldcover", user=STEWARD)
     assert copied.conversion[0].startswith("copied as it is")
     assert hashlib.sha256((catalog.root / copied.file).read_bytes()).hexdigest() == copied.sha256
 
@@ -149,7 +166,7 @@ def test_districts_are_stored_as_validated_geojson(tmp_path: Path) -> None:
     from wuxi_atlas.layers.inputs import VECTOR_KINDS, load_indicator_inputs
 
     catalog = Catalog(tmp_path / "catalog")
-    entry = catalog.add("districts", boundaries_path())
+    entry = catalog.add("districts", boundaries_path(), user=STEWARD)
     assert entry.file.endswith(".geojson") and entry.feature_count == 8
     inputs = load_indicator_inputs(catalog=catalog, without=[*VECTOR_KINDS, "landcover"])
     assert len(inputs.boundaries) == 8
@@ -164,6 +181,12 @@ def test_stage_touches_nothing(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------ atomicity
+
+
+def _step(step: str) -> tuple[Any, str]:
+    """The module and name of a step of an import (``folder.publish``), to replace it."""
+    module, name = step.split(".")
+    return {"folder": catalog_module, "version_files": version_files}[module], name
 
 
 def _raise_after(function: Callable[..., Any], error: BaseException) -> Callable[..., Any]:
@@ -184,12 +207,12 @@ def _raise_before(_function: Callable[..., Any], error: BaseException) -> Callab
 @pytest.mark.parametrize(
     ("kind", "step", "wrap"),
     [
-        ("stations", "_write_vector", _raise_after),  # temp file written, then a crash
-        ("stations", "_check_written", _raise_before),  # the re-read finds a problem
-        ("stations", "_publish", _raise_after),  # the version file is in place, the manifest is not
-        ("stations", "_write_json", _raise_before),  # the manifest cannot be written
-        ("landcover", "_write_raster", _raise_after),
-        ("landcover", "_publish", _raise_after),
+        ("stations", "version_files._write_vector", _raise_after),  # temp file written, then a crash
+        ("stations", "version_files._reread", _raise_before),  # the re-read finds a problem
+        ("stations", "folder.publish", _raise_after),  # the version file is in place, the manifest is not
+        ("stations", "folder.write_json", _raise_before),  # the manifest cannot be written
+        ("landcover", "version_files._write_raster", _raise_after),
+        ("landcover", "folder.publish", _raise_after),
     ],
 )
 @pytest.mark.parametrize(
@@ -204,13 +227,14 @@ def test_failed_import_leaves_the_catalog_as_it_was(
     error: BaseException,
 ) -> None:
     catalog = Catalog(tmp_path / "catalog")
-    catalog.add("stations", _stations_csv(tmp_path))
-    catalog.add("landcover", _landcover(tmp_path))
+    catalog.add("stations", _stations_csv(tmp_path), user=STEWARD)
+    catalog.add("landcover", _landcover(tmp_path), user=STEWARD)
     before = _snapshot(catalog.root)
-    monkeypatch.setattr(catalog_module, step, wrap(getattr(catalog_module, step), error))
+    module, name = _step(step)
+    monkeypatch.setattr(module, name, wrap(getattr(module, name), error))
     source = _stations_csv(tmp_path, "new.csv") if kind == "stations" else _landcover(tmp_path, "new.tif")
     with pytest.raises(type(error)):
-        catalog.add(kind, source)
+        catalog.add(kind, source, user=STEWARD)
     assert _snapshot(catalog.root) == before
 
 
@@ -218,7 +242,7 @@ def test_manifest_write_failure_inside_replace_leaves_no_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     catalog = Catalog(tmp_path / "catalog")
-    catalog.add("stations", _stations_csv(tmp_path))
+    catalog.add("stations", _stations_csv(tmp_path), user=STEWARD)
     before = _snapshot(catalog.root)
     real_replace = os.replace
 
@@ -229,7 +253,7 @@ def test_manifest_write_failure_inside_replace_leaves_no_temporary(
 
     monkeypatch.setattr(catalog_module.os, "replace", failing_replace)
     with pytest.raises(OSError, match="No space left"):
-        catalog.add("stations", _stations_csv(tmp_path, "new.csv"))
+        catalog.add("stations", _stations_csv(tmp_path, "new.csv"), user=STEWARD)
     assert _snapshot(catalog.root) == before
 
 
@@ -239,16 +263,16 @@ def _die_at(root: str, source: str, step: str) -> None:
     def die(*_args: Any, **_kwargs: Any) -> None:
         os._exit(3)
 
-    setattr(catalog_module, step, die)
-    Catalog(root).add("stations", source)
+    setattr(*_step(step), die)
+    Catalog(root).add("stations", source, user=STEWARD)
 
 
 def test_killed_import_leaves_the_manifest_and_the_next_import_sweeps(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "catalog")
-    catalog.add("stations", _stations_csv(tmp_path))
+    catalog.add("stations", _stations_csv(tmp_path), user=STEWARD)
     manifest = (catalog.root / "manifest.json").read_bytes()
     context = multiprocessing.get_context("spawn")
-    for step in ("_check_written", "_write_json"):  # killed before the rename, then before the manifest
+    for step in ("version_files._reread", "folder.write_json"):  # killed before the rename, then the manifest
         child = context.Process(
             target=_die_at, args=(str(catalog.root), str(_stations_csv(tmp_path, "k.csv")), step)
         )
@@ -259,7 +283,7 @@ def test_killed_import_leaves_the_manifest_and_the_next_import_sweeps(tmp_path: 
         assert [(e.kind, e.version) for e in catalog.list()] == [("stations", 1)]
     leftovers = {p.name for p in (catalog.root / "layers/stations").iterdir()}
     assert any(name.startswith(".tmp-") for name in leftovers) and "v0002.gpkg" in leftovers
-    catalog.add("stations", _stations_csv(tmp_path, "next.csv"))
+    catalog.add("stations", _stations_csv(tmp_path, "next.csv"), user=STEWARD)
     assert sorted(p.name for p in (catalog.root / "layers/stations").iterdir()) == [
         "v0001.gpkg",
         "v0002.gpkg",
@@ -273,7 +297,7 @@ def test_killed_import_leaves_the_manifest_and_the_next_import_sweeps(tmp_path: 
 def _import_many(root: str, source: str, times: int) -> None:
     catalog = Catalog(root)
     for _ in range(times):
-        catalog.add("stations", source, lonlat_crs="gcj02")
+        catalog.add("stations", source, lonlat_crs="gcj02", user=STEWARD)
 
 
 def test_concurrent_imports_serialise(tmp_path: Path) -> None:
@@ -306,8 +330,8 @@ def test_load_indicator_inputs_prefers_explicit_files_then_the_catalog(tmp_path:
     from wuxi_atlas.layers.inputs import VECTOR_KINDS, load_indicator_inputs
 
     catalog = Catalog(tmp_path / "catalog")
-    catalog.add("stations", _stations_csv(tmp_path, "catalogued.csv"), lonlat_crs="gcj02")
-    catalog.add("landcover", _landcover(tmp_path))
+    catalog.add("stations", _stations_csv(tmp_path, "catalogued.csv"), lonlat_crs="gcj02", user=STEWARD)
+    catalog.add("landcover", _landcover(tmp_path), user=STEWARD)
     others = [kind for kind in VECTOR_KINDS if kind != "stations"]
     inputs = load_indicator_inputs(catalog=catalog, without=others)
     assert inputs.stations is not None and inputs.stations.source.startswith("catalogued.csv (catalog v1")
@@ -420,8 +444,8 @@ def test_size_limits_apply_to_uploads_not_to_the_catalogs_own_files(
     # 10 kB: the CSV (about 200 bytes) passes, the GeoPackage it is stored as (about 100 kB) would not.
     monkeypatch.setenv("GEOPLAN_MAX_UPLOAD_MB", "0.01")
     catalog = Catalog(tmp_path / "catalog")
-    entry = catalog.add("stations", _stations_csv(tmp_path), lonlat_crs="gcj02")
+    entry = catalog.add("stations", _stations_csv(tmp_path), lonlat_crs="gcj02", user=STEWARD)
     assert (catalog.root / entry.file).stat().st_size > 10_000
     assert len(catalog.get("stations").frame) == 2
     with pytest.raises(LayerReadError, match="too large"):
-        catalog.add("stations", catalog.root / entry.file)
+        catalog.add("stations", catalog.root / entry.file, user=STEWARD)

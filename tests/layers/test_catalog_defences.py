@@ -37,8 +37,10 @@ from rasterio.transform import from_origin
 from shapely.geometry import Point
 
 from wuxi_atlas.analysis.errors import LayerReadError, LayerWriteError
-from wuxi_atlas.layers.catalog import Catalog, check_layer
+from wuxi_atlas.layers.catalog import Catalog, Role, User, check_layer
 from wuxi_atlas.layers.catalog import folder as catalog_module
+
+STEWARD = User("steward", Role.DATA_STEWARD)  # the catalog's changes take the acting user
 
 LON, LAT = 120.30, 31.57
 # Every character a terminal acts on or that reorders text, except the newline between lines.
@@ -97,9 +99,9 @@ def _landcover(path: Path) -> Path:
 def catalog(tmp_path: Path) -> Catalog:
     """A catalog holding two stations versions and one land cover."""
     catalog = Catalog(tmp_path / "catalog")
-    catalog.add("stations", _stations_csv(tmp_path, "a.csv"))
-    catalog.add("stations", _stations_csv(tmp_path, "b.csv"))
-    catalog.add("landcover", _landcover(tmp_path / "lc.tif"))
+    catalog.add("stations", _stations_csv(tmp_path, "a.csv"), user=STEWARD)
+    catalog.add("stations", _stations_csv(tmp_path, "b.csv"), user=STEWARD)
+    catalog.add("landcover", _landcover(tmp_path / "lc.tif"), user=STEWARD)
     return catalog
 
 
@@ -206,7 +208,7 @@ def test_zip_containers_are_judged_from_the_central_directory(
     assert bomb.name in report.error
     assert elapsed < 2.0, f"took {elapsed:.1f} s: the archive was unpacked before it was judged"
     with pytest.raises(LayerReadError, match=variable):
-        Catalog(tmp_path / "catalog").add("stations", bomb)
+        Catalog(tmp_path / "catalog").add("stations", bomb, user=STEWARD)
     assert not (tmp_path / "catalog" / "manifest.json").exists()
 
 
@@ -247,7 +249,7 @@ def test_a_wal_mode_geopackage_is_read_without_changing_its_folder(tmp_path: Pat
     staged = Catalog(tmp_path / "catalog").stage("stations", gpkg)
     assert staged.feature_count == 2
     assert _snapshot(folder) == before
-    entry = Catalog(tmp_path / "catalog").add("stations", gpkg)
+    entry = Catalog(tmp_path / "catalog").add("stations", gpkg, user=STEWARD)
     assert entry.feature_count == 2
     assert _snapshot(folder) == before
 
@@ -568,15 +570,17 @@ def test_changes_never_follow_a_symlink_out_of_the_catalog(catalog: Catalog, tmp
     (catalog.root / ".tmp-1-link").symlink_to(victim / "notes.txt")
     assert stored  # the land cover's own file went with the folder: its version now points at nothing
 
-    catalog.add("stations", _stations_csv(tmp_path, "c.csv"))  # an import sweeps unreferenced files
+    catalog.add(
+        "stations", _stations_csv(tmp_path, "c.csv"), user=STEWARD
+    )  # an import sweeps unreferenced files
     assert _snapshot(victim) == precious
-    catalog.rollback("stations")
-    catalog.remove("stations", version=1)
+    catalog.rollback("stations", user=STEWARD)
+    catalog.remove("stations", version=1, user=STEWARD)
     assert _snapshot(victim) == precious
     with pytest.raises(LayerWriteError, match="outside the catalog"):
-        catalog.add("landcover", _landcover(tmp_path / "new.tif"))
+        catalog.add("landcover", _landcover(tmp_path / "new.tif"), user=STEWARD)
     assert _snapshot(victim) == precious
-    catalog.remove("landcover")
-    catalog.remove("stations")
+    catalog.remove("landcover", user=STEWARD)
+    catalog.remove("stations", user=STEWARD)
     assert _snapshot(victim) == precious
     assert (catalog.root / "layers" / "stations" / "v0099.gpkg").is_symlink()

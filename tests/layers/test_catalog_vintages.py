@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from shapely.geometry import Point
 
 from wuxi_atlas.analysis.errors import LayerError, LayerReadError
-from wuxi_atlas.layers.catalog import Catalog, check_layer
+from wuxi_atlas.layers.catalog import Catalog, Role, User, check_layer
+
+STEWARD = User("steward", Role.DATA_STEWARD)  # the catalog's changes take the acting user
 
 # 2015-06-01, a year no fixture states: a year taken from the modification time would show it.
 OLD_MTIME = 1_433_116_800
@@ -81,7 +83,7 @@ def test_year_given_with_year_is_stored_in_the_manifest_and_shown(tmp_path: Path
     assert (version["year"], version["year_source"], version["vintage"]) == (2023, "--year", "2023")
     listed = runner.invoke(geoplan, ["layers", "history", "stations", "--catalog", str(catalog)])
     header, _, row = listed.output.splitlines()[:3]
-    assert header.split()[3] == "year" and row.split()[4] == "2023"  # kind, "v1 *", features, year
+    assert header.split()[2] == "year" and row.split()[3] == "2023"  # "v1 *", features, year
     as_json = runner.invoke(geoplan, ["layers", "list", "--catalog", str(catalog), "-f", "json"])
     assert json.loads(as_json.output)[0]["year"] == 2023
     assert Catalog(catalog).get("stations").vintage == "2023"
@@ -90,7 +92,7 @@ def test_year_given_with_year_is_stored_in_the_manifest_and_shown(tmp_path: Path
     )
     assert refused.exit_code == 2 and "--year" in refused.output
     with pytest.raises(LayerError, match="--year must be a year from 1900 to 2100"):
-        Catalog(catalog).add("stations", csv_path, year=3023)
+        Catalog(catalog).add("stations", csv_path, year=3023, user=STEWARD)
     assert len(Catalog(catalog).history("stations")) == 1
 
 
@@ -103,38 +105,40 @@ def test_year_given_with_year_is_stored_in_the_manifest_and_shown(tmp_path: Path
     ],
 )
 def test_a_raster_year_comes_from_its_tags(tmp_path: Path, tags: dict[str, str], source: str) -> None:
-    entry = Catalog(tmp_path / "catalog").add("landcover", _raster(tmp_path, tags=tags))
+    entry = Catalog(tmp_path / "catalog").add("landcover", _raster(tmp_path, tags=tags), user=STEWARD)
     assert (entry.year, entry.year_source) == (2021, source)
     assert Catalog(tmp_path / "catalog").get("landcover").year == 2021
 
 
 def test_a_year_from_a_manifest_beside_the_file_or_the_layer_metadata(tmp_path: Path) -> None:
     (tmp_path / "MANIFEST.json").write_text('{"year": 2022}', encoding="utf-8")
-    raster = Catalog(tmp_path / "c1").add("landcover", _raster(tmp_path))
+    raster = Catalog(tmp_path / "c1").add("landcover", _raster(tmp_path), user=STEWARD)
     assert (raster.year, raster.year_source) == (2022, "year in MANIFEST.json")
     (tmp_path / "MANIFEST.json").unlink()
-    stations = Catalog(tmp_path / "c2").add("stations", _geopackage(tmp_path, {"vintage": "2020"}))
+    stations = Catalog(tmp_path / "c2").add(
+        "stations", _geopackage(tmp_path, {"vintage": "2020"}), user=STEWARD
+    )
     assert stations.year == 2020 and "metadata" in stations.year_source
     assert check_layer("stations", tmp_path / "stations.gpkg").to_record()["year"] == 2020
 
 
 def test_the_modification_time_never_gives_a_year(tmp_path: Path) -> None:
     csv_path = _stations_csv(tmp_path)
-    entry = Catalog(tmp_path / "catalog").add("stations", csv_path)
+    entry = Catalog(tmp_path / "catalog").add("stations", csv_path, user=STEWARD)
     assert entry.year is None and entry.vintage == "" and entry.year_source == ""
     assert any("vintage is unknown" in note for note in entry.notes)
     assert not any("2015" in note for note in entry.notes)
-    raster = Catalog(tmp_path / "catalog").add("landcover", _raster(tmp_path))
+    raster = Catalog(tmp_path / "catalog").add("landcover", _raster(tmp_path), user=STEWARD)
     assert raster.year is None and Catalog(tmp_path / "catalog").get("landcover").year is None
     report = check_layer("stations", csv_path)
     assert "  year: unknown (the file states none; give it with --year)" in report.lines()
     # The same file with --year has one.
-    assert Catalog(tmp_path / "catalog").add("stations", csv_path, year=2024).year == 2024
+    assert Catalog(tmp_path / "catalog").add("stations", csv_path, year=2024, user=STEWARD).year == 2024
 
 
 def _manifest_with(tmp_path: Path, **changes: Any) -> Path:
     catalog = Catalog(tmp_path / "catalog")
-    catalog.add("stations", _stations_csv(tmp_path), year=2023)
+    catalog.add("stations", _stations_csv(tmp_path), year=2023, user=STEWARD)
     path = catalog.root / "manifest.json"
     document = json.loads(path.read_text(encoding="utf-8"))
     version = document["kinds"]["stations"]["versions"][0]

@@ -37,7 +37,9 @@ from rasterio.transform import from_origin
 from shapely.geometry import Point, Polygon, box
 
 from wuxi_atlas.analysis.errors import AtlasError
-from wuxi_atlas.layers.catalog import Catalog, check_layer
+from wuxi_atlas.layers.catalog import Catalog, Role, User, check_layer
+
+STEWARD = User("steward", Role.DATA_STEWARD)  # the catalog's changes take the acting user
 
 # Near 无锡 梁溪区.
 LON, LAT = 120.30, 31.57
@@ -537,7 +539,7 @@ def seeded_catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A catalog holding one good stations import: what every case must leave alone."""
     folder = tmp_path_factory.mktemp("seed")
     root = folder / "catalog"
-    Catalog(root).add("stations", _gpkg(folder))
+    Catalog(root).add("stations", _gpkg(folder), user=STEWARD)
     return root
 
 
@@ -570,7 +572,7 @@ def test_hostile_input(case: Case, catalog: Catalog, tmp_path: Path, monkeypatch
     report = check_layer(case.kind, path, **case.options)
     if case.outcome == "error":
         with pytest.raises(AtlasError) as raised:
-            catalog.add(case.kind, path, **case.options)
+            catalog.add(case.kind, path, **case.options, user=STEWARD)
         assert case.phrase in str(raised.value)
         assert not report.usable
         assert report.error is not None and case.phrase in report.error
@@ -633,7 +635,7 @@ def test_virtual_paths_in_values_are_stored_as_text_and_never_opened(
     monkeypatch.setattr(rasterio, "open", _SPY.wrap(rasterio.open))
     _SPY.active, _SPY.paths = True, []
     try:
-        entry = catalog.add("stations", path)
+        entry = catalog.add("stations", path, user=STEWARD)
         stored = catalog.get("stations")
     finally:
         _SPY.active = False
@@ -653,7 +655,7 @@ def test_markup_is_stored_as_text_and_escaped_when_drawn(catalog: Catalog, tmp_p
 
     script = "<script>alert('x')</script>"
     frame = _stations(name=[script, "<img src=x onerror=alert(1)>"], **{"<b>列</b>": ["<i>a</i>", "b"]})
-    catalog.add("stations", _geojson(tmp_path, "markup.geojson", frame))
+    catalog.add("stations", _geojson(tmp_path, "markup.geojson", frame), user=STEWARD)
     source = catalog.get("stations")
     assert script in set(source.frame["name"])
     assert "<b>列</b>" in source.frame.columns

@@ -24,10 +24,12 @@ from wuxi_atlas.analysis.forest import forest_coverage
 from wuxi_atlas.analysis.sources import LandSurveySource, VectorSource
 from wuxi_atlas.analysis.study_area import StudyArea
 from wuxi_atlas.analysis.wetland import wetland_protection_rate
-from wuxi_atlas.layers.catalog import Catalog
+from wuxi_atlas.layers.catalog import Catalog, Role, User
 from wuxi_atlas.layers.formats.land_survey import is_land_survey, read_land_survey
 from wuxi_atlas.layers.inputs import load_indicator_inputs
 from wuxi_atlas.layers.uploads import accepted_suffixes
+
+STEWARD = User("steward", Role.DATA_STEWARD)  # the catalog's changes take the acting user
 
 X0, Y0 = 528_000.0, 3_490_000.0
 CITY, A, B = "320200", "320291", "320292"
@@ -256,7 +258,7 @@ def test_indicator_inputs_and_catalog_take_a_land_survey(tmp_path, study_area):
     inputs = load_indicator_inputs(landcover=gpkg, without=("wetlands",))
     assert isinstance(inputs.landcover, LandSurveySource)
     catalog = Catalog(tmp_path / "catalog")
-    entry = catalog.add("landcover", _gbk_shapefile_zip(tmp_path))
+    entry = catalog.add("landcover", _gbk_shapefile_zip(tmp_path), user=STEWARD)
     assert entry.feature_count == len(ROWS) and entry.scheme == "sandiao" and entry.file.endswith(".gpkg")
     stored = catalog.get("landcover")
     assert isinstance(stored, LandSurveySource)

@@ -25,9 +25,11 @@ from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
 from wuxi_atlas.analysis.forest import forest_coverage
 from wuxi_atlas.analysis.paths import shipped_data_dir
 from wuxi_atlas.analysis.study_area import StudyArea
-from wuxi_atlas.layers.catalog import Catalog, check_layer
+from wuxi_atlas.layers.catalog import Catalog, Role, User, check_layer
 from wuxi_atlas.layers.formats import read_landcover, read_landcover_tiles
 from wuxi_atlas.layers.uploads import accepted_suffixes, stage_upload
+
+STEWARD = User("steward", Role.DATA_STEWARD)  # the catalog's changes take the acting user
 
 SHIPPED = shipped_data_dir() / "rasters" / "landcover_2024_30m.tif"
 RES = 1 / 1200  # about 90 m: small enough to be quick, fine enough to cut districts
@@ -149,7 +151,7 @@ def test_catalog_stores_a_zip_of_tiles_as_one_mosaic(wuxi_4326, study_area, tmp_
     report = check_layer("landcover", archive)
     assert report.usable, report.error
     catalog = Catalog(tmp_path / "catalog")
-    entry = catalog.add("landcover", archive)
+    entry = catalog.add("landcover", archive, user=STEWARD)
     assert entry.file.endswith(".tif") and entry.original_name == "worldcover_2024.zip"
     assert any("mosaicked from 2 tiles" in step for step in entry.conversion)
     stored = catalog.get("landcover")
@@ -299,7 +301,7 @@ def test_the_app_takes_a_zip_of_tiles_as_an_upload(wuxi_4326, tmp_path) -> None:
         "landcover", "tiles.zip", archive.read_bytes(), folder=tmp_path / "up", catalog=catalog
     )
     assert staged.original_name == "tiles.zip" and "mosaic of 2 tiles" in " ".join(staged.notes)
-    assert catalog.commit(staged).file.endswith(".tif")
+    assert catalog.commit(staged, user=STEWARD).file.endswith(".tif")
 
 
 def test_cli_change_takes_tiles_for_each_year(wuxi_4326) -> None:

@@ -20,8 +20,10 @@ from typing import Any
 import pytest
 
 from wuxi_atlas.analysis.errors import AtlasError, CRSError
-from wuxi_atlas.layers.catalog import Catalog, check_layer
+from wuxi_atlas.layers.catalog import Catalog, Role, User, check_layer
 from wuxi_atlas.layers.read import read_vector
+
+STEWARD = User("steward", Role.DATA_STEWARD)  # the catalog's changes take the acting user
 
 LON, LAT = 120.30, 31.57
 
@@ -161,7 +163,7 @@ def test_a_crs_link_is_refused_and_never_fetched(
     try:
         report = check_layer("stations", path)
         with pytest.raises(AtlasError) as raised:
-            Catalog(tmp_path / "catalog").add("stations", path)
+            Catalog(tmp_path / "catalog").add("stations", path, user=STEWARD)
     finally:
         _CONNECTS.active = False
     assert server.requests == []

@@ -24,7 +24,7 @@ from wuxi_atlas.analysis.sources import VectorSource
 from wuxi_atlas.cli import geoplan
 from wuxi_atlas.layers import defaults, fields, read, stored
 from wuxi_atlas.layers import inputs as inputs_module
-from wuxi_atlas.layers.catalog import Catalog
+from wuxi_atlas.layers.catalog import Catalog, Role, User
 from wuxi_atlas.layers.inputs import load_indicator_inputs
 from wuxi_atlas.layers.read import read_vector
 from wuxi_atlas.layers.stored import read_stored_vector, stored_notes_metadata
@@ -35,6 +35,7 @@ VECTOR_READERS = (
     (stored, "read_stored_vector"),
     (defaults, "read_stored_vector"),
 )
+STEWARD = User("steward", Role.DATA_STEWARD)  # the catalog's changes take the acting user
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ def _stations_csv(folder: Path) -> Path:
 
 def test_catalog_versions_are_validated_on_import_only(tmp_path, validations):
     catalog = Catalog(tmp_path / "catalog")
-    catalog.add("stations", _stations_csv(tmp_path))
+    catalog.add("stations", _stations_csv(tmp_path), user=STEWARD)
     assert validations["coerce_fields"] >= 1  # the import validates the file
     validations.clear()
     source = catalog.get("stations")

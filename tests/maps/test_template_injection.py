@@ -36,10 +36,13 @@ from wuxi_atlas.analysis.paths import boundaries_path
 from wuxi_atlas.analysis.results import IndicatorResult
 from wuxi_atlas.analysis.schemes import schemes_dir
 from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+from wuxi_atlas.layers.catalog import Role, User
 from wuxi_atlas.layers.read import read_vector
 from wuxi_atlas.layers.spec import get_spec
 from wuxi_atlas.maps.atlas import OVERLAYS, AtlasData, MapView, build_atlas_map, map_html
 from wuxi_atlas.maps.factsheet import fact_sheet_html
+
+STEWARD = User("steward", Role.DATA_STEWARD)  # the catalog's changes take the acting user
 
 #: Template payloads and what Jinja2 makes of each (None: nothing fixed; a page that compiled it shows a
 #: :data:`RAN` marker, or refuses to render).
@@ -493,7 +496,7 @@ def test_app_map_component_shows_uploaded_text_verbatim(
     files = write_layers(tmp_path / "files", list(PAYLOADS))
     hostile_file = files["wetlands"].with_name("wetlands [link](javascript:alert(1)) {{7*7}} **x**.geojson")
     files["wetlands"].rename(hostile_file)
-    Catalog(tmp_path / "catalog").add("wetlands", hostile_file)
+    Catalog(tmp_path / "catalog").add("wetlands", hostile_file, user=STEWARD)
     app = str(Path(__file__).resolve().parents[2] / "geo_app.py")
     at = AppTest.from_file(app, default_timeout=180)
     at.query_params["page"] = "data"
