@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -224,3 +226,47 @@ def test_a_damaged_trail_is_named(catalog: Catalog, edit: object, key: str) -> N
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(LayerReadError, match=key.replace("[", r"\[").replace("]", r"\]")):
         catalog.history("stations")
+
+
+def test_two_officers_saving_at_once_both_keep_their_change(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first officer's merge is held open until the second officer's save has had every chance to
+    run; the second must wait for the catalog's lock and merge into the first one's version. Were the
+    current version read outside the lock, the second save would land in between and the first would
+    then overwrite it, losing the Liangxi station."""
+    from wuxi_atlas.layers.catalog import folder
+
+    first_merging, second_done = threading.Event(), threading.Event()
+    real_merge = folder.merge_into_city
+
+    def held_merge(*args: Any, **kwargs: Any) -> Any:
+        if not first_merging.is_set():
+            first_merging.set()
+            second_done.wait(timeout=3)  # with the lock held, the second save cannot finish meanwhile
+        return real_merge(*args, **kwargs)
+
+    monkeypatch.setattr(folder, "merge_into_city", held_merge)
+    binhu = _stations(tmp_path, "binhu.csv", [("滨湖二", BINHU, 2)])
+    liangxi = _stations(tmp_path, "liangxi.csv", [("梁溪二", LIANGXI, 3)])
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        first_merging.wait(timeout=60)
+        try:
+            Catalog(catalog.root).add("stations", liangxi, user=LIANGXI_OFFICER)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            second_done.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    catalog.add("stations", binhu, user=BINHU_OFFICER)
+    thread.join(60)
+    assert not errors, errors
+    assert sorted(catalog.get("stations").frame["name"]) == ["新吴一", "梁溪二", "滨湖二"]
+    assert [(e.user, e.version, e.previous) for e in catalog.trail("stations")][1:] == [
+        ("li", 2, 1),
+        ("zhao", 3, 2),
+    ]
