@@ -13,11 +13,12 @@ from wuxi_atlas.analysis.replacement import ReplacementReport, compare_replaceme
 from wuxi_atlas.analysis.results import CITY_ADCODE
 from wuxi_atlas.app.context import Context
 from wuxi_atlas.app.loaders import LayerKey, atlas_data, indicator_results, layer_plan, origins_of
-from wuxi_atlas.layers.catalog import StagedLayer
+from wuxi_atlas.layers.catalog import StagedLayer, User
+from wuxi_atlas.layers.catalog.district_scope import merge_into_city
 from wuxi_atlas.layers.spec import get_spec
 from wuxi_atlas.maps.text import format_value, indicator_name, status_text, t
 
-__all__ = ["NOTE_MAX_CHARS", "confirm_key", "note_key", "ready_to_save", "show_review"]
+__all__ = ["NOTE_MAX_CHARS", "confirm_key", "note_key", "ready_to_save", "saved_layer", "show_review"]
 
 #: The longest note a save takes (it goes into the audit trail, one line of it).
 NOTE_MAX_CHARS = 500
@@ -42,40 +43,65 @@ def ready_to_save(kind: str) -> bool:
 def _frame_of(
     kind: str, signature: tuple[LayerKey, ...], staged: dict[str, StagedLayer]
 ) -> gpd.GeoDataFrame | None:
-    """The features of ``kind`` in the layers of ``signature``: None for land cover (a raster or a land
-    survey: compared by its indicators only) and for a kind with no layer."""
+    """The features of ``kind`` in the layers of ``signature`` (None for a kind with no layer)."""
     data = atlas_data(signature, staged)
     if kind == "districts":
         return data.boundaries
-    if kind == "landcover":
-        return None
     source = data.vector(kind)
     return None if source is None else source.frame
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _feature_report(
-    kind: str, current: LayerKey, new: LayerKey, _shared: tuple[LayerKey, ...], _staged: StagedLayer
-) -> ReplacementReport:
+def _feature_report(kind: str, current: LayerKey, new: LayerKey, _saved: StagedLayer) -> ReplacementReport:
     """Features added, removed and per district (no indicators), computed once per pair of layers."""
-    before = _frame_of(kind, _shared, {})
-    after = None if kind == "landcover" else _frame_of(kind, layer_plan({kind: _staged}), {kind: _staged})
-    boundaries = atlas_data(_shared, {}).boundaries
-    fields = tuple(field.name for field in get_spec(kind).fields)
-    return compare_replacement(kind, before, after, boundaries, (), (), fields)
-
-
-def _report(ctx: Context, kind: str, staged: StagedLayer) -> ReplacementReport:
     shared = layer_plan({})
-    alone = {kind: staged}
+    before = _frame_of(kind, shared, {})
+    after = _frame_of(kind, layer_plan({kind: _saved}), {kind: _saved})
+    fields = tuple(field.name for field in get_spec(kind).fields)
+    return compare_replacement(kind, before, after, atlas_data(shared, {}).boundaries, (), (), fields)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _merged(
+    current: LayerKey, staged: LayerKey, scope: tuple[str, ...], _staged: StagedLayer, _user: User
+) -> StagedLayer:
+    """What the catalog stores for a district officer: ``_staged`` cut to ``scope`` and merged into the
+    catalog's current city layer (none when the city's layer is still the demo's)."""
+    shared = layer_plan({})
+    data = atlas_data(shared, {})
+    from_catalog = current[1] == "catalog"
+    return merge_into_city(
+        _staged,
+        data.vector(_staged.kind) if from_catalog else None,
+        int(current[3].removeprefix("v")) if from_catalog else None,
+        data.boundaries,
+        scope,
+        _user,
+    )
+
+
+def saved_layer(kind: str, staged: StagedLayer, user: User, scope: tuple[str, ...]) -> StagedLayer:
+    """The layer a save of ``staged`` by ``user`` would store: as it is for the whole city (``scope``
+    empty), else cut to the officer's districts and merged (:func:`~layers.catalog.district_scope.
+    merge_into_city`, which refuses a file with nothing inside them)."""
+    if not scope:
+        return staged
+    current = origins_of(layer_plan({}))[kind]
+    key = origins_of(layer_plan({kind: staged}))[kind]
+    return _merged(current, key, scope, staged, user)
+
+
+def _report(ctx: Context, kind: str, saved: StagedLayer) -> ReplacementReport:
+    shared = layer_plan({})
+    alone = {kind: saved}
     replaced = layer_plan(alone)
-    key = "landcover" if kind == "landcover" else kind
-    current_key = next(k for k in shared if k[0] == key or k[0].startswith(f"{key}:"))
-    features = _feature_report(kind, current_key, origins_of(replaced).get(key, current_key), shared, staged)
     before = indicator_results(shared, atlas_data(shared, {}), ctx.year, ctx.method)
     after = indicator_results(replaced, atlas_data(replaced, alone), ctx.year, ctx.method)
-    full = compare_replacement(kind, None, None, atlas_data(shared, {}).boundaries, before, after)
-    return ReplacementReport(kind, features.features, features.districts, full.moves)
+    moves = compare_replacement(kind, None, None, atlas_data(shared, {}).boundaries, before, after).moves
+    if kind == "landcover":  # a raster, or a land survey standing for one: compared by its indicators
+        return ReplacementReport(kind, None, (), moves)
+    features = _feature_report(kind, origins_of(shared)[kind], origins_of(replaced)[kind], saved)
+    return ReplacementReport(kind, features.features, features.districts, moves)
 
 
 def _unit_name(ctx: Context, adcode: str) -> str:
@@ -145,14 +171,17 @@ def _show_moves(ctx: Context, report: ReplacementReport) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_moves_{report.kind}")
 
 
-def show_review(ctx: Context, kind: str, staged: StagedLayer) -> ReplacementReport:
-    """Draw what saving ``staged`` as the city's ``kind`` changes, then the confirmation and the note;
-    the save button reads them with :func:`ready_to_save`. Returns the report."""
+def show_review(ctx: Context, kind: str, saved: StagedLayer, *, may_save: bool = True) -> ReplacementReport:
+    """Draw what saving ``saved`` (:func:`saved_layer`) as the city's ``kind`` changes, then the
+    confirmation and the note (only when the user ``may_save``); the save button reads them with
+    :func:`ready_to_save`. Returns the report."""
     lang = ctx.lang
-    report = _report(ctx, kind, staged)
+    report = _report(ctx, kind, saved)
     st.markdown(f"**{t('review_title', lang)}**")
     _show_features(ctx, report)
     _show_moves(ctx, report)
+    if not may_save:
+        return report
     st.text_input(
         t("save_note", lang),
         key=note_key(kind),

@@ -14,17 +14,19 @@ from wuxi_atlas.analysis.errors import AtlasError
 from wuxi_atlas.app.save_review import confirm_key, note_key, ready_to_save
 from wuxi_atlas.app.signin import current_user
 from wuxi_atlas.app.widgets import plain
-from wuxi_atlas.layers.catalog import Catalog, StagedLayer, catalog_dir
+from wuxi_atlas.layers.catalog import Catalog, StagedLayer, catalog_dir, open_catalog
 from wuxi_atlas.layers.upload_folders import UploadFolder, sweep_stale_upload_folders
 from wuxi_atlas.layers.uploads import UploadOptions, parse_column_map, stage_upload
 from wuxi_atlas.maps.text import t
 
 __all__ = [
+    "CHANGE_NOTE",
     "FLASH",
     "STAGED",
     "UPLOAD_ERRORS",
     "on_catalog_change",
     "on_discard",
+    "on_restore",
     "on_save",
     "on_upload",
     "staged_layers",
@@ -35,6 +37,7 @@ __all__ = [
 STAGED = "_staged_layers"  # session_state: kind -> StagedLayer, this session's unsaved uploads
 UPLOAD_ERRORS = "_upload_errors"  # session_state: kind -> message of the last failed upload
 FLASH = "_flash"  # session_state: (level, text) shown once, after a button's callback
+CHANGE_NOTE = "catalog_note_"  # session_state prefix: the note (why) of a rollback, removal or restore
 _UPLOAD_FOLDER = "_upload_folder"  # session_state: this session's UploadFolder
 
 
@@ -102,13 +105,15 @@ def on_upload(kind: str) -> None:
 
 
 def on_save(kind: str) -> None:
+    """Commit this session's staged ``kind`` as the signed-in user, with the note the review asked for.
+    A district officer's file is cut to their districts and merged into the city layer by the catalog."""
     lang = st.session_state.get("lang", "zh")
     staged = staged_layers().get(kind)
     if staged is None or not ready_to_save(kind):  # the button is disabled until then; a stale click
         return
+    note = str(st.session_state.get(note_key(kind)) or "")
     try:
-        note = st.session_state.get(note_key(kind)) or ""
-        entry = Catalog(catalog_dir()).commit(staged, user=current_user(), note=note)
+        entry = open_catalog().commit(staged, user=current_user(), note=note)
     except AtlasError as exc:
         _flash("error", t("error", lang, message=plain(str(exc))))
         return
@@ -124,16 +129,40 @@ def on_discard(kind: str) -> None:
     _flash("info", t("discarded", st.session_state.get("lang", "zh"), kind=kind))
 
 
-def on_catalog_change(kind: str, action: str) -> None:
-    lang = st.session_state.get("lang", "zh")
+def _change_note(kind: str) -> str:
+    """The note of a rollback, removal or restore of ``kind``; the form is reset for the next change."""
+    note = str(st.session_state.get(f"{CHANGE_NOTE}{kind}") or "")
+    st.session_state[f"{CHANGE_NOTE}{kind}"] = ""
     st.session_state[f"confirm_{kind}"] = False
-    catalog = Catalog(catalog_dir())
+    return note
+
+
+def on_catalog_change(kind: str, action: str) -> None:
+    """Roll back or remove (soft) ``kind`` as the signed-in user; the catalog checks the role."""
+    lang = st.session_state.get("lang", "zh")
+    note = _change_note(kind)
+    catalog = open_catalog()
     try:
         if action == "rollback":
-            entry = catalog.rollback(kind, user=current_user())
+            entry = catalog.rollback(kind, user=current_user(), note=note)
             _flash("success", t("rolled_back", lang, kind=kind, version=entry.version))
         else:
-            removed = catalog.remove(kind, user=current_user())
+            removed = catalog.remove(kind, user=current_user(), note=note)
             _flash("success", t("removed", lang, kind=kind, n=len(removed)))
     except AtlasError as exc:
         _flash("error", t("error", lang, message=plain(str(exc))))
+
+
+def on_restore(kind: str) -> None:
+    """Bring back the removed version of ``kind`` chosen on the page, as the signed-in user."""
+    lang = st.session_state.get("lang", "zh")
+    version = st.session_state.get(f"restore_version_{kind}")
+    note = _change_note(kind)
+    if version is None:
+        return
+    try:
+        entry = open_catalog().restore(kind, int(version), user=current_user(), note=note)
+    except AtlasError as exc:
+        _flash("error", t("error", lang, message=plain(str(exc))))
+        return
+    _flash("success", t("restored", lang, kind=kind, version=entry.version))

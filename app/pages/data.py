@@ -1,33 +1,37 @@
 """The Data page (``?page=data``): upload a layer (staged for this session, with its check report and a
-preview of the indicators), save it to the layer catalog or discard it, and roll back or remove a catalog
-layer. The callbacks are in :mod:`app.upload_flow`."""
+preview of the indicators), review what saving it changes (:mod:`app.save_review`), save it to the layer
+catalog with a note or discard it, and the catalog with its audit trail (:mod:`app.catalog_view`). Who may
+save is the catalog's rule (:mod:`layers.catalog.roles`), asked early so that the page offers only what
+the signed-in user (:mod:`app.signin`) may do. The callbacks are in :mod:`app.upload_flow`."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
 
+from wuxi_atlas.analysis.errors import AtlasError
 from wuxi_atlas.analysis.indicators import INDICATOR_IDS
 from wuxi_atlas.analysis.results import CITY_ADCODE
 from wuxi_atlas.analysis.schemes import schemes_dir
 from wuxi_atlas.analysis.sources import LAYER_KINDS
+from wuxi_atlas.app.catalog_view import kind_label, show_catalog
 from wuxi_atlas.app.context import Context
 from wuxi_atlas.app.loaders import atlas_data, indicator_results, layer_plan
-from wuxi_atlas.app.save_review import ready_to_save, show_review
+from wuxi_atlas.app.save_review import ready_to_save, saved_layer, show_review
+from wuxi_atlas.app.signin import current_user, role_text
 from wuxi_atlas.app.upload_flow import (
     FLASH,
     UPLOAD_ERRORS,
-    on_catalog_change,
     on_discard,
     on_save,
     on_upload,
     staged_layers,
 )
 from wuxi_atlas.app.widgets import option_hints, plain, synthetic_banner
-from wuxi_atlas.layers.catalog import Catalog, CatalogEntry, CheckReport, catalog_dir
+from wuxi_atlas.layers.catalog import CatalogPermissionError, CheckReport, Role, StagedLayer, User
+from wuxi_atlas.layers.catalog.roles import scope_of_commit
 from wuxi_atlas.layers.limits import current_limits
 from wuxi_atlas.layers.spec import get_spec
 from wuxi_atlas.layers.uploads import LONLAT_DATUMS, accepted_suffixes
@@ -40,35 +44,10 @@ __all__ = ["render"]
 _ENCODINGS: tuple[str, ...] = ("", "utf-8", "gbk", "gb18030", "big5")
 
 
-def _kind_label(kind: str, lang: str) -> str:
-    spec = get_spec(kind)
-    return f"{spec.label_en if lang == 'en' else spec.label_zh} ({kind})"
-
-
-def _entries_frame(entries: Sequence[CatalogEntry], lang: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            t("col_kind", lang): [e.kind for e in entries],
-            t("col_version", lang): [e.version for e in entries],
-            t("col_current_version", lang): ["✓" if e.current else "" for e in entries],
-            t("col_data_year", lang): [
-                t("year_unknown", lang) if e.year is None else str(e.year) for e in entries
-            ],
-            t("col_file", lang): [e.original_name for e in entries],
-            t("col_imported", lang): [e.imported_at for e in entries],
-            t("col_crs", lang): [e.source_crs for e in entries],
-            t("col_features", lang): [
-                "" if e.feature_count is None else str(e.feature_count) for e in entries
-            ],
-            t("synthetic_tag", lang): ["✓" if e.synthetic else "" for e in entries],
-        }
-    )
-
-
 def _upload_form(lang: str) -> None:
     st.subheader(t("upload_layer", lang))
     kind = st.selectbox(
-        t("upload_kind", lang), LAYER_KINDS, format_func=lambda k: _kind_label(k, lang), key="upload_kind"
+        t("upload_kind", lang), LAYER_KINDS, format_func=lambda k: kind_label(k, lang), key="upload_kind"
     )
     spec = get_spec(kind)
     if spec.fields:
@@ -148,7 +127,7 @@ def _upload_form(lang: str) -> None:
             st.caption(hint)
 
 
-def _staged_section(ctx: Context) -> None:
+def _staged_section(ctx: Context, user: User) -> None:
     lang = ctx.lang
     staged = staged_layers()
     if not staged:
@@ -156,11 +135,11 @@ def _staged_section(ctx: Context) -> None:
     st.subheader(t("staged_layers", lang))
     for kind, layer in staged.items():
         with st.container(border=True):
-            st.markdown(f"**{_kind_label(kind, lang)}**")
+            st.markdown(f"**{kind_label(kind, lang)}**")
             st.caption(t("check_report", lang))
             # Every line may carry text from the file: shown as plain text, never as markdown or HTML.
             checked = CheckReport(kind, layer.original_name, True, staged=layer)
-            st.text("\n".join(check_report_lines(checked, lang, _kind_label(kind, lang))))
+            st.text("\n".join(check_report_lines(checked, lang, kind_label(kind, lang))))
             if kind != "districts":
                 year = t("year_unknown", lang) if layer.year is None else str(layer.year)
                 st.caption(t("staged_year", lang, year=year))
@@ -168,10 +147,7 @@ def _staged_section(ctx: Context) -> None:
                 st.caption(t("check_details", lang))
             for hint in option_hints("\n".join(checked.lines()), lang):
                 st.caption(hint)
-            show_review(ctx, kind, layer)
-            ready = ready_to_save(kind)
-            if not ready:
-                st.caption(t("save_needs_confirm", lang))
+            ready = _review(ctx, kind, layer, user)
             left, right = st.columns(2)
             left.button(
                 t("save_to_catalog", lang),
@@ -200,37 +176,39 @@ def _staged_section(ctx: Context) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="preview_table")
 
 
-def _catalog_section(lang: str) -> None:
-    catalog = Catalog(catalog_dir())
-    st.subheader(t("catalog", lang))
-    st.caption(t("catalog_where", lang, path=str(catalog.root)))
-    entries = catalog.list()
-    if not entries:
-        st.info(t("catalog_empty", lang))
-        return
-    st.dataframe(_entries_frame(entries, lang), hide_index=True, width="stretch", key="catalog_table")
-    for entry in entries:
-        history = catalog.history(entry.kind)
-        with st.expander(t("history", lang, kind=_kind_label(entry.kind, lang))):
-            st.dataframe(
-                _entries_frame(history, lang), hide_index=True, width="stretch", key=f"history_{entry.kind}"
-            )
-            confirmed = st.checkbox(t("confirm", lang), key=f"confirm_{entry.kind}")
-            left, right = st.columns(2)
-            left.button(
-                t("rollback", lang),
-                key=f"rollback_{entry.kind}",
-                disabled=not confirmed or not any(e.version < entry.version for e in history),
-                on_click=on_catalog_change,
-                args=(entry.kind, "rollback"),
-            )
-            right.button(
-                t("remove_layer", lang),
-                key=f"remove_{entry.kind}",
-                disabled=not confirmed,
-                on_click=on_catalog_change,
-                args=(entry.kind, "remove"),
-            )
+def _save_scope(user: User, kind: str, lang: str) -> tuple[str, ...] | str:
+    """The districts a save of ``kind`` by ``user`` replaces (``()``: the whole city), or why the user may
+    not save it; the catalog's own check (:func:`~layers.catalog.roles.scope_of_commit`), asked early."""
+    try:
+        return scope_of_commit(user, kind)
+    except CatalogPermissionError:
+        if user.role is Role.DISTRICT_OFFICER:
+            return t("save_city_wide_only", lang, kind=kind_label(kind, lang))
+        return t("save_needs_role", lang, role=role_text(user, lang))
+
+
+def _review(ctx: Context, kind: str, layer: StagedLayer, user: User) -> bool:
+    """What saving ``layer`` changes, and the note and confirmation when ``user`` may save it; whether the
+    save button is ready."""
+    lang = ctx.lang
+    scope = _save_scope(user, kind, lang)
+    if isinstance(scope, str):
+        show_review(ctx, kind, layer, may_save=False)
+        st.caption(scope)
+        return False
+    if scope:
+        names = ", ".join(ctx.names[a][1 if lang == "en" else 0] if a in ctx.names else a for a in scope)
+        st.caption(t("save_scope", lang, districts=names))
+    try:
+        saved = saved_layer(kind, layer, user, scope)
+    except AtlasError as exc:
+        st.error(t("error", lang, message=plain(str(exc))))
+        return False
+    show_review(ctx, kind, saved)
+    ready = ready_to_save(kind)
+    if not ready:
+        st.caption(t("save_needs_confirm", lang))
+    return ready
 
 
 def render(ctx: Context) -> None:
@@ -241,6 +219,9 @@ def render(ctx: Context) -> None:
     if flash is not None:
         level, text = flash
         {"success": st.success, "error": st.error}.get(level, st.info)(text)
+    user = current_user()
+    if not user.signed_in:
+        st.info(t("read_only", ctx.lang))
     _upload_form(ctx.lang)
-    _staged_section(ctx)
-    _catalog_section(ctx.lang)
+    _staged_section(ctx, user)
+    show_catalog(ctx.lang, user)

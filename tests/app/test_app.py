@@ -18,7 +18,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from signed_in import sign_in_as_steward
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -230,12 +229,15 @@ def _upload(at: AppTest, kind: str, name: str, content: bytes, *, datum: str | N
     return at.file_uploader(key=f"upload_{kind}").set_value((name, content, "text/csv")).run()
 
 
-def test_upload_previews_in_session_then_saves_to_the_catalog(
-    catalog: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_upload_previews_in_session_then_saves_to_the_catalog(catalog: Path) -> None:
     from wuxi_atlas.layers.catalog import Catalog
 
-    at = _upload(_app(page="data"), "stations", "my stations.csv", STATIONS_GCJ02, datum="gcj02")
+    # A data steward, signed in through single sign-on (tests/app/test_data_access.py: who may do what).
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["page"] = "data"
+    at.user = {"is_logged_in": True, "email": "wang@wuxi.gov.cn"}
+    at.secrets["roles"] = {"users": {"wang@wuxi.gov.cn": "data_steward"}}
+    at = _upload(at.run(), "stations", "my stations.csv", STATIONS_GCJ02, datum="gcj02")
     _ok(at)
     assert set(at.session_state["_staged_layers"]) == {"stations"}
     report = " ".join(t.value for t in at.text)
@@ -251,7 +253,6 @@ def test_upload_previews_in_session_then_saves_to_the_catalog(
     at.text_input(key="save_note_stations").input("the 2025 station survey").run()
     assert at.button(key="save_stations").disabled
     at.checkbox(key="save_confirm_stations").check().run()
-    sign_in_as_steward(at, catalog.parent, monkeypatch)
     at.button(key="save_stations").click().run()
     _ok(at)
     entries = Catalog(catalog).list()
@@ -267,10 +268,12 @@ def test_upload_previews_in_session_then_saves_to_the_catalog(
     assert piles.iloc[0].startswith("800")
     assert any("合成示例数据" in w.value for w in other.warning)
 
+    at.text_input(key="catalog_note_stations").input("back to the demo").run()
     at.checkbox(key="confirm_stations").check().run()
     at.button(key="remove_stations").click().run()
     _ok(at)
-    assert Catalog(catalog).list() == []
+    assert Catalog(catalog).list() == []  # removed, and kept: restorable
+    assert [(e.version, e.removed) for e in Catalog(catalog).history("stations")] == [(1, True)]
 
 
 def test_hostile_upload_is_refused_with_a_message(catalog: Path) -> None:

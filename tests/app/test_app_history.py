@@ -87,13 +87,13 @@ def test_the_data_page_asks_for_the_year_and_the_catalog_keeps_it(
     from wuxi_atlas.layers.catalog import Catalog
 
     at = _app(page="data")
+    sign_in_as_steward(at, catalog.parent, monkeypatch)  # the save form is offered to who may save
     at.selectbox(key="upload_kind").set_value("stations").run()
     at.number_input(key="upload_year").set_value(2023).run()
     at.file_uploader(key="upload_stations").set_value(("s.csv", STATIONS, "text/csv")).run()
     assert not at.exception
     assert any(c.value.startswith("数据年份:2023") for c in at.caption)
     assert not any("vintage is unknown" in t.value for t in at.text)  # the year was given
-    sign_in_as_steward(at, catalog.parent, monkeypatch)
     at.text_input(key="save_note_stations").input("the 2023 count").run()  # a save needs why,
     at.checkbox(key="save_confirm_stations").check().run()  # and a confirmation
     at.button(key="save_stations").click().run()

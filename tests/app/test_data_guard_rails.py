@@ -1,6 +1,6 @@
 """The Data page's guard rails before a save (AppTest, on the shipped demo data): a 5-station file about
 to replace the city's 6,147 stations shows what changes, warns that it covers much less of the city, and
-cannot be saved without a note and a confirmation."""
+cannot be saved without a note and a confirmation (by a data steward, who may replace it)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ def _empty_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _staged(lang: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params.update({"page": "data", "lang": lang})
+    at.user = {"is_logged_in": True, "email": "wang@wuxi.gov.cn"}  # a data steward: may replace the city's
+    at.secrets["roles"] = {"users": {"wang@wuxi.gov.cn": "data_steward"}}
     at.run()
     at.selectbox(key="upload_kind").set_value("stations").run()
     at.file_uploader(key="upload_stations").set_value(("five.csv", FIVE_STATIONS, "text/csv")).run()

@@ -1,10 +1,12 @@
 """A session's upload folder (geoplan-upload-*) goes with the session: staged in an AppTest session, it is
-removed once the session is dropped, without a save or a discard."""
+removed once the session is dropped, without a save or a discard; on a real server (Chromium) too."""
 
 from __future__ import annotations
 
 import gc
+import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,44 @@ def test_an_abandoned_session_leaves_no_upload_folder(
     del at  # the session ends: nobody saved or discarded the upload
     gc.collect()
     assert _upload_folders(temporary) == []
+
+
+_SESSION_SCRIPT = """
+import streamlit as st
+from wuxi_atlas.layers.upload_folders import UploadFolder
+st.session_state.setdefault("upload_folder", UploadFolder())
+st.write("ready", st.session_state["upload_folder"].path.name)
+"""
+
+
+@pytest.mark.browser
+def test_a_real_server_removes_the_folder_of_a_closed_session(tmp_path: Path) -> None:
+    """On a real server a closed tab's session is kept for reconnection for server.disconnectedSessionTTL
+    (120 s by default, 1 s here) and dropped at the next disconnect after that: its folder goes then."""
+    from playwright.sync_api import sync_playwright
+    from streamlit_server import CHROMIUM, CHROMIUM_ARGS, running_streamlit
+
+    script = tmp_path / "session_folder.py"
+    script.write_text(_SESSION_SCRIPT, encoding="utf-8")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary), "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "1"}
+    with running_streamlit(str(script), env) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            first = browser.new_page()
+            first.goto(url)
+            first.wait_for_selector("text=ready", timeout=60_000)
+            (folder,) = _upload_folders(temporary)
+            first.close()
+            time.sleep(2)  # past the TTL: the session may no longer reconnect
+            second = browser.new_page()  # another user comes and goes: the server drops the expired session
+            second.goto(url)
+            second.wait_for_selector("text=ready", timeout=60_000)
+            second.close()
+            deadline = time.monotonic() + 20
+            while folder.exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert not folder.exists()
+        finally:
+            browser.close()
