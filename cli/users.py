@@ -64,12 +64,17 @@ def _accounts(accounts_path: Path | None) -> Accounts:
     return Accounts(accounts_path)
 
 
+def _interactive() -> bool:
+    """Whether a password can be asked for: stdin is a terminal (not a pipe or a file)."""
+    return sys.stdin.isatty()
+
+
 def _read_password(password_stdin: bool, *, confirm: bool, prompt: str = "Password") -> str:
     """The password from stdin's first line (its line break dropped), else asked twice (``confirm``) on
     the terminal without echo."""
     if password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    if not sys.stdin.isatty():
+    if not _interactive():
         raise click.UsageError(_NO_TERMINAL)
     password: str = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     return password

@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from wuxi_atlas.analysis.errors import AtlasError, printable
+from wuxi_atlas.analysis.errors import AtlasError, LayerError, printable
 from wuxi_atlas.layers.names import VECTOR_KINDS
 
 __all__ = [
@@ -134,7 +134,7 @@ class CatalogPermissionError(AtlasError, PermissionError):
         text = f"{user.label} may not {action}" + (f" in the catalog {where}" if where else "")
         text += f": {why + '; ' if why else ''}that needs {needed}"
         if not user.signed_in:
-            text += ". Sign in (the app) or name an account (geoplan --user NAME) that has it"
+            text += ". Sign in (the app), or name an account that has it (geoplan layers … --user NAME)"
         super().__init__(text)
 
 
@@ -168,6 +168,11 @@ def scope_of_commit(
     acting = _as_user(user)
     asked = tuple(sorted({str(a) for a in districts})) if districts is not None else None
     action = f"save {kind}"
+    if asked and kind not in DISTRICT_SCOPED_KINDS:
+        raise LayerError(
+            f"{kind} is a city-wide layer: it is saved whole, not for some districts only (the kinds saved "
+            f"by district are {', '.join(DISTRICT_SCOPED_KINDS)})"
+        )
     if acting.role is Role.DATA_STEWARD:
         return asked or ()
     if acting.role is not Role.DISTRICT_OFFICER:

@@ -193,3 +193,20 @@ def test_history_shows_the_trail_and_restore_undoes_a_removal(
         "restore",
     ]
     assert Catalog(catalog).entry("stations").version == 2
+
+
+def test_a_password_asked_on_the_terminal_is_confirmed_and_never_echoed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wuxi_atlas.cli import users
+    from wuxi_atlas.layers.catalog.accounts import Accounts
+
+    monkeypatch.setenv("GEOPLAN_ACCOUNTS", str(tmp_path / "accounts.json"))
+    monkeypatch.setattr(users, "_interactive", lambda: True)
+    typed = f"{PASSWORD}\nnot the same\n{PASSWORD}\n{PASSWORD}\n"  # a mismatch is asked again
+    code, text = _geoplan(
+        "users", "add", "wang", "--role", "data_steward", monkeypatch=monkeypatch, stdin=typed
+    )
+    assert code == 0, text
+    assert "do not match" in text and PASSWORD not in text and "not the same" not in text
+    assert Accounts().verify("wang", PASSWORD).name == "wang"

@@ -98,6 +98,8 @@ def test_an_officer_saves_only_vector_layers_of_their_own_districts() -> None:
     # A steward saves city-wide, or for named districts when asked to.
     assert scope_of_commit(STEWARD, "landcover") == ()
     assert scope_of_commit(STEWARD, "stations", districts=[EAST]) == (EAST,)
+    with pytest.raises(LayerError, match="landcover is a city-wide layer: it is saved whole"):
+        scope_of_commit(STEWARD, "landcover", districts=[EAST])
 
 
 def test_a_change_without_a_user_is_refused() -> None:
