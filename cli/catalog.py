@@ -15,6 +15,8 @@ import click
 from wuxi_atlas.analysis.errors import printable
 from wuxi_atlas.analysis.sources import LAYER_KINDS
 from wuxi_atlas.analysis.text_table import format_table
+from wuxi_atlas.cli.catalog_location import CatalogLocation
+from wuxi_atlas.cli.catalog_migrate import layers_migrate
 from wuxi_atlas.cli.options import (
     StageProgressBar,
     list_format,
@@ -36,12 +38,13 @@ def _catalog_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--catalog",
         "catalog_path",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Layer catalog directory. Default: $GEOPLAN_CATALOG_DIR, else ~/.local/share/geoplan/catalog.",
+        type=CatalogLocation(),
+        help="Layer catalog: a folder, or a shared PostGIS catalog's postgresql://user@host/db address. "
+        "Default: $GEOPLAN_CATALOG_URL, else $GEOPLAN_CATALOG_DIR, else ~/.local/share/geoplan/catalog.",
     )(function)
 
 
-def _open(catalog_path: Path | None) -> CatalogBackend:
+def _open(catalog_path: Path | str | None) -> CatalogBackend:
     # The catalog (and geopandas behind it) is imported when a command runs, not for --help.
     from wuxi_atlas.layers.catalog import open_catalog
 
@@ -176,7 +179,7 @@ def layers_group() -> None:
 def layers_add(
     kind: str,
     path: Path,
-    catalog_path: Path | None,
+    catalog_path: Path | str | None,
     quiet: bool,
     districts: tuple[str, ...],
     note: str,
@@ -211,7 +214,7 @@ def layers_add(
 @layers_group.command("list")
 @_catalog_option
 @list_format
-def layers_list(catalog_path: Path | None, output_format: str) -> None:
+def layers_list(catalog_path: Path | str | None, output_format: str) -> None:
     """The current version of each kind in the catalog."""
     say(_entries_output(_open(catalog_path).list(), output_format))
 
@@ -220,7 +223,7 @@ def layers_list(catalog_path: Path | None, output_format: str) -> None:
 @click.argument("kind", type=click.Choice(LAYER_KINDS), required=False)
 @_catalog_option
 @list_format
-def layers_history(kind: str | None, catalog_path: Path | None, output_format: str) -> None:
+def layers_history(kind: str | None, catalog_path: Path | str | None, output_format: str) -> None:
     """The audit trail: every save, rollback, removal and restore (of KIND, or of every kind), oldest
     first, with who, when, which file and why; with KIND, first its versions (* marks the current one)."""
     from wuxi_atlas.layers.catalog.audit import trail_line
@@ -269,7 +272,7 @@ def _history_table(entries: list[CatalogEntry]) -> str:
 @acting_user_options
 @_catalog_option
 def layers_remove(
-    kind: str, version: int | None, note: str, catalog_path: Path | None, **options: Any
+    kind: str, version: int | None, note: str, catalog_path: Path | str | None, **options: Any
 ) -> None:
     """Remove KIND (every version, or only --version N); nothing is deleted: a removed version is kept,
     marked removed, and 'geoplan layers restore' brings it back."""
@@ -283,7 +286,7 @@ def layers_remove(
 @_note_option
 @acting_user_options
 @_catalog_option
-def layers_rollback(kind: str, note: str, catalog_path: Path | None, **options: Any) -> None:
+def layers_rollback(kind: str, note: str, catalog_path: Path | str | None, **options: Any) -> None:
     """Make the version of KIND before the current one current again."""
     catalog = _open(catalog_path)
     entry = catalog.rollback(kind, user=_as_user(catalog, options), note=note)
@@ -296,7 +299,9 @@ def layers_rollback(kind: str, note: str, catalog_path: Path | None, **options: 
 @_note_option
 @acting_user_options
 @_catalog_option
-def layers_restore(kind: str, version: int, note: str, catalog_path: Path | None, **options: Any) -> None:
+def layers_restore(
+    kind: str, version: int, note: str, catalog_path: Path | str | None, **options: Any
+) -> None:
     """Bring back the removed VERSION of KIND (current again if newer than the current one)."""
     catalog = _open(catalog_path)
     entry = catalog.restore(kind, version, user=_as_user(catalog, options), note=note)
@@ -332,3 +337,6 @@ def check(ctx: click.Context, kind: str, path: Path, output_format: str, **read_
     else:
         say("\n".join(report.lines()))
     ctx.exit(0 if report.usable else 2)
+
+
+layers_group.add_command(layers_migrate)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from wuxi_atlas.cli.catalog_location import CatalogLocation
 from wuxi_atlas.cli.options import (
     StageProgressBar,
     output_options,
@@ -30,7 +31,7 @@ def _indicator_ids() -> tuple[str, ...]:
 @click.option(
     "--catalog",
     "catalog_path",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=CatalogLocation(),
     help="Take the vintages of a kind from this layer catalog (every stored version, by its year) where it "
     "holds the kind. Default: the shipped demo data's vintages only.",
 )
@@ -50,7 +51,7 @@ def _indicator_ids() -> tuple[str, ...]:
 @output_options
 @quiet_option
 def history(
-    catalog_path: Path | None,
+    catalog_path: Path | str | None,
     only: tuple[str, ...],
     district: str | None,
     output_format: str,
@@ -73,7 +74,7 @@ def history(
     from wuxi_atlas.analysis.history import compute_history, kinds_for
     from wuxi_atlas.analysis.history_report import history_table, history_to_csv, history_to_json
     from wuxi_atlas.analysis.targets import load_targets
-    from wuxi_atlas.layers.catalog import Catalog
+    from wuxi_atlas.layers.catalog import open_catalog
     from wuxi_atlas.layers.vintages import cached_run, history_inputs, history_vintages
 
     unknown = sorted(set(only) - set(_indicator_ids()))
@@ -87,7 +88,7 @@ def history(
     needed = kinds_for(only or None)
     vintages = [
         v
-        for v in history_vintages(Catalog(catalog_path) if catalog_path is not None else None)
+        for v in history_vintages(open_catalog(catalog_path) if catalog_path is not None else None)
         if v.kind in needed
     ]
     progress = StageProgressBar(quiet)

@@ -16,6 +16,7 @@ from wuxi_atlas.analysis.names import (
     Variant,
 )
 from wuxi_atlas.analysis.results import DEFAULT_MIN_VALID_SHARE
+from wuxi_atlas.cli.catalog_location import CatalogLocation
 from wuxi_atlas.cli.options import (
     LAYER_OPTIONS,
     StageProgressBar,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
     from wuxi_atlas.analysis.land_survey import MethodChoice
     from wuxi_atlas.analysis.results import IndicatorResult
-    from wuxi_atlas.layers.catalog import Catalog
+    from wuxi_atlas.layers.catalog import CatalogBackend
 
 __all__ = ["indicators"]
 
@@ -95,7 +96,7 @@ __all__ = ["indicators"]
 @click.option(
     "--catalog",
     "catalog_path",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=CatalogLocation(exists=True),
     help="Take layers from this layer catalog (see 'geoplan layers') where it holds them; explicit files "
     "still win. Default: no catalog, the shipped demo data.",
 )
@@ -169,7 +170,7 @@ def indicators(
     districts: Path | None,
     stations_crs: str | None,
     without: tuple[str, ...],
-    catalog_path: Path | None,
+    catalog_path: Path | str | None,
     only: tuple[str, ...],
     denominator: Denominator,
     forest_variant: Variant,
@@ -196,11 +197,11 @@ def indicators(
     from wuxi_atlas.analysis.zonal.distributed import zonal_strategy
     from wuxi_atlas.layers.inputs import load_indicator_inputs
 
-    catalog: Catalog | None = None
+    catalog: CatalogBackend | None = None
     if catalog_path is not None:
-        from wuxi_atlas.layers.catalog import Catalog
+        from wuxi_atlas.layers.catalog import open_catalog
 
-        catalog = Catalog(catalog_path)
+        catalog = open_catalog(catalog_path)
     in_catalog = districts is None and catalog is not None and "districts" in catalog.kinds()
     adcode = resolve_district(district, catalog.path("districts") if catalog and in_catalog else districts)
     if output_format == "xlsx" and output is None:

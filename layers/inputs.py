@@ -32,7 +32,7 @@ from wuxi_atlas.layers.names import VECTOR_KINDS
 from wuxi_atlas.layers.read import read_vector
 
 if TYPE_CHECKING:
-    from wuxi_atlas.layers.catalog import Catalog
+    from wuxi_atlas.layers.catalog import CatalogBackend
 
 __all__ = ["VECTOR_KINDS", "load_indicator_inputs"]
 
@@ -47,7 +47,7 @@ def load_indicator_inputs(
     layer_paths: Mapping[str, Path | None] | None = None,
     stations_crs: str | None = None,
     without: Iterable[str] = (),
-    catalog: Catalog | None = None,
+    catalog: CatalogBackend | None = None,
     landcover_layer: str | None = None,
     indicators: Sequence[str] | None = None,
 ) -> IndicatorInputs:
@@ -101,7 +101,7 @@ def load_indicator_inputs(
     )
 
 
-def _stored_vector(catalog: Catalog, kind: str) -> VectorSource:
+def _stored_vector(catalog: CatalogBackend, kind: str) -> VectorSource:
     stored = catalog.get(kind)
     assert isinstance(stored, VectorSource)
     return stored
@@ -110,7 +110,7 @@ def _stored_vector(catalog: Catalog, kind: str) -> VectorSource:
 def _landcover(
     landcover: Path | Sequence[Path] | None,
     scheme: str | None,
-    catalog: Catalog | None,
+    catalog: CatalogBackend | None,
     in_catalog: Collection[str],
     landcover_layer: str | None,
 ) -> LandCover:

@@ -27,7 +27,7 @@ from wuxi_atlas.analysis.paths import demo_dir
 from wuxi_atlas.analysis.results import IndicatorResult
 from wuxi_atlas.analysis.sources import LAYER_KINDS
 from wuxi_atlas.layers import defaults
-from wuxi_atlas.layers.catalog import Catalog, CatalogEntry
+from wuxi_atlas.layers.catalog import CatalogBackend, CatalogEntry, open_catalog
 from wuxi_atlas.layers.inputs import VECTOR_KINDS
 from wuxi_atlas.layers.provenance import lower_keys, year_of
 
@@ -83,16 +83,16 @@ def shipped_vintages() -> list[Vintage]:
     return found
 
 
-def _catalog_vintage(catalog: Catalog, entry: CatalogEntry) -> Vintage:
+def _catalog_vintage(catalog: CatalogBackend, entry: CatalogEntry) -> Vintage:
     series = ""
     if entry.kind == "landcover":
         series = RASTER if entry.file.endswith((".tif", ".tiff")) else LAND_SURVEY
     label = f"catalog v{entry.version}, {entry.original_name}"
-    key = ("catalog", str(catalog.root), entry.kind, entry.version)
+    key = ("catalog", catalog.location, entry.kind, entry.version)
     return Vintage(entry.kind, entry.year, label, series, key, entry.synthetic)
 
 
-def catalog_vintages(catalog: Catalog) -> list[Vintage]:
+def catalog_vintages(catalog: CatalogBackend) -> list[Vintage]:
     """Every stored version of every kind but the districts, removed versions left out; of one kind,
     series and year, the latest import only. Versions of unknown year are kept (``year`` None)."""
     found: list[Vintage] = []
@@ -110,7 +110,7 @@ def catalog_vintages(catalog: Catalog) -> list[Vintage]:
     return found
 
 
-def history_vintages(catalog: Catalog | None = None) -> list[Vintage]:
+def history_vintages(catalog: CatalogBackend | None = None) -> list[Vintage]:
     """The vintages ``geoplan history`` computes: the shipped ones, each kind the catalog holds replaced
     by the catalog's versions of it."""
     stored = catalog_vintages(catalog) if catalog is not None else []
@@ -124,7 +124,7 @@ def load_vintage(vintage: Vintage) -> Any:
     origin, *where = vintage.key or ("",)
     if origin == "catalog":
         root, layer_kind, version = where
-        return Catalog(root).get(layer_kind, version)
+        return open_catalog(root).get(layer_kind, version)
     if origin == "raster":
         from wuxi_atlas.layers.formats import read_landcover
         from wuxi_atlas.layers.limits import trusted
@@ -182,7 +182,7 @@ def vintage_files(vintage: Vintage) -> list[Path]:
     origin, *where = vintage.key or ("",)
     if origin == "catalog":
         root, kind, version = where
-        return [Catalog(root).path(kind, version)]
+        return [open_catalog(root).path(kind, version)]
     return [Path(where[0])] if where else []
 
 

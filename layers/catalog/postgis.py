@@ -51,6 +51,7 @@ from wuxi_atlas.layers.catalog.changes import (
     rollback_target,
 )
 from wuxi_atlas.layers.catalog.disk import TMP_PREFIX, fsync_dir, resolves_inside, sweep, undo
+from wuxi_atlas.layers.catalog.district_scope import merge_into_city
 from wuxi_atlas.layers.catalog.entries import CatalogEntry, StagedLayer, utc_now
 from wuxi_atlas.layers.catalog.postgis_copies import copies_root, copy_name, write_copy
 from wuxi_atlas.layers.catalog.postgis_sql import VERSION_COLUMNS
@@ -335,7 +336,6 @@ class PostgisCatalog:
     ) -> StagedLayer:
         """A district officer's save merged into the current city layer, read in this transaction."""
         from wuxi_atlas.analysis.boundaries import load_boundaries
-        from wuxi_atlas.layers.catalog.district_scope import merge_into_city
 
         current = None
         if previous is not None:
@@ -471,7 +471,7 @@ class PostgisCatalog:
             if after != current:
                 set_current(connection, self.schema, spec.kind, after)
             for entry in targets:
-                self._event(connection, user, "remove", entry, note, current if after != current else None)
+                self._event(connection, user, "remove", entry, note, current)
         return [dataclasses.replace(e, removed=True, current=False) for e in targets]
 
     def restore(self, kind: str, version: int, *, user: User, note: str = "") -> CatalogEntry:
@@ -486,5 +486,5 @@ class PostgisCatalog:
             sql_steps.mark_removed(connection, self.schema, spec.kind, [version], None)
             if make_current:
                 set_current(connection, self.schema, spec.kind, version)
-            self._event(connection, user, "restore", target, note, current if make_current else None)
+            self._event(connection, user, "restore", target, note, current)
         return dataclasses.replace(target, removed=False, current=make_current)

@@ -1,5 +1,6 @@
-"""The folder catalog as the core of #13: roles enforced by Catalog itself (called directly, as an
-anonymous user, a viewer and the wrong officer), a district officer's save merged into the city layer,
+"""The catalog as the core of #13, on both backends (``backend``: the folder and a live PostGIS, see
+conftest.py): roles enforced by the catalog itself (called directly, as an anonymous user, a viewer and the
+wrong officer), a district officer's save merged into the city layer,
 and the audit trail: who, when, which file (name and sha256) and why, for every save, rollback, removal
 and restore; removal is soft, nothing erases history, and a reader of a removed version keeps working.
 
@@ -12,9 +13,10 @@ import hashlib
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from catalog_backends import Backend
 
 from wuxi_atlas.analysis.errors import LayerError, LayerReadError
 from wuxi_atlas.layers.catalog import (
@@ -49,14 +51,8 @@ def _stations(folder: Path, name: str, rows: list[tuple[str, str, int]]) -> Path
     return path
 
 
-def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Catalog:
-    """A catalog whose current stations (v1, by the steward) has one station in each of three districts."""
-    store = Catalog(tmp_path / "catalog")
+def _city(store: Any, tmp_path: Path) -> Any:
+    """``store`` with current stations (v1, by the steward): one station in each of three districts."""
     city = _stations(
         tmp_path, "city.csv", [("滨湖一", BINHU, 4), ("梁溪一", LIANGXI, 6), ("新吴一", XINWU, 8)]
     )
@@ -64,16 +60,28 @@ def catalog(tmp_path: Path) -> Catalog:
     return store
 
 
-def test_the_folder_catalog_is_a_catalog_backend(catalog: Catalog) -> None:
+@pytest.fixture
+def catalog(backend: Backend, tmp_path: Path) -> CatalogBackend:
+    """The city's stations in a catalog of each backend."""
+    return cast(CatalogBackend, _city(backend.open(), tmp_path))
+
+
+@pytest.fixture
+def folder_catalog(tmp_path: Path) -> Catalog:
+    """The city's stations in a folder catalog (for what only the folder has: its manifest)."""
+    return cast(Catalog, _city(Catalog(tmp_path / "catalog"), tmp_path))
+
+
+def test_either_backend_is_a_catalog_backend(catalog: CatalogBackend, backend: Backend) -> None:
     assert isinstance(catalog, CatalogBackend)
-    assert isinstance(open_catalog(catalog.root), Catalog)
+    assert type(open_catalog(backend.location)) is type(catalog)
 
 
 @pytest.mark.parametrize("user", [ANONYMOUS, VIEWER], ids=["anonymous", "viewer"])
 def test_anonymous_and_viewers_cannot_change_the_catalog(
-    catalog: Catalog, user: User, tmp_path: Path
+    catalog: CatalogBackend, backend: Backend, user: User, tmp_path: Path
 ) -> None:
-    before = _files(catalog.root)
+    before = backend.snapshot()
     upload = _stations(tmp_path, "five.csv", [("x", LIANGXI, 1)])
     staged = catalog.stage("stations", upload)
     attempts = {
@@ -88,11 +96,13 @@ def test_anonymous_and_viewers_cannot_change_the_catalog(
             attempt()
         text = str(refused.value)
         assert f"{user.name} (" in text and f"may not {action.strip()}" in text and "data_steward" in text
-    assert _files(catalog.root) == before
+    assert backend.snapshot() == before
 
 
-def test_the_wrong_officer_cannot_change_another_district(catalog: Catalog, tmp_path: Path) -> None:
-    before = _files(catalog.root)
+def test_the_wrong_officer_cannot_change_another_district(
+    catalog: CatalogBackend, backend: Backend, tmp_path: Path
+) -> None:
+    before = backend.snapshot()
     binhu_only = _stations(tmp_path, "binhu.csv", [("滨湖新", BINHU, 1)])
     with pytest.raises(
         CatalogPermissionError, match=rf"zhao \(district_officer for {LIANGXI}\) .*none of the 1"
@@ -110,10 +120,12 @@ def test_the_wrong_officer_cannot_change_another_district(catalog: Catalog, tmp_
             CatalogPermissionError, match=r"li \(district_officer for 320211\) .*data_steward"
         ):
             attempt()
-    assert _files(catalog.root) == before
+    assert backend.snapshot() == before
 
 
-def test_an_officers_save_is_clipped_and_merged_into_the_city_layer(catalog: Catalog, tmp_path: Path) -> None:
+def test_an_officers_save_is_clipped_and_merged_into_the_city_layer(
+    catalog: CatalogBackend, tmp_path: Path
+) -> None:
     before = catalog.get("stations").frame.set_index("name")
     upload = _stations(
         tmp_path, "滨湖2025.csv", [("滨湖二", BINHU, 10), ("滨湖三", BINHU, 12), ("梁溪伪", LIANGXI, 99)]
@@ -137,7 +149,7 @@ def test_an_officers_save_is_clipped_and_merged_into_the_city_layer(catalog: Cat
     assert (event.user, event.scope, event.previous, event.note) == ("li", (BINHU,), 1, "Binhu's 2025 count")
 
 
-def test_every_change_is_in_the_trail_and_nothing_is_erased(catalog: Catalog, tmp_path: Path) -> None:
+def test_every_change_is_in_the_trail_and_nothing_is_erased(catalog: CatalogBackend, tmp_path: Path) -> None:
     second = _stations(tmp_path, "second.csv", [("梁溪二", LIANGXI, 2)])
     catalog.add("stations", second, user=STEWARD, note="a typo fixed")
     catalog.rollback("stations", user=STEWARD, note="v2 dropped two districts")
@@ -169,7 +181,9 @@ def test_every_change_is_in_the_trail_and_nothing_is_erased(catalog: Catalog, tm
     assert catalog.trail() == trail  # the only kind changed
 
 
-def test_a_removed_version_keeps_serving_a_reader_that_holds_it(catalog: Catalog, tmp_path: Path) -> None:
+def test_a_removed_version_keeps_serving_a_reader_that_holds_it(
+    catalog: CatalogBackend, tmp_path: Path
+) -> None:
     catalog.add("stations", _stations(tmp_path, "v2.csv", [("新吴二", XINWU, 3)]), user=STEWARD)
     held = catalog.entry("stations")  # an app session showing v2
     catalog.remove("stations", version=2, user=STEWARD, note="superseded")
@@ -185,7 +199,7 @@ def test_a_removed_version_keeps_serving_a_reader_that_holds_it(catalog: Catalog
     ]
 
 
-def test_removing_everything_then_restoring(catalog: Catalog) -> None:
+def test_removing_everything_then_restoring(catalog: CatalogBackend) -> None:
     catalog.remove("stations", user=STEWARD)
     assert catalog.list() == [] and catalog.kinds() == []
     with pytest.raises(LayerError, match="v1 is removed already"):
@@ -196,7 +210,8 @@ def test_removing_everything_then_restoring(catalog: Catalog) -> None:
     assert restored.current and catalog.entry("stations").version == 1
 
 
-def test_a_catalog_written_before_the_audit_trail_still_reads(catalog: Catalog) -> None:
+def test_a_catalog_written_before_the_audit_trail_still_reads(folder_catalog: Catalog) -> None:
+    catalog = folder_catalog
     manifest_path = catalog.root / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     record = manifest["kinds"]["stations"]
@@ -219,7 +234,8 @@ def test_a_catalog_written_before_the_audit_trail_still_reads(catalog: Catalog) 
         (lambda r: r["versions"][0].update(removed=True), "kinds.stations.current"),
     ],
 )
-def test_a_damaged_trail_is_named(catalog: Catalog, edit: object, key: str) -> None:
+def test_a_damaged_trail_is_named(folder_catalog: Catalog, edit: object, key: str) -> None:
+    catalog = folder_catalog
     manifest_path = catalog.root / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     edit(manifest["kinds"]["stations"])  # type: ignore[operator]
@@ -229,16 +245,18 @@ def test_a_damaged_trail_is_named(catalog: Catalog, edit: object, key: str) -> N
 
 
 def test_two_officers_saving_at_once_both_keep_their_change(
-    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    catalog: CatalogBackend, backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first officer's merge is held open until the second officer's save has had every chance to
-    run; the second must wait for the catalog's lock and merge into the first one's version. Were the
+    run; the second must wait for the catalog's lock (the folder's flock, the kind's row in PostGIS) and
+    merge into the first one's version. Were the
     current version read outside the lock, the second save would land in between and the first would
     then overwrite it, losing the Liangxi station."""
-    from wuxi_atlas.layers.catalog import folder
+    from wuxi_atlas.layers.catalog import folder, postgis
 
     first_merging, second_done = threading.Event(), threading.Event()
-    real_merge = folder.merge_into_city
+    module = folder if backend.name == "folder" else postgis
+    real_merge = module.merge_into_city
 
     def held_merge(*args: Any, **kwargs: Any) -> Any:
         if not first_merging.is_set():
@@ -246,7 +264,7 @@ def test_two_officers_saving_at_once_both_keep_their_change(
             second_done.wait(timeout=3)  # with the lock held, the second save cannot finish meanwhile
         return real_merge(*args, **kwargs)
 
-    monkeypatch.setattr(folder, "merge_into_city", held_merge)
+    monkeypatch.setattr(module, "merge_into_city", held_merge)
     binhu = _stations(tmp_path, "binhu.csv", [("滨湖二", BINHU, 2)])
     liangxi = _stations(tmp_path, "liangxi.csv", [("梁溪二", LIANGXI, 3)])
     errors: list[BaseException] = []
@@ -254,7 +272,7 @@ def test_two_officers_saving_at_once_both_keep_their_change(
     def second() -> None:
         first_merging.wait(timeout=60)
         try:
-            Catalog(catalog.root).add("stations", liangxi, user=LIANGXI_OFFICER)
+            backend.open().add("stations", liangxi, user=LIANGXI_OFFICER)
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
         finally:

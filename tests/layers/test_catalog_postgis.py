@@ -251,3 +251,75 @@ def test_long_and_clashing_column_names_come_back_as_they_were(pg: Backend, tmp_
     frame = catalog.get("stations").frame
     assert list(frame.columns) == list(staged.source.frame.columns)
     assert frame[long_name].iloc[0] == "x"
+
+
+# ------------------------------------------------------------------------------------ migration
+
+
+def _folder_with_history(tmp_path: Path) -> Any:
+    from wuxi_atlas.analysis.paths import boundaries_path
+
+    folder = open_catalog(str(tmp_path / "folder"))
+    for name, label in (("a.csv", "甲"), ("b.csv", "乙"), ("c.csv", "丙")):
+        folder.add("stations", stations_csv(tmp_path, name, label), user=STEWARD, note=f"from {name}")
+    folder.remove("stations", 2, user=STEWARD, note="b.csv was wrong")
+    folder.rollback("stations", user=STEWARD, note="back to a.csv")
+    folder.add("landcover", landcover_tif(tmp_path), user=STEWARD)
+    folder.add("districts", boundaries_path(), user=STEWARD)
+    return folder
+
+
+def test_migrate_keeps_versions_history_and_the_current_ones(pg: Backend, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from wuxi_atlas.cli import geoplan
+
+    folder = _folder_with_history(tmp_path)
+    result = CliRunner().invoke(
+        geoplan, ["layers", "migrate", "--from", folder.location, "--to", pg.location]
+    )
+    assert result.exit_code == 0, result.output
+    assert "stations: 3 version(s), 1 removed, current v1, 5 audit event(s)" in result.output
+    catalog = pg.open()
+    for kind in ("stations", "landcover", "districts"):
+        moved = catalog.history(kind)
+        assert [dataclass_fields(e) for e in moved] == [dataclass_fields(e) for e in folder.history(kind)]
+        assert catalog.trail(kind) == folder.trail(kind)
+    for version in (1, 2, 3):
+        ours, theirs = catalog.get("stations", version).frame, folder.get("stations", version).frame
+        assert list(ours.columns) == list(theirs.columns)
+        assert ours.drop(columns="geometry").equals(theirs.drop(columns="geometry"))
+        assert ours.geometry.geom_equals_exact(theirs.geometry, tolerance=0).all()
+    assert catalog.get("landcover").path.read_bytes() == folder.path("landcover").read_bytes()
+    assert _query(pg, "SELECT name FROM geoplan.stations ORDER BY fid") == [("甲0",), ("甲1",)]
+    assert _query(
+        pg, "SELECT version, removed_by FROM geoplan.catalog_versions WHERE removed_at IS NOT NULL"
+    ) == [(2, "wang")]
+    # The catalog goes on from there: the next version is v4.
+    assert catalog.add("stations", stations_csv(tmp_path, "d.csv"), user=STEWARD).version == 4
+    again = CliRunner().invoke(geoplan, ["layers", "migrate", "--from", folder.location, "--to", pg.location])
+    assert isinstance(again.exception, LayerError) and "already holds" in str(again.exception)
+
+
+def dataclass_fields(entry: Any) -> tuple[Any, ...]:
+    """A version's record as migration must keep it (where it is stored aside)."""
+    record = entry.to_record()
+    record.pop("file")
+    return tuple(sorted((key, repr(value)) for key, value in record.items()))
+
+
+def test_a_failed_migration_leaves_the_target_as_it_was(
+    pg: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wuxi_atlas.layers.catalog import migrate as migrate_module
+
+    folder = _folder_with_history(tmp_path)
+    before = pg.snapshot()
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("the network went down")
+
+    monkeypatch.setattr(migrate_module, "_finish_kind", broken)
+    with pytest.raises(RuntimeError, match="network"):
+        migrate_module.migrate(folder, PostgisCatalog(pg.location))
+    assert pg.snapshot() == before
