@@ -10,6 +10,8 @@ city than the current one (a 5-station file about to replace 6,147 stations):
   representative point);
 - :func:`indicator_moves`: the indicators whose value or status differs, with the change in the unit's
   own unit;
+- :func:`coverage_changes`: for land cover, which has no features to count, the share of each unit's
+  area with valid data before and after (the ``valid_share`` of the land-cover rates);
 - :func:`compare_replacement` puts them together in a :class:`ReplacementReport`, whose ``shrinks``
   says whether to warn.
 
@@ -31,11 +33,13 @@ from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
 
 __all__ = [
     "MIN_KEPT_SHARE",
+    "CoverageChange",
     "DistrictCount",
     "FeatureChange",
     "IndicatorMove",
     "ReplacementReport",
     "compare_replacement",
+    "coverage_changes",
     "district_counts",
     "feature_change",
     "indicator_moves",
@@ -97,22 +101,40 @@ class IndicatorMove:
 
 
 @dataclass(frozen=True)
+class CoverageChange:
+    """The share (0–1) of a unit's area with valid land-cover data, before and after (None: no figure)."""
+
+    adcode: str
+    before: float | None
+    after: float | None
+
+    @property
+    def shrinks(self) -> bool:
+        """Whether the unit keeps under :data:`MIN_KEPT_SHARE` of the valid data it has now."""
+        return bool(self.before) and (self.after or 0.0) < MIN_KEPT_SHARE * (self.before or 0.0)
+
+
+@dataclass(frozen=True)
 class ReplacementReport:
     """What saving a new version of ``kind`` changes (see the module docstring).
 
-    ``features`` and ``districts`` are empty for a raster (it has no features); ``districts_lost`` are
-    the districts with features today and none in the new layer; ``shrinks`` is the warning: the new
-    layer keeps under :data:`MIN_KEPT_SHARE` of the features, or leaves districts empty.
+    ``features`` and ``districts`` are empty for a raster (it has no features), which has ``coverage``
+    instead (the city first); ``districts_lost`` are the districts with features today and none in the
+    new layer, or, for land cover, the units left with under :data:`MIN_KEPT_SHARE` of their valid data;
+    ``shrinks`` is the warning: the new layer keeps under :data:`MIN_KEPT_SHARE` of the features, or
+    leaves districts empty, or takes most of a unit's valid land cover away.
     """
 
     kind: str
     features: FeatureChange | None
     districts: tuple[DistrictCount, ...]
     moves: tuple[IndicatorMove, ...]
+    coverage: tuple[CoverageChange, ...] = ()
 
     @property
     def districts_lost(self) -> tuple[str, ...]:
-        return tuple(d.adcode for d in self.districts if d.current > 0 and d.new == 0)
+        empty = tuple(d.adcode for d in self.districts if d.current > 0 and d.new == 0)
+        return empty + tuple(c.adcode for c in self.coverage if c.shrinks)
 
     @property
     def shrinks(self) -> bool:
@@ -229,6 +251,35 @@ def indicator_moves(
     return tuple(moves)
 
 
+def _valid_shares(results: Iterable[IndicatorResult]) -> dict[str, float]:
+    """Each unit's valid share, from the first of its results that reports one (every land-cover rate of
+    a unit is read from the same land cover)."""
+    shares: dict[str, float] = {}
+    for result in results:
+        if result.valid_share is not None and result.adcode not in shares:
+            shares[result.adcode] = float(result.valid_share)
+    return shares
+
+
+def coverage_changes(
+    before: Iterable[IndicatorResult], after: Iterable[IndicatorResult]
+) -> tuple[CoverageChange, ...]:
+    """The valid share of each unit with one on either side, before and after, the city first.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from wuxi_atlas.analysis.results import not_computable
+    >>> row = not_computable("forest_coverage", "320211", "Binhu", "%", "test")
+    >>> whole, partial = (dataclasses.replace(row, valid_share=share) for share in (1.0, 0.3))
+    >>> coverage_changes([whole], [partial])
+    (CoverageChange(adcode='320211', before=1.0, after=0.3),)
+    """
+    old, new = _valid_shares(before), _valid_shares(after)
+    units = sorted(set(old) | set(new), key=lambda adcode: (adcode != CITY_ADCODE, adcode))
+    return tuple(CoverageChange(adcode, old.get(adcode), new.get(adcode)) for adcode in units)
+
+
 def compare_replacement(
     kind: str,
     current: gpd.GeoDataFrame | None,
@@ -241,11 +292,13 @@ def compare_replacement(
     """What replacing ``current`` by ``new`` as the city's ``kind`` layer changes.
 
     ``current`` is None when the catalog has no such layer (the new one adds every feature); ``new`` is
-    None for a raster, which has no features to compare, only indicators. ``fields`` are the kind's
-    attribute fields that make two features different.
+    None for land cover, which is compared by its indicators and by the valid share of each unit.
+    ``fields`` are the kind's attribute fields that make two features different.
     """
+    results_before, results_after = list(results_before), list(results_after)
     if new is None:
-        return ReplacementReport(kind, None, (), indicator_moves(results_before, results_after))
+        moves = indicator_moves(results_before, results_after)
+        return ReplacementReport(kind, None, (), moves, coverage_changes(results_before, results_after))
     return ReplacementReport(
         kind=kind,
         features=feature_change(current, new, fields),

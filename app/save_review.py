@@ -91,15 +91,24 @@ def saved_layer(kind: str, staged: StagedLayer, user: User, scope: tuple[str, ..
     return _merged(current, key, scope, staged, user)
 
 
+def _landcover_year(replaced: tuple[LayerKey, ...], ctx: Context) -> int | None:
+    """The year a staged land cover stands for in ``replaced`` (its own, else the latest): the year whose
+    indicators it changes, whichever year the page shows."""
+    staged = [key[0] for key in replaced if key[0].startswith("landcover:") and key[1] == "staged"]
+    return int(staged[0].split(":", 1)[1]) if staged else ctx.year
+
+
 def _report(ctx: Context, kind: str, saved: StagedLayer) -> ReplacementReport:
     shared = layer_plan({})
     alone = {kind: saved}
     replaced = layer_plan(alone)
-    before = indicator_results(shared, atlas_data(shared, {}), ctx.year, ctx.method)
-    after = indicator_results(replaced, atlas_data(replaced, alone), ctx.year, ctx.method)
-    moves = compare_replacement(kind, None, None, atlas_data(shared, {}).boundaries, before, after).moves
-    if kind == "landcover":  # a raster, or a land survey standing for one: compared by its indicators
-        return ReplacementReport(kind, None, (), moves)
+    year = _landcover_year(replaced, ctx) if kind == "landcover" else ctx.year
+    before = indicator_results(shared, atlas_data(shared, {}), year, ctx.method)
+    after = indicator_results(replaced, atlas_data(replaced, alone), year, ctx.method)
+    boundaries = atlas_data(shared, {}).boundaries
+    if kind == "landcover":  # a raster, or a land survey standing for one: its indicators and coverage
+        return compare_replacement(kind, None, None, boundaries, before, after)
+    moves = compare_replacement(kind, None, None, boundaries, before, after).moves
     features = _feature_report(kind, origins_of(shared)[kind], origins_of(replaced)[kind], saved)
     return ReplacementReport(kind, features.features, features.districts, moves)
 
@@ -146,6 +155,31 @@ def _show_features(ctx: Context, report: ReplacementReport) -> None:
         )
 
 
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _show_coverage(ctx: Context, report: ReplacementReport) -> None:
+    """Land cover: the share of each unit with valid data, now and after, and the warning."""
+    lang = ctx.lang
+    if not report.coverage:
+        return
+    if report.shrinks:
+        city = next((c for c in report.coverage if c.adcode == CITY_ADCODE), None)
+        lost = ", ".join(_unit_name(ctx, adcode) for adcode in report.districts_lost)
+        before, after = (None, None) if city is None else (city.before, city.after)
+        st.warning(t("review_shrinks_landcover", lang, new=_share(after), current=_share(before), lost=lost))
+    rows = [
+        {
+            t("col_district", lang): _unit_name(ctx, c.adcode),
+            t("review_coverage_now", lang): _share(c.before),
+            t("review_coverage_after", lang): _share(c.after),
+        }
+        for c in report.coverage
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key=f"review_coverage_{report.kind}")
+
+
 def _show_moves(ctx: Context, report: ReplacementReport) -> None:
     lang = ctx.lang
     if not report.moves:
@@ -179,6 +213,7 @@ def show_review(ctx: Context, kind: str, saved: StagedLayer, *, may_save: bool =
     report = _report(ctx, kind, saved)
     st.markdown(f"**{t('review_title', lang)}**")
     _show_features(ctx, report)
+    _show_coverage(ctx, report)
     _show_moves(ctx, report)
     if not may_save:
         return report

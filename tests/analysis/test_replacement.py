@@ -140,3 +140,28 @@ def test_a_raster_has_only_indicator_moves(boundaries: gpd.GeoDataFrame) -> None
     report = compare_replacement("landcover", None, None, boundaries, before, after)
     assert report.features is None and report.districts == () and not report.shrinks
     assert [m.change for m in report.moves] == [pytest.approx(5.0)]
+
+
+def test_land_cover_that_covers_much_less_is_a_warning(boundaries: gpd.GeoDataFrame) -> None:
+    # A tile that covers the city's east: district B keeps its data, A is left with a corner.
+    shares = {"320200": (1.0, 0.6), "320291": (1.0, 0.2), "320292": (1.0, 1.0)}
+    before = [
+        dataclasses.replace(_result("forest_coverage", a, 20.0), valid_share=b)
+        for a, (b, _) in shares.items()
+    ]
+    after = [
+        dataclasses.replace(_result("forest_coverage", a, 20.0), valid_share=n)
+        for a, (_, n) in shares.items()
+    ]
+    report = compare_replacement("landcover", None, None, boundaries, before, after)
+    assert [(c.adcode, c.before, c.after) for c in report.coverage] == [
+        ("320200", 1.0, 0.6),
+        ("320291", 1.0, 0.2),
+        ("320292", 1.0, 1.0),
+    ]
+    assert report.districts_lost == ("320291",) and report.shrinks
+    # Half the city with data already, and 0.3 of it kept: not under half of what there is now.
+    half = [dataclasses.replace(r, valid_share=0.5) for r in before]
+    kept = [dataclasses.replace(r, valid_share=0.3) for r in before]
+    assert not compare_replacement("landcover", None, None, boundaries, half, kept).shrinks
+    assert not compare_replacement("landcover", None, None, boundaries, before, before).shrinks

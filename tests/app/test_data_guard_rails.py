@@ -63,3 +63,42 @@ def test_the_warning_in_english() -> None:
     at = _staged("en")
     assert any(w.value.startswith("Warning: the new layer covers much less") for w in at.warning)
     assert any(m.label == "Features after saving" and m.value == "5" for m in at.metric)
+
+
+def _east_half_of_the_demo_land_cover() -> bytes:
+    """The shipped 2024 land cover cut to its eastern half (its tags kept: WorldCover codes, 2024)."""
+    import rasterio
+    from rasterio.io import MemoryFile
+    from rasterio.windows import Window
+
+    with rasterio.open(defaults.default_landcover_series()[2024]) as source:
+        window = Window(source.width // 2, 0, source.width - source.width // 2, source.height)
+        profile = {
+            **source.profile,
+            "width": int(window.width),
+            "height": int(window.height),
+            "transform": source.window_transform(window),
+            "compress": "deflate",
+        }
+        with MemoryFile() as memory:
+            with memory.open(**profile) as target:
+                target.write(source.read(1, window=window), 1)
+                target.update_tags(**source.tags())
+            return bytes(memory.read())
+
+
+def test_land_cover_of_half_the_city_warns() -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update({"page": "data", "lang": "en"})
+    at.user = {"is_logged_in": True, "email": "wang@wuxi.gov.cn"}
+    at.secrets["roles"] = {"users": {"wang@wuxi.gov.cn": "data_steward"}}
+    at.run()
+    at.selectbox(key="upload_kind").set_value("landcover").run()
+    content = _east_half_of_the_demo_land_cover()
+    at.file_uploader(key="upload_landcover").set_value(("east.tif", content, "image/tiff")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    warning = next(w.value for w in at.warning if w.value.startswith("Warning: the new land cover"))
+    assert "Yixing" in warning and "Xinwu" not in warning  # the west loses its data, the east keeps it
+    coverage = next(df.value for df in at.dataframe if "Area with data after saving" in df.value.columns)
+    after = dict(zip(coverage["District"], coverage["Area with data after saving"], strict=True))
+    assert after["Xinwu"] == "100.0%" and float(after["Whole city"].rstrip("%")) < 80
