@@ -60,8 +60,8 @@ def entries_frame(entries: Sequence[CatalogEntry], lang: str) -> pd.DataFrame:
 
 
 def audit_frame(events: Sequence[AuditEvent], lang: str) -> pd.DataFrame:
-    """Audit events as a table, newest first: when, kind, change, version, who (and role), file, sha256,
-    why."""
+    """Audit events as a table, newest first: when, kind, change, version, the districts a save replaced
+    (else the whole city), who (and role), file, sha256, why."""
     ordered = list(reversed(events))
     return pd.DataFrame(
         {
@@ -69,6 +69,7 @@ def audit_frame(events: Sequence[AuditEvent], lang: str) -> pd.DataFrame:
             t("col_kind", lang): [e.kind for e in ordered],
             t("col_action", lang): [t(f"action_{e.action}", lang) for e in ordered],
             t("col_version", lang): [e.version for e in ordered],
+            t("col_scope", lang): [", ".join(e.scope) or t("whole_city", lang) for e in ordered],
             t("col_who", lang): [e.who for e in ordered],
             t("col_file", lang): [e.original_name for e in ordered],
             t("col_sha256", lang): [e.sha256 for e in ordered],

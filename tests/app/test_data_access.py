@@ -142,6 +142,11 @@ def test_a_district_officer_changes_their_district_only(catalog: Path, tmp_path:
     assert not at.error, _text(at.error)
     entry = Catalog(catalog).entry("stations")
     assert (entry.version, entry.scope, entry.committed_by) == (2, (BINHU,), "sso:li@wuxi.gov.cn")
+    trail = next(df.value for df in at.dataframe if "Districts replaced" in df.value.columns)
+    assert (
+        trail.iloc[0]["Districts replaced"] == BINHU and trail.iloc[1]["Districts replaced"] == "Whole city"
+    )
+    assert trail.iloc[0]["Who"] == "sso:li@wuxi.gov.cn (district_officer for 320211)"
     after = Catalog(catalog).get("stations").frame
     counts = {d.adcode: (d.current, d.new) for d in district_counts(before, after, load_boundaries())}
     assert counts.pop(BINHU) == (1, 2)
@@ -218,3 +223,15 @@ def test_a_steward_s_changes_are_in_the_audit_trail(catalog: Path, tmp_path: Pat
         ("remove", 2, "withdrawn"),
         ("restore", 1, "needed after all"),
     ]
+
+
+def test_a_session_reading_a_version_that_is_removed_keeps_working(catalog: Path, tmp_path: Path) -> None:
+    _city_version(catalog, tmp_path)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"page": "board", "lang": "en"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    Catalog(catalog).remove("stations", user=User("zhao", Role.DATA_STEWARD), note="withdrawn")
+    at.run()  # the same session, after the version it was showing was removed
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, _text(at.error)
