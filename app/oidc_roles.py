@@ -29,7 +29,7 @@ from typing import Any
 from wuxi_atlas.analysis.errors import AtlasError
 from wuxi_atlas.layers.catalog.roles import ROLES, Role, User
 
-__all__ = ["SSO_PREFIX", "RolesConfigError", "user_from_claims"]
+__all__ = ["SSO_PREFIX", "RolesConfigError", "token_expired", "user_from_claims"]
 
 #: Put before a single sign-on user's name, so that they are never taken for a local account.
 SSO_PREFIX = "sso:"
@@ -74,6 +74,14 @@ def _claim_values(claims: Mapping[str, Any], claim: str) -> list[str]:
         return []
     items: Iterable[Any] = value if isinstance(value, list | tuple) else [value]
     return [str(item) for item in items]
+
+
+def token_expired(claims: Mapping[str, Any], now: float) -> bool:
+    """Whether the identity token's ``exp`` claim (seconds since the epoch) is past at ``now``. Streamlit
+    keeps the sign-in cookie without checking it, so the app does; a token without ``exp`` never expires.
+    """
+    expiry = claims.get("exp")
+    return isinstance(expiry, int | float) and not isinstance(expiry, bool) and expiry <= now
 
 
 def user_from_claims(claims: Mapping[str, Any], config: Mapping[str, Any] | None) -> User:

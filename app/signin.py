@@ -27,7 +27,7 @@ from typing import Any
 import streamlit as st
 
 from wuxi_atlas.analysis.errors import AtlasError
-from wuxi_atlas.app.oidc_roles import SSO_PREFIX, user_from_claims
+from wuxi_atlas.app.oidc_roles import SSO_PREFIX, token_expired, user_from_claims
 from wuxi_atlas.app.widgets import plain
 from wuxi_atlas.layers.catalog.accounts import Accounts, SignInError
 from wuxi_atlas.layers.catalog.roles import ANONYMOUS, User
@@ -90,9 +90,15 @@ def _record_failure(name: str, now: float) -> None:
         failures.setdefault(name, []).append(now)
 
 
-def _oidc_user() -> User | None:
+def _oidc_claims() -> dict[str, Any] | None:
+    """The identity token's claims of a single sign-on user (None: not signed in that way)."""
     claims = st.user.to_dict()
-    if claims.get("is_logged_in") is not True:
+    return claims if claims.get("is_logged_in") is True else None
+
+
+def _oidc_user() -> User | None:
+    claims = _oidc_claims()
+    if claims is None or token_expired(claims, time.time()):  # an expired sign-in acts as anonymous
         return None
     return user_from_claims(claims, _secrets_table("roles"))
 
@@ -163,6 +169,11 @@ def sign_in_panel(lang: str) -> User:
             st.button(t("sign_out", lang), key="sign_out", on_click=st.logout)
         else:
             st.button(t("sign_out", lang), key="sign_out", on_click=_on_sign_out)
+        return user
+    claims = _oidc_claims()
+    if claims is not None:  # signed in through single sign-on, but the token has expired
+        st.warning(t("sign_in_expired", lang))
+        st.button(t("sign_out", lang), key="sign_out", on_click=st.logout)
         return user
     if not providers and not accounts:
         return user

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from wuxi_atlas.app.oidc_roles import RolesConfigError, user_from_claims
+from wuxi_atlas.app.oidc_roles import RolesConfigError, token_expired, user_from_claims
 from wuxi_atlas.layers.catalog import Role, User
 
 CONFIG = {
@@ -67,3 +67,10 @@ def test_a_malformed_entry_is_refused_naming_it(role: object, message: str) -> N
     with pytest.raises(RolesConfigError, match=message) as caught:
         user_from_claims({"email": "wang@wuxi.gov.cn"}, config)  # checked even when it is not the user's
     assert "users.'someone@else.cn'" in str(caught.value)
+
+
+def test_a_token_expires_by_its_exp_claim() -> None:
+    assert token_expired({"exp": 1000}, now=1000.0)
+    assert not token_expired({"exp": 1001}, now=1000.0)
+    assert not token_expired({}, now=1e12)  # no exp: Streamlit's cookie alone decides
+    assert not token_expired({"exp": True}, now=1e12) and not token_expired({"exp": "1000"}, now=1e12)

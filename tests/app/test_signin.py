@@ -6,6 +6,7 @@ message, never a traceback."""
 from __future__ import annotations
 
 import importlib.util
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,13 @@ def test_a_malformed_roles_table_is_a_message() -> None:
     roles = {"users": {"wang@wuxi.gov.cn": "admin"}}
     at = _app(user={"is_logged_in": True, "email": "wang@wuxi.gov.cn"}, secrets={"roles": roles})
     assert any("unknown role 'admin'" in e.value for e in at.sidebar.error)
+
+
+def test_an_expired_single_sign_on_acts_as_anonymous() -> None:
+    roles = {"users": {"wang@wuxi.gov.cn": "data_steward"}}
+    expired = {"is_logged_in": True, "email": "wang@wuxi.gov.cn", "exp": time.time() - 60}
+    at = _app(user=expired, secrets={"roles": roles})
+    assert not any(c.startswith("已登录") for c in _captions(at))
+    assert any("登录已过期" in w.value for w in at.sidebar.warning)
+    valid = {**expired, "exp": time.time() + 3600}
+    assert "已登录:sso:wang@wuxi.gov.cn,数据管理员" in _captions(_app(user=valid, secrets={"roles": roles}))
