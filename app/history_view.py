@@ -29,7 +29,7 @@ from wuxi_atlas.analysis.results import CITY_ADCODE
 from wuxi_atlas.app.context import Context
 from wuxi_atlas.app.loaders import cached_targets, file_id
 from wuxi_atlas.app.widgets import plain
-from wuxi_atlas.layers.catalog import Catalog, catalog_dir
+from wuxi_atlas.layers.catalog import catalog_dir, open_catalog
 from wuxi_atlas.layers.spec import get_spec
 from wuxi_atlas.maps.text import catalogue, format_value, indicator_name, t
 
@@ -58,7 +58,10 @@ def _identity() -> tuple[Any, ...]:
     targets (a changed file gives a new cache entry)."""
     shipped = sorted(rasters_dir().glob("landcover_*_30m.tif")) + sorted(demo_dir().glob("*.gpkg"))
     manifest = catalog_dir() / "manifest.json"
-    return (file_id(manifest), tuple(file_id(p) for p in shipped), file_id(targets_path()))
+    # Every change to a catalog (a folder's or a shared PostGIS one) appends an event to its trail.
+    catalog = open_catalog()
+    changes = (catalog.location, len(catalog.trail()))
+    return (file_id(manifest), changes, tuple(file_id(p) for p in shipped), file_id(targets_path()))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -67,7 +70,7 @@ def _history(
 ) -> History:
     from wuxi_atlas.layers.vintages import cached_run, history_inputs, history_vintages
 
-    vintages = [v for v in history_vintages(Catalog(catalog_dir())) if v.kind in kinds_for([indicator])]
+    vintages = [v for v in history_vintages(open_catalog()) if v.kind in kinds_for([indicator])]
     return compute_history(
         history_inputs(vintages),
         cached_targets(identity[-1]),

@@ -2,7 +2,7 @@
 
 Each layer comes from, in order: a file this session uploaded and has not saved (the Data page keeps the
 :class:`~layers.catalog.StagedLayer` in ``st.session_state``, for this session only), the layer catalog's
-current version (:func:`layers.catalog.catalog_dir`), the shipped demo data. Where every layer comes from
+current version (:func:`layers.catalog.open_catalog`), the shipped demo data. Where every layer comes from
 is one tuple of file identities (:data:`Signature`, made by :func:`layer_plan`), the cache key of
 everything computed from the layers, so sessions that see the same files share the work and a staged file
 is its own key. The indicator families are also kept on disk (:mod:`analysis.result_cache`); the map's
@@ -31,7 +31,7 @@ from wuxi_atlas.analysis.schemes import schemes_dir
 from wuxi_atlas.analysis.sources import LandSurveySource, RasterSource, VectorSource
 from wuxi_atlas.analysis.targets import Target, load_targets
 from wuxi_atlas.layers import defaults
-from wuxi_atlas.layers.catalog import Catalog, StagedLayer, catalog_dir
+from wuxi_atlas.layers.catalog import CatalogBackend, CatalogEntry, StagedLayer, open_catalog
 from wuxi_atlas.layers.inputs import VECTOR_KINDS
 from wuxi_atlas.layers.lazy import LazyMapping, declares_synthetic
 from wuxi_atlas.maps.atlas import AtlasData
@@ -103,10 +103,17 @@ def _options_text(options: Mapping[str, Any]) -> str:
     return json.dumps(dict(options), sort_keys=True, ensure_ascii=False)
 
 
+def _version_id(catalog: CatalogBackend, entry: CatalogEntry) -> FileId:
+    """A catalog version's identity for the caches: its file's (a folder's version, or this machine's
+    copy of a PostGIS version, under the catalog's id: a version never changes)."""
+    root: Path = getattr(catalog, "root", Path(catalog.location))
+    return file_id(root / entry.file)
+
+
 def layer_plan(staged: Mapping[str, StagedLayer]) -> Signature:
     """Where each layer comes from on this run: ``staged`` (this session's uploads), else the catalog's
     current version, else the shipped demo file; with the targets file, the cache key of every result."""
-    catalog = Catalog(catalog_dir())
+    catalog = open_catalog()  # $GEOPLAN_CATALOG_URL (a shared PostGIS), else the folder
     stored = {entry.kind: entry for entry in catalog.list()}
     shipped = defaults.default_sources()
     keys: list[LayerKey] = [("targets", "demo", file_id(targets_path()), "")]
@@ -116,7 +123,7 @@ def layer_plan(staged: Mapping[str, StagedLayer]) -> Signature:
             keys.append((kind, "staged", file_id(layer.path), _options_text(layer.options)))
         elif kind in stored:
             entry = stored[kind]
-            keys.append((kind, "catalog", file_id(catalog.root / entry.file), f"v{entry.version}"))
+            keys.append((kind, "catalog", _version_id(catalog, entry), f"v{entry.version}"))
         else:
             keys.append((kind, "demo", file_id(shipped[kind]), ""))  # type: ignore[index]
     series = defaults.default_landcover_series()
@@ -130,7 +137,7 @@ def layer_plan(staged: Mapping[str, StagedLayer]) -> Signature:
     elif "landcover" in stored:
         entry = stored["landcover"]
         user_year = int(entry.vintage) if entry.vintage.isdigit() else None
-        user = ("catalog", file_id(catalog.root / entry.file), f"v{entry.version}")
+        user = ("catalog", _version_id(catalog, entry), f"v{entry.version}")
     if user is not None:
         # A user's land cover of no stated year stands in for the latest, as in load_indicator_inputs.
         year = user_year if user_year is not None else (max(series) if series else dt.date.today().year)
@@ -165,7 +172,7 @@ def _vector_layer(key: LayerKey, _staged: Mapping[str, StagedLayer]) -> VectorSo
     if origin == "staged":
         source = _staged[kind].source
     elif origin == "catalog":
-        source = Catalog(catalog_dir()).get(kind, _catalog_version(key))
+        source = open_catalog().get(kind, _catalog_version(key))
     elif key[2][2] == 0:
         return None
     else:
@@ -181,7 +188,7 @@ def _landcover_layer(key: LayerKey, _staged: Mapping[str, StagedLayer]) -> Raste
     if key[1] == "staged":
         raster = _staged["landcover"].source
     elif key[1] == "catalog":
-        raster = Catalog(catalog_dir()).get("landcover", _catalog_version(key))
+        raster = open_catalog().get("landcover", _catalog_version(key))
     else:
         raster = defaults.load_default_landcover(year=year)
     assert isinstance(raster, RasterSource | LandSurveySource)

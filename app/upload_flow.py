@@ -14,7 +14,7 @@ from wuxi_atlas.analysis.errors import AtlasError
 from wuxi_atlas.app.save_review import confirm_key, note_key, ready_to_save
 from wuxi_atlas.app.signin import current_user
 from wuxi_atlas.app.widgets import plain
-from wuxi_atlas.layers.catalog import Catalog, StagedLayer, catalog_dir, open_catalog
+from wuxi_atlas.layers.catalog import StagedLayer, open_catalog
 from wuxi_atlas.layers.upload_folders import UploadFolder, sweep_stale_upload_folders
 from wuxi_atlas.layers.uploads import UploadOptions, parse_column_map, stage_upload
 from wuxi_atlas.maps.text import t
@@ -85,7 +85,7 @@ def upload_layer(
     kind: str, filename: str, content: bytes, options: UploadOptions, *, folder: Path
 ) -> StagedLayer:
     """Stage an uploaded file as ``kind`` (the catalog is left as it is); raises AtlasError."""
-    return stage_upload(kind, filename, content, options, folder=folder, catalog=Catalog(catalog_dir()))
+    return stage_upload(kind, filename, content, options, folder=folder, catalog=open_catalog())
 
 
 def on_upload(kind: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from wuxi_atlas.analysis.errors import AtlasError, LayerError, LayerReadError
 from wuxi_atlas.analysis.schemes import BUILTIN_SCHEMES, LAND_SURVEY_SCHEMES
 from wuxi_atlas.analysis.sources import LAYER_KINDS
-from wuxi_atlas.layers.catalog import Catalog, StagedLayer
+from wuxi_atlas.layers.catalog import Catalog, CatalogBackend, StagedLayer
 from wuxi_atlas.layers.formats import RASTER_SUFFIXES, VECTOR_SUFFIXES
 from wuxi_atlas.layers.formats.land_survey import is_land_survey
 from wuxi_atlas.layers.limits import current_limits
@@ -110,7 +110,7 @@ def stage_upload(
     options: UploadOptions | None = None,
     *,
     folder: str | Path,
-    catalog: Catalog | None = None,
+    catalog: CatalogBackend | None = None,
 ) -> StagedLayer:
     """Write an upload into ``folder`` and stage it as a layer of ``kind`` (the catalog is not changed).
 

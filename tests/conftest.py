@@ -60,3 +60,14 @@ def _no_accounts_of_the_user():
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def postgis_server():
+    """A throwaway PostgreSQL + PostGIS cluster for this test process (tests/postgis_server.py): started
+    the first time a test asks for it, stopped and deleted at the end; a test takes a fresh database with
+    ``postgis_server.new_database()``."""
+    from postgis_server import running_postgis
+
+    with running_postgis() as server:
+        yield server

@@ -1,8 +1,8 @@
 """The catalog backends the catalog suite runs against: the GeoPackage folder and a live PostGIS.
 
-``backend`` is parametrised over both. The PostGIS one is a throwaway cluster started once per test
-process (:mod:`postgis_server`) with a fresh database per test; without PostgreSQL and PostGIS on the
-machine those tests fail, naming what to install (they never skip).
+``backend`` is parametrised over both. The PostGIS one is a fresh database per test on the throwaway
+cluster started once per test process (``postgis_server`` in tests/conftest.py, tests/postgis_server.py);
+without PostgreSQL and PostGIS on the machine those tests fail, naming what to install (they never skip).
 """
 
 from __future__ import annotations
@@ -12,13 +12,7 @@ from pathlib import Path
 
 import pytest
 from catalog_backends import Backend
-from postgis_server import PostgisServer, running_postgis
-
-
-@pytest.fixture(scope="session")
-def postgis_server() -> Iterator[PostgisServer]:
-    with running_postgis() as server:
-        yield server
+from postgis_server import PostgisServer
 
 
 @pytest.fixture(params=["folder", "postgis"])

@@ -1,4 +1,4 @@
-"""The PostGIS catalog's own promises, on a live throwaway cluster (tests/layers/postgis_server.py): what
+"""The PostGIS catalog's own promises, on a live throwaway cluster (tests/postgis_server.py): what
 QGIS sees (a table per version, a view per kind on the current one, versions that refuse edits), the
 catalog's tables (versions, audit trail), rasters as files referenced from the database, roles enforced
 in the core, soft removal, and the address and its errors.
