@@ -129,6 +129,8 @@ def merge_into_city(
         + (f" ({dropped} outside dropped)" if dropped else "")
         + (
             f"; the other districts' {len(others)} features carried over unchanged from v{current_version}"
+            # The new version takes the file's year; say which year the carried-over part describes.
+            + (f" (year {printable(current.vintage)})" if current.vintage else " (year unknown)")
             if current is not None
             else "; no city layer before it"
         )

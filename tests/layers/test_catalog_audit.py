@@ -145,6 +145,10 @@ def test_an_officers_save_is_clipped_and_merged_into_the_city_layer(
         assert after.loc[other].geometry.equals_exact(before.loc[other].geometry, 1e-9)
     assert entry.feature_count == 4
     assert any("1 outside dropped" in note for note in entry.notes)
+    assert (
+        any("3 features carried over unchanged from v1 (year 2024)" in note for note in entry.notes) is False
+    )
+    assert any("2 features carried over unchanged from v1 (year 2024)" in note for note in entry.notes)
     [event] = [e for e in catalog.trail("stations") if e.version == 2]
     assert (event.user, event.scope, event.previous, event.note) == ("li", (BINHU,), 1, "Binhu's 2025 count")
 
