@@ -131,6 +131,14 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                 format_func=lambda key: get_basemap(key).label(lang),
                 **localised_widget("basemap", lang),
             )
+            if len(years) > 1:  # the land cover of two years side by side on the map, across a divider
+                st.selectbox(
+                    t("compare_year", lang),
+                    [None, *years],
+                    format_func=lambda y: t("compare_year_none", lang) if y is None else str(y),
+                    help=t("compare_year_help", lang),
+                    **localised_widget("compare_year", lang),
+                )
             problem = tianditu_key_problem(lang)
             if problem:
                 st.warning(problem)

@@ -165,6 +165,8 @@ def state_from_url(adcodes: Sequence[str], years: Sequence[int], basemaps: Seque
     st.session_state["year"] = (
         int(year) if year.isdigit() and int(year) in years else (max(years) if years else None)
     )
+    compare = params.get("compare", "")
+    st.session_state["compare_year"] = int(compare) if compare.isdigit() and int(compare) in years else None
     start = default_basemap()
     basemap = params.get("basemap", start)
     st.session_state["basemap"] = basemap if basemap in basemaps else start
@@ -240,6 +242,10 @@ def state_to_url() -> None:
     }
     if st.session_state.get("year") is not None:
         wanted["year"] = str(st.session_state["year"])
+    if st.session_state.get("compare_year") is not None:
+        wanted["compare"] = str(st.session_state["compare_year"])
+    elif "compare" in st.query_params:
+        del st.query_params["compare"]
     for key, off in (("choropleth", ""), ("colouring", "ramp")):
         if st.session_state.get(key, off) != off:
             wanted[key] = st.session_state[key]

@@ -31,7 +31,8 @@ from wuxi_atlas.app.loaders import cached_targets, file_id
 from wuxi_atlas.app.widgets import plain
 from wuxi_atlas.layers.catalog import catalog_dir, open_catalog
 from wuxi_atlas.layers.spec import get_spec
-from wuxi_atlas.maps.text import catalogue, format_value, indicator_name, t
+from wuxi_atlas.maps.factsheet import TRAJECTORY_INDICATORS
+from wuxi_atlas.maps.text import format_value, indicator_axis_title, indicator_name, t
 
 if TYPE_CHECKING:
     import altair as alt
@@ -41,15 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["TREND_INDICATORS", "history_of", "outlook_text", "show_trend", "show_trend_grid", "trend_chart"]
 
 #: The indicators the plan sets targets for: those whose trend can miss one.
-TREND_INDICATORS: tuple[str, ...] = (
-    "forest_coverage",
-    "wetland_protection_rate",
-    "builtup_green_coverage",
-    "pv_installed_capacity",
-    "charging_piles",
-    "battery_swap_stations",
-    "hydrogen_stations",
-)
+TREND_INDICATORS = TRAJECTORY_INDICATORS
 _PATH_COLOUR, _TARGET_COLOUR = "#757575", "#d81b60"
 
 
@@ -88,11 +81,6 @@ def history_of(indicator: str, method: Method) -> History:
 
 def _series_label(series: str, lang: str) -> str:
     return t(f"trend_series_{series or 'layers'}", lang)
-
-
-def _axis_title(indicator: str, unit: str, lang: str) -> str:
-    suffix = str(catalogue(lang)["units"].get(unit, f" {unit}")).strip()
-    return indicator_name(indicator, lang) + (f" ({suffix})" if suffix else "")
 
 
 def _reaches(goal: TargetOutlook, lang: str) -> str:
@@ -143,7 +131,7 @@ def trend_chart(outlooks: Sequence[Outlook], lang: str, *, title: str, height: i
                 {"year": g.year, "value": g.value, "label": t("trend_target", lang)} for g in outlook.targets
             ]
     first = outlooks[0] if outlooks else None
-    axis = "" if first is None else _axis_title(first.indicator, first.unit, lang)
+    axis = "" if first is None else indicator_axis_title(first.indicator, first.unit, lang)
     x = alt.X("year:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1))
     y = alt.Y("value:Q", title=axis, scale=alt.Scale(zero=False))
     colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
@@ -181,7 +169,7 @@ def outlook_text(outlooks: Sequence[Outlook], lang: str) -> str:
             lines.append(f"{label}: {t('trend_no_target', lang)}")
             continue
         goal = outlook.targets[0]
-        target = f"{format_value(goal.value, outlook.unit, lang)} ({goal.year})"
+        target = f"{format_value(goal.value, outlook.unit, lang, indicator=outlook.indicator)} ({goal.year})"
         if goal.met:
             key = "trend_met"
         elif outlook.warning is None:
@@ -251,8 +239,12 @@ def show_trend(ctx: Context) -> None:
         {
             t("trend_col_year", ctx.lang): [r.year for r in records],
             t("trend_col_series", ctx.lang): [_series_label(r.series, ctx.lang) for r in records],
-            t("col_value", ctx.lang): [format_value(r.value, r.unit, ctx.lang) for r in records],
-            t("trend_col_line", ctx.lang): [format_value(r.expected, r.unit, ctx.lang) for r in records],
+            t("col_value", ctx.lang): [
+                format_value(r.value, r.unit, ctx.lang, indicator=indicator) for r in records
+            ],
+            t("trend_col_line", ctx.lang): [
+                format_value(r.expected, r.unit, ctx.lang, indicator=indicator) for r in records
+            ],
             t("trend_col_layers", ctx.lang): [_layers_text(r, ctx.lang) for r in records],
         }
     )

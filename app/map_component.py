@@ -83,6 +83,7 @@ def _map_view(ctx: Context, *, focus: str | None) -> MapView:
         opacity=opacity,
         basemap=st.session_state.get("basemap", DEFAULT_BASEMAP),
         year=st.session_state.get("year"),
+        compare_year=st.session_state.get("compare_year"),
         lang=ctx.lang,
         focus=focus,
         choropleth=st.session_state.get("choropleth") or None,
@@ -186,7 +187,7 @@ def _part_key(ctx: Context, view: MapView, part: str) -> tuple[Any, ...]:
         return (*key, view.choropleth, view.choropleth_mode, _choropleth_key(ctx, view.choropleth))
     key += (view.opacity_of(part),)
     if part in ("landcover", "forest"):
-        key += (view.year,)
+        key += (view.year, view.compare_year)
     if part == "charging_gaps":
         key += (view.service_radius_m,)
     return key

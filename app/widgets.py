@@ -14,7 +14,7 @@ from wuxi_atlas.analysis.board import BoardRow
 from wuxi_atlas.analysis.results import CITY_ADCODE
 from wuxi_atlas.app.context import Context
 from wuxi_atlas.maps.status_style import PROGRESS_BAR_COLOUR, cell_css
-from wuxi_atlas.maps.text import format_gap, format_value, indicator_name, status_text, t
+from wuxi_atlas.maps.text import format_gap, format_target, format_value, indicator_name, status_text, t
 
 __all__ = [
     "option_hints",
@@ -64,9 +64,7 @@ def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool)
     city_targets = {r.indicator for r in ctx.results if r.adcode == CITY_ADCODE and r.target is not None}
     records = []
     for row in rows:
-        target = ""
-        if row.target is not None:
-            target = f"{format_value(row.target, row.unit, lang)} ({row.target_year})"
+        target = format_target(row, lang)
         note = format_gap(row, lang)
         if row.status == "not_computable":
             note = row.reason or ""
@@ -75,7 +73,7 @@ def _board_table(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool)
         record = {
             t("col_indicator", lang): indicator_name(row.indicator, lang),
             t("col_status", lang): status_text(row.status, lang),
-            t("col_value", lang): format_value(row.value, row.unit, lang),
+            t("col_value", lang): format_value(row.value, row.unit, lang, indicator=row.indicator),
             t("col_target", lang): target,
             t("col_progress", lang): progress_text(row.progress),
             t("col_progress_bar", lang): progress_bar(row.progress),

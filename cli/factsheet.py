@@ -19,8 +19,13 @@ from wuxi_atlas.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import geopandas as gpd
     import pandas as pd
+
+    from wuxi_atlas.analysis.outlook import Outlook
+    from wuxi_atlas.analysis.results import IndicatorResult
 
 __all__ = ["factsheet_command"]
 
@@ -69,9 +74,12 @@ def factsheet_command(
     assert adcode is not None
     inputs = load_indicator_inputs(landcover=landcover, districts=districts, layer_paths=layer_paths)
     results = compute_indicators(inputs, load_targets())
+    shipped = landcover is None and districts is None and not any(layer_paths.values())
     change, years = _change(inputs.boundaries, adcode, lang) if landcover is None else (None, (None, None))
+    # The years of the shipped data only: a file given here has no history to set it in.
+    outlooks = _outlooks(results, adcode) if shipped else None
     page = district_fact_sheet(
-        results, inputs.boundaries, adcode, lang=lang, change=change, change_years=years
+        results, inputs.boundaries, adcode, lang=lang, change=change, change_years=years, outlooks=outlooks
     )
     if output_format == "pdf":
         from wuxi_atlas.maps.pdf import html_to_pdf
@@ -79,6 +87,29 @@ def factsheet_command(
         write_binary(html_to_pdf(page), output, overwrite, "a PDF")
     else:
         write_output(page, output, overwrite)
+
+
+def _outlooks(results: Sequence[IndicatorResult], adcode: str) -> dict[str, list[Outlook]]:
+    """The unit's outlooks (values by year, the line, the trend) of each indicator it has a target for,
+    from every vintage of the shipped data (:func:`wuxi_atlas.analysis.history.compute_history`)."""
+    from wuxi_atlas.analysis.history import compute_history, kinds_for
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.layers.vintages import cached_run, history_inputs, history_vintages
+    from wuxi_atlas.maps.factsheet import trajectory_indicators
+
+    indicators = trajectory_indicators(results, adcode)
+    if not indicators:
+        return {}
+    needed = kinds_for(indicators)
+    vintages = [v for v in history_vintages() if v.kind in needed]
+    history = compute_history(
+        history_inputs(vintages),
+        load_targets(),
+        only=indicators,
+        unknown=[v for v in vintages if v.year is None],
+        compute=cached_run,
+    )
+    return {indicator: history.outlook(indicator, adcode) for indicator in indicators}
 
 
 def _change(

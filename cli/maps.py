@@ -73,6 +73,12 @@ __all__ = ["export_command", "map_command"]
     show_default=True,
     help="cartodb, osm, esri, tianditu, amap, internal, none.",
 )
+@click.option(
+    "--compare-year",
+    type=int,
+    help="Also draw the shipped land cover of this year beside the map's, across a divider the reader "
+    "drags (earlier year left, later right); with --overlay landcover or forest.",
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @output_options
 @quiet_option
@@ -80,6 +86,7 @@ def map_command(
     district: str | None,
     overlays: tuple[str, ...],
     basemap: str,
+    compare_year: int | None,
     lang: str,
     choropleth: str | None,
     colouring: Literal["ramp", "status"],
@@ -95,11 +102,18 @@ def map_command(
     from wuxi_atlas.analysis.indicators import IndicatorOptions, compute_indicators
     from wuxi_atlas.analysis.sources import RasterSource
     from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.layers.defaults import default_landcover_series, load_default_landcover
     from wuxi_atlas.layers.inputs import load_indicator_inputs
     from wuxi_atlas.layers.lazy import LazyMapping
     from wuxi_atlas.maps.atlas import DEFAULT_LAYERS, AtlasData, MapView, build_atlas_map, map_html
     from wuxi_atlas.maps.text import t
 
+    shipped_years = default_landcover_series()
+    if compare_year is not None and compare_year not in shipped_years:
+        years = ", ".join(map(str, shipped_years)) or "none"
+        raise click.BadParameter(
+            f"no shipped land cover for {compare_year}; years: {years}", param_hint="--compare-year"
+        )
     focus = resolve_district(district, districts)
     progress = StageProgressBar(quiet)
     progress.stage("reading the layers")
@@ -112,10 +126,13 @@ def map_command(
         if only
         else ()
     )
+    # A land survey's parcels are not drawn as land cover (hundreds of thousands of polygons).
+    years_drawn = {raster.year or 0: raster} if isinstance(raster, RasterSource) else {}
+    if compare_year is not None and compare_year not in years_drawn:
+        years_drawn[compare_year] = load_default_landcover(year=compare_year)
     data = AtlasData(
         boundaries=inputs.boundaries,
-        # A land survey's parcels are not drawn as land cover (hundreds of thousands of polygons).
-        landcover={raster.year or 0: raster} if isinstance(raster, RasterSource) else {},
+        landcover=years_drawn,
         # Read when the map draws them: the default view never reads the 40,000 buildings.
         vectors=LazyMapping(LAYER_OPTIONS, lambda kind: _vector(inputs.layer(kind))),
         results=results,
@@ -123,6 +140,8 @@ def map_command(
     view = MapView(
         layers=overlays or DEFAULT_LAYERS,
         basemap=basemap,
+        year=next(iter(years_drawn), None),  # the map's own land cover; the compared year beside it
+        compare_year=compare_year,
         lang=lang,
         focus=focus,
         choropleth=choropleth,

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import folium
-import folium.raster_layers
 import geopandas as gpd
 import shapely
 from branca.element import Element, Figure
@@ -32,13 +31,13 @@ from wuxi_atlas.analysis.export import district_geometry
 from wuxi_atlas.analysis.pv import PVParameters
 from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
 from wuxi_atlas.analysis.sources import LandSurveySource, RasterSource, VectorSource
-from wuxi_atlas.layers.kinds import landcover as landcover_layer
 from wuxi_atlas.layers.spec import get_spec
 from wuxi_atlas.maps.assets import localize_assets
 from wuxi_atlas.maps.basemap import DEFAULT_BASEMAP, add_basemap, get_basemap
 from wuxi_atlas.maps.choropleth import Mode, add_choropleth, draw_charging_gaps
 from wuxi_atlas.maps.draw import (
     CompactShapes,
+    Field,
     LegendEntry,
     check_opacity,
     escape,
@@ -46,10 +45,14 @@ from wuxi_atlas.maps.draw import (
     geojson_layer,
     group_name,
     legend_html,
+    localised_fields,
+    synthetic_mark,
 )
 from wuxi_atlas.maps.kinds import drawer
-from wuxi_atlas.maps.kinds import landcover as landcover_drawing
+from wuxi_atlas.maps.kinds.landcover import Variant
+from wuxi_atlas.maps.landcover_view import add_landcover
 from wuxi_atlas.maps.providers import MapProviders, simplified
+from wuxi_atlas.maps.text import t
 
 __all__ = [
     "DEFAULT_LAYERS",
@@ -105,21 +108,21 @@ _OVERLAY_KIND: dict[str, str | None] = {
     "stations": "stations",
     "districts": None,
 }
-#: Rooftop-PV grid classes: (upper bound in MW per cell, exclusive; label, colour).
-PV_GRID_CLASSES: tuple[tuple[float, str, str], ...] = (
-    (0.5, "< 0.5 MW/km²", "#fff7bc"),
-    (2.0, "0.5–2 MW/km²", "#fec44f"),
-    (5.0, "2–5 MW/km²", "#fe9929"),
-    (10.0, "5–10 MW/km²", "#d95f0e"),
-    (float("inf"), "≥ 10 MW/km²", "#993404"),
+#: Rooftop-PV grid classes: (upper bound in MW per cell, exclusive; label_zh, label_en, colour).
+PV_GRID_CLASSES: tuple[tuple[float, str, str, str], ...] = (
+    (0.5, "< 0.5 兆瓦/平方千米", "< 0.5 MW/km²", "#fff7bc"),
+    (2.0, "0.5–2 兆瓦/平方千米", "0.5–2 MW/km²", "#fec44f"),
+    (5.0, "2–5 兆瓦/平方千米", "2–5 MW/km²", "#fe9929"),
+    (10.0, "5–10 兆瓦/平方千米", "5–10 MW/km²", "#d95f0e"),
+    (float("inf"), "≥ 10 兆瓦/平方千米", "≥ 10 MW/km²", "#993404"),
 )
 #: From this zoom on, the PV layer shows single roofs instead of the 1 km grid.
 PV_ZOOM_SWITCH = 14
 
-_GRID_FIELDS = (
-    ("potential_mw", "潜力 potential MW"),
-    ("buildings", "建筑数 buildings"),
-    ("roof_area_ha", "屋顶面积 roof ha"),
+_GRID_FIELDS: tuple[Field, ...] = (
+    ("potential_mw", "光伏潜力(兆瓦)", "PV potential (MW)"),
+    ("buildings", "建筑数", "Buildings"),
+    ("roof_area_ha", "屋顶面积(公顷)", "Roof area (ha)"),
 )
 _WUXI_CENTRE = (31.55, 120.05)
 _DISTRICT_LINE = "#37474f"
@@ -150,15 +153,17 @@ class AtlasData:
 
 @dataclass(frozen=True)
 class MapView:
-    """What the map shows: overlays on, their opacity, basemap, land-cover year, language, the
-    district to zoom to (``focus``: its features only) or to outline (``selected``), the indicator the
-    districts are coloured by (``choropleth``, coloured by value or by status) and the service radius of
-    the charging gaps overlay."""
+    """What the map shows: overlays on, their opacity, basemap, land-cover year (and a second year to
+    compare it with, side by side across a divider), language, the district to zoom to (``focus``: its
+    features only) or to outline (``selected``), the indicator the districts are coloured by
+    (``choropleth``, coloured by value or by status) and the service radius of the charging gaps
+    overlay."""
 
     layers: Sequence[str] = DEFAULT_LAYERS
     opacity: Mapping[str, float] = field(default_factory=dict)
     basemap: str = DEFAULT_BASEMAP
     year: int | None = None
+    compare_year: int | None = None
     lang: str = "zh"
     focus: str | None = None
     selected: str | None = None
@@ -177,8 +182,9 @@ def district_at(boundaries: gpd.GeoDataFrame, lon: float, lat: float) -> str | N
     return None if hits.empty else str(hits["adcode"].iloc[0])
 
 
-def _legend_box(sections: Sequence[tuple[str, Sequence[LegendEntry]]], title: str) -> Element:
-    body = "".join(legend_html(name, entries) for name, entries in sections)
+def _legend_box(sections: Sequence[tuple[str, Sequence[LegendEntry]]], lang: str) -> Element:
+    body = "".join(legend_html(name, entries, lang) for name, entries in sections)
+    title = t("map_legend", lang)
     return Element(
         "<div class='atlas-legend' style='position:absolute;bottom:28px;right:10px;z-index:1000;"
         "background:rgba(255,255,255,0.92);padding:6px 8px;border:1px solid #999;border-radius:4px;"
@@ -188,7 +194,7 @@ def _legend_box(sections: Sequence[tuple[str, Sequence[LegendEntry]]], title: st
 
 
 def _grid_colour(mw: float) -> str:
-    return next(colour for upper, _, colour in PV_GRID_CLASSES if mw < upper)
+    return next(colour for upper, _, _, colour in PV_GRID_CLASSES if mw < upper)
 
 
 def _in_focus(frame: gpd.GeoDataFrame, area: Any) -> gpd.GeoDataFrame:
@@ -284,33 +290,25 @@ def build_atlas_map(
             add_choropleth(fmap, shown, data.results, view.choropleth, lang=lang, mode=view.choropleth_mode)
         )
 
+    pairs: tuple[tuple[str, Variant], ...] = (("landcover", "classes"), ("forest", "forest"))
+    variants = [variant for overlay, variant in pairs if overlay in view.layers]
+    legend += add_landcover(
+        fmap,
+        data.landcover,
+        variants,
+        year=view.year,
+        compare_year=view.compare_year,
+        opacity={o: view.opacity_of(o) for o in ("landcover", "forest")},
+        providers=providers,
+        gcj02=gcj02,
+        lang=lang,
+    )
     for overlay in OVERLAYS:
         if overlay not in view.layers:
             continue
         opacity = view.opacity_of(overlay)
         if overlay in ("landcover", "forest"):
-            if not data.landcover:
-                continue
-            year = view.year if view.year is not None and view.year in data.landcover else max(data.landcover)
-            raster = data.landcover[year]
-            if not isinstance(raster, RasterSource):
-                continue  # a land survey's parcels are not drawn: hundreds of thousands of polygons
-            variant: landcover_drawing.Variant = "forest" if overlay == "forest" else "classes"
-            url, bounds, colours_used = providers.overlay(raster, variant)
-            if gcj02:
-                (south, west), (north, east) = bounds
-                west, south = wgs84_to_gcj02(west, south)
-                east, north = wgs84_to_gcj02(east, north)
-                bounds = [[south, west], [north, east]]
-            suffix = f" {year}" + (" 林木 woody" if variant == "forest" else "")
-            name = group_name(landcover_layer.SPEC, raster, suffix)
-            group = feature_group(fmap, name)
-            folium.raster_layers.ImageOverlay(
-                image=url, bounds=bounds, opacity=opacity, mercator_project=False, pixelated=True
-            ).add_to(group)
-            entries = landcover_drawing.style(raster, variant=variant)
-            used = {c.lower() for c in colours_used}
-            legend.append((name, [e for e in entries if e.colour.lower() in used] or entries))
+            continue  # drawn above, one year or two side by side
         elif overlay == "districts":
             continue  # drawn last, on top, so its click target covers the map
         elif overlay == "charging_gaps":
@@ -337,7 +335,7 @@ def build_atlas_map(
                 continue
             module = drawer(kind)
             shown = _display_frame(kind, source, data, providers, focus_area, gcj02)
-            group = module.draw(fmap, _shift_source(source, shown), opacity=opacity)
+            group = module.draw(fmap, _shift_source(source, shown), opacity=opacity, lang=lang)
             legend.append((group.layer_name, module.style(source)))
 
     if "districts" in view.layers:
@@ -347,7 +345,7 @@ def build_atlas_map(
     if legend:
         root = fmap.get_root()
         assert isinstance(root, Figure)
-        root.html.add_child(_legend_box(legend, "图例 Legend"))
+        root.html.add_child(_legend_box(legend, lang))
 
     if focus_area is not None:
         west, south, east, north = focus_area.bounds
@@ -371,15 +369,16 @@ def _draw_districts(
 ) -> None:
     spec = get_spec("districts")
     source_like = VectorSource("districts", boundaries, "", "", False)
-    group = feature_group(fmap, group_name(spec, source_like))
+    lang = "en" if view.lang == "en" else "zh"
+    group = feature_group(fmap, group_name(spec, source_like, lang=lang))
     opacity = view.opacity_of("districts")
     shown = _shift(boundaries, gcj02)
-    name_column = "name_en" if view.lang == "en" and "name_en" in shown else "name_zh"
+    name_column = "name_en" if lang == "en" and "name_en" in shown else "name_zh"
     # Filled at (almost) zero opacity: an SVG path with a fill takes clicks anywhere inside it, which is
     # how a click on the map selects a district.
     geojson_layer(
         shown,
-        fields=(("name_zh", "名称"), ("name_en", "name"), ("adcode", "adcode")),
+        fields=localised_fields(((name_column, "名称", "Name"), ("adcode", "行政区划代码", "Adcode")), lang),
         colour=_DISTRICT_LINE,
         opacity=opacity,
         weight=1.6,
@@ -422,18 +421,17 @@ def _draw_pv(
     pv_parameters: PVParameters | None,
     legend: list[tuple[str, Sequence[LegendEntry]]],
 ) -> None:
-    name = "屋顶光伏潜力 rooftop PV" + (" · 合成示例 synthetic" if source.synthetic else "")
+    lang = "en" if view.lang == "en" else "zh"
+    name = synthetic_mark(t("map_pv", lang), source.synthetic, lang)
     group = feature_group(fmap, name)
     grid = _shift(_in_focus(providers.pv_grid(source), focus_area), gcj02)
-    legend.append(
-        ("屋顶光伏潜力 1 km 网格 PV grid", [LegendEntry(lb, "", c) for _, lb, c in PV_GRID_CLASSES])
-    )
+    legend.append((t("map_pv_grid", lang), [LegendEntry(zh, en, c) for _, zh, en, c in PV_GRID_CLASSES]))
     if grid.empty:
         return
     coarse = CompactShapes(
         grid,
         [_grid_colour(float(mw)) for mw in grid["potential_mw"]],
-        _GRID_FIELDS,
+        localised_fields(_GRID_FIELDS, lang),
         opacity=opacity,
         fill_opacity=opacity * 0.8,
         weight=0.3,
@@ -447,9 +445,11 @@ def _draw_pv(
     if roofs.empty:
         return
     buildings = drawer("buildings")
-    fine = buildings.draw(group, _shift_source(source, roofs), parameters=pv_parameters, opacity=opacity)
+    fine = buildings.draw(
+        group, _shift_source(source, roofs), parameters=pv_parameters, opacity=opacity, lang=lang
+    )
     buildings.ZoomSwitch(fmap.get_name(), group, coarse, fine, PV_ZOOM_SWITCH).add_to(fmap)
-    legend.append((f"建筑屋顶 roofs (zoom ≥ {PV_ZOOM_SWITCH})", buildings.style()))
+    legend.append((t("map_roofs", lang, zoom=PV_ZOOM_SWITCH), buildings.style()))
 
 
 def selection_layer(boundaries: gpd.GeoDataFrame, adcode: str, *, gcj02: bool = False) -> folium.FeatureGroup:

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import folium
 
 from wuxi_atlas.analysis.errors import LayerError
+from wuxi_atlas.maps.text import t
 
 __all__ = [
     "BASEMAPS",
@@ -239,7 +240,7 @@ def add_basemap(
         folium.TileLayer(
             tiles=basemap.labels.replace("{lang}", label_layer).replace("{key}", tianditu_key or ""),
             attr=basemap.attribution,
-            name=f"{basemap.label(lang)} 注记",
+            name=t("map_labels_layer", lang, name=basemap.label(lang)),
             max_zoom=basemap.max_zoom,
             control=False,
             overlay=True,

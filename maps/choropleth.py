@@ -18,7 +18,7 @@ import geopandas as gpd
 
 from wuxi_atlas.analysis.crs import DISPLAY_CRS
 from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult
-from wuxi_atlas.maps.draw import LegendEntry, Parent, escape, feature_group, geojson_layer
+from wuxi_atlas.maps.draw import LegendEntry, Parent, escape, feature_group, geojson_layer, localised_fields
 from wuxi_atlas.maps.status_style import status_colour
 from wuxi_atlas.maps.text import catalogue, format_value, indicator_name, t
 
@@ -92,7 +92,7 @@ def choropleth_frame(
                 "adcode": adcode,
                 "name": name,
                 "value": value,
-                "label": format_value(value, unit, lang),
+                "label": format_value(value, unit, lang, indicator=indicator),
                 "status_key": status,
                 "status": words.get(status, status),
                 "colour": colour,
@@ -111,7 +111,7 @@ def _target_text(results: Sequence[IndicatorResult], indicator: str, lang: str) 
     return t(
         "map_target",
         lang,
-        target=format_value(target.target, target.unit, lang),
+        target=format_value(target.target, target.unit, lang, indicator=indicator),
         year=target.target_year or "",
     )
 
@@ -131,9 +131,9 @@ def choropleth_legend(
         values = [float(v) for v in frame["value"] if v is not None and v == v]
         unit = next((r.unit for r in results if r.indicator == indicator), "")
         for (low, high), colour in zip(_ramp_steps(values) if values else [], RAMP, strict=False):
-            text = format_value(low, unit, lang)
+            text = format_value(low, unit, lang, indicator=indicator)
             if high > low:
-                text += f" – {format_value(high, unit, lang)}"
+                text += f" – {format_value(high, unit, lang, indicator=indicator)}"
             entries.append(LegendEntry(text, "", colour))
     if (frame["colour"] == _NO_VALUE).any():
         entries.append(LegendEntry(t("map_no_value", lang), "", _NO_VALUE))
@@ -146,13 +146,16 @@ def draw_choropleth(
     *,
     title: str,
     opacity: float = 0.75,
+    lang: str = "zh",
 ) -> folium.FeatureGroup:
     """The districts of ``frame`` (:func:`choropleth_frame`) filled with their colour, each labelled with
     its name and value; returns the group (named ``title``)."""
     group = feature_group(parent, title)
     geojson_layer(
         frame,
-        fields=(("name", "名称 name"), ("label", "数值 value"), ("status", "状态 status")),
+        fields=localised_fields(
+            (("name", "名称", "Name"), ("label", "数值", "Value"), ("status", "状态", "Status")), lang
+        ),
         colour=lambda row: str(row["colour"]),
         opacity=opacity,
         weight=1.2,
@@ -190,7 +193,7 @@ def add_choropleth(
     """The choropleth of ``indicator`` drawn on ``parent``; its legend section (title, entries)."""
     frame = choropleth_frame(boundaries, results, indicator, lang=lang, mode=mode)
     title, entries = choropleth_legend(frame, results, indicator, lang=lang, mode=mode)
-    draw_choropleth(parent, frame, title=title, opacity=opacity)
+    draw_choropleth(parent, frame, title=title, opacity=opacity, lang=lang)
     return title, entries
 
 
@@ -203,7 +206,9 @@ def draw_charging_gaps(
     shown = gaps.assign(area_ha=(gaps["area_m2"] / 1e4).round(1)) if len(gaps) else gaps
     geojson_layer(
         shown,
-        fields=(("adcode", "adcode"), ("area_ha", "面积 ha")),
+        fields=localised_fields(
+            (("adcode", "行政区划代码", "Adcode"), ("area_ha", "面积（公顷）", "Area (ha)")), lang
+        ),
         colour=GAP_COLOUR,
         opacity=opacity,
         weight=0.8,

@@ -24,7 +24,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import branca.element
@@ -40,10 +40,12 @@ from folium.template import Template
 from wuxi_atlas.analysis.errors import LayerError
 from wuxi_atlas.analysis.sources import RasterSource, VectorSource
 from wuxi_atlas.layers.spec import LayerSpec
+from wuxi_atlas.maps.text import t
 
 __all__ = [
     "CompactPoints",
     "CompactShapes",
+    "Field",
     "LegendEntry",
     "Parent",
     "add_compact",
@@ -54,7 +56,10 @@ __all__ = [
     "geojson_layer",
     "group_name",
     "legend_html",
+    "localised_fields",
+    "localised_values",
     "popup_html",
+    "synthetic_mark",
 ]
 
 #: What a layer can be drawn into: a map, or a group or other layer already on one.
@@ -62,11 +67,20 @@ Parent = branca.element.Element
 
 
 class LegendEntry(NamedTuple):
-    """One legend line: what a colour means, in both languages."""
+    """One legend line: what a colour means, in both languages (the map shows the interface's)."""
 
     label_zh: str
     label_en: str
     colour: str
+
+    def label(self, lang: str) -> str:
+        """The label in ``lang``; the other one when that is empty (an entry made in one language)."""
+        first, second = (self.label_en, self.label_zh) if lang == "en" else (self.label_zh, self.label_en)
+        return first or second
+
+
+#: A popup or tooltip column: (column, label in Chinese, label in English).
+Field = tuple[str, str, str]
 
 
 _MISSING_COLOUR = "#9e9e9e"
@@ -105,10 +119,31 @@ def popup_html(rows: Sequence[tuple[str, object]]) -> str:
     return f"<table>{cells}</table>"
 
 
-def group_name(spec: LayerSpec, source: VectorSource | RasterSource, suffix: str = "") -> str:
-    """The layer-control name: both labels, plus a synthetic mark so demo data is never mistaken."""
-    name = f"{spec.label_zh} {spec.label_en}{suffix}"
-    return name + (" · 合成示例 synthetic" if source.synthetic else "")
+def group_name(
+    spec: LayerSpec, source: VectorSource | RasterSource, suffix: str = "", *, lang: str = "zh"
+) -> str:
+    """The layer-control name in ``lang``, plus a synthetic mark so demo data is never mistaken."""
+    label = spec.label_en if lang == "en" else spec.label_zh
+    return synthetic_mark(f"{label}{suffix}", source.synthetic, lang)
+
+
+def synthetic_mark(name: str, synthetic: bool, lang: str) -> str:
+    """``name``, followed by "· 合成示例" (or "· synthetic") when the data are synthetic."""
+    return f"{name} · {t('map_synthetic', lang)}" if synthetic else name
+
+
+def localised_fields(fields: Sequence[Field], lang: str) -> tuple[tuple[str, str], ...]:
+    """The (column, label) pairs of ``fields`` with the labels in ``lang``."""
+    return tuple((column, en if lang == "en" else zh) for column, zh, en in fields)
+
+
+def localised_values(
+    values: Iterable[object], labels: Mapping[str, Sequence[str]], lang: str
+) -> list[object]:
+    """Codes of a layer's field (``charging``, ``national`` …) as the words of ``labels`` (code →
+    (label_zh, label_en, …)) in ``lang``; other values (text from the file) unchanged."""
+    index = 1 if lang == "en" else 0
+    return [labels[str(v)][index] if str(v) in labels else v for v in values]
 
 
 def feature_group(parent: Parent, name: str, *, show: bool = True) -> folium.FeatureGroup:
@@ -176,23 +211,25 @@ def geojson_layer(
     )
 
 
-def legend_html(title: str, entries: Sequence[LegendEntry]) -> str:
-    """A small HTML legend: one swatch and both labels per entry, all escaped."""
+def legend_html(title: str, entries: Sequence[LegendEntry], lang: str = "zh") -> str:
+    """A small HTML legend: one swatch and its label in ``lang`` per entry, all escaped."""
     lines = "".join(
         f"<div><span style='display:inline-block;width:12px;height:12px;margin-right:4px;"
         f"background:{escape(entry.colour)};border:1px solid #555'></span>"
-        f"{escape(entry.label_zh)} {escape(entry.label_en)}</div>"
+        f"{escape(entry.label(lang))}</div>"
         for entry in entries
     )
     return f"<div><b>{escape(title)}</b>{lines}</div>"
 
 
-def add_legend(fmap: folium.Map, title: str, entries: Sequence[LegendEntry]) -> branca.element.Element:
+def add_legend(
+    fmap: folium.Map, title: str, entries: Sequence[LegendEntry], lang: str = "zh"
+) -> branca.element.Element:
     """Pin a legend box to the map's bottom-left corner; returns the element added."""
     box = branca.element.Element(
         "<div style='position:fixed;bottom:24px;left:12px;z-index:9999;background:rgba(255,255,255,0.9);"
         "padding:6px 8px;border:1px solid #999;border-radius:4px;font-size:12px'>"
-        f"{legend_html(title, entries)}</div>"
+        f"{legend_html(title, entries, lang)}</div>"
     )
     root = fmap.get_root()
     if not isinstance(root, branca.element.Figure):

@@ -21,8 +21,10 @@ from wuxi_atlas.maps.draw import escape
 from wuxi_atlas.maps.status_style import status_colour
 from wuxi_atlas.maps.text import catalogue, format_value, indicator_name, t
 
-__all__ = ["district_map_svg", "progress_chart_svg"]
+__all__ = ["SVG_FONTS", "district_map_svg", "progress_chart_svg"]
 
+#: The fact sheet's fonts for SVG text, TrueType CJK first (why: :data:`maps.factsheet.PRINT_FONTS`).
+SVG_FONTS = "WenQuanYi Micro Hei, Microsoft YaHei, Droid Sans Fallback, Noto Sans CJK SC, sans-serif"
 _RAMP = ((0xE8, 0xF5, 0xE9), (0x1B, 0x5E, 0x20))  # light to dark green
 _NO_VALUE = "#e0e0e0"
 
@@ -95,7 +97,7 @@ def district_map_svg(
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' class='district-map' viewBox='0 0 {width} {height}' "
         f"width='100%' role='img' aria-label='{escape(indicator_name(indicator, lang))}' "
-        "font-family='Noto Sans CJK SC, Microsoft YaHei, sans-serif'>"
+        f"font-family='{SVG_FONTS}'>"
     ]
     labels = []
     tolerance = 1.0 / scale  # one screen unit in metres: detail finer than that does not print
@@ -108,7 +110,11 @@ def district_map_svg(
         parts.append(f"<path d='{_path(geometry, to_xy)}' fill='{fill}' fill-rule='evenodd' {stroke}/>")
         anchor = row.geometry.representative_point()
         px, py = to_xy(anchor.x, anchor.y)
-        text = format_value(value, unit, lang) if value is not None else t("fs_no_value", lang)
+        text = (
+            format_value(value, unit, lang, indicator=indicator)
+            if value is not None
+            else t("fs_no_value", lang)
+        )
         weight = "bold" if is_focus else "normal"
         colour = (
             "#fff" if value is not None and high > low and (value - low) / (high - low) > 0.55 else "#111"
@@ -121,14 +127,16 @@ def district_map_svg(
     parts.extend(labels)
     # legend: the ramp from the lowest to the highest value shown, the no-data swatch, a scale bar, north
     top = height - legend_h + 10
+    low_text = format_value(low, unit, lang, indicator=indicator)
+    high_text = format_value(high, unit, lang, indicator=indicator)
     parts.append(
         "<defs><linearGradient id='fs-ramp'>"
         f"<stop offset='0' stop-color='{_ramp(0)}'/><stop offset='1' stop-color='{_ramp(1)}'/>"
         "</linearGradient></defs>"
         f"<rect x='{margin}' y='{top}' width='160' height='10' fill='url(#fs-ramp)' stroke='#999'/>"
-        f"<text x='{margin}' y='{top + 24}' font-size='10'>{escape(format_value(low, unit, lang))}</text>"
+        f"<text x='{margin}' y='{top + 24}' font-size='10'>{escape(low_text)}</text>"
         f"<text x='{margin + 160}' y='{top + 24}' font-size='10' text-anchor='end'>"
-        f"{escape(format_value(high, unit, lang))}</text>"
+        f"{escape(high_text)}</text>"
         f"<rect x='{margin + 180}' y='{top}' width='14' height='10' fill='{_NO_VALUE}' stroke='#999'/>"
         f"<text x='{margin + 198}' y='{top + 9}' font-size='10'>{escape(t('fs_no_value', lang))}</text>"
     )
@@ -156,7 +164,7 @@ def progress_chart_svg(rows: Sequence[BoardRow], *, lang: str = "zh", width: int
     words = catalogue(lang)["status"]
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' class='progress-chart' viewBox='0 0 {width} {height:.0f}' "
-        f"width='100%' role='img' font-family='Noto Sans CJK SC, Microsoft YaHei, sans-serif'>"
+        f"width='100%' role='img' font-family='{SVG_FONTS}'>"
     ]
     for i, row in enumerate(judged):
         y = top + i * row_h

@@ -1,6 +1,16 @@
 """HTML to PDF with headless Chromium's print-to-PDF, the engine that lays out the fact sheet exactly as
 the browser shows it (A4 from the page's ``@page`` rule, CJK fonts embedded from the system's fonts).
 
+**Fonts.** Chromium (Skia's PDF back end) embeds a TrueType-outline font as a real font: a subset,
+``CID TrueType`` in ``pdffonts``, searchable, copyable and small. It cannot embed CFF-outline OpenType
+fonts (Noto Sans CJK, Source Han Sans: Skia's subsetter takes TrueType ``glyf`` outlines only), variable
+fonts, nor a bold it has to make up for a font without a bold face (synthetic bold): those it draws as
+``Type 3`` fonts, glyph by glyph, which print the same but are larger and lose font hinting. So the fact
+sheet asks for TrueType CJK fonts first (WenQuanYi Micro Hei, ``apt-get install fonts-wqy-microhei``;
+Microsoft YaHei on Windows), forbids synthetic bold (``font-synthesis: none``) and prints no emoji; a
+machine with only Noto CJK still gets a correct PDF, with Type 3 CJK glyphs
+(``maps.factsheet.PRINT_FONTS``).
+
 Chromium is found at ``$GEOPLAN_CHROMIUM``, else as ``chromium``, ``chromium-browser`` or
 ``google-chrome`` on the PATH. Without it, :class:`PdfEngineMissing` says how to install it; the front-ends
 show that message, never a traceback. The page is written to a private temporary folder and printed from
@@ -19,7 +29,7 @@ from wuxi_atlas.analysis.errors import AtlasError
 
 __all__ = ["PdfEngineMissing", "PdfError", "chromium_path", "html_to_pdf", "require_chromium"]
 
-INSTALL_HINT = "apt-get install chromium fonts-noto-cjk"
+INSTALL_HINT = "apt-get install chromium fonts-wqy-microhei"
 _NAMES = ("chromium", "chromium-browser", "google-chrome")
 
 

@@ -24,14 +24,18 @@ __all__ = [
     "Lang",
     "catalogue",
     "comparison_text",
+    "count_unit",
     "format_gap",
     "format_statistic",
+    "format_target",
     "format_value",
+    "indicator_axis_title",
     "indicator_name",
     "method_text",
     "status_text",
     "t",
     "target_text",
+    "unit_word",
 ]
 
 Lang = Literal["zh", "en"]
@@ -55,7 +59,8 @@ METHOD_ROLES: dict[str, tuple[str, ...]] = {
 def catalogue(lang: str) -> dict[str, Any]:
     """The parsed catalogue of ``lang`` ("zh" or "en"; anything else is Chinese, the default)."""
     name = "en.toml" if lang == "en" else "zh.toml"
-    return tomllib.loads(resources.files("wuxi_atlas.maps").joinpath("i18n", name).read_text(encoding="utf-8"))
+    text = resources.files("wuxi_atlas.maps").joinpath("i18n", name).read_text(encoding="utf-8")
+    return tomllib.loads(text)
 
 
 def t(key: str, lang: str, **values: object) -> str:
@@ -83,16 +88,47 @@ def _number(value: float, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
-def format_value(value: float | None, unit: str, lang: str) -> str:
-    """A value with its unit: ``27.60%``, ``2,214.5 MW``, ``161,000``."""
+def format_value(value: float | None, unit: str, lang: str, *, indicator: str | None = None) -> str:
+    """A value with its unit: ``27.60%``, ``2,214.5 兆瓦``; a count with the word that counts the
+    ``indicator``'s things (``161,000 个`` charging piles, ``40 座`` stations; ``[count_units]``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if unit == "%":
         return f"{value:.2f}%"
     if unit == "count":
-        return _number(value, 0)
+        return _number(value, 0) + count_unit(indicator, lang)
     suffix = catalogue(lang)["units"].get(unit, f" {unit}")
     return f"{_number(value, 1)}{suffix}"
+
+
+def format_target(row: BoardRow, lang: str) -> str:
+    """The row's target with its year, ``27.80% (2025)``; "" for a row without one."""
+    if row.target is None:
+        return ""
+    return f"{format_value(row.target, row.unit, lang, indicator=row.indicator)} ({row.target_year})"
+
+
+def unit_word(unit: str, lang: str, indicator: str | None = None) -> str:
+    """A unit as the interface writes it, alone (an axis title, a table's unit column): ``公顷``/``ha``,
+    ``兆瓦``/``MW``, ``%``; for a count (``count``, and the gap units ``piles``/``stations``) what it counts:
+    ``个``, ``座`` / ``piles``, ``stations``."""
+    if unit in ("count", "piles", "stations"):
+        return count_unit(indicator, lang).strip() or (unit if unit != "count" else "")
+    word: str = catalogue(lang)["units"].get(unit, unit)
+    return word.strip()
+
+
+def indicator_axis_title(indicator: str, unit: str, lang: str) -> str:
+    """An axis title: the indicator's name and its unit, ``林木覆盖率 (%)``, ``充电桩数量 (个)``."""
+    word = unit_word(unit, lang, indicator)
+    return indicator_name(indicator, lang) + (f" ({word})" if word else "")
+
+
+def count_unit(indicator: str | None, lang: str) -> str:
+    """What a count of ``indicator`` counts, as a suffix: " 个" (charging piles), " 座" (stations); ""
+    for an indicator the catalogue does not name."""
+    word: str = catalogue(lang)["count_units"].get(indicator or "", "")
+    return word
 
 
 def format_statistic(value: float, unit: str, lang: str) -> str:

@@ -18,7 +18,7 @@ from openpyxl.styles import Font, PatternFill
 from wuxi_atlas.analysis.board import board_rows, city_only_targets
 from wuxi_atlas.analysis.results import IndicatorResult
 from wuxi_atlas.maps.status_style import STATUS_STYLES
-from wuxi_atlas.maps.text import catalogue, format_gap, indicator_name, t
+from wuxi_atlas.maps.text import catalogue, format_gap, indicator_name, t, unit_word
 
 __all__ = ["board_workbook"]
 
@@ -77,7 +77,8 @@ def board_workbook(
         note = format_gap(row, lang) or (row.reason or "")
         if row.status == "no_target" and not row.is_city and row.indicator in city_wide:
             note = t("fs_city_wide_row", lang)
-        unit = catalogue(lang)["units"].get(row.unit, row.unit).strip() or row.unit
+        unit = unit_word(row.unit, lang, row.indicator) or row.unit
+        gap_unit = unit_word(row.gap_unit, lang, row.indicator) if row.gap_unit else ""
         board.append(
             [
                 indicator_name(row.indicator, lang),
@@ -89,7 +90,7 @@ def board_workbook(
                 row.target_year,
                 words.get(row.status, row.status),
                 row.gap,
-                row.gap_unit,
+                gap_unit,
                 (note),
                 (result.source),
                 (result.vintage),

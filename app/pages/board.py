@@ -15,7 +15,16 @@ from wuxi_atlas.app.context import Context
 from wuxi_atlas.app.history_view import show_trend_grid
 from wuxi_atlas.app.widgets import plain, show_board, status_styled, synthetic_banner
 from wuxi_atlas.maps.status_style import STATUS_STYLES, status_colour, status_style
-from wuxi_atlas.maps.text import format_statistic, format_value, indicator_name, status_text, t, target_text
+from wuxi_atlas.maps.text import (
+    format_statistic,
+    format_target,
+    format_value,
+    indicator_axis_title,
+    indicator_name,
+    status_text,
+    t,
+    target_text,
+)
 
 __all__ = ["render"]
 
@@ -34,15 +43,11 @@ def _headline(ctx: Context) -> None:
         shown.append(row)
     columns = st.columns(4)
     for index, row in enumerate(r for r in shown if r.status != "not_computable"):
-        target = (
-            ""
-            if row.target is None
-            else f"{format_value(row.target, row.unit, ctx.lang)} ({row.target_year})"
-        )
+        target = format_target(row, ctx.lang)
         with columns[index % 4], st.container(border=True):
             st.metric(
                 indicator_name(row.indicator, ctx.lang),
-                format_value(row.value, row.unit, ctx.lang),
+                format_value(row.value, row.unit, ctx.lang, indicator=row.indicator),
                 help=f"{t('col_target', ctx.lang)}: {target}" if target else None,
             )
             # The status as a coloured badge with its word (st.metric's delta can only be green or red).
@@ -85,7 +90,7 @@ def _compare_chart(ctx: Context) -> None:
         .mark_bar()
         .encode(
             x=alt.X("district:N", sort="-y", title=None),
-            y=alt.Y("value:Q", title=f"{indicator_name(indicator, ctx.lang)} ({unit})"),
+            y=alt.Y("value:Q", title=indicator_axis_title(indicator, unit, ctx.lang)),
             color=alt.Color(
                 "status:N",
                 title=t("col_status", ctx.lang),

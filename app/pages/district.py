@@ -9,11 +9,11 @@ import streamlit as st
 from wuxi_atlas.analysis.board import board_rows
 from wuxi_atlas.analysis.schemes import load_scheme
 from wuxi_atlas.app.context import Context
-from wuxi_atlas.app.history_view import show_trend
+from wuxi_atlas.app.history_view import history_of, show_trend
 from wuxi_atlas.app.loaders import cached_change
 from wuxi_atlas.app.map_component import show_map
 from wuxi_atlas.app.widgets import plain, show_board, synthetic_banner
-from wuxi_atlas.maps.factsheet import district_fact_sheet
+from wuxi_atlas.maps.factsheet import district_fact_sheet, trajectory_indicators
 from wuxi_atlas.maps.status_style import CHANGE_COLOURS
 from wuxi_atlas.maps.text import t
 
@@ -86,6 +86,11 @@ def render(ctx: Context) -> None:
             )
             st.altair_chart(chart, width="stretch")
     show_trend(ctx)
+    with st.spinner(t("trend_computing", ctx.lang)):
+        outlooks = {
+            indicator: history_of(indicator, ctx.method).outlook(indicator, ctx.adcode)
+            for indicator in trajectory_indicators(ctx.results, ctx.adcode)
+        }
     sheet = district_fact_sheet(
         ctx.results,
         ctx.data.boundaries,
@@ -94,6 +99,7 @@ def render(ctx: Context) -> None:
         change=unit_change,
         change_years=(change.year_from, change.year_to) if change else (None, None),
         synthetic=ctx.synthetic_any_year,
+        outlooks=outlooks,
     )
     left, right = st.columns(2)
     left.download_button(

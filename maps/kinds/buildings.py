@@ -15,9 +15,19 @@ from folium.template import Template
 from wuxi_atlas.analysis.pv import PVParameters
 from wuxi_atlas.analysis.sources import VectorSource
 from wuxi_atlas.layers.kinds.buildings import SPEC, potential_kwp
-from wuxi_atlas.maps.draw import LegendEntry, Parent, add_compact, check_opacity, feature_group, group_name
+from wuxi_atlas.maps.draw import (
+    Field,
+    LegendEntry,
+    Parent,
+    add_compact,
+    check_opacity,
+    feature_group,
+    group_name,
+    localised_fields,
+    localised_values,
+)
 
-__all__ = ["KWP_CLASSES", "ZoomSwitch", "draw", "style"]
+__all__ = ["KWP_CLASSES", "TYPE_LABELS", "ZoomSwitch", "draw", "style"]
 
 #: Rooftop-PV potential classes: (upper bound in kWp, exclusive; label_zh, label_en, colour).
 KWP_CLASSES: tuple[tuple[float, str, str, str], ...] = (
@@ -28,11 +38,19 @@ KWP_CLASSES: tuple[tuple[float, str, str, str], ...] = (
     (float("inf"), "≥ 1000 kWp", "≥ 1000 kWp", "#993404"),
 )
 _UNKNOWN = ("类型未知", "unknown type", "#bdbdbd")
-_FIELDS = (
-    ("name", "名称 name"),
-    ("building_type", "类型 type"),
-    ("roof_area_m2", "屋顶面积 roof m²"),
-    ("potential_kwp", "潜力 potential kWp"),
+#: Building types (layers.spec's choices), shown in the language.
+TYPE_LABELS: dict[str, tuple[str, str]] = {
+    "government": ("党政机关", "government"),
+    "school_hospital": ("学校、医院", "schools and hospitals"),
+    "industrial_commercial": ("工商业厂房", "industrial and commercial"),
+    "urban_residential": ("城镇住宅", "urban residential"),
+    "rural_home": ("农村住宅", "rural homes"),
+}
+_FIELDS: tuple[Field, ...] = (
+    ("name", "名称", "Name"),
+    ("building_type", "建筑类型", "Building type"),
+    ("roof_area_m2", "屋顶面积（平方米）", "Roof area (m²)"),
+    ("potential_kwp", "光伏潜力（kWp）", "PV potential (kWp)"),
 )
 
 
@@ -54,14 +72,18 @@ def draw(
     parameters: PVParameters | None = None,
     opacity: float = 0.8,
     show: bool = True,
+    lang: str = "zh",
 ) -> folium.FeatureGroup:
     """Add the buildings coloured by rooftop-PV potential class; returns the group."""
     opacity = check_opacity(opacity)
-    group = feature_group(parent, group_name(SPEC, source), show=show)
+    group = feature_group(parent, group_name(SPEC, source, lang=lang), show=show)
     frame = source.frame.assign(potential_kwp=potential_kwp(source.frame, parameters).round(1))
     colours = [_class_colour(float(kwp)) for kwp in frame["potential_kwp"]]
+    if "building_type" in frame:
+        frame = frame.assign(building_type=localised_values(frame["building_type"], TYPE_LABELS, lang))
+    fields = localised_fields(_FIELDS, lang)
     # Six decimals (about 0.1 m): a roof is a few metres across.
-    add_compact(group, frame, colours, _FIELDS, opacity=opacity, fill_opacity=opacity, decimals=6)
+    add_compact(group, frame, colours, fields, opacity=opacity, fill_opacity=opacity, decimals=6)
     return group
 
 

@@ -6,13 +6,24 @@ import folium
 
 from wuxi_atlas.analysis.sources import VectorSource
 from wuxi_atlas.layers.kinds.districts import SPEC
-from wuxi_atlas.maps.draw import LegendEntry, Parent, feature_group, geojson_layer, group_name
+from wuxi_atlas.maps.draw import (
+    Field,
+    LegendEntry,
+    Parent,
+    feature_group,
+    geojson_layer,
+    group_name,
+    localised_fields,
+)
 
 __all__ = ["draw", "style"]
 
 _DISTRICT_COLOUR = "#424242"
 _CITY_COLOUR = "#000000"
-_FIELDS = (("name_zh", "名称"), ("name_en", "name"), ("adcode", "adcode"), ("official_area_km2", "面积 km²"))
+_FIELDS: tuple[Field, ...] = (
+    ("adcode", "行政区划代码", "Adcode"),
+    ("official_area_km2", "面积（平方千米）", "Area (km²)"),
+)
 
 
 def style(source: VectorSource | None = None) -> list[LegendEntry]:
@@ -24,11 +35,14 @@ def style(source: VectorSource | None = None) -> list[LegendEntry]:
 
 
 def draw(
-    parent: Parent, source: VectorSource, *, opacity: float = 0.9, show: bool = True
+    parent: Parent, source: VectorSource, *, opacity: float = 0.9, show: bool = True, lang: str = "zh"
 ) -> folium.FeatureGroup:
-    """Add the boundaries as unfilled outlines (the city row, if any, heavier); returns the group."""
-    group = feature_group(parent, group_name(SPEC, source), show=show)
+    """Add the boundaries as unfilled outlines (the city row, if any, heavier), with the name in
+    ``lang``; returns the group."""
+    group = feature_group(parent, group_name(SPEC, source, lang=lang), show=show)
     frame = source.frame
+    name = "name_en" if lang == "en" and "name_en" in frame else "name_zh"
+    fields = ((name, "名称", "Name"), *_FIELDS)
     is_city = (
         frame["kind"].eq("city") if "kind" in frame else frame["adcode"].astype(str).str.endswith("0200")
     )
@@ -38,6 +52,11 @@ def draw(
     ):
         if len(subset):
             geojson_layer(
-                subset, fields=_FIELDS, colour=colour, opacity=opacity, fill=False, weight=weight
+                subset,
+                fields=localised_fields(fields, lang),
+                colour=colour,
+                opacity=opacity,
+                fill=False,
+                weight=weight,
             ).add_to(group)
     return group

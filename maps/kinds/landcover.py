@@ -22,6 +22,7 @@ from wuxi_atlas.analysis.errors import LayerReadError
 from wuxi_atlas.analysis.sources import RasterSource
 from wuxi_atlas.layers.kinds.landcover import SPEC
 from wuxi_atlas.maps.draw import LegendEntry, Parent, check_opacity, feature_group, group_name
+from wuxi_atlas.maps.text import t
 
 __all__ = [
     "FOREST_ROLES",
@@ -181,12 +182,13 @@ def draw(
     opacity: float = 0.7,
     max_size: int = 1024,
     show: bool = True,
+    lang: str = "zh",
 ) -> folium.FeatureGroup:
     """Add the land-cover overlay (all classes, or ``variant="forest"``); returns the group."""
     opacity = check_opacity(opacity)
     suffix = f" {source.year}" if source.year else ""
-    suffix += " 林木 woody" if variant == "forest" else ""
-    group = feature_group(parent, group_name(SPEC, source, suffix), show=show)
+    suffix += f" {t('map_woody', lang)}" if variant == "forest" else ""
+    group = feature_group(parent, group_name(SPEC, source, suffix, lang=lang), show=show)
     image, bounds = overlay_image(source, variant=variant, max_size=max_size)
     folium.raster_layers.ImageOverlay(
         image=image, bounds=bounds, opacity=opacity, mercator_project=False, pixelated=True

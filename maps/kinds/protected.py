@@ -7,9 +7,18 @@ import pandas as pd
 
 from wuxi_atlas.analysis.sources import VectorSource
 from wuxi_atlas.layers.kinds.protected import SPEC
-from wuxi_atlas.maps.draw import LegendEntry, Parent, feature_group, geojson_layer, group_name
+from wuxi_atlas.maps.draw import (
+    Field,
+    LegendEntry,
+    Parent,
+    feature_group,
+    geojson_layer,
+    group_name,
+    localised_fields,
+    localised_values,
+)
 
-__all__ = ["LEVEL_COLOURS", "draw", "style"]
+__all__ = ["LEVEL_COLOURS", "TYPE_LABELS", "draw", "style"]
 
 #: Protection level → (label_zh, label_en, colour); anything else is drawn as "other".
 LEVEL_COLOURS: dict[str, tuple[str, str, str]] = {
@@ -19,7 +28,22 @@ LEVEL_COLOURS: dict[str, tuple[str, str, str]] = {
     "county": ("县区级", "county", "#74c476"),
 }
 _OTHER = ("其他/未注明", "other or not stated", "#a1d99b")
-_FIELDS = (("name", "名称 name"), ("protection_type", "类型 type"), ("level", "级别 level"))
+#: Protection types the demo and the national system (自然保护地体系) name, shown in the language.
+TYPE_LABELS: dict[str, tuple[str, str]] = {
+    "nature_reserve": ("自然保护区", "nature reserve"),
+    "natural_park": ("自然公园", "natural park"),
+    "national_park": ("国家公园", "national park"),
+    "wetland_park": ("湿地公园", "wetland park"),
+    "forest_park": ("森林公园", "forest park"),
+    "protection_plot": ("湿地保护小区", "wetland protection plot"),
+    "scenic_area": ("风景名胜区", "scenic area"),
+    "other": ("其他", "other"),
+}
+_FIELDS: tuple[Field, ...] = (
+    ("name", "名称", "Name"),
+    ("protection_type", "保护类型", "Protection type"),
+    ("level", "级别", "Level"),
+)
 
 
 def _level_colour(row: pd.Series) -> str:
@@ -40,11 +64,25 @@ def style(source: VectorSource | None = None) -> list[LegendEntry]:
 
 
 def draw(
-    parent: Parent, source: VectorSource, *, opacity: float = 0.6, show: bool = True
+    parent: Parent, source: VectorSource, *, opacity: float = 0.6, show: bool = True, lang: str = "zh"
 ) -> folium.FeatureGroup:
     """Add the protected areas, coloured by level, with a dashed outline; returns the group."""
-    group = feature_group(parent, group_name(SPEC, source), show=show)
+    group = feature_group(parent, group_name(SPEC, source, lang=lang), show=show)
+    frame = source.frame
+    colours = {index: _level_colour(row) for index, row in frame.iterrows()}
+    shown = frame.assign(
+        **{
+            column: localised_values(frame[column], labels, lang)
+            for column, labels in (("level", LEVEL_COLOURS), ("protection_type", TYPE_LABELS))
+            if column in frame
+        }
+    )
     geojson_layer(
-        source.frame, fields=_FIELDS, colour=_level_colour, opacity=opacity, weight=1.5, dash="4 3"
+        shown,
+        fields=localised_fields(_FIELDS, lang),
+        colour=lambda row: colours[row.name],
+        opacity=opacity,
+        weight=1.5,
+        dash="4 3",
     ).add_to(group)
     return group

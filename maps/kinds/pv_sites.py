@@ -8,7 +8,17 @@ import pandas as pd
 
 from wuxi_atlas.analysis.sources import VectorSource
 from wuxi_atlas.layers.kinds.pv_sites import SPEC
-from wuxi_atlas.maps.draw import LegendEntry, Parent, add_compact, check_opacity, feature_group, group_name
+from wuxi_atlas.maps.draw import (
+    Field,
+    LegendEntry,
+    Parent,
+    add_compact,
+    check_opacity,
+    feature_group,
+    group_name,
+    localised_fields,
+    localised_values,
+)
 
 __all__ = ["KIND_COLOURS", "draw", "style"]
 
@@ -20,11 +30,11 @@ KIND_COLOURS: dict[str, tuple[str, str, str]] = {
     "carport": ("车棚", "carport", "#7570b3"),
 }
 _OTHER = ("其他", "other", "#9e9e9e")
-_FIELDS = (
-    ("name", "名称 name"),
-    ("kind", "类型 kind"),
-    ("capacity_kw", "装机容量 capacity kW"),
-    ("year", "年份 year"),
+_FIELDS: tuple[Field, ...] = (
+    ("name", "名称", "Name"),
+    ("kind", "类型", "Kind"),
+    ("capacity_kw", "装机容量（千瓦）", "Capacity (kW)"),
+    ("year", "年份", "Year"),
 )
 
 
@@ -42,18 +52,17 @@ def style(source: VectorSource | None = None) -> list[LegendEntry]:
 
 
 def draw(
-    parent: Parent, source: VectorSource, *, opacity: float = 0.85, show: bool = True
+    parent: Parent, source: VectorSource, *, opacity: float = 0.85, show: bool = True, lang: str = "zh"
 ) -> folium.FeatureGroup:
     """Add the PV sites coloured by kind (points clustered, polygons as shapes); returns the group."""
     opacity = check_opacity(opacity)
-    group = feature_group(parent, group_name(SPEC, source), show=show)
+    group = feature_group(parent, group_name(SPEC, source, lang=lang), show=show)
     frame = source.frame
     kinds = frame["kind"] if "kind" in frame else pd.Series([None] * len(frame), index=frame.index)
-    shown = frame.assign(
-        kind=[" ".join(KIND_COLOURS[str(k)][:2]) if str(k) in KIND_COLOURS else k for k in kinds]
-    )
+    shown = frame.assign(kind=localised_values(kinds, KIND_COLOURS, lang))
     colours = [KIND_COLOURS.get(str(k), _OTHER)[2] for k in kinds]
+    fields = localised_fields(_FIELDS, lang)
     add_compact(
-        group, shown, colours, _FIELDS, opacity=opacity, fill_opacity=opacity * 0.6, weight=1, radius=5
+        group, shown, colours, fields, opacity=opacity, fill_opacity=opacity * 0.6, weight=1, radius=5
     )
     return group

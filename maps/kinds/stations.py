@@ -9,7 +9,17 @@ import folium
 
 from wuxi_atlas.analysis.sources import VectorSource
 from wuxi_atlas.layers.kinds.stations import SPEC
-from wuxi_atlas.maps.draw import CompactPoints, LegendEntry, Parent, check_opacity, feature_group, group_name
+from wuxi_atlas.maps.draw import (
+    CompactPoints,
+    Field,
+    LegendEntry,
+    Parent,
+    check_opacity,
+    feature_group,
+    group_name,
+    localised_fields,
+    localised_values,
+)
 
 __all__ = ["ACCESS_LABELS", "TYPE_COLOURS", "draw", "style"]
 
@@ -18,19 +28,19 @@ TYPE_COLOURS: dict[str, tuple[str, str, str]] = {
     "swap": ("换电站", "battery swap", "#33a02c"),
     "hydrogen": ("加氢站", "hydrogen", "#6a3d9a"),
 }
-ACCESS_LABELS: dict[str, str] = {
-    "public": "公共 public",
-    "dedicated": "专用 dedicated",
-    "private": "私人 private",
+ACCESS_LABELS: dict[str, tuple[str, str]] = {
+    "public": ("公共", "public"),
+    "dedicated": ("专用", "dedicated"),
+    "private": ("私人", "private"),
 }
 _OTHER = ("其他", "other", "#9e9e9e")
 
-_FIELDS = (
-    ("name", "名称 name"),
-    ("type", "类型 type"),
-    ("piles", "桩数 piles"),
-    ("access", "开放 access"),
-    ("operator", "运营商 operator"),
+_FIELDS: tuple[Field, ...] = (
+    ("name", "名称", "Name"),
+    ("type", "类型", "Type"),
+    ("piles", "桩数", "Piles"),
+    ("access", "开放类型", "Access"),
+    ("operator", "运营商", "Operator"),
 )
 
 
@@ -45,18 +55,18 @@ def style(source: VectorSource | None = None) -> list[LegendEntry]:
 
 
 def draw(
-    parent: Parent, source: VectorSource, *, opacity: float = 0.85, show: bool = True
+    parent: Parent, source: VectorSource, *, opacity: float = 0.85, show: bool = True, lang: str = "zh"
 ) -> folium.FeatureGroup:
-    """Add the stations as a marker cluster, coloured by type; returns the group."""
+    """Add the stations as a marker cluster, coloured by type, named in ``lang``; returns the group."""
     opacity = check_opacity(opacity)
-    group = feature_group(parent, group_name(SPEC, source), show=show)
+    group = feature_group(parent, group_name(SPEC, source, lang=lang), show=show)
     frame = source.frame
     if frame.empty:
         return group
     shown = frame.assign(
-        type=[" ".join(TYPE_COLOURS[str(k)][:2]) if str(k) in TYPE_COLOURS else k for k in frame["type"]],
-        access=[ACCESS_LABELS.get(str(a), a) for a in frame["access"]],
+        type=localised_values(frame["type"], TYPE_COLOURS, lang),
+        access=localised_values(frame["access"], ACCESS_LABELS, lang),
     )
     colours = [TYPE_COLOURS.get(str(k), _OTHER)[2] for k in frame["type"]]
-    CompactPoints(shown, colours, _FIELDS, opacity=opacity).add_to(group)
+    CompactPoints(shown, colours, localised_fields(_FIELDS, lang), opacity=opacity).add_to(group)
     return group

@@ -18,7 +18,17 @@ import shapely
 from wuxi_atlas.analysis.errors import LayerError
 from wuxi_atlas.analysis.sources import VectorSource
 from wuxi_atlas.layers.kinds.wetlands import SPEC
-from wuxi_atlas.maps.draw import CompactShapes, LegendEntry, Parent, check_opacity, feature_group, group_name
+from wuxi_atlas.maps.draw import (
+    CompactShapes,
+    Field,
+    LegendEntry,
+    Parent,
+    check_opacity,
+    feature_group,
+    group_name,
+    localised_fields,
+    localised_values,
+)
 
 __all__ = ["STATUS_COLOURS", "TYPE_COLOURS", "draw", "protection_status", "style"]
 
@@ -37,10 +47,10 @@ TYPE_COLOURS: dict[str, tuple[str, str, str]] = {
     "tidal_flat": ("滩涂", "tidal flat", "#c2a35a"),
 }
 _OTHER = ("其他", "other", "#9e9e9e")
-_FIELDS = (
-    ("name", "名称 name"),
-    ("wetland_type", "类型 type"),
-    ("protection_status", "保护状态 status"),
+_FIELDS: tuple[Field, ...] = (
+    ("name", "名称", "Name"),
+    ("wetland_type", "湿地类型", "Wetland type"),
+    ("protection_status", "保护状态", "Protection"),
 )
 
 
@@ -96,11 +106,12 @@ def draw(
     protected: VectorSource | None = None,
     opacity: float = 0.7,
     show: bool = True,
+    lang: str = "zh",
 ) -> folium.FeatureGroup:
     """Add the wetlands: by protection status when ``protected`` is given or the frame has a
     ``protection_status`` column, else by type; returns the group."""
     opacity = check_opacity(opacity)
-    group = feature_group(parent, group_name(SPEC, source), show=show)
+    group = feature_group(parent, group_name(SPEC, source, lang=lang), show=show)
     frame = source.frame if protected is None else protection_status(source, protected)
     if frame.empty:
         return group
@@ -109,5 +120,13 @@ def draw(
     else:
         kinds = frame["wetland_type"] if "wetland_type" in frame else [None] * len(frame)
         colours = [TYPE_COLOURS.get(str(kind), _OTHER)[2] for kind in kinds]
-    CompactShapes(frame, colours, _FIELDS, opacity=opacity, fill_opacity=opacity * 0.6).add_to(group)
+    shown = frame.assign(
+        **{
+            column: localised_values(frame[column], labels, lang)
+            for column, labels in (("wetland_type", TYPE_COLOURS), ("protection_status", STATUS_COLOURS))
+            if column in frame
+        }
+    )
+    fields = localised_fields(_FIELDS, lang)
+    CompactShapes(shown, colours, fields, opacity=opacity, fill_opacity=opacity * 0.6).add_to(group)
     return group

@@ -33,6 +33,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: A key of the right shape: Tianditu is offered, and its tiles are refused like every outside request.
+FAKE_TIANDITU_KEY = "fakekey0123"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

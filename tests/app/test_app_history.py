@@ -65,14 +65,14 @@ def test_the_board_shows_a_small_chart_per_unit_with_its_warning() -> None:
     at.selectbox(key="trend_indicator").set_value("hydrogen_stations").run()
     assert not at.exception
     assert "全市" in _charts(at)  # 2, 3, 4 stations reach 5 in 2025.0: on time, no 预警 in the title
-    assert "按当前趋势 2025.0 年达到 5 (2025),可按期完成" in " ".join(c.value for c in at.caption)
+    assert "按当前趋势 2025.0 年达到 5 座 (2025),可按期完成" in " ".join(c.value for c in at.caption)
 
 
 def test_the_district_page_shows_its_chart_large_with_the_vintages_used() -> None:
     at = _app(page="district", district="320211", lang="en")
     charts = _charts(at)
-    assert "Binhu · 预警 warning" in charts
-    assert charts["Binhu · 预警 warning"]["height"] == 380
+    assert "Binhu · early warning" in charts
+    assert charts["Binhu · early warning"]["height"] == 380
     table = next(df.value for df in at.dataframe if "Vintages used" in df.value.columns)
     assert list(table["Year"]) == [2019, 2020, 2021, 2023, 2024]
     assert any("land survey (DLTB): Early warning" in m.value for m in at.markdown)

@@ -6,12 +6,20 @@ options are words redrawn after a language switch."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from language_words import (
+    MAP_NOT_IN_EN,
+    MAP_NOT_IN_ZH,
+    NOT_IN_EN,
+    NOT_IN_ZH,
+    map_texts,
+    names_in_files,
+    words_in,
+)
 from streamlit.testing.v1 import AppTest
 
 from wuxi_atlas.app import progressive
@@ -21,17 +29,6 @@ APP = str(Path(__file__).resolve().parents[2] / "geo_app.py")
 PAGES = ("map", "board", "district", "export", "methods", "data")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning")
 
-#: Words that must not appear in the Chinese interface (whole words, case as written).
-NOT_IN_ZH = (
-    "met", "behind", "on track", "no target", "not computable", "at_least", "at least", "count", "Upload",
-    "upload", "Layer", "Download", "Target", "Status", "Progress", "Indicator", "usable", "features",
-    "source CRS", "CNY", "10k m2", "Gained", "Lost", "Whole city", "Drag", "error", "ha",
-)  # fmt: skip
-#: Words that must not appear in the English interface.
-NOT_IN_EN = (
-    "达标", "滞后", "进度正常", "无目标", "无法计算", "图层", "下载", "上传", "目标", "状态", "指标", "公顷",
-    "亿元", "万平方米", "增加", "减少", "全市", "合成", "不低于", "数据来源", "要素数", "完成度",
-)  # fmt: skip
 _FIELDS = ("label", "help", "body", "placeholder", "options", "delta")
 
 
@@ -94,13 +91,7 @@ def _chart_texts(spec: Any) -> Iterator[str]:
 
 
 def _leaks(at: AppTest, words: tuple[str, ...]) -> set[str]:
-    text = "\n".join(_texts(at._tree))
-    found = set()
-    for word in words:
-        pattern = re.escape(word) if not word.isascii() else rf"(?<![A-Za-z_]){re.escape(word)}(?![A-Za-z_])"
-        if re.search(pattern, text):
-            found.add(word)
-    return found
+    return words_in("\n".join(_texts(at._tree)), words)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -135,6 +126,22 @@ def test_statistical_targets_table_keeps_its_name_column_and_reads_units_in_the_
     if lang == "zh":
         assert table[name].str.contains("单位地区生产总值能耗降低").any()
         assert not table[target].str.contains("CNY|10k m2|count|at_least").any()
+
+
+@pytest.mark.parametrize(("lang", "piles", "stations"), [("zh", " 个", " 座"), ("en", " piles", " stations")])
+def test_board_counts_say_what_they_count(lang: str, piles: str, stations: str) -> None:
+    """Charging piles are counted in 个, swap and hydrogen stations in 座 (piles, stations in English)."""
+    from wuxi_atlas.maps.text import indicator_name, t
+
+    board = _app(lang, "board").dataframe[0].value
+    names, values = board[t("col_indicator", lang)], board[t("col_value", lang)]
+    for indicators, unit in (
+        (("charging_piles",), piles),
+        (("battery_swap_stations", "hydrogen_stations"), stations),
+    ):
+        shown = values[names.isin([indicator_name(i, lang) for i in indicators])]
+        assert shown.str.endswith(unit).sum() >= 1, shown.tolist()
+        assert (shown.str.endswith(unit) | (shown == "–")).all(), shown.tolist()
 
 
 def test_progress_bar_stops_at_100_and_the_overshoot_is_text() -> None:
@@ -186,3 +193,34 @@ def test_a_malformed_tianditu_key_is_explained_in_the_language_not_an_engine_err
     assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
     assert any("天地图密钥 TIANDITU_KEY" in w.value for w in at.warning)
     assert "tianditu" not in at.sidebar.selectbox(key="basemap__zh").options
+
+
+# --- inside the map ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_map_speaks_the_interface_language(lang: str) -> None:
+    """The map in the page's iframe (layer names, legend, labels, popup and tooltip tables, with every
+    overlay, the choropleth and a district selected): no word of the other language."""
+    from wuxi_atlas.maps.atlas import OVERLAYS
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update(
+        {"lang": lang, "page": "map", "district": "320211", "layers": ",".join(OVERLAYS),
+         "choropleth": "forest_coverage"}
+    )  # fmt: skip
+    at.run()
+    # The overlays join the mounted map once drawn (app.progressive): run the page again when they are.
+    progressive.settle()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    component = next(c for c in at.get("component_instance") if "folium" in c.proto.component_name)
+    arguments = json.loads(component.proto.json_args)
+    # The base map is the script; the overlays, legend and layer control come as JavaScript beside it.
+    script = "\n".join(arguments[k] or "" for k in ("script", "feature_group", "layer_control"))
+    names = names_in_files()
+    text = "\n".join(t for t in map_texts(script, arguments["html"]) if t not in names)
+    assert len(text) > 2000  # the map's texts were read
+    assert words_in(text, MAP_NOT_IN_EN if lang == "en" else MAP_NOT_IN_ZH) == set()
+    own = ("图例", "名称", "合成示例") if lang == "zh" else ("Legend", "Name", "synthetic")
+    assert words_in(text, own) == set(own)  # the lists would catch it: the map holds its own words

@@ -18,6 +18,9 @@ def test_factsheet_html_of_binhu(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert "Binhu" in page and "class='district-map'" in page and "Land-cover change" in page
     assert "are city-wide" in page and "SYNTHETIC" in page.upper()
+    # the trajectory of the shipped years: a panel per indicator Binhu has a target for
+    assert "Year by year" in page and page.count("class='trajectory-panel'") >= 3
+    assert "class='trajectory-line'" in page and "class='trajectory-target'" in page
 
 
 def test_factsheet_pdf_without_chromium_is_a_message(

@@ -108,6 +108,8 @@ def test_pdf_of_every_district_opens_with_its_name_and_table(tmp_path: Path) -> 
     from wuxi_atlas.layers.inputs import load_indicator_inputs
     from wuxi_atlas.maps.pdf import html_to_pdf
 
+    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    assert "WenQuanYi Micro Hei" in listed, "install a TrueType CJK font: apt-get install fonts-wqy-microhei"
     inputs = load_indicator_inputs()
     results = compute_indicators(inputs, load_targets())
     for row in inputs.boundaries.itertuples(index=False):
@@ -122,3 +124,7 @@ def test_pdf_of_every_district_opens_with_its_name_and_table(tmp_path: Path) -> 
     fonts = subprocess.run([_tool("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout
     embedded = [line.split()[-5] for line in fonts.splitlines()[2:]]
     assert embedded and set(embedded) == {"yes"}  # every font, the CJK glyphs included, is in the file
+    # Real fonts, not glyph drawings: the CJK text is a subset of a TrueType font (CID), no Type 3 left.
+    kinds = re.findall(r"\b(CID TrueType|CID Type 0C|Type 3|TrueType|Type 1C)\b", fonts)
+    assert "CID TrueType" in kinds and "Type 3" not in kinds, fonts
+    assert "WenQuanYiMicroHei" in fonts or "MicrosoftYaHei" in fonts, fonts

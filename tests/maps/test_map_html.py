@@ -132,7 +132,7 @@ def test_every_layer_is_in_the_layer_control(data: AtlasData, html: str) -> None
     names = layer_names(fmap)
     expected = (
         "土地覆盖",
-        "林木 woody",
+        "林木",
         "建成区",
         "自然保护地",
         "湿地",
@@ -146,7 +146,7 @@ def test_every_layer_is_in_the_layer_control(data: AtlasData, html: str) -> None
     control = html[html.index("overlays :") : html.index("L.control.layers")]
     for name in names:
         assert json.dumps(name)[1:-1] in control, name
-    assert "合成示例 synthetic" in html  # synthetic layers say so in the control
+    assert "土地覆盖 2024 · 合成示例" in names  # synthetic layers say so in the control
 
 
 def test_text_from_files_is_escaped(html: str) -> None:

@@ -315,9 +315,10 @@ def test_atlas_map_shows_file_text_verbatim(payload: str, tmp_path: Path) -> Non
     data, values = _atlas(tmp_path, payload)
     title, banner = tagged("title", payload), tagged("banner", payload)
     values.update({title: payload, banner: payload})
-    legend = [tagged(f"scheme.{lang}.{code}", payload) for lang in ("zh", "en") for code in (10, 80)]
-    districts = [tagged(f"districts.{name}.{FOCUS}", payload) for name in ("name_zh", "name_en")]
     for view in (MapView(layers=OVERLAYS, basemap="none", focus=FOCUS), MapView(layers=OVERLAYS, lang="en")):
+        # The map speaks the view's language: its legend and district names are that language's.
+        legend = [tagged(f"scheme.{view.lang}.{code}", payload) for code in (10, 80)]
+        districts = [tagged(f"districts.name_{view.lang}.{FOCUS}", payload)]
         page = map_html(build_atlas_map(data, view), title=title, banner=banner)
         # Single roofs are drawn for one district only; the city view shows the PV grid instead.
         shown = [v for v in _shown([payload]) if view.focus or not v.startswith("buildings.")]
@@ -390,9 +391,9 @@ def test_cli_map_shows_file_text_verbatim(all_payloads_folder: Path, tmp_path: P
         _invoke("map", *overlays, *district, "--basemap", "none", *_layer_options(paths), "-o", str(page))
         text = page.read_text(encoding="utf-8")
         shown = [v for v in _shown(list(PAYLOADS)) if district or not v.startswith("buildings.")]
-        names = [  # the city's own row is not drawn: its outline is the districts' union
-            v for v in values if v.startswith(("districts.name_zh.3202", "districts.name_en.3202"))
-            and not v.startswith(("districts.name_zh.320200", "districts.name_en.320200"))
+        names = [  # the city's own row is not drawn (its outline is the districts' union); the map is Chinese
+            v for v in values if v.startswith("districts.name_zh.3202")
+            and not v.startswith("districts.name_zh.320200")
         ]  # fmt: skip
         assert_inert_page(text, values, [*shown, *names])
 

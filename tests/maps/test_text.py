@@ -7,7 +7,18 @@ import string
 import pytest
 
 from wuxi_atlas.analysis.board import BoardRow
-from wuxi_atlas.maps.text import LANGS, METHOD_ROLES, catalogue, format_gap, method_text, status_text, t
+from wuxi_atlas.maps.text import (
+    LANGS,
+    METHOD_ROLES,
+    catalogue,
+    format_gap,
+    format_value,
+    indicator_axis_title,
+    method_text,
+    status_text,
+    t,
+    unit_word,
+)
 
 
 def _keys(tree: dict, prefix: str = "") -> set[str]:
@@ -61,3 +72,26 @@ def test_lookups_fill_placeholders_and_pick_the_language() -> None:
                    0.9, None, True, False)  # fmt: skip
     assert format_gap(row, "zh") == "需增加林木 312 公顷"
     assert format_gap(row, "en") == "needs +312 ha of tree cover"
+
+
+@pytest.mark.parametrize(
+    ("indicator", "zh", "en"),
+    [
+        ("charging_piles", "161,000 个", "161,000 piles"),
+        ("battery_swap_stations", "161,000 座", "161,000 stations"),
+        ("hydrogen_stations", "161,000 座", "161,000 stations"),
+        (None, "161,000", "161,000"),
+    ],
+)
+def test_a_count_says_what_it_counts(indicator: str | None, zh: str, en: str) -> None:
+    assert format_value(161_000.0, "count", "zh", indicator=indicator) == zh
+    assert format_value(161_000.0, "count", "en", indicator=indicator) == en
+
+
+def test_units_alone_are_in_the_language() -> None:
+    assert unit_word("count", "zh", "charging_piles") == "个"
+    assert unit_word("stations", "zh", "hydrogen_stations") == "座"
+    assert unit_word("ha", "zh") == "公顷" and unit_word("MW", "zh") == "兆瓦"
+    assert unit_word("ha", "en") == "ha"
+    assert indicator_axis_title("battery_swap_stations", "count", "zh").endswith("(座)")
+    assert indicator_axis_title("forest_coverage", "%", "en") == "Tree and woody cover rate (%)"
