@@ -195,8 +195,9 @@ class Accounts:
         from argon2.exceptions import InvalidHashError, VerificationError
 
         record = self._read()["users"].get(name)
+        decoy = _decoy_hash()  # made on the first sign-in of the process, whichever name it is for
         try:
-            _hasher().verify(record["password_hash"] if record else _decoy_hash(), password)
+            _hasher().verify(record["password_hash"] if record else decoy, password)
         except (VerificationError, InvalidHashError):
             record = None
         if record is None:

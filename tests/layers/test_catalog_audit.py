@@ -292,3 +292,15 @@ def test_two_officers_saving_at_once_both_keep_their_change(
         ("li", 2, 1),
         ("zhao", 3, 2),
     ]
+
+
+def test_an_officer_saving_the_city_file_unchanged_changes_nothing(catalog: Catalog, tmp_path: Path) -> None:
+    city = _stations(
+        tmp_path, "city.csv", [("滨湖一", BINHU, 4), ("梁溪一", LIANGXI, 6), ("新吴一", XINWU, 8)]
+    )
+    catalog.add("stations", city, user=BINHU_OFFICER, note="the same file again")
+    before, after = (catalog.get("stations", version).frame.set_index("name") for version in (1, 2))
+    assert sorted(after.index) == sorted(before.index)
+    for name in before.index:
+        assert after.loc[name].geometry.equals_exact(before.loc[name].geometry, 1e-9)
+        assert after.loc[name, "piles"] == before.loc[name, "piles"]
