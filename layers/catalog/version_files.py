@@ -85,7 +85,13 @@ def _write_vector(staged: StagedLayer, temporary: Path, entry: CatalogEntry) -> 
             "geoplan_provenance": _provenance(entry),
         }
         pyogrio.write_dataframe(
-            source.frame, temporary, layer=staged.kind, driver="GPKG", layer_metadata=metadata
+            source.frame,
+            temporary,
+            layer=staged.kind,
+            driver="GPKG",
+            layer_metadata=metadata,
+            # GDAL names the geometry column "geom" by default, which may be one of the file's own columns.
+            layer_options={"GEOMETRY_NAME": "geometry"},
         )
     fsync_file(temporary)
 

@@ -419,3 +419,19 @@ def test_size_limits_apply_to_uploads_not_to_the_catalogs_own_files(
     assert stored.stat().st_size > 10_000
     with pytest.raises(LayerReadError, match="too large"):
         catalog.add("stations", stored, user=STEWARD)
+
+
+def test_long_and_clashing_column_names_come_back_as_they_were(backend: Backend, tmp_path: Path) -> None:
+    # PostgreSQL cuts names at 63 bytes; GeoPackage and PostGIS name their geometry column geom.
+    long_name = "充电站所属运营企业的统一社会信用代码及其登记机关名称"  # 26 characters, 78 bytes
+    path = tmp_path / "extra.csv"
+    path.write_text(
+        f"name,type,piles,access,lon,lat,{long_name},geom,GEOM\n甲,charging,3,public,120.3,31.57,x,y,z\n",
+        encoding="utf-8",
+    )
+    catalog = backend.open()
+    staged = catalog.stage("stations", path)
+    catalog.add("stations", path, user=STEWARD)
+    frame = catalog.get("stations").frame
+    assert list(frame.columns) == list(staged.source.frame.columns)
+    assert (frame[long_name].iloc[0], frame["geom"].iloc[0]) == ("x", "y")

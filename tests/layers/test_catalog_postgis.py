@@ -237,22 +237,6 @@ def test_a_schema_of_another_program_is_refused(pg: Backend, tmp_path: Path) -> 
         catalog.list()
 
 
-def test_long_and_clashing_column_names_come_back_as_they_were(pg: Backend, tmp_path: Path) -> None:
-    long_name = "充电站所属运营企业的统一社会信用代码及其登记机关名称"  # 26 characters, 78 bytes
-    path = tmp_path / "extra.csv"
-    path.write_text(
-        f"name,type,piles,access,lon,lat,{long_name},geom,GEOM\n甲,charging,3,public,120.3,31.57,x,y,z\n",
-        encoding="utf-8",
-    )
-    catalog = pg.open()
-    catalog.add("stations", path, user=STEWARD)
-    folder = open_catalog(str(tmp_path / "folder"))
-    staged = folder.stage("stations", path)
-    frame = catalog.get("stations").frame
-    assert list(frame.columns) == list(staged.source.frame.columns)
-    assert frame[long_name].iloc[0] == "x"
-
-
 # ------------------------------------------------------------------------------------ migration
 
 

@@ -24,7 +24,7 @@ from wuxi_atlas.analysis.forest import forest_coverage
 from wuxi_atlas.analysis.sources import LandSurveySource, VectorSource
 from wuxi_atlas.analysis.study_area import StudyArea
 from wuxi_atlas.analysis.wetland import wetland_protection_rate
-from wuxi_atlas.layers.catalog import Catalog, Role, User
+from wuxi_atlas.layers.catalog import Role, User
 from wuxi_atlas.layers.formats.land_survey import is_land_survey, read_land_survey
 from wuxi_atlas.layers.inputs import load_indicator_inputs
 from wuxi_atlas.layers.uploads import accepted_suffixes
@@ -253,13 +253,14 @@ def test_zip_of_tiles_is_not_a_land_survey(tmp_path):
     assert {"zip", "gpkg"} <= set(accepted_suffixes("landcover"))
 
 
-def test_indicator_inputs_and_catalog_take_a_land_survey(tmp_path, study_area):
+def test_indicator_inputs_and_catalog_take_a_land_survey(tmp_path, study_area, backend):
     gpkg = _gpkg(tmp_path)
     inputs = load_indicator_inputs(landcover=gpkg, without=("wetlands",))
     assert isinstance(inputs.landcover, LandSurveySource)
-    catalog = Catalog(tmp_path / "catalog")
+    catalog = backend.open()  # the folder, and a live PostGIS (the parcels a table in EPSG:4549)
     entry = catalog.add("landcover", _gbk_shapefile_zip(tmp_path), user=STEWARD)
-    assert entry.feature_count == len(ROWS) and entry.scheme == "sandiao" and entry.file.endswith(".gpkg")
+    stored_as = "layers/landcover/v0001.gpkg" if backend.name == "folder" else "geoplan.landcover_v0001"
+    assert (entry.feature_count, entry.scheme, entry.file) == (len(ROWS), "sandiao", stored_as)
     stored = catalog.get("landcover")
     assert isinstance(stored, LandSurveySource)
     values = {r.adcode: r.value for r in forest_coverage(stored, study_area)}
