@@ -96,7 +96,10 @@ def format_value(value: float | None, unit: str, lang: str, *, indicator: str | 
     if unit == "%":
         return f"{value:.2f}%"
     if unit == "count":
-        return _number(value, 0) + count_unit(indicator, lang)
+        word = count_unit(indicator, lang)
+        if lang == "en" and value == 1:
+            word = word.removesuffix("s")  # "1 station", "1 pile"
+        return _number(value, 0) + word
     suffix = catalogue(lang)["units"].get(unit, f" {unit}")
     return f"{_number(value, 1)}{suffix}"
 

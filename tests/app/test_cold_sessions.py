@@ -7,16 +7,17 @@ background for all of them (``app/progressive.py``). Each page here is a differe
 the board, a district's map page and the district page all run at once; none may show an exception or an
 error, and each must get as far as its indicator board.
 
-Needs Debian's Chromium at /usr/bin/chromium; fails, not skips, without it.
+Needs Debian's Chromium at /usr/bin/chromium (the session's, conftest.py); fails, not skips, without it.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
-from streamlit_server import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, running_streamlit
+from streamlit_server import ARTIFACTS, running_streamlit
 
 pytestmark = pytest.mark.browser
 
@@ -27,16 +28,12 @@ DONE = "[data-testid='stDataFrame'], [data-testid='stException'], [data-testid='
 LOCAL = ("http://127.0.0.1", "http://localhost", "data:", "blob:", "about:")
 
 
-def test_sessions_opened_together_on_a_cold_server_all_render(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install chromium`")
-    from playwright.sync_api import sync_playwright
-
+def test_sessions_opened_together_on_a_cold_server_all_render(browser: Any, tmp_path: Path) -> None:
+    # The session's one Chromium (conftest.py): a second sync_playwright in the same process cannot start.
     env = {**os.environ, "GEOPLAN_CACHE_DIR": str(tmp_path / "empty-cache")}
-    with running_streamlit("geo_app.py", env=env) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    with running_streamlit("geo_app.py", env=env) as url:
+        context = browser.new_context(viewport={"width": 1300, "height": 900})
         try:
-            context = browser.new_context(viewport={"width": 1300, "height": 900})
             context.route(
                 "**/*",
                 lambda route: route.continue_() if route.request.url.startswith(LOCAL) else route.abort(),
@@ -56,4 +53,4 @@ def test_sessions_opened_together_on_a_cold_server_all_render(tmp_path: Path) ->
                 assert not errors, (view, errors)
                 assert "PicklingError" not in page.inner_text("body"), view
         finally:
-            browser.close()
+            context.close()

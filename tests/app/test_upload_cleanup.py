@@ -8,6 +8,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -54,27 +55,27 @@ st.write("ready", st.session_state["upload_folder"].path.name)
 
 
 @pytest.mark.browser
-def test_a_real_server_removes_the_folder_of_a_closed_session(tmp_path: Path) -> None:
+def test_a_real_server_removes_the_folder_of_a_closed_session(browser: Any, tmp_path: Path) -> None:
     """On a real server a closed tab's session is kept for reconnection for server.disconnectedSessionTTL
-    (120 s by default, 1 s here) and dropped at the next disconnect after that: its folder goes then."""
-    from playwright.sync_api import sync_playwright
-    from streamlit_server import CHROMIUM, CHROMIUM_ARGS, running_streamlit
+    (120 s by default, 1 s here) and dropped at the next disconnect after that: its folder goes then.
+    The Chromium is the session's (tests/app/conftest.py): a second Playwright cannot start in one process."""
+    from streamlit_server import running_streamlit
 
     script = tmp_path / "session_folder.py"
     script.write_text(_SESSION_SCRIPT, encoding="utf-8")
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     env = {**os.environ, "TMPDIR": str(temporary), "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL": "1"}
-    with running_streamlit(str(script), env) as url, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with running_streamlit(str(script), env) as url:
+        context = browser.new_context()
         try:
-            first = browser.new_page()
+            first = context.new_page()
             first.goto(url)
             first.wait_for_selector("text=ready", timeout=60_000)
             (folder,) = _upload_folders(temporary)
             first.close()
             time.sleep(2)  # past the TTL: the session may no longer reconnect
-            second = browser.new_page()  # another user comes and goes: the server drops the expired session
+            second = context.new_page()  # another user comes and goes: the server drops the expired session
             second.goto(url)
             second.wait_for_selector("text=ready", timeout=60_000)
             second.close()
@@ -83,4 +84,4 @@ def test_a_real_server_removes_the_folder_of_a_closed_session(tmp_path: Path) ->
                 time.sleep(0.2)
             assert not folder.exists()
         finally:
-            browser.close()
+            context.close()

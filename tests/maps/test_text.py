@@ -88,6 +88,11 @@ def test_a_count_says_what_it_counts(indicator: str | None, zh: str, en: str) ->
     assert format_value(161_000.0, "count", "en", indicator=indicator) == en
 
 
+def test_one_thing_is_singular_in_english() -> None:
+    assert format_value(1.0, "count", "en", indicator="hydrogen_stations") == "1 station"
+    assert format_value(1.0, "count", "zh", indicator="hydrogen_stations") == "1 座"
+
+
 def test_units_alone_are_in_the_language() -> None:
     assert unit_word("count", "zh", "charging_piles") == "个"
     assert unit_word("stations", "zh", "hydrogen_stations") == "座"
