@@ -38,6 +38,7 @@ from wuxi_atlas.app.context import (
     method_from_state,
     state_from_url,
     state_to_url,
+    view_widget,
 )
 from wuxi_atlas.app.loaders import (
     atlas_data,
@@ -95,7 +96,7 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
             LANGS,
             format_func=lambda code: "中文" if code == "zh" else "English",
             horizontal=True,
-            key="lang",
+            **view_widget("lang"),
         )
         lang = st.session_state["lang"]
         # Widgets whose options are words: keyed by language (localised_widget), so a switch redraws them.
@@ -116,7 +117,7 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
         years = sorted(data.landcover)
         if years:
             # It drives the map's land cover and every land-cover indicator, so it is on every page.
-            st.selectbox(t("year", lang), years, key="year")
+            st.selectbox(t("year", lang), years, **view_widget("year"))
         if st.session_state["page"] in ("map", "district"):
             st.multiselect(
                 t("layers", lang),

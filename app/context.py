@@ -39,6 +39,7 @@ __all__ = [
     "method_from_state",
     "state_from_url",
     "state_to_url",
+    "view_widget",
 ]
 
 
@@ -213,18 +214,28 @@ def method_from_state() -> Method:
     )
 
 
+def view_widget(name: str, suffix: str = "widget") -> dict[str, Any]:
+    """The ``key``, ``on_change`` and ``args`` of a widget that shows and edits the view state
+    ``st.session_state[name]`` (the language, the year …).
+
+    The view is never kept under a widget's own key. Streamlit drops a widget's state when a run that
+    completes does not draw it, and a run can be cut short by a rerun (the progressive page reruns itself as
+    its pieces arrive): a view held by the widget was then lost, and an English session came back Chinese.
+    So the widget gets its own key (``lang__widget``), starts from the view on every run and writes back
+    to it when the user changes it; the URL, the pages and a click on the map read and write ``name``."""
+    key = f"{name}__{suffix}"
+    st.session_state[key] = st.session_state.get(name)
+    return {"key": key, "on_change": _keep_view, "args": (name, key)}
+
+
 def localised_widget(name: str, lang: str) -> dict[str, Any]:
-    """The ``key``, ``on_change`` and ``args`` of a widget whose options are shown in ``lang`` (the page
-    radio, the district box …), for the view state ``st.session_state[name]``.
+    """:func:`view_widget` for a widget whose options are shown in ``lang`` (the page radio, the district
+    box …).
 
     Streamlit identifies a keyed widget by its key alone, so after a language switch the browser kept
     showing the option in the old language. The widget's key therefore carries the language
-    (``district__en``): a switch makes a new widget, drawn with the new words. The view itself stays
-    under ``name``, which the URL, the pages and a click on the map read and write; the widget starts
-    from it on every run and writes back to it when the user changes it."""
-    key = f"{name}__{lang}"
-    st.session_state[key] = st.session_state.get(name)
-    return {"key": key, "on_change": _keep_view, "args": (name, key)}
+    (``district__en``): a switch makes a new widget, drawn with the new words."""
+    return view_widget(name, lang)
 
 
 def _keep_view(name: str, key: str) -> None:

@@ -81,7 +81,7 @@ def test_map_page_defaults_to_chinese_and_flags_synthetic_data() -> None:
 
 def test_language_switch_and_district_select_update_page_and_url() -> None:
     at = _app()
-    at.sidebar.radio(key="lang").set_value("en").run()
+    at.sidebar.radio(key="lang__widget").set_value("en").run()
     _ok(at)
     assert at.title[0].value == "Wuxi Carbon-Peak Atlas"
     # The widgets whose options are words are new widgets in the new language (their key carries it),

@@ -128,9 +128,15 @@ def test_statistical_targets_table_keeps_its_name_column_and_reads_units_in_the_
         assert not table[target].str.contains("CNY|10k m2|count|at_least").any()
 
 
-@pytest.mark.parametrize(("lang", "piles", "stations"), [("zh", " 个", " 座"), ("en", " piles", " stations")])
-def test_board_counts_say_what_they_count(lang: str, piles: str, stations: str) -> None:
-    """Charging piles are counted in 个, swap and hydrogen stations in 座 (piles, stations in English)."""
+@pytest.mark.parametrize(
+    ("lang", "piles", "stations"),
+    [("zh", (" 个",), (" 座",)), ("en", (" piles", " pile"), (" stations", " station"))],
+)
+def test_board_counts_say_what_they_count(
+    lang: str, piles: tuple[str, ...], stations: tuple[str, ...]
+) -> None:
+    """Charging piles are counted in 个, swap and hydrogen stations in 座 (pile(s), station(s) in English:
+    "1 station", "0 stations")."""
     from wuxi_atlas.maps.text import indicator_name, t
 
     board = _app(lang, "board").dataframe[0].value
@@ -140,8 +146,12 @@ def test_board_counts_say_what_they_count(lang: str, piles: str, stations: str) 
         (("battery_swap_stations", "hydrogen_stations"), stations),
     ):
         shown = values[names.isin([indicator_name(i, lang) for i in indicators])]
-        assert shown.str.endswith(unit).sum() >= 1, shown.tolist()
-        assert (shown.str.endswith(unit) | (shown == "–")).all(), shown.tolist()
+        counted = shown.str.endswith(unit)
+        assert counted.sum() >= 1, shown.tolist()
+        assert (counted | (shown == "–")).all(), shown.tolist()
+        if lang == "en":  # the singular for one, the plural otherwise
+            number = shown[counted].str.split().str[0].str.replace(",", "").astype(float)
+            assert (shown[counted].str.endswith("s") == (number != 1)).all(), shown.tolist()
 
 
 def test_progress_bar_stops_at_100_and_the_overshoot_is_text() -> None:
@@ -175,7 +185,7 @@ def test_land_cover_change_colours_are_the_same_in_both_languages() -> None:
 
 def test_after_a_language_switch_the_page_and_district_widgets_are_redrawn_in_the_new_language() -> None:
     at = _app("zh", "board", "320206")
-    at.sidebar.radio(key="lang").set_value("en").run()
+    at.sidebar.radio(key="lang__widget").set_value("en").run()
     district = at.sidebar.selectbox(key="district__en")
     page = at.sidebar.radio(key="page__en")
     assert district.value == "320206" and "Huishan" in district.options
