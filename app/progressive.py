@@ -15,6 +15,7 @@ down; jobs run in the order they were asked for, the board first.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -27,7 +28,8 @@ __all__ = ["job", "ready", "rerun_when_ready", "settle", "wait"]
 
 T = TypeVar("T")
 
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="atlas-background")
+_WORKER_NAME = "atlas-background"
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_WORKER_NAME)
 _JOBS: OrderedDict[Hashable, Future[Any]] = OrderedDict()
 #: Jobs asked for during a script run, started when it ends (:func:`start`): the first paint keeps the
 #: GIL to itself.
@@ -37,6 +39,17 @@ _LOCK = threading.Lock()
 _KEEP = 64
 #: How often a page waiting for a job looks again, in seconds.
 POLL_S = 0.4
+
+
+class _QuietWorker(logging.Filter):
+    """Streamlit warns "missing ScriptRunContext" whenever a cached function runs outside a script run:
+    in the worker that is expected, and the warning would fill the server's log; elsewhere it is kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not threading.current_thread().name.startswith(_WORKER_NAME)
+
+
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_QuietWorker())
 
 
 def job(key: Hashable, work: Callable[[], T]) -> Future[T]:
