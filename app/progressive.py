@@ -14,12 +14,13 @@ down; jobs run in the order they were asked for, the board first.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -37,8 +38,8 @@ _QUEUE: list[tuple[Future[Any], Callable[[], Any]]] = []
 _LOCK = threading.Lock()
 #: Finished jobs kept for their result (the caches behind them keep the results too).
 _KEEP = 64
-#: How often a page waiting for a job looks again, in seconds.
-POLL_S = 0.4
+#: How often a page waiting for a job runs its watch again, in seconds (it waits in between).
+POLL_S = 1.0
 
 
 class _QuietWorker(logging.Filter):
@@ -111,7 +112,7 @@ def wait(future: Future[T]) -> T:
 
 
 def rerun_when_ready(pending: Iterable[Future[Any]]) -> None:
-    """Rerun the page as soon as one of ``pending`` is done: a fragment that looks every
+    """Rerun the page as soon as one of ``pending`` is done: a fragment that waits for them, run again every
     :data:`POLL_S` seconds (it draws nothing, so it costs the browser nothing)."""
     waiting = list(pending)
     if not waiting:
@@ -121,7 +122,10 @@ def rerun_when_ready(pending: Iterable[Future[Any]]) -> None:
 
     @st.fragment(run_every=POLL_S)
     def _watch() -> None:
-        if any(future.done() for future in waiting):
+        # Waiting here (the GIL released) rather than looking and returning: the page reruns as soon as a
+        # job is done, and the server runs the fragment once a second instead of busily polling.
+        done, _ = concurrent.futures.wait(waiting, timeout=0.9 * POLL_S, return_when=FIRST_COMPLETED)
+        if done:
             st.rerun(scope="app")
 
     _watch()
