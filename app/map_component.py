@@ -254,8 +254,9 @@ def _fit_bounds(ctx: Context, adcode: str, *, gcj02: bool) -> list[list[float]]:
     return [[south, west], [north, east]]
 
 
-def _overlays(ctx: Context, view: MapView) -> tuple[list[OverlayCode], list[Future[Any]]]:
-    """The overlays of ``view`` that are ready, bottom to top, and the jobs still drawing the others."""
+def _overlays(ctx: Context, view: MapView, *, wait: bool) -> tuple[list[OverlayCode], list[Future[Any]]]:
+    """The overlays of ``view`` that are ready (all of them with ``wait``), bottom to top, and the jobs
+    still drawing the others."""
     tianditu = tianditu_key()
     parts = [part for part in OVERLAYS if part in view.layers]
     waiting: list[Future[Any]] = []
@@ -272,7 +273,7 @@ def _overlays(ctx: Context, view: MapView) -> tuple[list[OverlayCode], list[Futu
             codes += work()
             continue
         future = progressive.job(("overlay", ctx.signature, key, tianditu), work)
-        done = progressive.ready(future)
+        done = progressive.wait(future) if wait else progressive.ready(future)
         if done is None:
             waiting.append(future)
         else:
@@ -290,16 +291,18 @@ def show_map(
     highlight: folium.FeatureGroup | None = None,
     on_change: Callable[[], None] | None = None,
     fit: str | None = None,
+    wait: bool = False,
 ) -> None:
     """streamlit-folium's map: the cached base (:class:`MapComponent`) as the script, which the browser
     keeps mounted while it stays the same, and the overlays of the view, ``highlight`` and the zoom to
     ``fit`` (a unit's adcode; ``focus`` or the city by default) as the JavaScript it runs in that map.
-    Overlays still being drawn join the map when they are ready (the page reruns)."""
+    Overlays still being drawn join the map when they are ready (the page reruns), unless ``wait``: then
+    they are all drawn before the map is shown (a page whose reruns would cost more than the wait)."""
     view = _map_view(ctx, focus=focus)
     tianditu = tianditu_key()
     districts = next((k for k in ctx.signature if k[0] == "districts"), ())
     component = _base_component(districts, view.basemap, view.lang, tianditu, ctx)
-    codes, waiting = _overlays(ctx, view)
+    codes, waiting = _overlays(ctx, view, wait=wait)
     if highlight is not None:
         host = folium.Map(tiles=None)
         highlight.add_to(host)

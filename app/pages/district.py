@@ -28,8 +28,15 @@ def render(ctx: Context) -> None:
     st.subheader(plain(ctx.name()))
     rows = board_rows(ctx.results, adcode=ctx.adcode)
     show_board(ctx, rows, with_district=False, key="district_board")
+    # wait=True: this page has download buttons, whose files a rerun replaces; overlays joining the map one
+    # rerun at a time would make the browser fetch files already gone (404).
     show_map(
-        ctx, key="district_map", focus=None if ctx.is_city else ctx.adcode, height=480, returned_objects=[]
+        ctx,
+        key="district_map",
+        focus=None if ctx.is_city else ctx.adcode,
+        height=480,
+        returned_objects=[],
+        wait=True,
     )
 
     st.subheader(t("landcover_change", ctx.lang))
