@@ -5,6 +5,7 @@ by default only when configured."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sqlite3
 from pathlib import Path
 
@@ -82,7 +83,10 @@ def test_tile_endpoint_serves_the_configured_source(tmp_path: Path, monkeypatch:
         request = Request(
             {"type": "http", "method": "GET", "path_params": {"z": z, "x": x, "y": y}, "headers": []}
         )
-        return asyncio.run(tiles.tile_endpoint(request))
+        # In a thread of its own: the browser tests' shared Playwright (sync API) keeps an event loop running
+        # in the main thread for the rest of the session, where asyncio.run() is refused.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, tiles.tile_endpoint(request)).result()
 
     try:
         reply = get(1, 0, 1)  # TMS row 0 at zoom 1 is XYZ row 1
