@@ -139,6 +139,18 @@ def test_popup_and_tooltips_show_file_text_as_written(browser: Any, tmp_path: Pa
             )
             return float(point[0]), float(point[1])
 
+        # The map opens on the district and may still be moving there: aim only once a point stays put for a
+        # few frames (a click aimed mid-move lands beside the marker, and the popup never opens).
+        page.wait_for_function(
+            "() => { const name = Object.keys(window).find("
+            "  k => k.startsWith('map_') && window[k] instanceof L.Map);"
+            " if (!name) return false;"
+            " const p = window[name].latLngToContainerPoint([31.575, 120.30]), key = p.x + ',' + p.y;"
+            " window.__steady = window.__last === key ? (window.__steady || 0) + 1 : 0;"
+            " window.__last = key; return window.__steady >= 5; }",
+            polling="raf",
+            timeout=30_000,
+        )
         page.mouse.click(*screen("stations"))
         popup = page.locator(".leaflet-popup-content").first
         popup.wait_for(timeout=10_000)
