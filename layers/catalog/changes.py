@@ -18,7 +18,14 @@ from wuxi_atlas.layers.catalog.entries import CatalogEntry, StagedLayer, utc_now
 from wuxi_atlas.layers.catalog.roles import User
 from wuxi_atlas.layers.catalog.staging import with_year
 
-__all__ = ["current_after_removal", "new_entry", "removal_targets", "restore_target", "rollback_target"]
+__all__ = [
+    "current_after_removal",
+    "new_entry",
+    "pick_version",
+    "removal_targets",
+    "restore_target",
+    "rollback_target",
+]
 
 
 def new_entry(staged: StagedLayer, user: User, note: str, scope: tuple[str, ...]) -> CatalogEntry:
@@ -122,3 +129,19 @@ def restore_target(
         raise LayerError(f"catalog {where}: {kind} v{version} is not removed; there is nothing to restore")
     current = next((e for e in entries if e.current), None)
     return chosen[0], current is None or version > current.version
+
+
+def pick_version(
+    entries: list[CatalogEntry], kind: str, version: int | None, location: object
+) -> CatalogEntry:
+    """The current version of ``kind`` among ``entries`` (or ``version``, even a removed one); a
+    :class:`LayerError` naming the catalog at ``location`` and the versions it holds when there is none."""
+    chosen = [e for e in entries if (e.version == version if version is not None else e.current)]
+    if not chosen:
+        what = f"version {version} of {kind}" if version is not None else f"a {kind} layer"
+        known = ", ".join(f"{e.version}" + (" (removed)" if e.removed else "") for e in entries) or "none"
+        raise LayerError(
+            f"catalog {location} has no {what} (stored versions: {known}); add one with "
+            f"'geoplan layers add {kind} FILE'"
+        )
+    return chosen[0]

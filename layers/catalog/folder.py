@@ -33,12 +33,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from wuxi_atlas.analysis.errors import AtlasError, LayerError, LayerReadError, LayerWriteError, printable
+from wuxi_atlas.analysis.errors import AtlasError, LayerReadError, LayerWriteError, printable
 from wuxi_atlas.analysis.sources import LAYER_KINDS, LandSurveySource, LayerKind, RasterSource, VectorSource
 from wuxi_atlas.layers.catalog.audit import Action, AuditEvent, event_for
 from wuxi_atlas.layers.catalog.changes import (
     current_after_removal,
     new_entry,
+    pick_version,
     removal_targets,
     restore_target,
     rollback_target,
@@ -229,18 +230,7 @@ class Catalog:
     def entry(self, kind: str, version: int | None = None) -> CatalogEntry:
         """The current version of ``kind`` (or ``version``, even a removed one); :class:`LayerError`
         when there is none."""
-        return self._pick(self.history(kind), kind, version)
-
-    def _pick(self, entries: builtins.list[CatalogEntry], kind: str, version: int | None) -> CatalogEntry:
-        chosen = [e for e in entries if (e.version == version if version is not None else e.current)]
-        if not chosen:
-            what = f"version {version} of {kind}" if version is not None else f"a {kind} layer"
-            known = ", ".join(f"{e.version}" + (" (removed)" if e.removed else "") for e in entries) or "none"
-            raise LayerError(
-                f"catalog {self.root} has no {what} (stored versions: {known}); add one with "
-                f"'geoplan layers add {kind} FILE'"
-            )
-        return chosen[0]
+        return pick_version(self.history(kind), kind, version, self.root)
 
     def path(self, kind: str, version: int | None = None) -> Path:
         """The stored file of the current version of ``kind`` (or of ``version``)."""
@@ -251,7 +241,7 @@ class Catalog:
         provenance (:func:`~layers.catalog.stored.read_stored`)."""
         spec = get_spec(kind)
         with self._lock(exclusive=False):
-            entry = self._pick(self._entries(self._manifest(), spec.kind), spec.kind, version)
+            entry = pick_version(self._entries(self._manifest(), spec.kind), spec.kind, version, self.root)
             return read_stored(entry, self._stored(entry))
 
     # -- changing

@@ -39,13 +39,14 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
-from wuxi_atlas.analysis.errors import LayerError, LayerReadError, LayerWriteError, printable
+from wuxi_atlas.analysis.errors import LayerReadError, LayerWriteError, printable
 from wuxi_atlas.analysis.sources import LAYER_KINDS, LandSurveySource, LayerKind, RasterSource, VectorSource
 from wuxi_atlas.layers.catalog import postgis_sql as sql_steps
 from wuxi_atlas.layers.catalog.audit import Action, AuditEvent, event_for
 from wuxi_atlas.layers.catalog.changes import (
     current_after_removal,
     new_entry,
+    pick_version,
     removal_targets,
     restore_target,
     rollback_target,
@@ -212,18 +213,7 @@ class PostgisCatalog:
     def entry(self, kind: str, version: int | None = None) -> CatalogEntry:
         """The current version of ``kind`` (or ``version``, even a removed one); :class:`LayerError`
         when there is none."""
-        return self._pick(self.history(kind), kind, version)
-
-    def _pick(self, entries: builtins.list[CatalogEntry], kind: str, version: int | None) -> CatalogEntry:
-        chosen = [e for e in entries if (e.version == version if version is not None else e.current)]
-        if not chosen:
-            what = f"version {version} of {kind}" if version is not None else f"a {kind} layer"
-            known = ", ".join(f"{e.version}" + (" (removed)" if e.removed else "") for e in entries) or "none"
-            raise LayerError(
-                f"catalog {self.location} has no {what} (stored versions: {known}); add one with "
-                f"'geoplan layers add {kind} FILE'"
-            )
-        return chosen[0]
+        return pick_version(self.history(kind), kind, version, self.location)
 
     def _raster_root(self, connection: Any) -> Path | None:
         """The raster folder: the address's (this machine's mount), else the one the catalog records."""
@@ -239,7 +229,7 @@ class PostgisCatalog:
         or this machine's copy of the version's table, written on first use."""
         spec = get_spec(kind)
         rows = self._rows(connection, spec.kind)
-        entry = self._pick([self._entry(row) for row in rows], spec.kind, version)
+        entry = pick_version([self._entry(row) for row in rows], spec.kind, version, self.location)
         record, _version, storage, location, _removed, _current = next(
             row for row in rows if row[1] == entry.version
         )
