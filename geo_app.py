@@ -137,6 +137,9 @@ def _sidebar(ctx_names: dict[str, tuple[str, str]], adcodes: Sequence[str], data
                     t("compare_year", lang),
                     [None, *years],
                     format_func=lambda y: t("compare_year_none", lang) if y is None else str(y),
+                    # None (no comparison) is also what Streamlit shows as "no choice", with its English
+                    # placeholder: say it in the interface's language instead.
+                    placeholder=t("compare_year_none", lang),
                     help=t("compare_year_help", lang),
                     **localised_widget("compare_year", lang),
                 )

@@ -234,3 +234,15 @@ def test_the_map_speaks_the_interface_language(lang: str) -> None:
     assert words_in(text, MAP_NOT_IN_EN if lang == "en" else MAP_NOT_IN_ZH) == set()
     own = ("图例", "名称", "合成示例") if lang == "zh" else ("Legend", "Name", "synthetic")
     assert words_in(text, own) == set(own)  # the lists would catch it: the map holds its own words
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_empty_choice_says_so_in_the_language(lang: str) -> None:
+    """A select box with nothing chosen shows its placeholder; left empty, the browser fills in Streamlit's
+    English "Choose an option" (the compare-year box did, in the Chinese sidebar)."""
+    at = _app(lang, "map")
+    empty = [box for box in at.selectbox if box.value is None]
+    assert empty, "the compare-year box starts with no year chosen"
+    for box in empty:
+        assert box.proto.placeholder.strip(), box.label
+        assert not (lang == "zh" and words_in(box.proto.placeholder, NOT_IN_ZH)), box.proto.placeholder
