@@ -26,6 +26,7 @@ from wuxi_atlas.app.loaders import Signature, synthetic_in_use
 from wuxi_atlas.maps.atlas import DEFAULT_LAYERS, OVERLAYS, AtlasData
 from wuxi_atlas.maps.basemap import DEFAULT_BASEMAP, default_basemap
 from wuxi_atlas.maps.choropleth import CHOROPLETH_MODES
+from wuxi_atlas.maps.overlay_names import OVERLAY_CHOICES
 from wuxi_atlas.maps.text import LANGS
 
 __all__ = [
@@ -46,18 +47,7 @@ __all__ = [
 #: The pages, in the order of the sidebar; the ``page`` query parameter names one.
 PAGES: tuple[str, ...] = ("map", "board", "district", "export", "methods", "data")
 #: The map's overlays, in the order of the layer selector.
-LAYER_ORDER = (
-    "districts",
-    "landcover",
-    "forest",
-    "pv",
-    "pv_sites",
-    "wetlands",
-    "protected",
-    "builtup",
-    "charging_gaps",
-    "stations",
-)
+LAYER_ORDER = OVERLAY_CHOICES
 DENOMINATORS: tuple[str, ...] = ("official", "polygon", "land")
 VARIANTS: tuple[str, ...] = ("linmu", "senlin")
 

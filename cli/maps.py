@@ -20,6 +20,7 @@ from wuxi_atlas.cli.options import (
     resolve_district,
     write_output,
 )
+from wuxi_atlas.maps.overlay_names import OVERLAY_CHOICES
 
 if TYPE_CHECKING:
     from wuxi_atlas.analysis.sources import VectorSource
@@ -36,20 +37,7 @@ __all__ = ["export_command", "map_command"]
     "--overlay",
     "overlays",
     multiple=True,
-    type=click.Choice(
-        [
-            "districts",
-            "landcover",
-            "forest",
-            "pv",
-            "pv_sites",
-            "wetlands",
-            "protected",
-            "builtup",
-            "charging_gaps",
-            "stations",
-        ]
-    ),
+    type=click.Choice(OVERLAY_CHOICES),
     help="Overlay to draw. Repeatable. Default: districts, forest cover, wetlands, stations. "
     "charging_gaps: the built-up area farther than --radius from every public charger.",
 )

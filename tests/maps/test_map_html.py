@@ -381,3 +381,11 @@ def test_cli_map_and_export(tmp_path: Path) -> None:
     collection = json.loads(out.read_text(encoding="utf-8"))
     assert collection["adcode"] == "320211" and collection["synthetic"] is False
     assert [f["properties"]["adcode"] for f in collection["features"]] == ["320211"]  # the district alone
+
+
+def test_the_choices_name_every_overlay_the_map_draws() -> None:
+    """The CLI's and the app's light list of overlays and the atlas's drawing order hold the same names."""
+    from wuxi_atlas.maps.atlas import OVERLAYS
+    from wuxi_atlas.maps.overlay_names import OVERLAY_CHOICES
+
+    assert sorted(OVERLAY_CHOICES) == sorted(OVERLAYS) and len(set(OVERLAY_CHOICES)) == len(OVERLAY_CHOICES)
