@@ -23,6 +23,7 @@ import geopandas as gpd
 from wuxi_atlas.analysis.charging import charging_service_coverage, station_counts
 from wuxi_atlas.analysis.forest import forest_coverage
 from wuxi_atlas.analysis.green import builtup_by_district, builtup_green_coverage
+from wuxi_atlas.analysis.indicator_cache import LayerOrigin, VectorResultCache
 from wuxi_atlas.analysis.land_survey import MethodChoice
 from wuxi_atlas.analysis.landcover_pass import LandCoverTables, landcover_pass
 from wuxi_atlas.analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS, Denominator, Variant
@@ -102,6 +103,9 @@ class IndicatorInputs:
         stations: VectorSource | None = None,
     ) -> None:
         self.boundaries = boundaries
+        #: The files each layer kind (``districts`` included) is read from, where they are known; the
+        #: vector results are kept in the on-disk cache only for those (:mod:`analysis.indicator_cache`).
+        self.origins: dict[str, LayerOrigin | None] = {}
         self._values: dict[str, LayerSource | None] = {
             "landcover": landcover,
             "wetlands": wetlands,
@@ -116,10 +120,14 @@ class IndicatorInputs:
 
     @classmethod
     def deferred(
-        cls, boundaries: gpd.GeoDataFrame, loaders: Mapping[str, Callable[[], LayerSource | None]]
+        cls,
+        boundaries: gpd.GeoDataFrame,
+        loaders: Mapping[str, Callable[[], LayerSource | None]],
+        origins: Mapping[str, LayerOrigin | None] | None = None,
     ) -> IndicatorInputs:
         """Inputs whose layers are read by ``loaders`` (kind → function), each once, when first read;
-        a kind with no loader is missing."""
+        a kind with no loader is missing. ``origins``: the files of the layers, where known
+        (:attr:`origins`)."""
         unknown = sorted(set(loaders) - set(LAYER_KINDS_READ))
         if unknown:
             raise ValueError(
@@ -127,6 +135,7 @@ class IndicatorInputs:
             )
         inputs = cls(boundaries)
         inputs._loaders = dict(loaders)
+        inputs.origins = dict(origins or {})
         return inputs
 
     def layer(self, kind: str) -> LayerSource | None:
@@ -148,6 +157,7 @@ class IndicatorInputs:
         copy._values = {kind: None if kind in kinds else value for kind, value in self._values.items()}
         copy._loaders = {kind: load for kind, load in self._loaders.items() if kind not in kinds}
         copy._read = list(self._read)
+        copy.origins = {kind: None if kind in kinds else origin for kind, origin in self.origins.items()}
         return copy
 
     def __repr__(self) -> str:
@@ -187,11 +197,15 @@ def compute_indicators(
     *,
     only: Sequence[str] | None = None,
     progress: StageProgress | None = None,
+    cache: bool = False,
 ) -> list[IndicatorResult]:
     """All spatial indicators (or those in ``only``) for the city and every district.
 
     Results come grouped by indicator, the city first within each group. Only the layers the wanted
-    indicators read are read, and the land-cover raster once (see the module docstring).
+    indicators read are read, and the land-cover raster once (see the module docstring). ``cache``: keep
+    the results of the indicators that read no raster in the on-disk result cache, and take them from it
+    when their files, the targets and the method choices are unchanged (:mod:`analysis.indicator_cache`;
+    only the layers with known :attr:`IndicatorInputs.origins`). What reads the raster is always computed.
     """
     options = options or IndicatorOptions()
     wanted = tuple(only) if only else INDICATOR_IDS
@@ -201,7 +215,10 @@ def compute_indicators(
 
     # The units and the district polygons in EPSG:4549, made once and read by every family.
     study_area = StudyArea.from_boundaries(inputs.boundaries)
-    tables = _shared_raster_pass(inputs, study_area, wanted, options, progress)
+    families = _VectorFamilies(inputs, targets, options, wanted, cache)
+    # A wetland rate from the cache needs no protected zones in the raster pass.
+    in_pass = [i for i in wanted if not (i == "wetland_protection_rate" and families.wetland_cached)]
+    tables = _shared_raster_pass(inputs, study_area, in_pass, options, progress)
 
     def without_landcover(indicator: str) -> list[IndicatorResult]:
         return study_area.not_computable(indicator, "%", "no land-cover raster was given")
@@ -223,17 +240,19 @@ def compute_indicators(
                 method=options.landcover_method,
             )
     if "wetland_protection_rate" in wanted:
-        results += wetland_protection_rate(
-            study_area,
-            inputs.protected,
-            targets,
-            wetlands=inputs.wetlands,
-            min_valid_share=options.min_valid_share,
-            landcover=inputs.landcover,
-            zonal=options.zonal,
-            method=options.landcover_method,
-            include_aquaculture=options.include_aquaculture,
-            raster_tables=tables if tables.protected is not None else None,
+        results += families.wetland(
+            lambda: wetland_protection_rate(
+                study_area,
+                inputs.protected,
+                targets,
+                wetlands=inputs.wetlands,
+                min_valid_share=options.min_valid_share,
+                landcover=inputs.landcover,
+                zonal=options.zonal,
+                method=options.landcover_method,
+                include_aquaculture=options.include_aquaculture,
+                raster_tables=tables if tables.protected is not None else None,
+            )
         )
     if "builtup_green_coverage" in wanted:
         if inputs.landcover is None:
@@ -255,16 +274,85 @@ def compute_indicators(
                 zonal=options.zonal,
             )
     if "pv_installed_capacity" in wanted:
-        results += pv_installed_capacity(inputs.pv_sites, study_area, targets)
+        results += families.get(
+            _PV_SITES, lambda: pv_installed_capacity(inputs.pv_sites, study_area, targets)
+        )
     if "pv_rooftop_potential" in wanted:
-        results += pv_rooftop_potential(inputs.buildings, study_area, options.pv)
-    if {"charging_piles", "battery_swap_stations", "hydrogen_stations"} & set(wanted):
-        results += [r for r in station_counts(inputs.stations, study_area, targets) if r.indicator in wanted]
+        results += families.get(
+            _ROOFTOPS, lambda: pv_rooftop_potential(inputs.buildings, study_area, options.pv)
+        )
+    if set(_STATION_COUNTS) & set(wanted):
+        counts = families.get(_STATION_COUNTS, lambda: station_counts(inputs.stations, study_area, targets))
+        results += [r for r in counts if r.indicator in wanted]
     if "charging_service_coverage" in wanted:
-        results += charging_service_coverage(
-            inputs.stations, inputs.builtup, study_area, radius_m=options.service_radius_m
+        results += families.get(
+            _SERVICE,
+            lambda: charging_service_coverage(
+                inputs.stations, inputs.builtup, study_area, radius_m=options.service_radius_m
+            ),
         )
     return results
+
+
+_WETLAND = ("wetland_protection_rate",)
+_PV_SITES = ("pv_installed_capacity",)
+_ROOFTOPS = ("pv_rooftop_potential",)
+_STATION_COUNTS = ("charging_piles", "battery_swap_stations", "hydrogen_stations")
+_SERVICE = ("charging_service_coverage",)
+
+
+class _VectorFamilies:
+    """The run's families of indicators that read no raster: from the cache when it holds them (and the
+    run asks for it), else computed, and stored when ``cache`` (see :mod:`analysis.indicator_cache`)."""
+
+    def __init__(
+        self,
+        inputs: IndicatorInputs,
+        targets: Sequence[Target],
+        options: IndicatorOptions,
+        wanted: Sequence[str],
+        cache: bool,
+    ) -> None:
+        self.inputs = inputs
+        self.cache = VectorResultCache(inputs.origins, targets, options) if cache else None
+        self._wetland_key: str | None = None
+        self._wetland: list[IndicatorResult] | None = None
+        if self.cache is not None and "wetland_protection_rate" in wanted:
+            # A land survey's parcels replace the wetland polygons: the land cover's kind is in the key.
+            kind = type(inputs.landcover).__name__
+            self._wetland_key = self.cache.key(_WETLAND, landcover_kind=kind)
+            self._wetland = self.cache.load(self._wetland_key)
+
+    @property
+    def wetland_cached(self) -> bool:
+        return self._wetland is not None
+
+    def wetland(self, compute: Callable[[], list[IndicatorResult]]) -> list[IndicatorResult]:
+        """湿地保护率, stored only when it came from wetland polygons (not from the land cover)."""
+        if self._wetland is not None:
+            return self._wetland
+        results = compute()
+        landcover, protected = self.inputs.landcover, self.inputs.protected
+        from_landcover = isinstance(landcover, LandSurveySource) or (
+            landcover is not None and protected is not None and not _has_features(self.inputs.wetlands)
+        )
+        if self.cache is not None and not from_landcover:
+            self.cache.store(self._wetland_key, results)
+        return results
+
+    def get(
+        self, family: tuple[str, ...], compute: Callable[[], list[IndicatorResult]]
+    ) -> list[IndicatorResult]:
+        """The results of ``family``: cached, else computed (and stored)."""
+        if self.cache is None:
+            return compute()
+        key = self.cache.key(family)
+        cached = self.cache.load(key)
+        if cached is not None:
+            return cached
+        results = compute()
+        self.cache.store(key, results)
+        return results
 
 
 def _has_features(source: VectorSource | None) -> bool:

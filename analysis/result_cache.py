@@ -78,13 +78,14 @@ def file_identity(path: str | os.PathLike[str]) -> FileIdentity:
 
 @functools.cache
 def _code_identity() -> str:
-    """A hash of the project's own modules (``analysis/``, ``layers/``), so an edited module is a new key
-    even where :data:`CACHE_VERSION` was not bumped."""
+    """A hash of the project's own modules (``analysis/``, ``layers/`` and their subpackages: the readers
+    and the zonal engine too), so an edited module is a new key even where :data:`CACHE_VERSION` was not
+    bumped."""
     root = Path(__file__).resolve().parent.parent
-    modules = sorted([*root.glob("analysis/*.py"), *root.glob("layers/*.py")])
+    modules = sorted([*root.glob("analysis/**/*.py"), *root.glob("layers/**/*.py")])
     digest = hashlib.blake2b(digest_size=16)
     for module in modules:
-        digest.update(module.name.encode())
+        digest.update(str(module.relative_to(root)).encode())
         digest.update(module.read_bytes())
     return digest.hexdigest()
 

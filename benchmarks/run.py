@@ -21,7 +21,9 @@ Methods (each in its own process; whole-process wall time includes interpreter s
 peak RSS is the child's ``ru_maxrss`` from ``wait4``): ``floor`` (read and decode every block, no
 statistics), ``geoplan`` (``analysis.zonal.zonal_class_areas``, as ``analysis.forest`` calls it),
 ``geoplan-cli`` (``geoplan indicators --indicator forest_coverage``, city only), ``geoplan-cli-all``
-(``geoplan indicators``: every indicator, with the shipped vector layers; city only), ``exactextract``
+(``geoplan indicators``: every indicator, with the shipped vector layers; city only; an empty result
+cache), ``geoplan-cli-all-cached`` (the same with the vector indicators' results in the cache; the
+raster ones are computed), ``exactextract``
 (``unique`` + ``frac``), ``rasterstats`` (``categorical=True``) and ``dask``
 (``analysis.zonal.distributed`` on a local cluster of 2 single-threaded worker processes). Runs are
 interleaved so that a change in the machine's load hits every method alike.
@@ -52,7 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from product import CLI_METHODS, cli_command, cli_shares, run_commands
+from product import CLI_METHODS, WARM_CACHE_METHODS, cli_command, cli_shares, run_commands
 from report import render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -294,7 +296,11 @@ def run_method(method: str, raster: Path, zones: Path, options: dict[str, Any]) 
     with tempfile.TemporaryDirectory(prefix="geoplan-bench-") as tmp:
         out = Path(tmp) / "out.json"
         if method in CLI_METHODS:
-            wall, rss, cpu = _run_child_cpu(cli_command(method, raster, out))
+            # A new, empty result cache per run: cold, or warmed by one untimed run of the same command.
+            env = {"GEOPLAN_CACHE_DIR": str(Path(tmp) / "cache")}
+            if method in WARM_CACHE_METHODS:
+                _run_child_cpu(cli_command(method, raster, out), env)
+            wall, rss, cpu = _run_child_cpu(cli_command(method, raster, out), env)
             return Sample(wall, rss, None, cli_shares(out), {}, cpu)
         command = [sys.executable, str(METHOD_SCRIPT), method, str(raster), str(zones), str(out)]
         command += ["--workers", str(options.get("workers", 2)), "--chunks", str(options.get("chunks", 64))]
@@ -357,7 +363,14 @@ def run_case(
 def _ratios(rows: dict[str, Any]) -> dict[str, float]:
     ratios: dict[str, float] = {}
     ours = rows.get("geoplan", {})
-    for peer in ("exactextract", "rasterstats", "geoplan-cli", "geoplan-cli-all", "dask"):
+    for peer in (
+        "exactextract",
+        "rasterstats",
+        "geoplan-cli",
+        "geoplan-cli-all",
+        "geoplan-cli-all-cached",
+        "dask",
+    ):
         if peer in rows and ours.get("wall_s"):
             ratios[f"{peer}_wall_over_geoplan"] = rows[peer]["wall_s"] / ours["wall_s"]
         if peer in rows and ours.get("call_s") and rows[peer].get("call_s"):
@@ -429,7 +442,7 @@ def main() -> None:
     }
     peers = ["floor", "geoplan", "exactextract", "rasterstats", "dask"]
     methods = {
-        "city": [*peers[:2], "geoplan-cli", "geoplan-cli-all", *peers[2:]],
+        "city": [*peers[:2], "geoplan-cli", "geoplan-cli-all", "geoplan-cli-all-cached", *peers[2:]],
         "small": ["geoplan", "exactextract", "rasterstats"],
         "province": peers,
     }

@@ -230,7 +230,9 @@ def indicators(
         include_aquaculture=include_aquaculture,
     )
     try:
-        results = compute_indicators(inputs, load_targets(), options, only=only or None, progress=progress)
+        results = compute_indicators(
+            inputs, load_targets(), options, only=only or None, progress=progress, cache=True
+        )
     finally:
         progress.close()
     if adcode is not None:
