@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +39,8 @@ _MAX_DIRECT_BINS = 1 << 22
 # Interleaved copies of the count table in a block's bincount (see _count_keys), for small tables.
 _LANES = 4
 _MAX_LANED_BINS = 1 << 16
+# Chunks the reader thread may decode ahead of the one being counted (each about one 512² block).
+_READ_AHEAD = 2
 
 
 def _needs_mask(src: rasterio.DatasetReader, band: int) -> bool:
@@ -57,26 +61,65 @@ def _iter_chunks(
     """Yield each chunk of a region that touches a zone with its pixels, mask (or None) and pixel areas.
 
     ``areas`` covers the whole raster; pixel positions in the yielded work are relative to the chunk.
+
+    GDAL releases the GIL while it decodes, so one reader thread decodes the next chunks
+    (:data:`_READ_AHEAD` at most) while the caller counts this one: the pass takes about the longer of
+    decoding and counting, not their sum. The thread alone touches the dataset while the pass runs, and
+    reads the chunks in order, one at a time; the counts are the same as reading them here.
     """
     import rasterio
 
     region = rplan.region
     total = sum(n for _, _, n in region.windows)
-    done = 0
+    done = reported = 0
     use_mask = _needs_mask(src, band)
     if progress is not None:
         progress(0, total)
-    with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB):
-        for chunk, window, n_blocks in region.windows:
-            row_off, col_off = int(window.row_off), int(window.col_off)
-            h, w = int(window.height), int(window.width)
-            work = rplan.plan.work(chunk, row_off - region.row_off, col_off - region.col_off, h, w)
-            if not work.empty:
-                data, mask = _read_window(src, band, window, use_mask)
-                yield work, data, mask, _ChunkAreas(areas, row_off, col_off, h, w), h, w
-            done += n_blocks
-            if progress is not None:
-                progress(done, total)
+    # (work, window, blocks done once it is counted, its decode under way or done)
+    pending: deque[tuple[ChunkWork, Any, int, Future[tuple[NDArray[Any], NDArray[np.bool_] | None]]]] = (
+        deque()
+    )
+
+    def counted() -> Iterator[
+        tuple[ChunkWork, NDArray[Any], NDArray[np.bool_] | None, _ChunkAreas, int, int]
+    ]:
+        """The oldest pending chunk, decoded (a decoding error is raised here), then its progress."""
+        work, window, blocks_done, decoding = pending.popleft()
+        data, mask = decoding.result()
+        row_off, col_off = int(window.row_off), int(window.col_off)
+        h, w = int(window.height), int(window.width)
+        yield work, data, mask, _ChunkAreas(areas, row_off, col_off, h, w), h, w
+        report(blocks_done)
+
+    def report(blocks_done: int) -> None:
+        nonlocal reported
+        if progress is not None:
+            progress(blocks_done, total)
+        reported = blocks_done
+
+    # The GDAL options are the process's while the block is open: they hold for the reader thread too.
+    with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB), ThreadPoolExecutor(1, "zonal-read") as reader:
+        try:
+            for chunk, window, n_blocks in region.windows:
+                done += n_blocks
+                row_off, col_off = int(window.row_off), int(window.col_off)
+                h, w = int(window.height), int(window.width)
+                work = rplan.plan.work(chunk, row_off - region.row_off, col_off - region.col_off, h, w)
+                if not work.empty:
+                    decoding = reader.submit(_read_window, src, band, window, use_mask)
+                    pending.append((work, window, done, decoding))
+                elif not pending:
+                    report(done)
+                if len(pending) > _READ_AHEAD:
+                    yield from counted()
+            while pending:
+                yield from counted()
+            if reported < total:
+                report(total)
+        finally:
+            # Stopped early (an error while counting): decode nothing more than what is under way.
+            for *_, decoding in pending:
+                decoding.cancel()
 
 
 def _read_window(
