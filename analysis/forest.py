@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from wuxi_atlas.analysis.land_survey import MethodChoice
 from wuxi_atlas.analysis.names import DENOMINATORS, VARIANTS, Denominator, Variant
 from wuxi_atlas.analysis.results import (
     DEFAULT_MIN_VALID_SHARE,
@@ -44,12 +43,12 @@ from wuxi_atlas.analysis.results import (
 )
 from wuxi_atlas.analysis.schemes import load_scheme
 from wuxi_atlas.analysis.sources import LandSurveySource
-from wuxi_atlas.analysis.study_area import AdminUnit, StudyArea, unit_totals
-from wuxi_atlas.analysis.survey_indicators import survey_forest_coverage
+from wuxi_atlas.analysis.study_area import AdminUnit, Units, unit_totals, with_polygons
 from wuxi_atlas.analysis.targets import primary_target
 from wuxi_atlas.analysis.zonal import ClassAreaTable, Progress, ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
+    from wuxi_atlas.analysis.land_survey import MethodChoice
     from wuxi_atlas.analysis.sources import RasterSource
     from wuxi_atlas.analysis.targets import Target
 
@@ -66,7 +65,7 @@ _DENOMINATOR_KINDS = {"official": "official_area", "polygon": "polygon_area", "l
 
 def forest_coverage(
     landcover: RasterSource | LandSurveySource,
-    study_area: StudyArea,
+    study_area: Units,
     targets: Sequence[Target] = (),
     *,
     denominator: Denominator = "official",
@@ -86,7 +85,8 @@ def forest_coverage(
         :func:`analysis.survey_indicators.survey_forest_coverage`, which reports tabulation and geometry
         side by side.
     study_area
-        The city and its districts (:class:`analysis.study_area.StudyArea`).
+        The city and its districts (:class:`analysis.study_area.StudyArea`); with ``class_areas`` from
+        a raster, their :class:`~analysis.study_area.Units` are enough.
     targets
         The plan's targets; the ``forest_coverage`` ones give the target and baseline.
     denominator
@@ -114,9 +114,12 @@ def forest_coverage(
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
     if isinstance(landcover, LandSurveySource):
+        # Imported here: a raster run needs neither the land survey's methods nor pandas.
+        from wuxi_atlas.analysis.survey_indicators import survey_forest_coverage
+
         return survey_forest_coverage(
             landcover,
-            study_area,
+            with_polygons(study_area),
             targets,
             denominator=denominator,
             variant=variant,
@@ -127,7 +130,7 @@ def forest_coverage(
     woody_codes = scheme.codes_for(_VARIANT_ROLES[variant])
     water_codes = scheme.codes_for(("water",))
     if class_areas is None:
-        class_areas = zonal(landcover.path, study_area.districts, "adcode", progress=progress)
+        class_areas = zonal(landcover.path, with_polygons(study_area).districts, "adcode", progress=progress)
 
     per_unit: dict[str, tuple[float, float, float, float]] = {}  # woody, water, valid, polygon (m²)
     for zone in class_areas.zones:

@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-
 from wuxi_atlas.analysis.results import (
     DEFAULT_MIN_VALID_SHARE,
     Figure,
@@ -29,13 +27,16 @@ from wuxi_atlas.analysis.results import (
     too_little_data,
 )
 from wuxi_atlas.analysis.schemes import load_scheme
-from wuxi_atlas.analysis.study_area import StudyArea, unit_totals
+from wuxi_atlas.analysis.sources import VectorSource
+from wuxi_atlas.analysis.study_area import StudyArea, Units, unit_totals, with_polygons
 from wuxi_atlas.analysis.targets import primary_target
 from wuxi_atlas.analysis.zonal import ClassAreaTable, Progress, ZonalFunction, zonal_class_areas
 from wuxi_atlas.analysis.zonal.off_grid import class_areas_off_grid_allowed
 
 if TYPE_CHECKING:
-    from wuxi_atlas.analysis.sources import RasterSource, VectorSource
+    import geopandas as gpd
+
+    from wuxi_atlas.analysis.sources import LayerNote, RasterSource
     from wuxi_atlas.analysis.targets import Target
 
 __all__ = ["DEFAULT_VEGETATION_ROLES", "builtup_by_district", "builtup_green_coverage"]
@@ -50,8 +51,8 @@ def builtup_by_district(builtup: VectorSource, study_area: StudyArea) -> gpd.Geo
 
 def builtup_green_coverage(
     landcover: RasterSource,
-    builtup: VectorSource | None,
-    study_area: StudyArea,
+    builtup: VectorSource | LayerNote | None,
+    study_area: Units,
     targets: Sequence[Target] = (),
     *,
     vegetation_roles: Sequence[str] = DEFAULT_VEGETATION_ROLES,
@@ -66,7 +67,9 @@ def builtup_green_coverage(
     built-up area, or a missing built-up layer, is reported as not computable; one whose built-up area
     has valid data on less than ``min_valid_share`` of it as ``insufficient_data``. ``class_areas``: the
     class areas of :func:`builtup_by_district`'s zones already computed on this raster
-    (:func:`analysis.landcover_pass.landcover_pass`), which saves a pass.
+    (:func:`analysis.landcover_pass.landcover_pass`), which saves a pass; with them, ``builtup`` may be
+    the layer's :class:`~analysis.sources.LayerNote` and ``study_area`` its units only (a run from the
+    result cache, :mod:`analysis.cached_run`).
     """
     if builtup is None or builtup.empty:
         reason = (
@@ -78,10 +81,13 @@ def builtup_green_coverage(
     green_codes = scheme.codes_for(tuple(vegetation_roles))
     table = class_areas
     if table is None:
-        zones = builtup_by_district(builtup, study_area)
+        if not isinstance(builtup, VectorSource):
+            raise TypeError("without class_areas, the built-up layer itself is needed, not its note")
+        districts = with_polygons(study_area)
+        zones = builtup_by_district(builtup, districts)
         # A tile may miss every built-up area yet cover the city: those districts are unseen, not an error.
         table = class_areas_off_grid_allowed(
-            zonal, landcover.path, zones, "adcode", study_area=study_area.districts, progress=progress
+            zonal, landcover.path, zones, "adcode", study_area=districts.districts, progress=progress
         )
     per_district = {
         zone.zone_id: (

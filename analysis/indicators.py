@@ -18,23 +18,21 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar, cast, overload
 
-import geopandas as gpd
-
-from wuxi_atlas.analysis.charging import charging_service_coverage, station_counts
-from wuxi_atlas.analysis.forest import forest_coverage
-from wuxi_atlas.analysis.green import builtup_by_district, builtup_green_coverage
+from wuxi_atlas.analysis.cached_run import forest_of_pass, green_of_pass, store_zones
+from wuxi_atlas.analysis.green import builtup_by_district
 from wuxi_atlas.analysis.indicator_cache import LayerOrigin, VectorResultCache
-from wuxi_atlas.analysis.land_survey import MethodChoice
 from wuxi_atlas.analysis.landcover_pass import LandCoverTables, landcover_pass
 from wuxi_atlas.analysis.names import DEFAULT_SERVICE_RADIUS_M, INDICATOR_IDS, Denominator, Variant
 from wuxi_atlas.analysis.pv import PVParameters, pv_installed_capacity, pv_rooftop_potential
 from wuxi_atlas.analysis.results import DEFAULT_MIN_VALID_SHARE, IndicatorResult
 from wuxi_atlas.analysis.sources import LAYER_KINDS, LandSurveySource, RasterSource, VectorSource
 from wuxi_atlas.analysis.study_area import StudyArea
-from wuxi_atlas.analysis.wetland import protected_by_district, wetland_protection_rate
 from wuxi_atlas.analysis.zonal import ZonalFunction, zonal_class_areas
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from wuxi_atlas.analysis.land_survey import MethodChoice
     from wuxi_atlas.analysis.targets import Target
 
 __all__ = [
@@ -207,6 +205,10 @@ def compute_indicators(
     when their files, the targets and the method choices are unchanged (:mod:`analysis.indicator_cache`;
     only the layers with known :attr:`IndicatorInputs.origins`). What reads the raster is always computed.
     """
+    # The vector families are imported when computed: a module of options and inputs stays light.
+    from wuxi_atlas.analysis.charging import charging_service_coverage, station_counts
+    from wuxi_atlas.analysis.wetland import wetland_protection_rate
+
     options = options or IndicatorOptions()
     wanted = tuple(only) if only else INDICATOR_IDS
     unknown = sorted(set(wanted) - set(INDICATOR_IDS))
@@ -218,7 +220,7 @@ def compute_indicators(
     families = _VectorFamilies(inputs, targets, options, wanted, cache)
     # A wetland rate from the cache needs no protected zones in the raster pass.
     in_pass = [i for i in wanted if not (i == "wetland_protection_rate" and families.wetland_cached)]
-    tables = _shared_raster_pass(inputs, study_area, in_pass, options, progress)
+    tables = _shared_raster_pass(inputs, study_area, in_pass, options, progress, keep_zones=cache)
 
     def without_landcover(indicator: str) -> list[IndicatorResult]:
         return study_area.not_computable(indicator, "%", "no land-cover raster was given")
@@ -228,17 +230,7 @@ def compute_indicators(
         if inputs.landcover is None:
             results += without_landcover("forest_coverage")
         else:
-            results += forest_coverage(
-                inputs.landcover,
-                study_area,
-                targets,
-                denominator=options.forest_denominator,
-                variant=options.forest_variant,
-                min_valid_share=options.min_valid_share,
-                class_areas=tables.districts,
-                zonal=options.zonal,
-                method=options.landcover_method,
-            )
+            results += forest_of_pass(inputs.landcover, study_area, targets, options, tables)
     if "wetland_protection_rate" in wanted:
         results += families.wetland(
             lambda: wetland_protection_rate(
@@ -264,15 +256,7 @@ def compute_indicators(
             )
             results += study_area.not_computable("builtup_green_coverage", "%", reason)
         else:
-            results += builtup_green_coverage(
-                inputs.landcover,
-                inputs.builtup,
-                study_area,
-                targets,
-                min_valid_share=options.min_valid_share,
-                class_areas=tables.builtup,
-                zonal=options.zonal,
-            )
+            results += green_of_pass(inputs.landcover, inputs.builtup, study_area, targets, options, tables)
     if "pv_installed_capacity" in wanted:
         results += families.get(
             _PV_SITES, lambda: pv_installed_capacity(inputs.pv_sites, study_area, targets)
@@ -365,9 +349,13 @@ def _shared_raster_pass(
     wanted: Sequence[str],
     options: IndicatorOptions,
     progress: StageProgress | None,
+    keep_zones: bool = False,
 ) -> LandCoverTables:
     """The one zonal pass over the land-cover raster that every wanted raster indicator reads (empty
-    tables when none needs the raster, or the land cover is a land survey)."""
+    tables when none needs the raster, or the land cover is a land survey). ``keep_zones``: keep the
+    districts and built-up zones in the result cache for a run from it (:mod:`analysis.cached_run`)."""
+    from wuxi_atlas.analysis.wetland import protected_by_district
+
     need_raster = {"forest_coverage", "builtup_green_coverage"} & set(wanted)
     wetland_fallback = (
         "wetland_protection_rate" in wanted
@@ -385,11 +373,19 @@ def _shared_raster_pass(
     if protected is not None:
         served.append("wetland_protection_rate")
     label = ", ".join(served)
+    builtup = builtup_by_district(cast(VectorSource, inputs.builtup), study_area) if green else None
+    if keep_zones and "forest_coverage" in wanted:
+        store_zones(
+            inputs.origins,
+            study_area,
+            inputs.builtup if "builtup_green_coverage" in wanted else None,
+            builtup,
+        )
     return landcover_pass(
         landcover.path,
         study_area,
         districts="forest_coverage" in wanted or wetland_fallback,
-        builtup=builtup_by_district(cast(VectorSource, inputs.builtup), study_area) if green else None,
+        builtup=builtup,
         protected=protected_by_district(protected, study_area) if protected is not None else None,
         zonal=options.zonal,
         progress=None if progress is None else lambda done, total: progress(label, done, total),

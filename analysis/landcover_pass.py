@@ -12,11 +12,12 @@ so it needs no zone of its own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from os import PathLike
 from typing import TYPE_CHECKING
 
-from wuxi_atlas.analysis.zonal import ClassAreaTable, Progress, ZonalFunction, zonal_class_areas
+from wuxi_atlas.analysis.zonal import ClassAreaTable, Progress, ZonalFunction, ZoneSet, zonal_class_areas
 from wuxi_atlas.analysis.zonal.off_grid import class_areas_off_grid_allowed
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from wuxi_atlas.analysis.study_area import StudyArea
 
-__all__ = ["LandCoverTables", "landcover_pass"]
+__all__ = ["LandCoverTables", "landcover_pass", "landcover_pass_of_zones"]
 
 _SEPARATOR = "/"
 
@@ -100,8 +101,7 @@ def landcover_pass(
         if zones is not None:
             groups[group] = zones
     if not any(len(zones) for zones in groups.values()):
-        nothing = ClassAreaTable((), "", str(raster_path), (0.0, 0.0), False)
-        return LandCoverTables(**{group: nothing for group in groups})
+        return _nothing(raster_path, groups)
     frames = [
         gpd.GeoDataFrame(
             {"zone": [f"{group}{_SEPARATOR}{adcode}" for adcode in zones["adcode"]]},
@@ -119,3 +119,35 @@ def landcover_pass(
             zonal, raster_path, all_zones, "zone", study_area=study_area.districts, progress=progress
         )
     return LandCoverTables(**{group: _table_of(table, group) for group in groups})
+
+
+def landcover_pass_of_zones(
+    raster_path: str | PathLike[str],
+    groups: Mapping[str, ZoneSet],
+    *,
+    zonal: ZonalFunction = zonal_class_areas,
+    progress: Progress | None = None,
+) -> LandCoverTables:
+    """:func:`landcover_pass` of zones given as :class:`~analysis.zonal.ZoneSet` s, one per group
+    (``districts``, which must be there, ``builtup``, ``protected``), each keyed by district adcode and
+    in one CRS: what a run whose zones come from the result cache calls, without geopandas. ``zonal``
+    receives the zones as one ZoneSet (:func:`analysis.zonal.zonal_class_areas` and the Dask engine take
+    it), not a frame."""
+    if "districts" not in groups:
+        raise ValueError("the districts' zones are needed: they tell a wrong CRS from partial coverage")
+    if not any(len(zones) for zones in groups.values()):
+        return _nothing(raster_path, groups)
+    all_zones = ZoneSet.concatenated(
+        [
+            ZoneSet(tuple(f"{group}{_SEPARATOR}{i}" for i in zones.ids), zones.geoms, zones.crs)
+            for group, zones in groups.items()
+        ]
+    )
+    # The districts cover the city: the engine's "no overlap" error is then a wrong CRS, as it should be.
+    table = zonal(raster_path, all_zones, "zone", progress=progress)
+    return LandCoverTables(**{group: _table_of(table, group) for group in groups})
+
+
+def _nothing(raster_path: str | PathLike[str], groups: Mapping[str, object]) -> LandCoverTables:
+    nothing = ClassAreaTable((), "", str(raster_path), (0.0, 0.0), False)
+    return LandCoverTables(**{group: nothing for group in groups})

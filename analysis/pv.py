@@ -15,8 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-
 from wuxi_atlas.analysis.results import Figure, Goal, IndicatorResult, Provenance, measured
 from wuxi_atlas.analysis.study_area import StudyArea, assign_points_to_districts, rows_in_unit
 
@@ -110,6 +108,8 @@ def pv_rooftop_potential(
     A building counts in the district that contains its centroid. Building types without a usable share
     in ``parameters`` are counted with share 0 and listed in ``extra["types_without_share"]``.
     """
+    import geopandas as gpd  # here: PVParameters is read by runs that import no geopandas
+
     parameters = parameters or PVParameters()
     if buildings is None or buildings.empty:
         reason = "no building layer was given" if buildings is None else "the building layer is empty"

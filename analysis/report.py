@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from wuxi_atlas.analysis.results import IndicatorResult
 from wuxi_atlas.analysis.text_table import format_table
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = [
     "RECORD_COLUMNS",
@@ -64,6 +65,8 @@ def _record(result: IndicatorResult) -> dict[str, Any]:
 
 def results_to_frame(results: Sequence[IndicatorResult], *, flatten_extra: bool = False) -> pd.DataFrame:
     """One row per result. With ``flatten_extra``, scalar ``extra`` items become ``extra.NAME`` columns."""
+    import pandas as pd
+
     frame = pd.DataFrame([_record(r) for r in results], columns=[*RECORD_COLUMNS, "extra"])
     if not flatten_extra:
         return frame
@@ -90,6 +93,9 @@ def results_to_geojson(results: Sequence[IndicatorResult], boundaries: gpd.GeoDa
     """An RFC 7946 FeatureCollection: one feature per unit, ``<indicator>`` and ``<indicator>_status``
     properties (with ``_<target_year>`` appended when an indicator has several target years), and
     ``<indicator>_valid_share`` (0–1) for a rate read from a raster."""
+    import geopandas as gpd
+    import pandas as pd
+
     wide: dict[str, dict[str, Any]] = {}
     for result in results:
         props = wide.setdefault(result.adcode, {"adcode": result.adcode, "district": result.district})

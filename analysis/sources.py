@@ -19,6 +19,7 @@ __all__ = [
     "LandCoverSource",
     "LandSurveySource",
     "LayerKind",
+    "LayerNote",
     "RasterSource",
     "VectorSource",
 ]
@@ -57,6 +58,21 @@ class VectorSource:
     @property
     def empty(self) -> bool:
         return len(self.frame) == 0
+
+
+@dataclass(frozen=True)
+class LayerNote:
+    """What an indicator's provenance reads of a vector layer (its source, whether it is synthetic,
+    whether it is empty), kept beside the layer's zones in the result cache in place of the layer."""
+
+    kind: str
+    source: str
+    synthetic: bool
+    empty: bool
+
+    @classmethod
+    def of(cls, layer: VectorSource) -> LayerNote:
+        return cls(layer.kind, layer.source, layer.synthetic, layer.empty)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -27,17 +25,22 @@ from wuxi_atlas.analysis.errors import CRSError
 from wuxi_atlas.analysis.results import CITY_ADCODE, IndicatorResult, not_computable
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
     from wuxi_atlas.analysis.sources import VectorSource
 
 __all__ = [
     "METRIC_CRS",
     "AdminUnit",
     "StudyArea",
+    "Units",
     "assign_points_to_districts",
     "district_frame",
     "rows_in_unit",
     "unit_totals",
     "units_from_boundaries",
+    "with_polygons",
 ]
 
 
@@ -58,7 +61,29 @@ class AdminUnit:
 
 
 @dataclass(frozen=True, eq=False)
-class StudyArea:
+class Units:
+    """The city first, then the districts by adcode, as :class:`AdminUnit` records: all an indicator
+    family reads of the study area once its class areas are counted (a run whose zones come from the
+    result cache has these, and no boundaries frame)."""
+
+    units: tuple[AdminUnit, ...]
+
+    @property
+    def city(self) -> AdminUnit:
+        """The city unit (adcode 320200)."""
+        return next(unit for unit in self.units if unit.is_city)
+
+    def name_zh(self, adcode: str) -> str:
+        """The Chinese name of a unit, or the adcode itself for a code outside the study area."""
+        return next((unit.name_zh for unit in self.units if unit.adcode == adcode), adcode)
+
+    def not_computable(self, indicator: str, value_unit: str, reason: str) -> list[IndicatorResult]:
+        """One not-computable result per unit, all for the same ``reason`` (a missing layer, say)."""
+        return [not_computable(indicator, u.adcode, u.name_zh, value_unit, reason) for u in self.units]
+
+
+@dataclass(frozen=True, eq=False)
+class StudyArea(Units):
     """The city and its districts, as one run's indicator families see them.
 
     Attributes
@@ -77,18 +102,12 @@ class StudyArea:
     """
 
     boundaries: gpd.GeoDataFrame
-    units: tuple[AdminUnit, ...]
 
     @classmethod
     def from_boundaries(cls, boundaries: gpd.GeoDataFrame) -> StudyArea:
         """The study area of a boundaries frame (columns ``adcode``, ``name_zh``, ``name_en``, ``kind``,
         ``official_area_km2``, ``polygon_area_km2``)."""
         return cls(boundaries=boundaries, units=units_from_boundaries(boundaries))
-
-    @property
-    def city(self) -> AdminUnit:
-        """The city unit (adcode 320200)."""
-        return next(unit for unit in self.units if unit.is_city)
 
     @functools.cached_property
     def districts(self) -> gpd.GeoDataFrame:
@@ -101,20 +120,14 @@ class StudyArea:
         """
         return district_frame(self.boundaries)
 
-    def name_zh(self, adcode: str) -> str:
-        """The Chinese name of a unit, or the adcode itself for a code outside the study area."""
-        return next((unit.name_zh for unit in self.units if unit.adcode == adcode), adcode)
-
-    def not_computable(self, indicator: str, value_unit: str, reason: str) -> list[IndicatorResult]:
-        """One not-computable result per unit, all for the same ``reason`` (a missing layer, say)."""
-        return [not_computable(indicator, u.adcode, u.name_zh, value_unit, reason) for u in self.units]
-
     def clip(self, mask: BaseGeometry) -> gpd.GeoDataFrame:
         """Each district's ``adcode`` and its part inside ``mask`` (in EPSG:4549), polygons only.
 
         A mask that only touches a district along its border leaves a line, not an area; such districts are
         dropped, so zonal statistics are never asked for a zone of zero area.
         """
+        import geopandas as gpd
+
         pieces = self.districts[["adcode", "geometry"]].copy()
         clipped = shapely.intersection(pieces.geometry.to_numpy(), mask)
         polygons = [_polygonal_part(geometry) for geometry in clipped]
@@ -124,6 +137,14 @@ class StudyArea:
     def locate(self, points: VectorSource) -> gpd.GeoDataFrame:
         """A point layer in EPSG:4549 with the ``adcode`` of the district holding each point."""
         return assign_points_to_districts(points.frame.to_crs(self.districts.crs), self.districts)
+
+
+def with_polygons(study_area: Units) -> StudyArea:
+    """``study_area`` itself, which must have its district polygons (a :class:`StudyArea`, not only its
+    :class:`Units`): an indicator that has to lay the districts on its data needs them."""
+    if not isinstance(study_area, StudyArea):
+        raise TypeError("this needs the district polygons (a StudyArea), not only the units")
+    return study_area
 
 
 def units_from_boundaries(boundaries: gpd.GeoDataFrame) -> tuple[AdminUnit, ...]:
@@ -167,6 +188,8 @@ def assign_points_to_districts(points: gpd.GeoDataFrame, districts: gpd.GeoDataF
     Both frames must share a CRS; the join is a point-in-polygon test, so a point exactly on a shared
     boundary goes to one district only (the first match), never two.
     """
+    import geopandas as gpd
+
     if points.crs != districts.crs:
         raise CRSError(f"points are in {points.crs}, districts in {districts.crs}; reproject one of them")
     joined = gpd.sjoin(

@@ -34,8 +34,10 @@ from wuxi_atlas.cli.options import (
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from wuxi_atlas.analysis.indicators import IndicatorOptions
     from wuxi_atlas.analysis.land_survey import MethodChoice
     from wuxi_atlas.analysis.results import IndicatorResult
+    from wuxi_atlas.analysis.sources import RasterSource
     from wuxi_atlas.layers.catalog import CatalogBackend
 
 __all__ = ["indicators"]
@@ -190,12 +192,10 @@ def indicators(
     Runs on the shipped demo data unless layers are given. Results are judged against the plan's
     targets (data/targets.toml); rates are in %, capacities in MW, counts as counts.
     """
-    from wuxi_atlas.analysis.export import results_in_scope
-    from wuxi_atlas.analysis.indicators import IndicatorOptions, compute_indicators
+    # Imported here: a run served from the result cache imports neither geopandas nor pandas.
+    from wuxi_atlas.analysis.indicators import IndicatorOptions
     from wuxi_atlas.analysis.pv import PVParameters
-    from wuxi_atlas.analysis.targets import load_targets
     from wuxi_atlas.analysis.zonal.distributed import zonal_strategy
-    from wuxi_atlas.layers.inputs import load_indicator_inputs
 
     catalog: CatalogBackend | None = None
     if catalog_path is not None:
@@ -208,6 +208,116 @@ def indicators(
         raise click.UsageError("xlsx is a binary file: give -o FILE")
     progress = StageProgressBar(quiet)
     progress.stage("reading the layers")
+    options = IndicatorOptions(
+        forest_denominator=denominator,
+        forest_variant=forest_variant,
+        pv=PVParameters(specific_yield_kwh_per_kwp=specific_yield),
+        service_radius_m=radius,
+        min_valid_share=min_coverage / 100.0,
+        zonal=zonal_strategy(scheduler),
+        landcover_method=landcover_method,
+        include_aquaculture=include_aquaculture,
+    )
+    boundaries: gpd.GeoDataFrame | None = None
+    try:
+        results = None
+        if catalog is None and output_format != "geojson":
+            results = _from_cache(
+                landcover, scheme, districts, layer_paths, stations_crs, without, only, options, progress
+            )
+        if results is None:
+            results, boundaries = _computed(
+                landcover,
+                landcover_layer,
+                scheme,
+                districts,
+                layer_paths,
+                stations_crs,
+                without,
+                catalog,
+                only,
+                options,
+                progress,
+            )
+    finally:
+        progress.close()
+    if adcode is not None:
+        from wuxi_atlas.analysis.export import results_in_scope
+
+        results = results_in_scope(results, adcode)
+    if output_format == "xlsx":
+        from wuxi_atlas.maps.workbook import board_workbook
+
+        workbook = board_workbook(results, scope_name=district or "无锡市")
+        write_binary(workbook, output, overwrite, "xlsx")
+    else:
+        text = _text(results, output_format, boundaries, bom=output is not None)
+        write_output(text, output, overwrite)
+    if any(r.synthetic for r in results):
+        click.echo("note: results include SYNTHETIC demo data (not real measurements)", err=True)
+
+
+def _from_cache(
+    landcover: tuple[Path, ...],
+    scheme: str | None,
+    districts: Path | None,
+    layer_paths: dict[str, Path | None],
+    stations_crs: str | None,
+    without: tuple[str, ...],
+    only: tuple[str, ...],
+    options: IndicatorOptions,
+    progress: StageProgressBar,
+) -> list[IndicatorResult] | None:
+    """The results from the result cache and one pass over the raster (:mod:`analysis.cached_run`), or
+    None when the cache lacks something the run needs (or the land cover is not one raster file or the
+    shipped one): then :func:`_computed` makes the run, and fills the cache."""
+    from wuxi_atlas.analysis.cached_run import cached_indicator_run
+    from wuxi_atlas.analysis.names import INDICATOR_IDS
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.layers.formats import RASTER_SUFFIXES, read_landcover_tiles
+    from wuxi_atlas.layers.origins import layer_origins
+    from wuxi_atlas.layers.shipped import load_default_landcover
+
+    if "landcover" in without or not all(
+        p.is_file() and p.suffix.lower() in RASTER_SUFFIXES for p in landcover
+    ):
+        return None  # tiles in a folder or a zip, a land survey: the full run
+    origins = layer_origins(
+        districts=districts,
+        layer_paths=layer_paths,
+        stations_crs=stations_crs,
+        without=without,
+        indicators=only or None,
+    )
+
+    def raster() -> RasterSource:
+        if landcover:
+            # The zonal pass decodes the raster and refuses a block it cannot read: decode it once, there.
+            return read_landcover_tiles(landcover, scheme=scheme, decode_blocks=False)
+        return load_default_landcover(scheme=scheme)
+
+    return cached_indicator_run(origins, raster, load_targets(), options, only or INDICATOR_IDS, progress)
+
+
+def _computed(
+    landcover: tuple[Path, ...],
+    landcover_layer: str | None,
+    scheme: str | None,
+    districts: Path | None,
+    layer_paths: dict[str, Path | None],
+    stations_crs: str | None,
+    without: tuple[str, ...],
+    catalog: CatalogBackend | None,
+    only: tuple[str, ...],
+    options: IndicatorOptions,
+    progress: StageProgressBar,
+) -> tuple[list[IndicatorResult], gpd.GeoDataFrame]:
+    """Every layer the run needs read, every indicator computed (the vector ones from the result cache
+    where it has them, and stored there), and the boundaries."""
+    from wuxi_atlas.analysis.indicators import compute_indicators
+    from wuxi_atlas.analysis.targets import load_targets
+    from wuxi_atlas.layers.inputs import load_indicator_inputs
+
     inputs = load_indicator_inputs(
         landcover=landcover or None,
         scheme=scheme,
@@ -219,38 +329,14 @@ def indicators(
         landcover_layer=landcover_layer,
         indicators=only or None,
     )
-    options = IndicatorOptions(
-        forest_denominator=denominator,
-        forest_variant=forest_variant,
-        pv=PVParameters(specific_yield_kwh_per_kwp=specific_yield),
-        service_radius_m=radius,
-        min_valid_share=min_coverage / 100.0,
-        zonal=zonal_strategy(scheduler),
-        landcover_method=landcover_method,
-        include_aquaculture=include_aquaculture,
+    results = compute_indicators(
+        inputs, load_targets(), options, only=only or None, progress=progress, cache=True
     )
-    try:
-        results = compute_indicators(
-            inputs, load_targets(), options, only=only or None, progress=progress, cache=True
-        )
-    finally:
-        progress.close()
-    if adcode is not None:
-        results = results_in_scope(results, adcode)
-    if output_format == "xlsx":
-        from wuxi_atlas.maps.workbook import board_workbook
-
-        workbook = board_workbook(results, scope_name=district or "无锡市")
-        write_binary(workbook, output, overwrite, "xlsx")
-    else:
-        text = _text(results, output_format, inputs.boundaries, bom=output is not None)
-        write_output(text, output, overwrite)
-    if any(r.synthetic for r in results):
-        click.echo("note: results include SYNTHETIC demo data (not real measurements)", err=True)
+    return results, inputs.boundaries
 
 
 def _text(
-    results: list[IndicatorResult], output_format: str, boundaries: gpd.GeoDataFrame, *, bom: bool
+    results: list[IndicatorResult], output_format: str, boundaries: gpd.GeoDataFrame | None, *, bom: bool
 ) -> str:
     """The results as text; a CSV file is for Excel (BOM), stdout is for pipes, where a BOM would stick to
     the first header."""
@@ -266,5 +352,6 @@ def _text(
     if output_format == "csv":
         return results_to_csv(results, bom=bom)
     if output_format == "geojson":
+        assert boundaries is not None, "a GeoJSON run is never served from the cache"
         return results_to_geojson(results, boundaries)
     return format_results_table(results)

@@ -16,15 +16,12 @@ catalog's versions were validated when they were written and are read back typed
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import functools
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wuxi_atlas.analysis.boundaries import load_boundaries
-from wuxi_atlas.analysis.indicator_cache import LayerOrigin
 from wuxi_atlas.analysis.indicators import IndicatorInputs
 from wuxi_atlas.analysis.names import kinds_for
 from wuxi_atlas.analysis.sources import LandSurveySource, RasterSource, VectorSource
@@ -32,6 +29,7 @@ from wuxi_atlas.layers import defaults
 from wuxi_atlas.layers.formats import read_landcover, read_landcover_tiles
 from wuxi_atlas.layers.formats.land_survey import land_survey_path, read_land_survey, survey_scheme
 from wuxi_atlas.layers.names import VECTOR_KINDS
+from wuxi_atlas.layers.origins import layer_origins
 from wuxi_atlas.layers.read import read_vector
 
 if TYPE_CHECKING:
@@ -89,28 +87,19 @@ def load_indicator_inputs(
             return lambda: _stored_vector(catalog, kind)
         return lambda: defaults.load_default_vector(kind)
 
-    shipped = functools.cache(lambda: {str(kind): path for kind, path in defaults.default_sources().items()})
-
-    def origin(kind: str) -> LayerOrigin:
-        """The file a layer is read from, when it is one file the cache can identify (LookupError: not)."""
-        given = districts if kind == "districts" else layer_paths.get(kind)
-        if given is None and kind in in_catalog:
-            raise LookupError(kind)  # a catalog's version: its files are the catalog's business
-        path = given if given is not None else shipped()[kind]
-        if not _identifiable(path):
-            raise LookupError(kind)
-        reading = f"lonlat_crs={stations_crs}" if kind == "stations" and given is not None else ""
-        return LayerOrigin((str(path),), reading)
-
     loaders: dict[str, Callable[[], VectorSource | LandCover | None]] = {
         kind: vector(kind) for kind in VECTOR_KINDS if kind in wanted
     }
     if "landcover" in wanted:
         loaders["landcover"] = lambda: _landcover(landcover, scheme, catalog, in_catalog, landcover_layer)
-    origins: dict[str, LayerOrigin | None] = {}
-    for kind in ("districts", *VECTOR_KINDS):
-        with contextlib.suppress(LookupError):  # no file the cache can identify: not cached
-            origins[kind] = origin(kind) if kind in wanted or kind == "districts" else None
+    origins = layer_origins(
+        districts=districts,
+        layer_paths=layer_paths,
+        stations_crs=stations_crs,
+        without=without,
+        in_catalog=in_catalog,
+        indicators=indicators,
+    )
     return IndicatorInputs.deferred(
         load_boundaries(
             districts
@@ -120,12 +109,6 @@ def load_indicator_inputs(
         loaders,
         origins,
     )
-
-
-def _identifiable(path: Path) -> bool:
-    """Whether the result cache can tell when ``path`` changes: one regular file that is the whole layer
-    (not a folder, nor a Shapefile with side files)."""
-    return path.is_file() and path.suffix.lower() != ".shp"
 
 
 def _stored_vector(catalog: CatalogBackend, kind: str) -> VectorSource:

@@ -16,12 +16,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from wuxi_atlas.analysis.sources import LayerKind, VectorSource
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
 __all__ = [
     "RASTER_YEAR_TAGS",
@@ -134,6 +133,8 @@ def vintage(
     """The year a vector layer describes: stated in its metadata or manifest, else its features' latest
     ``year``; "" when the file states none (noted: the vintage is unknown). The file's modification
     time is never used (see the module docstring); ``path`` names the file in the note."""
+    import pandas as pd  # here, not above: a raster's provenance is read without pandas
+
     for key in ("vintage", "year"):
         for source in (metadata, manifest):
             if source.get(key) not in (None, ""):

@@ -53,7 +53,7 @@ from wuxi_atlas.analysis.zonal.tables import (
     ZoneClassAreas,
     ZoneContinuous,
 )
-from wuxi_atlas.analysis.zonal.zones import open_raster, prepare_zones
+from wuxi_atlas.analysis.zonal.zones import ZoneSet, open_raster, prepare_zones
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -66,6 +66,7 @@ __all__ = [
     "ZonalFunction",
     "ZoneClassAreas",
     "ZoneContinuous",
+    "ZoneSet",
     "coverage_fractions",
     "pixel_area_m2",
     "pixel_areas",
@@ -76,7 +77,7 @@ __all__ = [
 
 def zonal_class_areas(
     raster_path: str | PathLike[str],
-    zones: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | ZoneSet,
     zone_id: str = "adcode",
     *,
     band: int = 1,
@@ -89,7 +90,8 @@ def zonal_class_areas(
     raster_path
         A categorical (land-cover) raster, any size; read block by block along its internal tiles.
     zones
-        Polygons in any CRS; they are reprojected to the raster's CRS. Zones may overlap.
+        Polygons in any CRS, as a GeoDataFrame or a :class:`ZoneSet` (ids, polygons, CRS; then
+        ``zone_id`` is not used); they are reprojected to the raster's CRS. Zones may overlap.
     zone_id
         Column that identifies a zone (values are reported as text).
     band
@@ -144,7 +146,7 @@ def zonal_class_areas(
 
 def zonal_continuous(
     raster_path: str | PathLike[str],
-    zones: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | ZoneSet,
     zone_id: str = "adcode",
     *,
     band: int = 1,

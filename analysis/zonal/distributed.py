@@ -35,7 +35,7 @@ from wuxi_atlas.analysis.zonal.counting import class_table, concatenated, count_
 from wuxi_atlas.analysis.zonal.ground_area import pixel_areas
 from wuxi_atlas.analysis.zonal.planning import Region, chunk_windows, plan_region, region_zones, split_regions
 from wuxi_atlas.analysis.zonal.tables import ClassAreaTable, Progress, ZonalFunction
-from wuxi_atlas.analysis.zonal.zones import open_raster, prepare_zones
+from wuxi_atlas.analysis.zonal.zones import ZoneSet, open_raster, prepare_zones
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -50,7 +50,7 @@ DEFAULT_CHUNKS = 64
 
 def zonal_class_areas_dask(
     raster_path: str | PathLike[str],
-    zones: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | ZoneSet,
     zone_id: str = "adcode",
     *,
     band: int = 1,
@@ -152,7 +152,7 @@ def zonal_strategy(
 
     def zonal(
         raster_path: str | PathLike[str],
-        zones: gpd.GeoDataFrame,
+        zones: gpd.GeoDataFrame | ZoneSet,
         zone_id: str = "adcode",
         *,
         band: int = 1,

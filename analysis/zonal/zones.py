@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import rasterio
     from numpy.typing import NDArray
 
-__all__ = ["Prepared", "Zones", "open_raster", "prepare_zones"]
+__all__ = ["Prepared", "ZoneSet", "Zones", "open_raster", "prepare_zones"]
 
 
 def _crs_name(crs: Any) -> str:
@@ -58,9 +58,77 @@ class Zones:
     original_bounds: NDArray[np.float64]
 
 
-def _zones_in_raster_crs(zones: gpd.GeoDataFrame, zone_id: str, raster_crs: Any) -> Zones:
+@dataclass(frozen=True)
+class ZoneSet:
+    """Zones without a GeoDataFrame: their ids, their polygons (shapely) and the CRS those are in
+    (anything pyproj reads: ``"EPSG:4549"``, WKT). :func:`analysis.zonal.zonal_class_areas` takes these as
+    it takes a frame, with the same checks; a run whose zones come from the result cache lays them on the
+    raster without importing geopandas."""
+
+    ids: tuple[str, ...]
+    geoms: NDArray[np.object_]
+    crs: Any
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def of_frame(cls, frame: gpd.GeoDataFrame, zone_id: str, prefix: str = "") -> ZoneSet:
+        """The zones of a frame, ids from its column ``zone_id`` (as text, after ``prefix``)."""
+        ids = tuple(f"{prefix}{value}" for value in frame[zone_id])
+        return cls(ids, np.asarray(frame.geometry.to_numpy(), dtype=object), frame.crs)
+
+    @classmethod
+    def concatenated(cls, sets: list[ZoneSet]) -> ZoneSet:
+        """Several sets in one CRS as one set, in order."""
+        if not sets:
+            raise ValueError("no zone set to concatenate")
+        geoms = np.concatenate([np.asarray(each.geoms, dtype=object) for each in sets])
+        return cls(tuple(i for each in sets for i in each.ids), geoms, sets[0].crs)
+
+
+def _unique_ids(ids: tuple[str, ...], zone_id: str) -> None:
+    if len(set(ids)) != len(ids):
+        duplicated = sorted(i for i, n in Counter(ids).items() if n > 1)
+        raise BoundaryError(f"zone ids in column {zone_id!r} are not unique: {duplicated}")
+
+
+def _zone_set_in_raster_crs(zones: ZoneSet, raster_crs: Any) -> Zones:
+    """:func:`_zones_in_raster_crs` of a :class:`ZoneSet`: the same checks, and the same coordinates as
+    ``GeoSeries.to_crs`` gives (one pyproj transformer, always x/y, over every vertex)."""
+    from pyproj import CRS, Transformer
+
+    _unique_ids(zones.ids, "id")
+    geoms = np.asarray(zones.geoms, dtype=object)
+    present = geoms[~shapely.is_missing(geoms)]
+    types = set(shapely.get_type_id(present).tolist())
+    if not types <= {3, 6}:  # Polygon, MultiPolygon
+        names = sorted({geometry.geom_type for geometry in present})
+        raise BoundaryError(f"zones must be polygons; got {names}")
+    zone_crs = CRS.from_user_input(zones.crs)
+    target = CRS.from_user_input(raster_crs.to_wkt() if hasattr(raster_crs, "to_wkt") else raster_crs)
+    if shapely.has_z(geoms).any():
+        geoms = shapely.force_2d(geoms)  # the coverage is planar: heights are dropped, as GDAL does
+    projected = geoms
+    if zone_crs != target:
+        transformer = Transformer.from_crs(zone_crs, target, always_xy=True)
+        xy = shapely.get_coordinates(geoms)
+        projected = shapely.set_coordinates(
+            geoms.copy(), np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        )
+    return Zones(
+        ids=zones.ids,
+        geoms=projected,
+        original_crs=_crs_name(zone_crs),
+        original_bounds=np.asarray(shapely.total_bounds(geoms), dtype=np.float64),
+    )
+
+
+def _zones_in_raster_crs(zones: gpd.GeoDataFrame | ZoneSet, zone_id: str, raster_crs: Any) -> Zones:
     from pyproj import CRS
 
+    if isinstance(zones, ZoneSet):
+        return _zone_set_in_raster_crs(zones, raster_crs)
     if zones.crs is None:
         raise CRSError(
             f"the zones have no CRS, so they cannot be laid on the raster (CRS {_crs_name(raster_crs)}); "
@@ -69,9 +137,7 @@ def _zones_in_raster_crs(zones: gpd.GeoDataFrame, zone_id: str, raster_crs: Any)
     if zone_id not in zones.columns:
         raise BoundaryError(f"the zones have no column {zone_id!r}; columns are {list(zones.columns)}")
     ids = tuple(str(v) for v in zones[zone_id])
-    if len(set(ids)) != len(ids):
-        duplicated = sorted(i for i, n in Counter(ids).items() if n > 1)
-        raise BoundaryError(f"zone ids in column {zone_id!r} are not unique: {duplicated}")
+    _unique_ids(ids, zone_id)
     types = set(zones.geometry.dropna().geom_type)
     if not types <= {"Polygon", "MultiPolygon"}:
         raise BoundaryError(f"zones must be polygons; got {sorted(types)}")
@@ -103,7 +169,9 @@ class Prepared:
         return CRSError(self.overlap_message)
 
 
-def prepare_zones(src: rasterio.DatasetReader, zones: gpd.GeoDataFrame, zone_id: str, band: int) -> Prepared:
+def prepare_zones(
+    src: rasterio.DatasetReader, zones: gpd.GeoDataFrame | ZoneSet, zone_id: str, band: int
+) -> Prepared:
     from pyproj import CRS
 
     if not 1 <= band <= src.count:

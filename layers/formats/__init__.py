@@ -18,13 +18,16 @@ read; :func:`layers.read.read_vector` picks the reader with :func:`vector_format
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from wuxi_atlas.analysis.errors import LayerReadError
-from wuxi_atlas.layers.formats import ogr, shapefile, table
-from wuxi_atlas.layers.formats.base import RawLayer, VectorFormat
 from wuxi_atlas.layers.formats.raster import RASTER_SUFFIXES, read_landcover
 from wuxi_atlas.layers.formats.tiles import holds_tiles, read_landcover_tiles
+
+if TYPE_CHECKING:
+    from wuxi_atlas.layers.formats.base import RawLayer, VectorFormat
 
 __all__ = [
     "RASTER_SUFFIXES",
@@ -37,20 +40,48 @@ __all__ = [
     "vector_format",
 ]
 
-#: Every vector suffix and its format, in the order messages and the upload widget list them.
-_FORMATS: dict[str, VectorFormat] = {
-    ".gpkg": ogr.OGR,
-    ".geojson": ogr.OGR,
-    ".json": ogr.OGR,
-    ".zip": shapefile.ZIPPED,
-    ".shp": shapefile.SHAPEFILE,
-    ".kml": ogr.OGR,
-    ".csv": table.TEXT,
-    ".txt": table.TEXT,
-    ".xlsx": table.WORKBOOK,
-}
+#: Every vector suffix, in the order messages and the upload widget list them.
+VECTOR_SUFFIXES: tuple[str, ...] = (
+    ".gpkg",
+    ".geojson",
+    ".json",
+    ".zip",
+    ".shp",
+    ".kml",
+    ".csv",
+    ".txt",
+    ".xlsx",
+)
 
-VECTOR_SUFFIXES: tuple[str, ...] = tuple(_FORMATS)
+
+@functools.cache
+def _formats() -> dict[str, VectorFormat]:
+    """Each vector suffix's format. The readers (geopandas, pandas) are imported on the first vector
+    read, not with the package: a run that reads only a raster never imports them."""
+    from wuxi_atlas.layers.formats import ogr, shapefile, table
+
+    formats: dict[str, VectorFormat] = {
+        ".gpkg": ogr.OGR,
+        ".geojson": ogr.OGR,
+        ".json": ogr.OGR,
+        ".zip": shapefile.ZIPPED,
+        ".shp": shapefile.SHAPEFILE,
+        ".kml": ogr.OGR,
+        ".csv": table.TEXT,
+        ".txt": table.TEXT,
+        ".xlsx": table.WORKBOOK,
+    }
+    assert tuple(formats) == VECTOR_SUFFIXES
+    return formats
+
+
+def __getattr__(name: str) -> Any:
+    """``RawLayer`` and ``VectorFormat``, from :mod:`layers.formats.base` when first asked for."""
+    if name in ("RawLayer", "VectorFormat"):
+        from wuxi_atlas.layers.formats import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def vector_format(path: Path) -> VectorFormat:
@@ -62,7 +93,7 @@ def vector_format(path: Path) -> VectorFormat:
     'text table'
     """
     try:
-        return _FORMATS[path.suffix.lower()]
+        return _formats()[path.suffix.lower()]
     except KeyError:
         raise LayerReadError(
             f"{path.name}: '{path.suffix or '(no extension)'}' files cannot be read as a vector layer; "
