@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
+import shapely.errors
 
 from wuxi_atlas.analysis.crs import METRIC_CRS
 from wuxi_atlas.analysis.forest import forest_coverage
@@ -66,8 +67,11 @@ def _wkb(geoms: Any) -> list[str]:
 
 
 def _zone_set(record: Mapping[str, Any]) -> ZoneSet:
+    ids = tuple(str(i) for i in record["ids"])
     geoms = np.array([shapely.from_wkb(bytes.fromhex(text)) for text in record["wkb"]], dtype=object)
-    return ZoneSet(tuple(record["ids"]), geoms, METRIC_CRS)
+    if len(ids) != len(geoms):
+        raise ValueError("a zone entry with as many ids as polygons")
+    return ZoneSet(ids, geoms, METRIC_CRS)
 
 
 def store_zones(
@@ -101,9 +105,26 @@ def store_zones(
     store_entry(_NAMESPACE, builtup_key, {"note": asdict(LayerNote.of(builtup)), **zones})
 
 
-def _load(key: str | None) -> Mapping[str, Any] | None:
+def _load_districts(key: str | None) -> tuple[Units, ZoneSet] | None:
+    """The units and district zones stored under ``key``; None when absent or not readable as such."""
     record = None if key is None else load_entry(_NAMESPACE, key)
-    return record if isinstance(record, dict) else None
+    if not isinstance(record, dict):
+        return None
+    try:
+        return Units(tuple(AdminUnit(**unit) for unit in record["units"])), _zone_set(record)
+    except (KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+        return None  # no entry, or one this version cannot read: the full run makes it again
+
+
+def _load_builtup(key: str | None) -> tuple[LayerNote, ZoneSet] | None:
+    """The built-up layer's note and zones stored under ``key``; None when absent or not readable."""
+    record = None if key is None else load_entry(_NAMESPACE, key)
+    if not isinstance(record, dict):
+        return None
+    try:
+        return LayerNote(**record["note"]), _zone_set(record)
+    except (KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+        return None
 
 
 def forest_of_pass(
@@ -173,7 +194,7 @@ def cached_indicator_run(
             if results is None:
                 return None
             served[family] = [r for r in results if r.indicator in wanted]
-    districts = _load(_key(origins, ("districts",)))
+    districts = _load_districts(_key(origins, ("districts",)))
     if districts is None:
         return None
     green = "builtup_green_coverage" in wanted
@@ -181,15 +202,15 @@ def cached_indicator_run(
         return None  # a built-up layer whose files are not known
     builtup = None
     if green and origins["builtup"] is not None:
-        builtup = _load(_key(origins, ("districts", "builtup")))
+        builtup = _load_builtup(_key(origins, ("districts", "builtup")))
         if builtup is None:
             return None
-    units = Units(tuple(AdminUnit(**unit) for unit in districts["units"]))
+    units, district_zones = districts
+    note = builtup[0] if builtup is not None else None
+    groups = {"districts": district_zones}
+    if builtup is not None and not builtup[0].empty:
+        groups["builtup"] = builtup[1]
     raster = landcover()
-    note = LayerNote(**builtup["note"]) if builtup is not None else None
-    groups = {"districts": _zone_set(districts)}
-    if builtup is not None and note is not None and not note.empty:
-        groups["builtup"] = _zone_set(builtup)
     label = ", ".join(i for i in RASTER_INDICATORS if i in wanted)  # as the full run labels its pass
     tables = landcover_pass_of_zones(
         raster.path,

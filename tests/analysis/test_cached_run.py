@@ -150,3 +150,19 @@ def test_geoplan_indicators_from_the_cache_imports_no_geopandas(tmp_path):
     assert "geopandas" in cold_heavy  # the full run reads the vector layers
     assert warm_heavy == []
     assert warm == cold
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ['{"units": 1, "ids": [], "wkb": []}', '{"units": [], "ids": ["1"], "wkb": ["zz"]}', "[", '"x"'],
+    ids=["units", "wkb", "truncated", "not-an-object"],
+)
+def test_a_damaged_zone_entry_is_a_miss_not_an_error(cache_dir, damage):
+    raster = default_sources()["landcover"]
+    full = _full(raster)
+    for entry in (cache_dir / "zones").glob("*.json"):
+        entry.write_text(damage, encoding="utf-8")
+    assert _from_cache(raster) is None
+    _full(raster)  # the full run writes the entries again
+    served = _from_cache(raster)
+    assert served is not None and _records(served) == _records(full)
