@@ -263,12 +263,13 @@ def main() -> None:
         )
         state_to_url()
         page.run()
+        progressive.watch()  # the page reruns when a piece it waits for is ready
     except AtlasError as exc:
         lang = st.session_state.get("lang", "zh")
         st.error(t("error", lang, message=plain(str(exc))))
         st.stop()
     finally:
-        progressive.start()  # the background work this run asked for, once the page is drawn
+        progressive.end_run()  # the background work this run asked for starts once the page is drawn
 
 
 main()

@@ -5,8 +5,8 @@ On a new server with an empty result cache, reading the layers, computing the in
 overlays take several seconds (issue #12), and the map page used to show nothing until all of it was done.
 Now the page is drawn at once (the basemap and the district boundaries), the slow work runs in one
 background thread per server process, and the page reruns itself when a piece it waits for is ready
-(:func:`rerun_when_ready`). A job is keyed by what it computes, so sessions starting together on a cold
-server share one computation instead of each doing it.
+(:func:`rerun_when_ready`, :func:`watch`). A job is keyed by what it computes, so sessions starting
+together on a cold server share one computation instead of each doing it.
 
 One worker: the work is mostly Python holding the GIL, so parallel jobs would only slow the first piece
 down; jobs run in the order they were asked for, the board first.
@@ -24,8 +24,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-__all__ = ["job", "ready", "rerun_when_ready", "settle", "wait"]
+__all__ = ["end_run", "job", "ready", "rerun_when_ready", "settle", "wait", "watch"]
 
 T = TypeVar("T")
 
@@ -36,6 +37,8 @@ _JOBS: OrderedDict[Hashable, Future[Any]] = OrderedDict()
 #: GIL to itself.
 _QUEUE: list[tuple[Future[Any], Callable[[], Any]]] = []
 _LOCK = threading.Lock()
+#: Per script thread: the jobs the page being drawn waits for (:func:`rerun_when_ready`).
+_RUN = threading.local()
 #: Finished jobs kept for their result (the caches behind them keep the results too).
 _KEEP = 64
 #: How often a page waiting for a job runs its watch again, in seconds (it waits in between).
@@ -112,9 +115,26 @@ def wait(future: Future[T]) -> T:
 
 
 def rerun_when_ready(pending: Iterable[Future[Any]]) -> None:
-    """Rerun the page as soon as one of ``pending`` is done: a fragment that waits for them, run again every
-    :data:`POLL_S` seconds (it draws nothing, so it costs the browser nothing)."""
-    waiting = list(pending)
+    """Rerun the page as soon as one of ``pending`` is done. Noted for this script run; :func:`watch`, at
+    the end of the run, waits for all of them in one place."""
+    _awaited().extend(pending)
+
+
+def _awaited() -> list[Future[Any]]:
+    """The jobs this script run waits for (the script thread's own list)."""
+    if not hasattr(_RUN, "awaited"):
+        _RUN.awaited = []
+    awaited: list[Future[Any]] = _RUN.awaited
+    return awaited
+
+
+def watch() -> None:
+    """Once the page is drawn: rerun it as soon as a job it waits for (:func:`rerun_when_ready`) is done.
+    One fragment for the whole page, run again every :data:`POLL_S` seconds (it draws nothing). One, not
+    one per piece: a session runs its fragments one after another, so a fragment waiting for an overlay
+    held back the one whose board was ready."""
+    waiting = list(dict.fromkeys(_awaited()))
+    _awaited().clear()
     if not waiting:
         return
     if any(future.done() for future in waiting):
@@ -122,6 +142,8 @@ def rerun_when_ready(pending: Iterable[Future[Any]]) -> None:
 
     @st.fragment(run_every=POLL_S)
     def _watch() -> None:
+        if not _in_fragment_rerun():
+            return  # the page's own run ends here: its background work starts when it has ended
         # Waiting here (the GIL released) rather than looking and returning: the page reruns as soon as a
         # job is done, and the server runs the fragment once a second instead of busily polling.
         done, _ = concurrent.futures.wait(waiting, timeout=0.9 * POLL_S, return_when=FIRST_COMPLETED)
@@ -129,6 +151,19 @@ def rerun_when_ready(pending: Iterable[Future[Any]]) -> None:
             st.rerun(scope="app")
 
     _watch()
+
+
+def end_run() -> None:
+    """The end of a script run, however it ended: start the work it asked for (:func:`start`) and forget
+    what it waited for (a run cut short never reached :func:`watch`)."""
+    _awaited().clear()
+    start()
+
+
+def _in_fragment_rerun() -> bool:
+    """Whether this script run reruns fragments only (a fragment's ``run_every``), not the whole page."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def settle(timeout: float | None = None) -> None:
