@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from wuxi_atlas.analysis.errors import AtlasError
-from wuxi_atlas.analysis.indicators import INDICATOR_IDS
+from wuxi_atlas.analysis.names import INDICATOR_IDS
 from wuxi_atlas.analysis.pv import DEFAULT_USABLE_SHARE
 from wuxi_atlas.analysis.results import CITY_ADCODE
 from wuxi_atlas.app import progressive

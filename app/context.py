@@ -13,12 +13,12 @@ import dataclasses
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from wuxi_atlas.analysis.charging import DEFAULT_SERVICE_RADIUS_M
-from wuxi_atlas.analysis.indicators import INDICATOR_IDS, IndicatorOptions
+from wuxi_atlas.analysis.names import INDICATOR_IDS
 from wuxi_atlas.analysis.pv import DEFAULT_USABLE_SHARE, PVParameters
 from wuxi_atlas.analysis.results import CITY_ADCODE, DEFAULT_MIN_VALID_SHARE, IndicatorResult
 from wuxi_atlas.analysis.targets import Target
@@ -28,6 +28,9 @@ from wuxi_atlas.maps.basemap import DEFAULT_BASEMAP, default_basemap
 from wuxi_atlas.maps.choropleth import CHOROPLETH_MODES
 from wuxi_atlas.maps.overlay_names import OVERLAY_CHOICES
 from wuxi_atlas.maps.text import LANGS
+
+if TYPE_CHECKING:
+    from wuxi_atlas.analysis.indicators import IndicatorOptions
 
 __all__ = [
     "DENOMINATORS",
@@ -64,6 +67,10 @@ class Method:
     min_coverage_pct: float = 100 * DEFAULT_MIN_VALID_SHARE
 
     def options(self) -> IndicatorOptions:
+        # Imported here: the engine (the zonal passes) is not needed for a first paint, only in the
+        # background work that computes the indicators.
+        from wuxi_atlas.analysis.indicators import IndicatorOptions
+
         return IndicatorOptions(
             forest_denominator=self.forest_denominator,  # type: ignore[arg-type]
             forest_variant=self.forest_variant,  # type: ignore[arg-type]

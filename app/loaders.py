@@ -22,7 +22,6 @@ import geopandas as gpd
 import streamlit as st
 
 from wuxi_atlas.analysis.boundaries import load_boundaries
-from wuxi_atlas.analysis.indicators import IndicatorInputs, IndicatorOptions, compute_indicators
 from wuxi_atlas.analysis.paths import boundaries_path, targets_path
 from wuxi_atlas.analysis.pv_grid import pv_potential_grid
 from wuxi_atlas.analysis.result_cache import load_results, results_key, store_results
@@ -32,8 +31,8 @@ from wuxi_atlas.analysis.sources import LandSurveySource, RasterSource, VectorSo
 from wuxi_atlas.analysis.targets import Target, load_targets
 from wuxi_atlas.layers import defaults
 from wuxi_atlas.layers.catalog import CatalogBackend, CatalogEntry, StagedLayer, open_catalog
-from wuxi_atlas.layers.inputs import VECTOR_KINDS
 from wuxi_atlas.layers.lazy import LazyMapping, declares_synthetic
+from wuxi_atlas.layers.names import VECTOR_KINDS
 from wuxi_atlas.maps.atlas import AtlasData
 from wuxi_atlas.maps.providers import (
     MapProviders,
@@ -45,6 +44,7 @@ from wuxi_atlas.maps.providers import (
 
 if TYPE_CHECKING:
     from wuxi_atlas.analysis.change import LandCoverChange
+    from wuxi_atlas.analysis.indicators import IndicatorInputs, IndicatorOptions
     from wuxi_atlas.app.context import Method
 
 
@@ -249,6 +249,8 @@ def _indicator_group(
         cached = load_results(disk_key)
         if cached is not None:
             return cached
+    from wuxi_atlas.analysis.indicators import compute_indicators  # the engine: background work only
+
     results = compute_indicators(_inputs(), _targets, _options, only=indicators)
     if disk_key is not None:
         store_results(disk_key, results)
@@ -260,6 +262,8 @@ def indicator_results(
 ) -> list[IndicatorResult]:
     """Every indicator for the city and the districts, with the land cover of ``year``."""
     origins = origins_of(signature)
+
+    from wuxi_atlas.analysis.indicators import IndicatorInputs
 
     def inputs(kinds: tuple[str, ...]) -> Callable[[], IndicatorInputs]:
         """The layers one family reads (``kinds``), read when it is computed; the others are left out."""

@@ -239,8 +239,10 @@ def add_landcover(
     the shown years (:func:`shown_years`), each variant a toggleable group; with two years, a
     :class:`YearSwipe` between them. ``opacity`` is by overlay name (``landcover``, ``forest``). Returns
     the legend sections (the classes the images use)."""
+    if not variants:
+        return []  # before shown_years, which reads every year's raster header
     years = shown_years(landcover, year, compare_year)
-    if not years or not variants:
+    if not years:
         return []
     legend: list[tuple[str, Sequence[LegendEntry]]] = []
     for variant in variants:

@@ -16,7 +16,7 @@ from wuxi_atlas.analysis.sources import VectorSource
 from wuxi_atlas.app.context import Context
 from wuxi_atlas.app.map_component import build_map
 from wuxi_atlas.app.widgets import plain, synthetic_banner
-from wuxi_atlas.layers.inputs import VECTOR_KINDS
+from wuxi_atlas.layers.names import VECTOR_KINDS
 from wuxi_atlas.maps.atlas import map_html
 from wuxi_atlas.maps.text import t
 from wuxi_atlas.maps.workbook import board_workbook
