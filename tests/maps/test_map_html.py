@@ -255,6 +255,21 @@ def test_display_boundaries_small_and_without_gaps(boundaries: gpd.GeoDataFrame)
     assert selection_layer(shown, "320213")._children  # an outline to overlay
 
 
+def test_display_boundaries_match_the_metric_simplification(boundaries: gpd.GeoDataFrame) -> None:
+    # Simplified on a plane tangent at Wuxi, not in EPSG:4549 (no coordinate transformation on the first
+    # paint): within a few metres of the same simplification done in EPSG:4549, vertex for vertex.
+    from wuxi_atlas.analysis.crs import METRIC_CRS
+
+    shown = display_boundaries(boundaries)
+    districts = boundaries[boundaries["adcode"].astype(str) != "320200"].to_crs(METRIC_CRS)
+    metric = gpd.GeoSeries(shapely.coverage_simplify(districts.geometry.array, 60.0), crs=METRIC_CRS)
+    assert list(shown["adcode"]) == list(districts["adcode"])
+    gap = shapely.hausdorff_distance(shown.to_crs(METRIC_CRS).geometry.array, metric.array)
+    assert float(gap.max()) < 5.0
+    vertices = shapely.get_num_coordinates(shown.geometry.array)
+    assert (vertices == shapely.get_num_coordinates(metric.array)).all()
+
+
 def test_fact_sheet_escapes_and_bans_scripts() -> None:
     result = _result("forest_coverage", value=20.0, target=27.8, numerator=20e6, denominator=100e6)
     import pandas as pd
