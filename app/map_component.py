@@ -176,8 +176,10 @@ def _overlay_basemap(basemap: str) -> str:
     return basemap if get_basemap(basemap).datum == "gcj02" else "none"
 
 
-#: Overlays drawn before the first paint, whatever the caches hold: cheap, and the map is bare without them.
-_FIRST_PAINT = frozenset({"districts"})
+#: Overlays drawn in the page's own run, whatever the caches hold: cheap (a few hundredths of a second),
+#: and the map is bare without them: the districts on the first paint, and the indicator map as soon as
+#: the results it colours by are there (as a background job it would wait for every overlay before it).
+_IN_THE_RUN = frozenset({"districts", "choropleth"})
 
 
 def _part_key(ctx: Context, view: MapView, part: str) -> tuple[Any, ...]:
@@ -269,7 +271,7 @@ def _overlays(ctx: Context, view: MapView, *, wait: bool) -> tuple[list[OverlayC
     for part in parts:
         key = _part_key(ctx, view, part)
         work = functools.partial(_overlay_part, ctx.signature, key, tianditu, ctx, _part_view(view, part))
-        if part in _FIRST_PAINT:
+        if part in _IN_THE_RUN:
             codes += work()
             continue
         future = progressive.job(("overlay", ctx.signature, key, tianditu), work)
