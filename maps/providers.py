@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import folium.utilities
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -25,6 +24,7 @@ from wuxi_atlas.analysis.results import CITY_ADCODE
 from wuxi_atlas.analysis.sources import RasterSource, VectorSource
 from wuxi_atlas.maps.kinds import landcover as landcover_drawing
 from wuxi_atlas.maps.kinds import wetlands as wetlands_drawing
+from wuxi_atlas.maps.png import png_data_url, rgba_palette
 
 __all__ = [
     "MapProviders",
@@ -84,9 +84,10 @@ def overlay_png(
     (``#rrggbb``, so the legend lists only classes that are on the map); see
     :func:`maps.kinds.landcover.overlay_image`."""
     image, bounds = landcover_drawing.overlay_image(source, variant=variant)
-    opaque = image[image[..., 3] > 0][:, :3]
+    palette, _ = rgba_palette(image)
+    opaque = palette[palette[:, 3] > 0][:, :3]
     colours = tuple(f"#{r:02x}{g:02x}{b:02x}" for r, g, b in np.unique(opaque, axis=0)) if opaque.size else ()
-    return folium.utilities.image_to_url(image), bounds, colours
+    return png_data_url(image), bounds, colours
 
 
 def _polygonal(geometry: Any) -> Any:
