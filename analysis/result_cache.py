@@ -1,10 +1,12 @@
 """A persistent on-disk cache of indicator results, shared by processes (a restarted app, the CLI).
 
-An entry's key is a hash of everything the results depend on: the identity of every input file (path,
-size, mtime and a cheap content hash of its first and last 64 KiB), the method choices, the indicators
-asked for, the source of the project's own modules and :data:`CACHE_VERSION`. A changed file, option
-or version is a new key, so nothing is ever invalidated in place; stale entries are only unused. Entries
-are JSON, written to a temporary file and renamed, so a reader never sees half an entry.
+An entry's key is a hash of everything the results depend on: the identity of every input file
+(:func:`file_identity`: its path, size, mtime and content, with a GeoPackage's ``-wal`` or ``-journal``,
+which its readers read too), the method choices, the indicators asked for, the source of the project's
+own modules and :data:`CACHE_VERSION`. A changed file, option or version is a new key, so nothing is
+ever invalidated in place; stale entries are only unused. Entries are JSON after a line with the SHA-256
+of that JSON, written to a temporary file and renamed, so a reader never sees half an entry, and one
+damaged on disk is a miss, not a wrong number.
 
 The folder is ``$GEOPLAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/geoplan``, else ``~/.cache/geoplan``;
 ``GEOPLAN_CACHE_DIR=off`` disables the cache.
@@ -23,6 +25,8 @@ import functools
 import hashlib
 import json
 import os
+import re
+import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -43,8 +47,18 @@ __all__ = [
 ]
 
 #: Bump when any indicator's computation or IndicatorResult's fields change.
-CACHE_VERSION = "indicators-2"
+CACHE_VERSION = "indicators-3"
+#: A file up to this size is identified by a hash of all of it (about 20 ms for the 12 MB demo
+#: GeoPackage, once per process); a larger one by its first and last 64 KiB, its inode and its change
+#: time, which every write updates on POSIX and no user can set back (unlike the mtime).
+_WHOLE_FILE_BYTES = 64 * 1024 * 1024
 _SAMPLE_BYTES = 64 * 1024
+#: What SQLite (a GeoPackage) reads beside the file: an edit committed in WAL mode (QGIS edits so)
+#: can sit in ``-wal`` for as long as the editor keeps the file open, the file itself unchanged.
+_SQLITE_SIDECARS = ("-wal", "-journal")
+_LIBRARY_METADATA = re.compile(
+    r"(numpy|pandas|geopandas|shapely|pyogrio|pyproj|rasterio)-.+\.(dist|egg)-info$", re.IGNORECASE
+)
 
 FileIdentity = tuple[str, int, int, str]
 
@@ -59,35 +73,73 @@ def cache_dir() -> Path | None:
 
 
 def file_identity(path: str | os.PathLike[str]) -> FileIdentity:
-    """(absolute path, size in bytes, mtime in ns, blake2b of the first and last 64 KiB): a cheap identity
-    that changes when a file is replaced, even by one of the same size and mtime. A missing file is
-    (path, 0, 0, "")."""
+    """(absolute path, size in bytes, mtime in ns, content digest): an identity that changes when the
+    file's content changes, even to one of the same size and mtime, or when its SQLite ``-wal`` or
+    ``-journal`` appears or changes. A missing file is (path, 0, 0, "")."""
     resolved = Path(path).resolve()
     try:
         stat = resolved.stat()
-        digest = hashlib.blake2b(digest_size=16)
-        with resolved.open("rb") as handle:
-            digest.update(handle.read(_SAMPLE_BYTES))
-            if stat.st_size > 2 * _SAMPLE_BYTES:
-                handle.seek(-_SAMPLE_BYTES, os.SEEK_END)
-                digest.update(handle.read(_SAMPLE_BYTES))
+        digest = _content_digest(resolved, stat)
+        for suffix in _SQLITE_SIDECARS:
+            sidecar = resolved.with_name(resolved.name + suffix)
+            if sidecar.exists():
+                digest += f" {suffix}:{_content_digest(sidecar, sidecar.stat())}"
     except OSError:
         return (str(resolved), 0, 0, "")
-    return (str(resolved), stat.st_size, stat.st_mtime_ns, digest.hexdigest())
+    return (str(resolved), stat.st_size, stat.st_mtime_ns, digest)
+
+
+def _content_digest(path: Path, stat: os.stat_result) -> str:
+    state = (str(path), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    if os.name != "posix":  # st_ctime is the creation time there, not the last change: hash again
+        return _hash_content(*state)
+    return _remembered_digest(*state)
+
+
+def _hash_content(path: str, _dev: int, ino: int, size: int, _mtime_ns: int, ctime_ns: int) -> str:
+    with open(path, "rb") as handle:
+        if size <= _WHOLE_FILE_BYTES:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+        digest = hashlib.sha256(f"{ino} {ctime_ns}".encode())
+        digest.update(handle.read(_SAMPLE_BYTES))
+        handle.seek(-_SAMPLE_BYTES, os.SEEK_END)
+        digest.update(handle.read(_SAMPLE_BYTES))
+    return digest.hexdigest()
+
+
+#: A file's digest, kept for this process while its inode, size, mtime and change time stay the same:
+#: on POSIX no write leaves all of them as they were, so a run's keys hash each file once.
+_remembered_digest = functools.lru_cache(maxsize=256)(_hash_content)
 
 
 @functools.cache
 def _code_identity() -> str:
     """A hash of the project's own modules (``analysis/``, ``layers/`` and their subpackages: the readers
     and the zonal engine too), so an edited module is a new key even where :data:`CACHE_VERSION` was not
-    bumped."""
+    bumped; and the versions of the libraries the results are computed with (GEOS, PROJ and GDAL come in
+    their wheels), so an upgrade is a new key too."""
     root = Path(__file__).resolve().parent.parent
     modules = sorted([*root.glob("analysis/**/*.py"), *root.glob("layers/**/*.py")])
     digest = hashlib.blake2b(digest_size=16)
     for module in modules:
         digest.update(str(module.relative_to(root)).encode())
         digest.update(module.read_bytes())
+    digest.update(repr(_library_versions()).encode())
     return digest.hexdigest()
+
+
+def _library_versions() -> list[str]:
+    """The installed distributions of the libraries that compute, as their metadata folders are named
+    (``shapely-2.0.6.dist-info``): a listing of the import folders, not importlib.metadata (~0.1 s to
+    import) nor the libraries themselves (a run from the cache imports neither pandas nor geopandas)."""
+    found: list[str] = []
+    for folder in dict.fromkeys(sys.path):
+        try:
+            with os.scandir(folder or ".") as entries:
+                found += [e.name for e in entries if _LIBRARY_METADATA.match(e.name)]
+        except OSError:
+            continue
+    return sorted(found)
 
 
 def entry_key(files: Iterable[str | os.PathLike[str]], parts: Any) -> str:
@@ -113,14 +165,22 @@ def _entry(namespace: str, key: str) -> Path | None:
 
 
 def load_entry(namespace: str, key: str) -> Any | None:
-    """The JSON value stored under ``namespace``/``key``, or None (no entry, or an unreadable one)."""
+    """The JSON value stored under ``namespace``/``key``, or None (no entry, or one that is not as it
+    was written: damaged, cut short, or from a version that wrote no checksum)."""
     entry = _entry(namespace, key)
     if entry is None:
         return None
     try:
-        return json.loads(entry.read_text(encoding="utf-8"))
+        checksum, _, text = entry.read_text(encoding="utf-8").partition("\n")
+        if checksum != _checksum(text):
+            return None
+        return json.loads(text)
     except (OSError, ValueError):
         return None
+
+
+def _checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def store_entry(namespace: str, key: str, value: Any) -> bool:
@@ -144,7 +204,7 @@ def _write_atomically(entry: Path, text: str) -> bool:
             "w", encoding="utf-8", dir=entry.parent, prefix=".tmp-", suffix=".json", delete=False
         ) as handle:
             temporary = handle.name
-            handle.write(text)
+            handle.write(f"{_checksum(text)}\n{text}")
         os.replace(temporary, entry)
     except OSError:
         if temporary is not None:
@@ -166,15 +226,16 @@ def load_results(key: str) -> list[IndicatorResult] | None:
 
 def store_results(key: str, results: Sequence[IndicatorResult]) -> bool:
     """Store ``results`` under ``key`` atomically; False (nothing written) when the folder is not
-    writable or a result does not survive a JSON round trip unchanged."""
+    writable or a result does not survive a JSON round trip unchanged (its ``repr``, which tells a
+    tuple from a list, a whole-number key from a text one and a numpy float from a float)."""
     entry = _entry("indicators", key)
     if entry is None:
         return False
     try:
         text = json.dumps([dataclasses.asdict(r) for r in results], ensure_ascii=False)
-        again = [dataclasses.asdict(IndicatorResult(**r)) for r in json.loads(text)]
+        again = [IndicatorResult(**r) for r in json.loads(text)]
     except (TypeError, ValueError):
         return False
-    if json.dumps(again, ensure_ascii=False) != text:
+    if repr(again) != repr(list(results)):
         return False
     return _write_atomically(entry, text)

@@ -15,7 +15,6 @@ those values in one pass over its distinct values, then one :meth:`pandas.Series
 from __future__ import annotations
 
 import functools
-import os
 import re
 import tomllib
 import unicodedata
@@ -28,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from wuxi_atlas.analysis.errors import AliasError
-from wuxi_atlas.analysis.paths import shipped_data_dir
+from wuxi_atlas.layers.shipped import ALIASES_ENV, shipped_aliases_path, user_aliases_path
 from wuxi_atlas.layers.spec import LAYER_SPECS, FieldSpec, LayerSpec
 
 __all__ = [
@@ -43,19 +42,10 @@ __all__ = [
     "value_key",
 ]
 
-#: The environment variable naming the user's alias file, read on top of the shipped one.
-ALIASES_ENV = "GEOPLAN_ALIASES"
-
 _SEPARATORS = re.compile(r"[\s\-_]+")
 
 # (kind, field) -> canonical value -> its aliases, as a file spells them.
 _Entries = dict[tuple[str, str], dict[str, list[str]]]
-
-
-def shipped_aliases_path() -> Path:
-    """The shipped table, ``data/aliases.toml`` in the package (like the land-cover schemes, it
-    describes how files are written, not a dataset, so ``$GEOPLAN_DATA_DIR`` does not move it)."""
-    return shipped_data_dir() / "aliases.toml"
 
 
 def value_key(value: object) -> str:
@@ -194,8 +184,8 @@ def alias_table() -> AliasTable:
     AliasError
         Either file is malformed, or ``$GEOPLAN_ALIASES`` names a file that does not exist.
     """
-    user = os.environ.get(ALIASES_ENV, "").strip()
-    user_state = _file_state(Path(user).expanduser()) if user else None
+    user = user_aliases_path()
+    user_state = _file_state(user) if user is not None else None
     return _load(_file_state(shipped_aliases_path()), user_state)
 
 

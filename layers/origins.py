@@ -5,7 +5,8 @@ run's entries in the result cache (:mod:`analysis.indicator_cache`, :mod:`analys
 reads anything. A layer has an origin when it is one regular file the cache can identify (its path,
 size, modification time and a hash of its ends): a user's file, or the shipped one. A layer from a
 catalog, a folder (a File Geodatabase) or a Shapefile with side files has none, and the results that
-read it are not cached.
+read it are not cached. The value alias files (the shipped table and ``$GEOPLAN_ALIASES``) are among
+every layer's files: they decide what a text value is read as (which stations are 充电站, say).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from wuxi_atlas.analysis.indicator_cache import LayerOrigin
 from wuxi_atlas.analysis.names import kinds_for
 from wuxi_atlas.layers.names import VECTOR_KINDS
-from wuxi_atlas.layers.shipped import default_sources
+from wuxi_atlas.layers.shipped import default_sources, shipped_aliases_path, user_aliases_path
 
 __all__ = ["layer_origins"]
 
@@ -37,6 +38,7 @@ def layer_origins(
     given_paths = dict(layer_paths or {})
     wanted = set(kinds_for(indicators)) - set(without)
     shipped = {str(kind): path for kind, path in default_sources().items()}
+    aliases = tuple(str(p) for p in (shipped_aliases_path(), user_aliases_path()) if p is not None)
     origins: dict[str, LayerOrigin | None] = {}
     for kind in ("districts", *VECTOR_KINDS):
         if kind != "districts" and kind not in wanted:
@@ -48,5 +50,5 @@ def layer_origins(
         path = given if given is not None else shipped[kind]
         if path.is_file() and path.suffix.lower() != ".shp":  # a Shapefile's side files could change alone
             reading = f"lonlat_crs={stations_crs}" if kind == "stations" and given is not None else ""
-            origins[kind] = LayerOrigin((str(path),), reading)
+            origins[kind] = LayerOrigin((str(path), *aliases), reading)
     return origins

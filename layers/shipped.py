@@ -4,16 +4,18 @@ the vector layers and re-exports all of this."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from wuxi_atlas.analysis.errors import LayerReadError
-from wuxi_atlas.analysis.paths import boundaries_path, demo_dir, rasters_dir
+from wuxi_atlas.analysis.paths import boundaries_path, demo_dir, rasters_dir, shipped_data_dir
 from wuxi_atlas.analysis.sources import LAYER_KINDS, LayerKind, RasterSource
 from wuxi_atlas.layers.formats import read_landcover
 from wuxi_atlas.layers.limits import trusted
 
 __all__ = [
+    "ALIASES_ENV",
     "DEMO_GPKG",
     "DEMO_HISTORY_GPKG",
     "DEMO_LAYER_NAMES",
@@ -23,6 +25,8 @@ __all__ = [
     "history_layer_name",
     "load_default_landcover",
     "require_shipped",
+    "shipped_aliases_path",
+    "user_aliases_path",
 ]
 
 DEMO_GPKG = "wuxi_demo.gpkg"
@@ -39,6 +43,21 @@ DEMO_HISTORY_GPKG = "wuxi_history_demo.gpkg"
 #: Layer kind → prefix of its vintages' layers in the history GeoPackage (``DLTB_2021``).
 HISTORY_LAYER_PREFIXES: dict[LayerKind, str] = {"landcover": "DLTB", "stations": "stations"}
 _LANDCOVER = re.compile(r"landcover_(\d{4})_30m\.tif$")
+#: The environment variable naming the user's value alias file, read on top of the shipped one
+#: (:mod:`layers.aliases`).
+ALIASES_ENV = "GEOPLAN_ALIASES"
+
+
+def shipped_aliases_path() -> Path:
+    """The shipped table, ``data/aliases.toml`` in the package (like the land-cover schemes, it
+    describes how files are written, not a dataset, so ``$GEOPLAN_DATA_DIR`` does not move it)."""
+    return shipped_data_dir() / "aliases.toml"
+
+
+def user_aliases_path() -> Path | None:
+    """The user's value alias file, ``$GEOPLAN_ALIASES`` (None when unset)."""
+    user = os.environ.get(ALIASES_ENV, "").strip()
+    return Path(user).expanduser() if user else None
 
 
 def default_landcover_series() -> dict[int, Path]:

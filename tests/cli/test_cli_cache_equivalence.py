@@ -1,0 +1,246 @@
+"""``geoplan indicators`` served from the result cache prints what a run with the cache off prints, for
+the same command line: the same rows, numbers, sources, vintages and synthetic labels, the same note on
+stderr. Each test makes the cache serve (the run does not fall back to the full run) and then tries to
+make it serve something stale: an option, a file changed in place with its size and mtime kept, an edit
+a GeoPackage holds in its ``-wal``, the value alias file, a damaged entry."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import rasterio
+from affine import Affine
+from click.testing import CliRunner
+
+from wuxi_atlas.cli import geoplan
+from wuxi_atlas.cli import indicators as indicators_command
+from wuxi_atlas.layers.defaults import default_sources
+
+STATIONS_HEADER = "名称,类型,桩数,开放类型,经度,纬度\n"
+SYNTHETIC_NOTE = "note: results include SYNTHETIC demo data"
+
+
+@pytest.fixture(scope="module")
+def small_raster(tmp_path_factory) -> Path:
+    """The shipped land cover at 300 m (every tenth pixel, same CRS and tags): a fast raster pass."""
+    source = default_sources()["landcover"]
+    path = tmp_path_factory.mktemp("raster") / "landcover_300m.tif"
+    with rasterio.open(source) as src:
+        data = src.read(1)[::10, ::10]
+        profile = {**src.profile, "height": data.shape[0], "width": data.shape[1]}
+        profile["transform"] = src.transform @ Affine.scale(10)
+        profile.update(tiled=False, compress="deflate")
+        profile.pop("blockxsize", None), profile.pop("blockysize", None)
+        tags = src.tags()
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+        dst.update_tags(**tags)
+    return path
+
+
+@pytest.fixture
+def cache_dir(tmp_path) -> Path:
+    return tmp_path / "cache"
+
+
+@pytest.fixture
+def full_runs(monkeypatch) -> Iterator[list[int]]:
+    """How many runs fell back to the full run (one entry per run that did)."""
+    calls: list[int] = []
+    computed = indicators_command._computed
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return computed(*args, **kwargs)
+
+    monkeypatch.setattr(indicators_command, "_computed", counted)
+    yield calls
+
+
+def _geoplan(args: list[str], cache: Path | str, **env: str) -> tuple[str, str]:
+    result = CliRunner().invoke(
+        geoplan, ["indicators", "-q", *args], env={"GEOPLAN_CACHE_DIR": str(cache), **env}
+    )
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.stdout, result.stderr
+
+
+def _assert_served_as_fresh(args: list[str], cache: Path, full_runs: list[int], **env: str) -> str:
+    """Fill the cache, run again from it, and compare both with a run with the cache off."""
+    fresh = _geoplan(args, "off", **env)
+    filled = _geoplan(args, cache, **env)
+    before = len(full_runs)
+    served = _geoplan(args, cache, **env)
+    assert len(full_runs) == before, "the second run fell back to the full run: nothing was served"
+    assert filled == fresh
+    assert served == fresh
+    return served[0]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["-f", "csv", "--radius", "500", "--min-coverage", "40", "--specific-yield", "900"],
+        ["-f", "csv", "--denominator", "land", "--forest-variant", "senlin", "--district", "滨湖"],
+        ["-f", "table", "--without", "stations", "--without", "buildings", "--district", "Liangxi"],
+        ["-f", "json", "--indicator", "charging_piles", "--indicator", "forest_coverage"],
+    ],
+    ids=["radius-coverage-yield", "forest-method-district", "without-table", "subset"],
+)
+def test_every_method_choice_served_as_fresh(small_raster, cache_dir, full_runs, options):
+    served = _assert_served_as_fresh(["--landcover", str(small_raster), *options], cache_dir, full_runs)
+    assert served.strip()
+
+
+def test_the_synthetic_note_and_provenance_follow_the_layers(small_raster, tmp_path, cache_dir, full_runs):
+    """A run on the user's own stations only: its rows carry the file as their source and are not
+    synthetic, whichever run made them; the raster's rows stay synthetic, and so does the note."""
+    stations = tmp_path / "stations.csv"
+    stations.write_text(STATIONS_HEADER + "甲,充电站,4,公共,120.30,31.57\n", encoding="utf-8")
+    args = ["--landcover", str(small_raster), "-f", "csv", "--indicator", "forest_coverage"]
+    args += ["--indicator", "charging_piles", "--stations", str(stations)]
+    out = _assert_served_as_fresh(args, cache_dir, full_runs)
+    piles = [line for line in out.splitlines() if line.startswith("charging_piles,320200,")]
+    assert len(piles) == 1 and "stations.csv" in piles[0] and ",False," in piles[0]
+    assert SYNTHETIC_NOTE in _geoplan(args, cache_dir)[1]
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "wgs84"])
+def test_the_stations_datum_is_part_of_the_key(small_raster, tmp_path, cache_dir, full_runs, crs):
+    stations = tmp_path / "stations.csv"
+    # Beside a district border, so the datum shift (~500 m) moves the station across it.
+    rows = [f"站{k},充电站,{k + 1},公共,{120.25 + k * 0.004:.3f},31.57\n" for k in range(40)]
+    stations.write_text(STATIONS_HEADER + "".join(rows), encoding="utf-8")
+    args = ["--landcover", str(small_raster), "-f", "csv", "--indicator", "forest_coverage"]
+    args += ["--indicator", "charging_piles", "--stations", str(stations)]
+    _assert_served_as_fresh(args, cache_dir, full_runs)
+    _assert_served_as_fresh([*args, "--stations-crs", crs], cache_dir, full_runs)
+
+
+def _rewrite_in_place(path: Path, old: bytes, new: bytes) -> None:
+    """Replace ``old`` with ``new`` (same length) in the middle of ``path``, keeping its size and mtime."""
+    assert len(old) == len(new)
+    stat = path.stat()
+    data = path.read_bytes()
+    middle = data.index(old, len(data) // 3)
+    with path.open("r+b") as handle:
+        handle.seek(middle)
+        handle.write(new)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+def test_a_file_changed_in_the_middle_with_its_size_and_mtime_kept(
+    small_raster, tmp_path, cache_dir, full_runs
+):
+    """The identity once hashed only the first and last 64 KiB: an edit between them was served stale."""
+    stations = tmp_path / "stations.csv"
+    rows = [
+        f"站{k:05d},充电站,{10 + k % 80},公共,{120.2 + (k % 300) * 0.001:.4f},31.57\n" for k in range(9000)
+    ]
+    stations.write_text(STATIONS_HEADER + "".join(rows), encoding="utf-8")
+    assert stations.stat().st_size > 3 * 64 * 1024
+    args = ["--landcover", str(small_raster), "-f", "json", "--indicator", "forest_coverage"]
+    args += ["--indicator", "charging_piles", "--stations", str(stations)]
+    before = _assert_served_as_fresh(args, cache_dir, full_runs)
+    _rewrite_in_place(stations, ",充电站,".encode(), ",加氢站,".encode())
+    after = _assert_served_as_fresh(args, cache_dir, full_runs)
+    assert after != before
+
+
+def test_an_edit_held_in_a_geopackages_wal(small_raster, tmp_path, cache_dir, full_runs):
+    """QGIS edits a GeoPackage in WAL mode: the edit sits in ``-wal`` while the file itself is unchanged
+    (size and mtime too). The readers read it; the cache key must see it."""
+    stations = tmp_path / "stations.gpkg"
+    CliRunner().invoke(geoplan, ["export", "stations", "-o", str(tmp_path / "all.geojson")])
+    import pyogrio
+
+    frame = pyogrio.read_dataframe(tmp_path / "all.geojson")
+    pyogrio.write_dataframe(frame.iloc[::20], stations, layer="stations", driver="GPKG")
+    with sqlite3.connect(stations) as switch:  # the file in WAL mode from now on, as QGIS leaves it
+        switch.execute("PRAGMA journal_mode=WAL")
+    switch.close()
+    args = ["--landcover", str(small_raster), "-f", "csv", "--indicator", "forest_coverage"]
+    args += ["--indicator", "charging_piles", "--stations", str(stations)]
+    before = _assert_served_as_fresh(args, cache_dir, full_runs)
+    unchanged = stations.stat()
+    editor = sqlite3.connect(stations)
+    try:
+        # GeoPackage triggers call SpatiaLite's functions; an attribute edit needs only that they exist.
+        for name in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+            editor.create_function(name, 1, lambda _geometry: 0)
+        editor.execute("PRAGMA wal_autocheckpoint=0")
+        editor.execute("UPDATE stations SET piles = piles + 100")
+        editor.commit()
+        assert stations.stat().st_mtime_ns == unchanged.st_mtime_ns  # the edit is all in -wal
+        after = _assert_served_as_fresh(args, cache_dir, full_runs)
+    finally:
+        editor.close()
+    assert after != before
+
+
+def test_the_value_alias_file_is_part_of_the_key(small_raster, tmp_path, cache_dir, full_runs):
+    """``$GEOPLAN_ALIASES`` decides which rows are 充电站: a run with it must not be served the results
+    of a run without it."""
+    stations = tmp_path / "stations.csv"
+    stations.write_text(
+        STATIONS_HEADER + "甲,超充站,8,公共,120.30,31.57\n乙,充电站,2,公共,120.31,31.58\n", encoding="utf-8"
+    )
+    aliases = tmp_path / "aliases.toml"
+    aliases.write_text('[stations.type]\ncharging = ["超充站"]\n', encoding="utf-8")
+    args = ["--landcover", str(small_raster), "-f", "json", "--indicator", "forest_coverage"]
+    args += ["--indicator", "charging_piles", "--stations", str(stations)]
+    without = _assert_served_as_fresh(args, cache_dir, full_runs)
+    with_aliases = _assert_served_as_fresh(args, cache_dir, full_runs, GEOPLAN_ALIASES=str(aliases))
+    assert with_aliases != without
+    aliases.write_text('[stations.type]\nhydrogen = ["超充站"]\n', encoding="utf-8")
+    _assert_served_as_fresh(args, cache_dir, full_runs, GEOPLAN_ALIASES=str(aliases))
+
+
+def test_a_damaged_entry_that_is_still_json_is_a_miss(small_raster, cache_dir, full_runs):
+    """A digit changed on disk leaves valid JSON: the entry's checksum refuses it, so the numbers
+    printed are computed ones."""
+    args = ["--landcover", str(small_raster), "-f", "json"]
+    fresh = _assert_served_as_fresh(args, cache_dir, full_runs)
+    entries = sorted((cache_dir / "indicators").glob("*.json")) + sorted((cache_dir / "zones").glob("*.json"))
+    assert entries
+    for entry in entries:
+        text = entry.read_text(encoding="utf-8")
+        digits = [k for k, c in enumerate(text) if c.isdigit() and k > text.index("\n")]
+        k = digits[len(digits) // 2]
+        entry.write_text(text[:k] + str((int(text[k]) + 1) % 10) + text[k + 1 :], encoding="utf-8")
+    assert _geoplan(args, cache_dir)[0] == fresh
+
+
+def test_a_cache_folder_that_cannot_be_written(small_raster, tmp_path, full_runs):
+    """The cache folder is a file: every run is a full run, with the same output, and no traceback."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    args = ["--landcover", str(small_raster), "-f", "csv"]
+    assert _geoplan(args, blocked) == _geoplan(args, "off")
+
+
+def test_two_processes_filling_the_cache_at_once(small_raster, tmp_path, cache_dir):
+    import subprocess
+    import sys
+
+    args = ["indicators", "-q", "--landcover", str(small_raster), "-f", "json"]
+    env = {**os.environ, "GEOPLAN_CACHE_DIR": str(cache_dir)}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "wuxi_atlas.cli", *args, "-o", str(tmp_path / f"out{k}.json")], env=env
+        )
+        for k in range(2)
+    ]
+    assert [run.wait(timeout=300) for run in runs] == [0, 0]
+    fresh = _geoplan(args[2:], "off")[0]
+    served = _geoplan(args[2:], cache_dir)[0]
+    assert served == fresh
+    assert {(tmp_path / f"out{k}.json").read_text(encoding="utf-8").strip() for k in range(2)} == {
+        fresh.strip()
+    }
+    assert not list(cache_dir.rglob(".tmp-*"))
