@@ -64,29 +64,36 @@ FileIdentity = tuple[str, int, int, str]
 
 
 def cache_dir() -> Path | None:
-    """The cache folder, or None when ``GEOPLAN_CACHE_DIR`` is ``off``."""
+    """The cache folder, or None when ``GEOPLAN_CACHE_DIR`` is ``off`` (or no folder is named and the
+    user has no home folder, as a container's user without a passwd entry)."""
     configured = os.environ.get("GEOPLAN_CACHE_DIR")
     if configured:
         return None if configured.lower() == "off" else Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except RuntimeError:  # Path.home(): "Could not determine home directory."
+        return None
     return Path(base) / "geoplan"
 
 
 def file_identity(path: str | os.PathLike[str]) -> FileIdentity:
     """(absolute path, size in bytes, mtime in ns, content digest): an identity that changes when the
     file's content changes, even to one of the same size and mtime, or when its SQLite ``-wal`` or
-    ``-journal`` appears or changes. A missing file is (path, 0, 0, "")."""
-    resolved = Path(path).resolve()
+    ``-journal`` appears or changes. A missing file is (path, 0, 0, "").
+
+    The path is the one given, made absolute but not resolved: a symbolic link and its target are two
+    identities, as the results name the file they were read from (``link.csv:stations``)."""
+    given = Path(os.path.abspath(path))
     try:
-        stat = resolved.stat()
-        digest = _content_digest(resolved, stat)
+        stat = given.stat()
+        digest = _content_digest(given, stat)
         for suffix in _SQLITE_SIDECARS:
-            sidecar = resolved.with_name(resolved.name + suffix)
+            sidecar = given.with_name(given.name + suffix)
             if sidecar.exists():
                 digest += f" {suffix}:{_content_digest(sidecar, sidecar.stat())}"
     except OSError:
-        return (str(resolved), 0, 0, "")
-    return (str(resolved), stat.st_size, stat.st_mtime_ns, digest)
+        return (str(given), 0, 0, "")
+    return (str(given), stat.st_size, stat.st_mtime_ns, digest)
 
 
 def _content_digest(path: Path, stat: os.stat_result) -> str:
@@ -133,9 +140,9 @@ def _library_versions() -> list[str]:
     (``shapely-2.0.6.dist-info``): a listing of the import folders, not importlib.metadata (~0.1 s to
     import) nor the libraries themselves (a run from the cache imports neither pandas nor geopandas)."""
     found: list[str] = []
-    for folder in dict.fromkeys(sys.path):
+    for folder in dict.fromkeys(filter(None, sys.path)):  # not "" (the working folder)
         try:
-            with os.scandir(folder or ".") as entries:
+            with os.scandir(folder) as entries:
                 found += [e.name for e in entries if _LIBRARY_METADATA.match(e.name)]
         except OSError:
             continue

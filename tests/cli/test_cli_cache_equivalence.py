@@ -121,6 +121,19 @@ def test_the_stations_datum_is_part_of_the_key(small_raster, tmp_path, cache_dir
     _assert_served_as_fresh([*args, "--stations-crs", crs], cache_dir, full_runs)
 
 
+def test_a_link_to_a_file_is_named_as_given(small_raster, tmp_path, cache_dir, full_runs):
+    """The results name the file they were read from: a run on a symbolic link is not served the rows
+    of a run on its target, which name the target."""
+    real = tmp_path / "real.csv"
+    real.write_text(STATIONS_HEADER + "甲,充电站,4,公共,120.30,31.57\n", encoding="utf-8")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    args = ["--landcover", str(small_raster), "-f", "csv", "--indicator", "forest_coverage"]
+    args += ["--indicator", "charging_piles", "--stations"]
+    assert "real.csv" in _assert_served_as_fresh([*args, str(real)], cache_dir, full_runs)
+    assert "link.csv" in _assert_served_as_fresh([*args, str(link)], cache_dir, full_runs)
+
+
 def _rewrite_in_place(path: Path, old: bytes, new: bytes) -> None:
     """Replace ``old`` with ``new`` (same length) in the middle of ``path``, keeping its size and mtime."""
     assert len(old) == len(new)
@@ -244,3 +257,20 @@ def test_two_processes_filling_the_cache_at_once(small_raster, tmp_path, cache_d
         fresh.strip()
     }
     assert not list(cache_dir.rglob(".tmp-*"))
+
+
+def test_a_user_with_no_home_folder_runs_without_the_cache(small_raster, monkeypatch):
+    """A container's user with no passwd entry and no $HOME: Path.home() raises, which was a traceback
+    of every run; now the cache is off for it."""
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    args = ["--landcover", str(small_raster), "-f", "csv", "--indicator", "forest_coverage"]
+    fresh = _geoplan(args, "off")
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    for name in ("HOME", "XDG_CACHE_HOME", "GEOPLAN_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(geoplan, ["indicators", "-q", *args])
+    assert result.exit_code == 0, repr(result.exception)
+    assert (result.stdout, result.stderr) == fresh
