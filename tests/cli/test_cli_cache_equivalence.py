@@ -7,18 +7,21 @@ a GeoPackage holds in its ``-wal``, the value alias file, a damaged entry."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import rasterio
 from affine import Affine
 from click.testing import CliRunner
 
+from wuxi_atlas.analysis.paths import shipped_data_dir
 from wuxi_atlas.cli import geoplan
 from wuxi_atlas.cli import indicators as indicators_command
-from wuxi_atlas.layers.defaults import default_sources
+from wuxi_atlas.layers.defaults import default_landcover_series, default_sources
 
 STATIONS_HEADER = "名称,类型,桩数,开放类型,经度,纬度\n"
 SYNTHETIC_NOTE = "note: results include SYNTHETIC demo data"
@@ -27,19 +30,8 @@ SYNTHETIC_NOTE = "note: results include SYNTHETIC demo data"
 @pytest.fixture(scope="module")
 def small_raster(tmp_path_factory) -> Path:
     """The shipped land cover at 300 m (every tenth pixel, same CRS and tags): a fast raster pass."""
-    source = default_sources()["landcover"]
-    path = tmp_path_factory.mktemp("raster") / "landcover_300m.tif"
-    with rasterio.open(source) as src:
-        data = src.read(1)[::10, ::10]
-        profile = {**src.profile, "height": data.shape[0], "width": data.shape[1]}
-        profile["transform"] = src.transform @ Affine.scale(10)
-        profile.update(tiled=False, compress="deflate")
-        profile.pop("blockxsize", None), profile.pop("blockysize", None)
-        tags = src.tags()
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data, 1)
-        dst.update_tags(**tags)
-    return path
+    folder = tmp_path_factory.mktemp("raster")
+    return _small_copy(default_sources()["landcover"], folder / "landcover_300m.tif")
 
 
 @pytest.fixture
@@ -274,3 +266,109 @@ def test_a_user_with_no_home_folder_runs_without_the_cache(small_raster, monkeyp
     result = CliRunner().invoke(geoplan, ["indicators", "-q", *args])
     assert result.exit_code == 0, repr(result.exception)
     assert (result.stdout, result.stderr) == fresh
+
+
+def _small_copy(source: Path, path: Path, crs: str | None = None) -> Path:
+    """``source`` at a tenth of its resolution, or warped to the longitude/latitude ``crs``."""
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    with rasterio.open(source) as src:
+        profile, tags = dict(src.profile), src.tags()
+        if crs is None:
+            data = src.read(1)[::10, ::10]
+            transform = src.transform @ Affine.scale(10)
+        else:
+            transform, width, height = calculate_default_transform(
+                src.crs, crs, src.width, src.height, *src.bounds, resolution=0.003
+            )
+            data = np.zeros((height, width), dtype=profile["dtype"])
+            reproject(src.read(1), data, src_transform=src.transform, src_crs=src.crs,
+                      dst_transform=transform, dst_crs=crs, resampling=Resampling.nearest)  # fmt: skip
+    profile.update(height=data.shape[0], width=data.shape[1], transform=transform, tiled=False)
+    profile.update(compress="deflate", crs=crs or profile["crs"])
+    profile.pop("blockxsize", None), profile.pop("blockysize", None)
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+        dst.update_tags(**tags)
+    return path
+
+
+def test_a_cgcs2000_lonlat_raster(small_raster, tmp_path, cache_dir, full_runs):
+    """The cached zones (EPSG:4549) are laid on a CGCS2000 longitude/latitude raster as the full run lays
+    its own (an EPSG:4326 one: tests/analysis/test_cached_run.py)."""
+    raster = _small_copy(small_raster, tmp_path / "lonlat.tif", crs="EPSG:4490")
+    args = ["--landcover", str(raster), "-f", "csv", "--indicator", "forest_coverage"]
+    args += ["--indicator", "builtup_green_coverage", "--indicator", "charging_piles"]
+    _assert_served_as_fresh(args, cache_dir, full_runs)
+
+
+def test_a_different_raster_under_the_same_name_and_mtime(tmp_path, cache_dir, full_runs):
+    """The raster is never served from the cache: another year's land cover written over the file (its
+    mtime set back) gives that year's rates."""
+    series = default_landcover_series()
+    raster = _small_copy(series[max(series)], tmp_path / "landcover.tif")
+    args = ["--landcover", str(raster), "-f", "csv", "--indicator", "forest_coverage"]
+    args += ["--indicator", "builtup_green_coverage", "--indicator", "charging_piles"]
+    latest = _assert_served_as_fresh(args, cache_dir, full_runs)
+    mtime = raster.stat().st_mtime_ns
+    _small_copy(series[min(series)], raster)
+    os.utime(raster, ns=(mtime, mtime))
+    assert _assert_served_as_fresh(args, cache_dir, full_runs) != latest
+
+
+def test_a_changed_targets_file(small_raster, tmp_path, cache_dir, full_runs):
+    """A target edited in place (same size, same mtime) in a $GEOPLAN_DATA_DIR dataset is judged anew."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for part in ("boundaries", "rasters", "demo"):
+        (data / part).symlink_to(shipped_data_dir() / part)
+    targets = data / "targets.toml"
+    shutil.copyfile(shipped_data_dir() / "targets.toml", targets)
+    args = ["--landcover", str(small_raster), "-f", "csv", "--indicator", "forest_coverage"]
+    args += ["--indicator", "charging_piles", "--indicator", "wetland_protection_rate"]
+    before = _assert_served_as_fresh(args, cache_dir, full_runs, GEOPLAN_DATA_DIR=str(data))
+    assert b"value = 200000" in targets.read_bytes()  # the 2025 charging piles target
+    _rewrite_in_place(targets, b"value = 200000", b"value = 300000")
+    after = _assert_served_as_fresh(args, cache_dir, full_runs, GEOPLAN_DATA_DIR=str(data))
+    assert after != before and ",300000.0," in after
+
+
+def test_a_shapefiles_side_files_are_read_anew(small_raster, tmp_path, cache_dir, full_runs):
+    """A Shapefile's .dbf can change alone (the piles), its .shp unchanged: a Shapefile is never cached."""
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(
+        {"name": ["甲", "乙"], "type": ["charging"] * 2, "piles": [4, 6], "access": ["public"] * 2},
+        geometry=gpd.points_from_xy([120.30, 120.31], [31.57, 31.58]),
+        crs="EPSG:4326",
+    )
+    stations = tmp_path / "stations.shp"
+    frame.to_file(stations, encoding="utf-8")
+    args = ["--landcover", str(small_raster), "-f", "csv", "--indicator", "forest_coverage"]
+    args += ["--indicator", "charging_piles", "--stations", str(stations)]
+    before = _geoplan(args, cache_dir)
+    shp = stations.read_bytes()
+    frame.assign(piles=[40, 60]).to_file(stations, encoding="utf-8")
+    assert stations.read_bytes() == shp
+    after = _geoplan(args, cache_dir)
+    assert after == _geoplan(args, "off") != before
+
+
+def test_a_catalogs_new_version(small_raster, tmp_path, cache_dir):
+    """--catalog: the stations of the catalog's current version, never of an earlier one, and the layers
+    the catalog does not hold (the shipped ones, served from the cache) as a run without the cache."""
+    catalog = tmp_path / "catalog"
+    args = ["--landcover", str(small_raster), "-f", "csv", "--catalog", str(catalog)]
+    outputs = []
+    for version, piles in enumerate((4, 40)):
+        stations = tmp_path / f"stations{version}.csv"
+        stations.write_text(STATIONS_HEADER + f"甲,充电站,{piles},公共,120.30,31.57\n", encoding="utf-8")
+        added = CliRunner().invoke(
+            geoplan, ["layers", "add", "stations", str(stations), "--catalog", str(catalog)]
+        )
+        assert added.exit_code == 0, added.output
+        fresh = _geoplan(args, "off")
+        assert _geoplan(args, cache_dir) == fresh
+        assert _geoplan(args, cache_dir) == fresh
+        outputs.append(fresh)
+    assert outputs[0] != outputs[1]
