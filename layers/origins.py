@@ -16,6 +16,7 @@ from pathlib import Path
 
 from wuxi_atlas.analysis.indicator_cache import LayerOrigin
 from wuxi_atlas.analysis.names import kinds_for
+from wuxi_atlas.layers.limits import current_limits
 from wuxi_atlas.layers.names import VECTOR_KINDS
 from wuxi_atlas.layers.shipped import default_sources, shipped_aliases_path, user_aliases_path
 
@@ -49,6 +50,15 @@ def layer_origins(
             continue  # a catalog's version: its files are the catalog's business
         path = given if given is not None else shipped[kind]
         if path.is_file() and path.suffix.lower() != ".shp":  # a Shapefile's side files could change alone
-            reading = f"lonlat_crs={stations_crs}" if kind == "stations" and given is not None else ""
-            origins[kind] = LayerOrigin((str(path), *aliases), reading)
+            origins[kind] = LayerOrigin((str(path), *aliases), _reading(kind, given, stations_crs))
     return origins
+
+
+def _reading(kind: str, given: Path | None, stations_crs: str | None) -> str:
+    """How a layer's file is read, apart from the file: a user's file under the size limits in force
+    (``GEOPLAN_MAX_UPLOAD_MB``…: a run under a lower one refuses it, so it must not be served what a run
+    under a higher one computed), a station table in its datum."""
+    if given is None:
+        return ""  # the shipped data, read as trusted
+    reading = repr(current_limits())
+    return f"{reading} lonlat_crs={stations_crs}" if kind == "stations" else reading

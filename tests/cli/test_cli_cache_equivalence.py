@@ -372,3 +372,20 @@ def test_a_catalogs_new_version(small_raster, tmp_path, cache_dir):
         assert _geoplan(args, cache_dir) == fresh
         outputs.append(fresh)
     assert outputs[0] != outputs[1]
+
+
+def test_a_file_over_a_lower_size_limit_is_refused_not_served(small_raster, tmp_path, cache_dir, full_runs):
+    """GEOPLAN_MAX_UPLOAD_MB lowered under a user's file: the run refuses the file, as a run with the
+    cache off does, instead of serving what a run under the higher limit computed from it."""
+    stations = tmp_path / "stations.csv"
+    rows = [f"站{k},充电站,{k % 9 + 1},公共,{120.25 + k * 0.0001:.4f},31.57\n" for k in range(1000)]
+    stations.write_text(STATIONS_HEADER + "".join(rows), encoding="utf-8")
+    assert stations.stat().st_size > 2 * small_raster.stat().st_size
+    args = ["--landcover", str(small_raster), "-f", "csv", "--indicator", "forest_coverage"]
+    args += ["--indicator", "charging_piles", "--stations", str(stations)]
+    _assert_served_as_fresh(args, cache_dir, full_runs)
+    limit = f"{1.5 * small_raster.stat().st_size / 2**20:.4f}"  # the raster under it, the stations over
+    for cache in ("off", cache_dir):
+        env = {"GEOPLAN_CACHE_DIR": str(cache), "GEOPLAN_MAX_UPLOAD_MB": limit}
+        refused = CliRunner().invoke(geoplan, ["indicators", "-q", *args], env=env)
+        assert "stations.csv: the file is too large" in str(refused.exception), refused.output
