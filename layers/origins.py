@@ -55,10 +55,9 @@ def layer_origins(
 
 
 def _reading(kind: str, given: Path | None, stations_crs: str | None) -> str:
-    """How a layer's file is read, apart from the file: a user's file under the size limits in force
-    (``GEOPLAN_MAX_UPLOAD_MB``…: a run under a lower one refuses it, so it must not be served what a run
-    under a higher one computed), a station table in its datum."""
-    if given is None:
-        return ""  # the shipped data, read as trusted
-    reading = repr(current_limits())
-    return f"{reading} lonlat_crs={stations_crs}" if kind == "stations" else reading
+    """How a layer's file is read, apart from the file: under the size limits in force
+    (``GEOPLAN_MAX_UPLOAD_MB``…: a run under a lower one refuses a user's file, or a dataset's file not
+    stored the atlas's way, so it must not be served what a run under a higher one computed), a user's
+    station table in its datum."""
+    limits = repr(current_limits())
+    return f"{limits} lonlat_crs={stations_crs}" if kind == "stations" and given is not None else limits
