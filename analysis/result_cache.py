@@ -213,7 +213,7 @@ def _write_atomically(entry: Path, text: str) -> bool:
             temporary = handle.name
             handle.write(f"{_checksum(text)}\n{text}")
         os.replace(temporary, entry)
-    except OSError:
+    except (OSError, UnicodeError):  # UnicodeError: a lone surrogate (a file name not in UTF-8)
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
         return False

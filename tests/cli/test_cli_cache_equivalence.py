@@ -389,3 +389,20 @@ def test_a_file_over_a_lower_size_limit_is_refused_not_served(small_raster, tmp_
         env = {"GEOPLAN_CACHE_DIR": str(cache), "GEOPLAN_MAX_UPLOAD_MB": limit}
         refused = CliRunner().invoke(geoplan, ["indicators", "-q", *args], env=env)
         assert "stations.csv: the file is too large" in str(refused.exception), refused.output
+
+
+def test_a_file_name_not_in_utf8_fails_as_without_the_cache(small_raster, tmp_path, cache_dir):
+    """A name with a byte that is not UTF-8 becomes a lone surrogate in the results' source: writing the
+    entry raised a UnicodeEncodeError of its own; now the entry is not written and the run stops where a
+    run without the cache stops."""
+    real = tmp_path / "real.csv"
+    real.write_text(STATIONS_HEADER + "甲,充电站,4,公共,120.30,31.57\n", encoding="utf-8")
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/st\xff.csv"))
+    shutil.copyfile(real, odd)
+    args = ["indicators", "-q", "--landcover", str(small_raster), "-f", "csv", "--indicator"]
+    args += ["forest_coverage", "--indicator", "charging_piles", "--stations", str(odd)]
+    errors = []
+    for cache in ("off", cache_dir, cache_dir):
+        result = CliRunner().invoke(geoplan, args, env={"GEOPLAN_CACHE_DIR": str(cache)})
+        errors.append((result.stdout, repr(result.exception)))
+    assert errors[1] == errors[0] and errors[2] == errors[0]
