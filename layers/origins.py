@@ -3,10 +3,11 @@ run's entries in the result cache (:mod:`analysis.indicator_cache`, :mod:`analys
 
 :func:`layer_origins` reads no layer and imports no vector reader, so a run can ask the cache before it
 reads anything. A layer has an origin when it is one regular file the cache can identify (its path,
-size, modification time and a hash of its ends): a user's file, or the shipped one. A layer from a
+size, modification time and content): a user's file, or the shipped one. A layer from a
 catalog, a folder (a File Geodatabase) or a Shapefile with side files has none, and the results that
 read it are not cached. The value alias files (the shipped table and ``$GEOPLAN_ALIASES``) are among
-every layer's files: they decide what a text value is read as (which stations are 充电站, say).
+every layer's files: they decide what a text value is read as (which stations are 充电站, say); so is
+the ``MANIFEST.json`` beside a file, which gives its vintage and whether it is synthetic.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from wuxi_atlas.analysis.indicator_cache import LayerOrigin
 from wuxi_atlas.analysis.names import kinds_for
 from wuxi_atlas.layers.limits import current_limits
 from wuxi_atlas.layers.names import VECTOR_KINDS
+from wuxi_atlas.layers.provenance import manifest_path
 from wuxi_atlas.layers.shipped import default_sources, shipped_aliases_path, user_aliases_path
 
 __all__ = ["layer_origins"]
@@ -50,7 +52,9 @@ def layer_origins(
             continue  # a catalog's version: its files are the catalog's business
         path = given if given is not None else shipped[kind]
         if path.is_file() and path.suffix.lower() != ".shp":  # a Shapefile's side files could change alone
-            origins[kind] = LayerOrigin((str(path), *aliases), _reading(kind, given, stations_crs))
+            # The manifest beside a file gives its provenance (vintage, synthetic), read with it.
+            files = (str(path), str(manifest_path(path)), *aliases)
+            origins[kind] = LayerOrigin(files, _reading(kind, given, stations_crs))
     return origins
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "check_year",
     "lower_keys",
     "manifest_beside",
+    "manifest_path",
     "raster_year",
     "source_text",
     "truthy",
@@ -62,16 +63,21 @@ def lower_keys(mapping: Mapping[str, Any] | None) -> dict[str, Any]:
     return {str(key).lower(): value for key, value in (mapping or {}).items()}
 
 
+def manifest_path(path: Path) -> Path:
+    """Where the ``MANIFEST.json`` of ``path`` would be: next to it."""
+    return path.parent / "MANIFEST.json"
+
+
 def manifest_beside(path: Path, notes: list[str]) -> dict[str, Any]:
     """The ``MANIFEST.json`` next to ``path`` (lower-case keys); empty when there is none, with a note
     when it cannot be read."""
-    manifest_path = path.parent / "MANIFEST.json"
-    if not manifest_path.is_file():
+    manifest = manifest_path(path)
+    if not manifest.is_file():
         return {}
     try:
-        content = json.loads(manifest_path.read_text(encoding="utf-8"))
+        content = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        notes.append(f"{manifest_path.name} next to the file could not be read ({exc}); ignored")
+        notes.append(f"{manifest.name} next to the file could not be read ({exc}); ignored")
         return {}
     return lower_keys(content) if isinstance(content, dict) else {}
 

@@ -406,3 +406,17 @@ def test_a_file_name_not_in_utf8_fails_as_without_the_cache(small_raster, tmp_pa
         result = CliRunner().invoke(geoplan, args, env={"GEOPLAN_CACHE_DIR": str(cache)})
         errors.append((result.stdout, repr(result.exception)))
     assert errors[1] == errors[0] and errors[2] == errors[0]
+
+
+def test_the_manifest_beside_a_file_gives_its_provenance(small_raster, tmp_path, cache_dir, full_runs):
+    """The MANIFEST.json next to a user's file states its vintage and whether it is synthetic: edited,
+    the rows say so, and the synthetic note is printed, as without the cache."""
+    (tmp_path / "MANIFEST.json").write_text('{"vintage": "2023"}', encoding="utf-8")
+    stations = tmp_path / "stations.csv"
+    stations.write_text(STATIONS_HEADER + "甲,充电站,4,公共,120.30,31.57\n", encoding="utf-8")
+    args = ["--landcover", str(small_raster), "-f", "json", "--indicator", "charging_piles"]
+    args += ["--indicator", "forest_coverage", "--stations", str(stations)]
+    before = _assert_served_as_fresh(args, cache_dir, full_runs)
+    (tmp_path / "MANIFEST.json").write_text('{"vintage": "2024", "synthetic": true}', encoding="utf-8")
+    after = _assert_served_as_fresh(args, cache_dir, full_runs)
+    assert '"vintage": "2023"' in before and '"vintage": "2024"' in after
