@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from wuxi_atlas.analysis.errors import LayerError
 from wuxi_atlas.analysis.indicator_cache import LayerOrigin
 from wuxi_atlas.analysis.names import kinds_for
 from wuxi_atlas.layers.limits import current_limits
@@ -63,5 +64,8 @@ def _reading(kind: str, given: Path | None, stations_crs: str | None) -> str:
     (``GEOPLAN_MAX_UPLOAD_MB``…: a run under a lower one refuses a user's file, or a dataset's file not
     stored the atlas's way, so it must not be served what a run under a higher one computed), a user's
     station table in its datum."""
-    limits = repr(current_limits())
+    try:
+        limits = repr(current_limits())
+    except LayerError:  # a malformed GEOPLAN_MAX_*: the reader of a user's file says so, as before
+        limits = "malformed limits"
     return f"{limits} lonlat_crs={stations_crs}" if kind == "stations" and given is not None else limits
