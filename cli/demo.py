@@ -37,6 +37,7 @@ def demo_data(resolution: str, out_dir: Path | None, seed: int, overwrite: bool,
     Everything is drawn from the seed and labelled synthetic; only the district boundaries are real.
     """
     from wuxi_atlas.demo.generate import demo_output_paths, generate_demo_data
+    from wuxi_atlas.demo.memory import one_heap
 
     target = out_dir if out_dir is not None else data_dir()
     existing = [p for p in demo_output_paths(target, int(resolution)) if p.exists()]
@@ -44,6 +45,7 @@ def demo_data(resolution: str, out_dir: Path | None, seed: int, overwrite: bool,
         raise click.UsageError(
             f"{existing[0]} exists ({len(existing)} file(s) in all); pass --overwrite to replace them"
         )
+    one_heap()  # this process only generates: one heap keeps its footprint down
     progress = StageProgressBar(quiet)
     try:
         manifest = generate_demo_data(target, int(resolution), seed, progress, overwrite=overwrite)

@@ -89,7 +89,7 @@ def buildings_layer(world: World, arrays: GridArrays, seed: int) -> BuildingSamp
         )
 
     # Industrial and commercial: large sheds in the parks, malls and offices in the cores.
-    px, py = arrays.pixels(built & (park_index > 0))
+    px, py = arrays.centres(built & (park_index > 0))
     park_of = park_index[built & (park_index > 0)]
     park_angle = component_rng(seed, "park angles").uniform(-25, 25, len(world.parks) + 1)
     n = 7200
@@ -105,7 +105,7 @@ def buildings_layer(world: World, arrays: GridArrays, seed: int) -> BuildingSamp
         park_angle[park_of[k]] + rng.normal(0, 3, k.size),
         [None] * k.size,
     )
-    cx, cy = arrays.pixels(built & arrays.bua & (park_index == 0))
+    cx, cy = arrays.centres(built & arrays.bua & (park_index == 0))
     k = pick_indices(rng, 900, np.ones(cx.size))
     area = np.clip(np.exp(rng.normal(math.log(4500.0), 0.7, k.size)), 2000.0, 25000.0)
     aspect = rng.uniform(1.0, 2.0, k.size)
@@ -151,7 +151,7 @@ def buildings_layer(world: World, arrays: GridArrays, seed: int) -> BuildingSamp
 
     # Schools and hospitals, and government offices near the centres of places.
     k = pick_indices(rng, 1250, np.ones(cx.size))
-    tx, ty = arrays.pixels(built & ~arrays.bua & (park_index == 0))
+    tx, ty = arrays.centres(built & ~arrays.bua & (park_index == 0))
     k2 = pick_indices(rng, 350, np.ones(tx.size))
     sx = np.concatenate([cx[k], tx[k2]])
     sy = np.concatenate([cy[k], ty[k2]])

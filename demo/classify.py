@@ -19,7 +19,7 @@ from wuxi_atlas.demo.codes import BARE, BUILT, CROP, GRASS, NODATA, SHRUB, TREE,
 from wuxi_atlas.demo.fields import Grid
 from wuxi_atlas.demo.world import DISTRICT_ORDER, POND_LABEL, STREAM_LABEL, World
 
-__all__ = ["BUILT_THRESHOLDS", "Thresholds", "classes", "masks", "scores"]
+__all__ = ["BUILT_THRESHOLDS", "Strip", "Thresholds", "classes", "masks", "scores"]
 
 _DENSE_FABRIC = {"320213": 1.5, "320214": 0.55}  # how much less green the districts' urban fabric has
 BUILT_THRESHOLDS = {2020: 1.04, 2024: 1.0}  # urban score above which a rural pixel is built-up
@@ -65,11 +65,34 @@ def _rasterize_static(world: World, transform: Any, shape: tuple[int, int]) -> d
     }
 
 
-def scores(world: World, grid: Grid, row0: int, row1: int) -> dict[str, npt.NDArray[Any]]:
+@dataclass
+class Strip:
+    """What :func:`scores` finds on a strip of rows.
+
+    Only pixels inside a district are ever classified (the rest is nodata), so the fields are sampled and
+    the scores computed on ``columns``, from the strip's first to its last such pixel (about half the
+    grid). Everything is per pixel, so the values there are those of the whole strip.
+    """
+
+    columns: slice
+    #: Masks, water and scores on ``columns``.
+    window: dict[str, npt.NDArray[Any]]
+    #: District index, water labels (streams and ponds included, 0 outside the districts), islands, roads
+    #: and 建成区 on the whole strip.
+    whole: dict[str, npt.NDArray[Any]]
+    #: The district weights on the whole strip (0 off ``columns``): classes() blends them with one BLAS
+    #: call, whose last bit depends on the array's shape.
+    weights: npt.NDArray[np.float32]
+
+
+def scores(world: World, grid: Grid, row0: int, row1: int) -> Strip:
     """Everything threshold-independent on rows ``row0:row1`` of ``grid``: masks, water and scores."""
     shape = (row1 - row0, grid.width)
-    out = _rasterize_static(world, grid.window_transform(row0), shape)
-    xs, ys = grid.col_x(), grid.row_y(row0, row1)
+    whole = _rasterize_static(world, grid.window_transform(row0), shape)
+    inside = np.flatnonzero((whole["district"] > 0).any(axis=0))
+    columns = slice(int(inside[0]), int(inside[-1]) + 1) if inside.size else slice(0, 0)
+    out = {key: values[:, columns] for key, values in whole.items()}  # views: water is labelled in place
+    xs, ys = grid.col_x()[columns], grid.row_y(row0, row1)
     f = world.fine.sample(["fine_a", "fine_b"], xs, ys)
     k = world.kernel.sample(["urban", "halo", "hill", "stream_d", "pond"], xs, ys)
     m = world.medium.sample(
@@ -90,11 +113,14 @@ def scores(world: World, grid: Grid, row0: int, row1: int) -> dict[str, npt.NDAr
         - 1.2 * np.clip(k["urban"] - 1.6, 0.0, None)
         + 2.0 * np.clip(hill - 0.25, 0.0, None)
     )
-    weights = world.district_weights(xs, ys)
-    out["district_weights"] = weights
+    weights = np.zeros((len(DISTRICT_ORDER), *shape), np.float32)
+    weights[:, :, columns] = world.district_weights(xs, ys)
+    out["district_weights"] = weights[:, :, columns]
     # The old city (梁溪) and the industrial new district (新吴) are the densest fabric: less green,
     # and more of it lawn and squares. Blended by the district weights, so no seam at their edges.
-    dense = sum(weights[DISTRICT_ORDER.index(a)] * share for a, share in _DENSE_FABRIC.items())
+    dense = sum(
+        out["district_weights"][DISTRICT_ORDER.index(a)] * share for a, share in _DENSE_FABRIC.items()
+    )
     out["green_score"] -= 1.1 * dense
     out["tree_split"] = (m["m_split"] + 0.5 * f["fine_b"] + 3.0 * hill - 0.5 * dense) > -0.55
 
@@ -109,6 +135,8 @@ def scores(world: World, grid: Grid, row0: int, row1: int) -> dict[str, npt.NDAr
     water[free & stream] = STREAM_LABEL
     water[free & ~stream & pond] = POND_LABEL
     water[~valid] = 0
+    whole["water"][:, : columns.start] = 0  # no district pixel off the columns
+    whole["water"][:, columns.stop :] = 0
     code = _label_codes(world)[water]
     # Marshes are a mosaic of reeds (90) and open pools (80).
     pools = (code == WETLAND) & ((m["m_split"] + 0.6 * f["fine_a"]) < -0.55)
@@ -117,7 +145,7 @@ def scores(world: World, grid: Grid, row0: int, row1: int) -> dict[str, npt.NDAr
     out["grass"] = (0.6 * c["c_grass"] + 0.55 * m["m_grass"] + 0.25 * f["fine_a"]) > 1.3
     out["bare"] = ((m["m_bare"] + 0.35 * f["fine_b"]) > 2.45) & ((urban_score > 0.55) | (hill > 0.5))
     out["shrub"] = (m["m_shrub"] + 0.3 * f["fine_a"] + 0.5 * np.clip(hill - 0.2, 0.0, 0.6)) > 1.95
-    return out
+    return Strip(columns, out, whole, weights)
 
 
 def masks(sc: dict[str, npt.NDArray[Any]], thresholds: Thresholds) -> dict[str, npt.NDArray[Any]]:
@@ -138,8 +166,10 @@ def masks(sc: dict[str, npt.NDArray[Any]], thresholds: Thresholds) -> dict[str, 
     return out
 
 
-def classes(sc: dict[str, npt.NDArray[Any]], thresholds: Thresholds) -> dict[int, npt.NDArray[np.uint8]]:
-    """WorldCover classes for 2020 and 2024 from :func:`scores` and calibrated thresholds."""
+def classes(strip: Strip, thresholds: Thresholds) -> dict[int, npt.NDArray[np.uint8]]:
+    """WorldCover classes for 2020 and 2024 on the whole strip, from :func:`scores` and calibrated
+    thresholds (nodata off the strip's columns)."""
+    sc = strip.window
     mk = masks(sc, thresholds)
     district = sc["district"]
     urban_class = np.where(mk["green"], np.where(mk["urban_tree"], TREE, GRASS), BUILT).astype(np.uint8)
@@ -149,7 +179,8 @@ def classes(sc: dict[str, npt.NDArray[Any]], thresholds: Thresholds) -> dict[int
     out = {}
     for year in YEARS:
         cls = rural_base.copy()
-        bias = np.tensordot(thresholds.woody_bias[year].astype(np.float32), sc["district_weights"], axes=1)
+        bias = np.tensordot(thresholds.woody_bias[year].astype(np.float32), strip.weights, axes=1)
+        bias = bias[:, strip.columns]
         woody = mk[f"rural{year}"] & (sc["woody_score"] + bias >= 0)
         cls[woody] = np.where(sc["shrub"][woody], SHRUB, TREE)
         cls[mk[f"built{year}"]] = BUILT
@@ -160,7 +191,8 @@ def classes(sc: dict[str, npt.NDArray[Any]], thresholds: Thresholds) -> dict[int
         is_water = sc["water"] > 0
         cls[is_water] = sc["water_code"][is_water]
         cls[district == 0] = NODATA
-        out[year] = cls
+        out[year] = np.full(strip.whole["district"].shape, NODATA, np.uint8)
+        out[year][:, strip.columns] = cls
     return out
 
 

@@ -76,12 +76,10 @@ def pv_sites_layer(
                 }
             )
             points.append(Point(bx[i], by[i]))
-    hill_px = arrays.pixels(np.isin(arrays.lc2024, (GRASS, BARE, CROP)) & ~arrays.bua)
-    hill_strength = world.hill_strength(*hill_px)
     for kind, mask_xy, count, mw, first, label in (
         (
             "ground",
-            (hill_px[0][hill_strength > 0.25], hill_px[1][hill_strength > 0.25]),
+            _hill_pixels(world, arrays),
             24,
             (5, 45),
             2013,
@@ -123,6 +121,20 @@ def pv_sites_layer(
     return frame
 
 
+def _hill_pixels(world: World, arrays: GridArrays) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Centres of the open land (grass, bare, cropland outside the 建成区) on hills (strength > 0.25), in
+    row-major order, a band of rows at a time (the open land is millions of pixels)."""
+    xs: list[npt.NDArray[np.float64]] = []
+    ys: list[npt.NDArray[np.float64]] = []
+    for row0 in range(0, arrays.grid.height, 256):
+        band = slice(row0, row0 + 256)
+        px, py = arrays.pixels(np.isin(arrays.lc2024[band], (GRASS, BARE, CROP)) & ~arrays.bua[band], row0)
+        hilly = world.hill_strength(px, py) > 0.25
+        xs.append(px[hilly])
+        ys.append(py[hilly])
+    return np.concatenate(xs), np.concatenate(ys)
+
+
 _CHARGING_OPERATORS = (
     ("国家电网", 0.20),
     ("特来电", 0.22),
@@ -150,8 +162,8 @@ def stations_layer(
         points.append(Point(x, y))
 
     built = (arrays.lc2024 == BUILT) & ~arrays.road
-    ux, uy = arrays.pixels(built & arrays.bua)
-    tx, ty = arrays.pixels(built & ~arrays.bua)
+    ux, uy = arrays.centres(built & arrays.bua)
+    tx, ty = arrays.centres(built & ~arrays.bua)
     operators = [o for o, _ in _CHARGING_OPERATORS]
     weights = np.array([w for _, w in _CHARGING_OPERATORS])
     # Public charging: dense in the urban cores, thinner in towns and villages.

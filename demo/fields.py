@@ -11,6 +11,7 @@ import math
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -77,11 +78,51 @@ class Grid:
 
 
 class Lattice:
-    """Fields on a regular lattice of nodes in EPSG:4549, sampled bilinearly at pixel centres."""
+    """Fields on a regular lattice of nodes in EPSG:4549, sampled bilinearly at pixel centres.
 
-    def __init__(self, x0: float, y0: float, spacing: float, shape: tuple[int, int]) -> None:
+    With ``spill_dir``, each field goes to a file there as soon as it is put, and sampling reads only the
+    band of rows a strip needs: the 30 m lattices hold about 300 MB of float32, which would otherwise sit
+    in memory for the whole run (``geoplan demo-data`` stays under 400 MB that way).
+    """
+
+    def __init__(
+        self, x0: float, y0: float, spacing: float, shape: tuple[int, int], spill_dir: Path | None = None
+    ) -> None:
         self.x0, self.y0, self.spacing, self.shape = x0, y0, spacing, shape
-        self.fields: dict[str, FloatArray] = {}
+        self._spill_dir = spill_dir
+        self._in_memory: dict[str, FloatArray] = {}
+        self._on_disk: dict[str, Path] = {}
+
+    def put(self, name: str, values: npt.NDArray[Any]) -> None:
+        """Store the field ``name`` (float32, the lattice's shape)."""
+        values = np.ascontiguousarray(values, dtype=np.float32)
+        if values.shape != self.shape:
+            raise ValueError(f"field {name} has shape {values.shape}, the lattice {self.shape}")
+        if self._spill_dir is None:
+            self._in_memory[name] = values
+            return
+        path = self._spill_dir / f"{self.spacing:g}m-{name}.f32"
+        values.tofile(path)
+        self._on_disk[name] = path
+
+    def names(self) -> list[str]:
+        """The fields held, in the order they were put."""
+        return [*self._in_memory, *self._on_disk]
+
+    def rows(self, name: str, start: int, stop: int) -> FloatArray:
+        """Rows ``start:stop`` of the field ``name`` (a copy when the field is on disk)."""
+        if name in self._in_memory:
+            return self._in_memory[name][start:stop]
+        start, stop = max(start, 0), min(stop, self.shape[0])
+        cols = self.shape[1]
+        band = np.fromfile(
+            self._on_disk[name], dtype=np.float32, count=(stop - start) * cols, offset=start * cols * 4
+        )
+        return band.reshape(stop - start, cols)
+
+    def get(self, name: str) -> FloatArray:
+        """The whole field ``name``."""
+        return self.rows(name, 0, self.shape[0])
 
     def node_x(self) -> npt.NDArray[np.float64]:
         """Easting (m) of every lattice column."""
@@ -103,15 +144,16 @@ class Lattice:
         wx = np.clip(fx - j0, 0.0, 1.0).astype(np.float32)
         wy = np.clip(fy - i0, 0.0, 1.0).astype(np.float32)[:, None]
         first = int(i0.min())
-        rows = slice(first, int(i0.max()) + 2)
+        last = int(i0.max()) + 2
         top, bottom = i0 - first, i0 - first + 1
         out = {}
-        for name in names:
-            band = self.fields[name][rows]
-            along_x = band[:, j0]
-            along_x += (band[:, j0 + 1] - along_x) * wx
-            upper = along_x[top]
-            upper += (along_x[bottom] - upper) * wy
+        right = j0 + 1
+        for name in names:  # np.take: the same gathers as fancy indexing, several times faster
+            band = self.rows(name, first, last)
+            along_x = np.take(band, j0, axis=1)
+            along_x += (np.take(band, right, axis=1) - along_x) * wx
+            upper = np.take(along_x, top, axis=0)
+            upper += (np.take(along_x, bottom, axis=0) - upper) * wy
             out[name] = upper
         return out
 
@@ -128,18 +170,61 @@ def gaussian_filter(values: npt.NDArray[Any], sigma_cells: float) -> FloatArray:
     """A Gaussian blur by FFT (periodic edges; the lattices are padded well beyond the city)."""
     if sigma_cells <= 0:
         return values.astype(np.float32)
+    spectrum = _spectrum(np.asarray(values, dtype=np.float32))
+    _filter(spectrum, values.shape[0], values.shape[1], sigma_cells)
+    return _inverse(spectrum, values.shape[1])
+
+
+# The 2-D transforms are np.fft.rfft2 and irfft2 taken apart: the same 1-D transforms in the same
+# order, so the same values, but a band of lines at a time into one array. Whole, numpy's single-precision
+# transforms hold about five times their output in temporaries (~260 MB on the 30 m lattice).
+_BAND = 256
+
+
+def _spectrum(values: FloatArray) -> npt.NDArray[np.complex64]:
+    """``np.fft.rfft2(values)``: along x, then along y."""
     rows, cols = values.shape
-    spectrum = np.fft.rfft2(values.astype(np.float32))
+    spectrum = np.empty((rows, cols // 2 + 1), np.complex64)
+    for row0 in range(0, rows, _BAND):
+        spectrum[row0 : row0 + _BAND] = np.fft.rfft(values[row0 : row0 + _BAND], cols, axis=1)
+    for col0 in range(0, spectrum.shape[1], _BAND):
+        band = slice(col0, col0 + _BAND)
+        spectrum[:, band] = np.fft.fft(spectrum[:, band], rows, axis=0)
+    return spectrum
+
+
+def _filter(spectrum: npt.NDArray[np.complex64], rows: int, cols: int, sigma_cells: float) -> None:
+    """Multiply ``spectrum`` by the Gaussian's transfer function, a band of rows at a time (the whole
+    function in float64 would be a large temporary; the values are the same element by element)."""
     ky = np.fft.fftfreq(rows)[:, None]
     kx = np.fft.rfftfreq(cols)[None, :]
-    spectrum *= np.exp(-2.0 * (math.pi * sigma_cells) ** 2 * (kx**2 + ky**2)).astype(np.float32)
-    return np.fft.irfft2(spectrum, s=(rows, cols)).astype(np.float32)
+    scale = -2.0 * (math.pi * sigma_cells) ** 2
+    for row0 in range(0, rows, _BAND):
+        band = slice(row0, row0 + _BAND)
+        spectrum[band] *= np.exp(scale * (kx**2 + ky[band] ** 2)).astype(np.float32)
+
+
+def _inverse(spectrum: npt.NDArray[np.complex64], cols: int) -> FloatArray:
+    """``np.fft.irfft2(spectrum, s=(rows, cols))``: along y (in place), then along x."""
+    rows = spectrum.shape[0]
+    for col0 in range(0, spectrum.shape[1], _BAND):
+        band = slice(col0, col0 + _BAND)
+        spectrum[:, band] = np.fft.ifft(spectrum[:, band], rows, axis=0)
+    out = np.empty((rows, cols), np.float32)
+    for row0 in range(0, rows, _BAND):
+        out[row0 : row0 + _BAND] = np.fft.irfft(spectrum[row0 : row0 + _BAND], cols, axis=1)
+    return out
 
 
 def smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma_cells: float) -> FloatArray:
     """Gaussian-filtered white noise, rescaled to mean 0 and standard deviation 1."""
-    white = rng.standard_normal(shape, dtype=np.float32)
-    smooth = gaussian_filter(white, sigma_cells)
+    smooth = rng.standard_normal(shape, dtype=np.float32)
+    if sigma_cells > 0:
+        spectrum = _spectrum(smooth)
+        del smooth  # the white noise, once transformed
+        _filter(spectrum, shape[0], shape[1], sigma_cells)
+        smooth = _inverse(spectrum, shape[1])
+        del spectrum
     smooth -= smooth.mean()
     smooth /= max(float(smooth.std()), 1e-12)
     return smooth

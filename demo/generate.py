@@ -57,8 +57,10 @@ from wuxi_atlas.demo.manifest import (
     file_sha256,
     readme_text,
 )
+from wuxi_atlas.demo.memory import release_freed_memory
 from wuxi_atlas.demo.placement import GridArrays
 from wuxi_atlas.demo.rasters import collect_arrays, raster_calibration, raster_name, write_rasters
+from wuxi_atlas.demo.survey import survey_layers
 from wuxi_atlas.demo.targets import (
     BUILTUP_GREEN_TARGET,
     CHARGING_PILES_TOTAL,
@@ -140,9 +142,22 @@ def generate_demo_data(
             "(geoplan demo-data --overwrite) to replace"
         )
     calib_res = max(resolution, 30)
-    world = World(load_boundaries(), seed, calib_res, progress)
-    calib_grid = Grid.covering(world.bounds, calib_res)
+    with World(load_boundaries(), seed, calib_res, progress) as world:
+        return _generate(world, out_dir, resolution, seed, progress, write_vectors)
+
+
+def _generate(
+    world: World,
+    out_dir: Path,
+    resolution: int,
+    seed: int,
+    progress: ProgressCallback | None,
+    write_vectors: bool,
+) -> DemoManifest:
+    calib_grid = Grid.covering(world.bounds, max(resolution, 30))
+    release_freed_memory()
     thresholds = calibrate(world, calib_grid, progress)
+    release_freed_memory()
     grid = Grid.covering(world.bounds, resolution)
     raster_paths = {year: out_dir / "rasters" / raster_name(year, resolution) for year in YEARS}
     for path in raster_paths.values():
@@ -157,54 +172,16 @@ def generate_demo_data(
         "raster figures: pixel centres of the output grid, EPSG:4549 areas, 林木覆盖率 over official areas",
     ]
     if write_vectors:
-        arrays = (
-            GridArrays(
-                calib_grid,
-                kept["lc2024"],
-                kept["water"],
-                kept["district"],
-                kept["bua"],
-                kept["road"],
-                kept["lc2020"],
-            )
-            if keep
-            else collect_arrays(world, calib_grid, thresholds)
+        # The arrays are handed over, not kept here: the vector stage frees them once it is done with them.
+        written, layer_counts = _vector_layers(
+            world,
+            _take_arrays(calib_grid, kept) if keep else collect_arrays(world, calib_grid, thresholds),
+            out_dir,
+            seed,
+            calibration,
+            progress,
         )
-        if progress is not None:
-            progress("vector layers", 0, 6)
-        wetlands = wetlands_layer(world, arrays)
-        protected, wetland_figures = protected_areas_layer(world, wetlands)
-        buildings = buildings_layer(world, arrays, seed)
-        layers = {
-            "wetlands": wetlands,
-            "protected_areas": protected,
-            "builtup": builtup_layer(world),
-            "buildings": buildings.frame,
-            "pv_sites": pv_sites_layer(world, arrays, buildings.frame, seed),
-            "stations": stations_layer(world, arrays, buildings.compounds, seed),
-        }
-        calibration.update(wetland_figures)
-        calibration.update(vector_calibration(world, layers, arrays))
-        demo = out_dir / "demo"
-        demo.mkdir(parents=True, exist_ok=True)
-        gpkg = demo / DEMO_GPKG
-        temporary = demo / f".tmp.{DEMO_GPKG}"
-        temporary.unlink(missing_ok=True)
-        write_gpkg(temporary, layers, seed)
-        temporary.replace(gpkg)
-        layer_counts = {name: len(frame) for name, frame in layers.items()}
-        files.append(gpkg)
-        vintages = history_layers(world, arrays, layers["stations"], seed)
-        calibration.update(history_calibration(world, vintages))
-        history = demo / DEMO_HISTORY_GPKG
-        temporary = demo / f".tmp.{DEMO_HISTORY_GPKG}"
-        temporary.unlink(missing_ok=True)
-        write_history_gpkg(temporary, vintages, seed)
-        temporary.replace(history)
-        layer_counts.update({name: len(frame) for name, frame in vintages.items()})
-        files.append(history)
-        if progress is not None:
-            progress("vector layers", 6, 6)
+        files += written
     calibration["targets"] = {
         "forest_coverage_pct": CITY_WOODY_TARGET,
         "forest_coverage_district_pct": WOODY_TARGETS,
@@ -245,6 +222,75 @@ def generate_demo_data(
             json.dumps(manifest.to_record(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
     return manifest
+
+
+def _take_arrays(grid: Grid, kept: dict[str, Any]) -> GridArrays:
+    """The kept arrays as :class:`GridArrays`, emptying ``kept`` (so only the result holds them)."""
+    names = ("lc2024", "water", "district", "bua", "road", "lc2020")
+    return GridArrays(grid, *(kept.pop(name) for name in names))
+
+
+def _vector_layers(
+    world: World,
+    arrays: GridArrays,
+    out_dir: Path,
+    seed: int,
+    calibration: dict[str, Any],
+    progress: ProgressCallback | None,
+) -> tuple[list[Path], dict[str, int]]:
+    """Write the two GeoPackages; add their figures to ``calibration``. Returns the files and the
+    feature count of each layer."""
+
+    def step(done: int) -> None:
+        release_freed_memory()
+        if progress is not None:
+            progress("vector layers", done, 7)
+
+    world.close()  # the fields are sampled no more: their files go
+    step(0)
+    # The land survey first: its tallies are the stage's largest temporaries, and little else is held yet.
+    survey = survey_layers(world, arrays, seed)
+    arrays.lc2020 = None  # only the survey reads it
+    step(1)
+    wetlands = wetlands_layer(world, arrays)
+    protected, wetland_figures = protected_areas_layer(world, wetlands)
+    step(2)
+    buildings = buildings_layer(world, arrays, seed)
+    step(3)
+    pv_sites = pv_sites_layer(world, arrays, buildings.frame, seed)
+    step(4)
+    layers = {
+        "wetlands": wetlands,
+        "protected_areas": protected,
+        "builtup": builtup_layer(world),
+        "buildings": buildings.frame,
+        "pv_sites": pv_sites,
+        "stations": stations_layer(world, arrays, buildings.compounds, seed),
+    }
+    calibration.update(wetland_figures)
+    calibration.update(vector_calibration(world, layers, arrays))
+    del arrays  # the last reference: the rest of the stage is vectors only
+    step(5)
+    demo = out_dir / "demo"
+    demo.mkdir(parents=True, exist_ok=True)
+    gpkg = demo / DEMO_GPKG
+    temporary = demo / f".tmp.{DEMO_GPKG}"
+    temporary.unlink(missing_ok=True)
+    write_gpkg(temporary, layers, seed)
+    temporary.replace(gpkg)
+    layer_counts = {name: len(frame) for name, frame in layers.items()}
+    step(6)
+    vintages = history_layers(survey, layers["stations"], seed)
+    calibration.update(history_calibration(world, vintages))
+    history = demo / DEMO_HISTORY_GPKG
+    temporary = demo / f".tmp.{DEMO_HISTORY_GPKG}"
+    temporary.unlink(missing_ok=True)
+    write_history_gpkg(temporary, vintages, seed)
+    temporary.replace(history)
+    layer_counts.update({name: len(frame) for name, frame in vintages.items()})
+    if progress is not None:
+        progress("vector layers", 7, 7)
+    return [gpkg, history], layer_counts
 
 
 def _json_default(value: Any) -> Any:

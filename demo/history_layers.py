@@ -12,9 +12,8 @@ from typing import Any
 import geopandas as gpd
 
 from wuxi_atlas.analysis.results import CITY_ADCODE
-from wuxi_atlas.demo.placement import GridArrays
 from wuxi_atlas.demo.snapshots import station_snapshots
-from wuxi_atlas.demo.survey import SURVEY_YEARS, survey_layers
+from wuxi_atlas.demo.survey import SURVEY_YEARS
 from wuxi_atlas.demo.world import DISTRICT_ORDER, World
 from wuxi_atlas.layers.defaults import history_layer_name
 
@@ -25,10 +24,10 @@ WOODY_DLBM = ("0201", "0202", "0301", "0302", "0305", "0307")
 
 
 def history_layers(
-    world: World, arrays: GridArrays, stations: gpd.GeoDataFrame, seed: int
+    survey: dict[int, gpd.GeoDataFrame], stations: gpd.GeoDataFrame, seed: int
 ) -> dict[str, gpd.GeoDataFrame]:
-    """Layer name → frame: the DLTB of each survey year (EPSG:4549) and the earlier station snapshots."""
-    survey = survey_layers(world, arrays, seed)
+    """Layer name → frame: the DLTB of each survey year (EPSG:4549, :func:`demo.survey.survey_layers`)
+    and the earlier station snapshots."""
     layers = {history_layer_name("landcover", year): frame for year, frame in survey.items()}
     for year, frame in station_snapshots(stations, seed).items():
         layers[history_layer_name("stations", year)] = frame

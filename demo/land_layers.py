@@ -11,6 +11,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -127,8 +128,8 @@ def protected_areas_layer(
         records.append({"name": name, "protection_type": ptype, "level": level})
         geometries.append(outline.intersection(world.city))
 
-    wetland_union = shapely.union_all(list(wetlands.geometry))
-    wetland_area = wetland_union.area
+    wetland_parts = _overlap_free(np.asarray(wetlands.geometry.values, dtype=object))
+    wetland_area = float(shapely.area(wetland_parts).sum())
     fixed_union = shapely.union_all(geometries)
     taihu_water = shapely.union_all(
         [g for n, g in by_name.items() if n == TAIHU_NAME or n in {b for b, _ in TAIHU_BAYS}]
@@ -145,14 +146,14 @@ def protected_areas_layer(
     # The band only ever lies in Taihu's water and its shore, so only the wetland there is cut again at
     # each step of the search; the rest, and the fixed areas' share, are measured once:
     # area(W ∩ (F ∪ band)) = area(W ∩ F) + area(W ∩ band) − area(W ∩ F ∩ band).
-    near_taihu = wetland_union.intersection(shapely.union_all([taihu_water, shore_land]))
-    near_taihu_fixed = near_taihu.intersection(fixed_union)
-    fixed_area = wetland_union.intersection(fixed_union).area
+    near_taihu = _cut(wetland_parts, shapely.union_all([taihu_water, shore_land]))
+    near_taihu_fixed = _cut(near_taihu, fixed_union)
+    fixed_area = float(shapely.area(_cut(wetland_parts, fixed_union)).sum())
 
     def rate(distance: float) -> float:
         shore_band = band(distance)
-        inside = fixed_area + near_taihu.intersection(shore_band).area
-        inside -= near_taihu_fixed.intersection(shore_band).area
+        inside = fixed_area + float(shapely.area(shapely.intersection(near_taihu, shore_band)).sum())
+        inside -= float(shapely.area(shapely.intersection(near_taihu_fixed, shore_band)).sum())
         return 100.0 * inside / wetland_area
 
     low, high = 0.0, 20000.0
@@ -174,6 +175,43 @@ def protected_areas_layer(
         "taihu_band_m": round(high, 0),
         "wetland_area_km2": round(wetland_area / 1e6, 1),
     }
+
+
+def _overlap_free(polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """The union of ``polygons`` as disjoint pieces: each group of polygons that touch or overlap
+    (simplified wetlands overlap their neighbours a little) merged, every other polygon as it is.
+
+    Much faster than one ``union_all`` of thousands of mostly separate polygons, with the same area.
+    """
+    pairs = shapely.STRtree(polygons).query(polygons, predicate="intersects")
+    group = np.arange(len(polygons))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = int(group[i])
+        return i
+
+    for i, j in zip(*pairs.tolist(), strict=True):
+        a, b = root(i), root(j)
+        if a != b:
+            group[max(a, b)] = min(a, b)
+    roots = np.array([root(i) for i in range(len(polygons))])
+    return np.array(
+        [
+            polygons[root_] if np.count_nonzero(members) == 1 else shapely.union_all(polygons[members])
+            for root_ in np.unique(roots)
+            for members in [roots == root_]
+        ],
+        dtype=object,
+    )
+
+
+def _cut(parts: npt.NDArray[np.object_], area: BaseGeometry) -> npt.NDArray[np.object_]:
+    """The non-empty pieces of ``parts`` ∩ ``area`` (disjoint when the parts are)."""
+    hit = shapely.STRtree(parts).query(area, predicate="intersects")
+    pieces = shapely.intersection(parts[np.sort(hit)], area)
+    return pieces[~shapely.is_empty(pieces)]
 
 
 def builtup_layer(world: World) -> gpd.GeoDataFrame:

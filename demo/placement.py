@@ -21,7 +21,35 @@ from wuxi_atlas.demo.codes import NODATA
 from wuxi_atlas.demo.fields import Grid
 from wuxi_atlas.demo.world import World
 
-__all__ = ["GridArrays", "jitter_in_pixel", "metric_frame", "nearest_place", "pick_indices", "short_name"]
+__all__ = [
+    "GridArrays",
+    "PixelAxis",
+    "jitter_in_pixel",
+    "metric_frame",
+    "nearest_place",
+    "pick_indices",
+    "short_name",
+]
+
+
+@dataclass(frozen=True)
+class PixelAxis:
+    """The x or y of the centres of the pixels ``flat`` (flat indices, row-major) of ``grid``, as an
+    array indexed by position: the values :meth:`GridArrays.pixels` gives, computed when indexed."""
+
+    grid: Grid
+    flat: npt.NDArray[np.int64]
+    axis: str
+
+    @property
+    def size(self) -> int:
+        return int(self.flat.size)
+
+    def __getitem__(self, index: Any) -> Any:
+        rows, cols = np.divmod(self.flat[index], self.grid.width)
+        if self.axis == "x":
+            return self.grid.x0 + (cols + 0.5) * self.grid.res
+        return self.grid.y0 - (rows + 0.5) * self.grid.res
 
 
 @dataclass
@@ -30,7 +58,7 @@ class GridArrays:
 
     grid: Grid
     lc2024: npt.NDArray[np.uint8]
-    water: npt.NDArray[np.uint16]
+    water: npt.NDArray[np.uint8] | npt.NDArray[np.uint16]  # labels: uint8 when they fit
     district: npt.NDArray[np.uint8]
     bua: npt.NDArray[np.bool_]
     road: npt.NDArray[np.bool_]
@@ -45,14 +73,23 @@ class GridArrays:
         inside = (cols >= 0) & (cols < self.grid.width) & (rows >= 0) & (rows < self.grid.height)
         return np.clip(rows, 0, self.grid.height - 1), np.clip(cols, 0, self.grid.width - 1), inside
 
+    def centres(self, mask: npt.NDArray[np.bool_]) -> tuple[PixelAxis, PixelAxis]:
+        """Like :meth:`pixels`, but x and y computed only for the pixels indexed: the masks the layers
+        draw from hold up to millions of pixels, of which they pick a few thousand."""
+        flat = np.flatnonzero(mask)
+        return PixelAxis(self.grid, flat, "x"), PixelAxis(self.grid, flat, "y")
+
     def class_at(self, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8]:
         """The 2024 class at each point (0 outside the grid)."""
         rows, cols, inside = self.pixel_of(xs, ys)
         return np.where(inside, self.lc2024[rows, cols], NODATA).astype(np.uint8)
 
-    def pixels(self, mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Centres (x, y) of the pixels in ``mask``, in row-major order."""
+    def pixels(
+        self, mask: npt.NDArray[np.bool_], row0: int = 0
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Centres (x, y) of the pixels in ``mask`` (rows ``row0:`` of the grid), in row-major order."""
         rows, cols = np.nonzero(mask)
+        rows += row0
         xs = self.grid.x0 + (cols + 0.5) * self.grid.res
         ys = self.grid.y0 - (rows + 0.5) * self.grid.res
         return xs.astype(np.float64), ys.astype(np.float64)

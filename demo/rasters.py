@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from wuxi_atlas.analysis.crs import METRIC_CRS
 from wuxi_atlas.analysis.results import CITY_ADCODE
-from wuxi_atlas.demo.classify import Thresholds, classes, scores
+from wuxi_atlas.demo.classify import Strip, Thresholds, classes, scores
 from wuxi_atlas.demo.codes import (
     BUILT,
     GRASS,
@@ -112,9 +112,7 @@ def write_rasters(
     import rasterio.shutil
 
     tally = ClassTally.empty()
-    kept: dict[str, list[npt.NDArray[Any]]] = {
-        k: [] for k in ("lc2020", "lc2024", "water", "district", "bua", "road")
-    }
+    kept = _kept_arrays(world, grid) if keep_arrays else {}
     profile = {
         "driver": "GTiff",
         "width": grid.width,
@@ -142,19 +140,15 @@ def write_rasters(
         ):
             strips = list(grid.strips(compute_rows(grid)))
             for done, (row0, row1) in enumerate(strips, start=1):
-                sc = scores(world, grid, row0, row1)
-                by_year = classes(sc, thresholds)
+                strip = scores(world, grid, row0, row1)
+                by_year = classes(strip, thresholds)
                 window = rasterio.windows.Window(0, row0, grid.width, row1 - row0)
                 for index, (year, dst) in enumerate(((2020, dst20), (2024, dst24))):
                     dst.write(by_year[year], 1, window=window)
-                    tally.add(index, sc["district"], by_year[year], sc["bua"])
+                    tally.add(index, strip.whole["district"], by_year[year], strip.whole["bua"])
                 if keep_arrays:
-                    kept["lc2020"].append(by_year[2020])
-                    kept["lc2024"].append(by_year[2024])
-                    kept["water"].append(sc["water"])
-                    kept["district"].append(sc["district"])
-                    kept["bua"].append(sc["bua"])
-                    kept["road"].append(sc["road"])
+                    _keep(kept, row0, row1, strip, by_year)
+                del strip, by_year
                 if progress is not None:
                     progress(f"land cover {resolution} m", done, len(strips))
         for step, year in enumerate(YEARS, start=1):
@@ -178,22 +172,39 @@ def write_rasters(
             )
             if progress is not None:
                 progress("writing COG", step, len(YEARS))
-    arrays = {k: np.concatenate(v) for k, v in kept.items()} if keep_arrays else {}
-    return tally, arrays
+    return tally, kept
+
+
+def _kept_arrays(world: World, grid: Grid) -> dict[str, npt.NDArray[Any]]:
+    """Whole-grid arrays for what the vector layers read, filled strip by strip (no pieces to join)."""
+    shape = (grid.height, grid.width)
+    # Water labels fit a byte unless the world has more than 245 named water features.
+    water = np.uint8 if max(f.label for f in world.water_features) < 256 else np.uint16
+    dtypes = {"lc2020": np.uint8, "lc2024": np.uint8, "water": water, "district": np.uint8}
+    return {
+        **{k: np.empty(shape, t) for k, t in dtypes.items()},
+        **{k: np.empty(shape, bool) for k in ("bua", "road")},
+    }
+
+
+def _keep(
+    kept: dict[str, npt.NDArray[Any]],
+    row0: int,
+    row1: int,
+    strip: Strip,
+    by_year: dict[int, npt.NDArray[np.uint8]],
+) -> None:
+    kept["lc2020"][row0:row1] = by_year[2020]
+    kept["lc2024"][row0:row1] = by_year[2024]
+    for key in ("water", "district", "bua", "road"):
+        kept[key][row0:row1] = strip.whole[key]
 
 
 def collect_arrays(world: World, grid: Grid, thresholds: Thresholds) -> GridArrays:
-    parts: dict[str, list[npt.NDArray[Any]]] = {
-        k: [] for k in ("lc2020", "lc2024", "water", "district", "bua", "road")
-    }
+    joined = _kept_arrays(world, grid)
     for row0, row1 in grid.strips(compute_rows(grid)):
-        sc = scores(world, grid, row0, row1)
-        by_year = classes(sc, thresholds)
-        parts["lc2020"].append(by_year[2020])
-        parts["lc2024"].append(by_year[2024])
-        for key in ("water", "district", "bua", "road"):
-            parts[key].append(sc[key])
-    joined = {k: np.concatenate(v) for k, v in parts.items()}
+        strip = scores(world, grid, row0, row1)
+        _keep(joined, row0, row1, strip, classes(strip, thresholds))
     return GridArrays(
         grid,
         joined["lc2024"],

@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from wuxi_atlas.analysis.crs import METRIC_CRS
 from wuxi_atlas.demo.codes import BARE, BUILT, CROP, GRASS, NODATA, SHRUB, TREE, WATER, WETLAND
 from wuxi_atlas.demo.fields import component_rng
+from wuxi_atlas.demo.memory import release_freed_memory
 from wuxi_atlas.demo.placement import GridArrays
 from wuxi_atlas.demo.world import DISTRICT_ORDER, POND_LABEL, STREAM_LABEL, World
 
@@ -92,8 +93,9 @@ DLMC: dict[str, str] = {
 }
 
 _CLASSES = (TREE, SHRUB, GRASS, CROP, BUILT, BARE, WATER, WETLAND)
-_CLASS_INDEX = np.full(256, -1, np.int64)
-_CLASS_INDEX[list(_CLASSES)] = np.arange(len(_CLASSES))
+_CLASS_SLOT = np.zeros(256, np.uint8)  # 1 + the class's index; 0 for no class (nodata)
+_CLASS_SLOT[list(_CLASSES)] = np.arange(1, len(_CLASSES) + 1)
+_CHUNK = 1 << 20  # pixels tallied at a time
 # A stable draw per block picks the sub-class: cumulative shares, checked in order.
 _TREE_SPLIT = (("0201", 0.05), ("0307", 0.09), ("0301", 1.0))
 _TREE_SPLIT_HILLS = (("0201", 0.04), ("0202", 0.12), ("0302", 0.27), ("0307", 0.31), ("0301", 1.0))
@@ -121,14 +123,15 @@ def survey_classes(
     if not 2019 <= year <= 2024:
         raise ValueError(f"the demo survey covers 2019–2024, not {year}")
     changed = (lc2020 != lc2024) & (lc2020 != NODATA)
-    change_year = np.zeros(lc2020.shape, np.int16)
     rng = component_rng(seed, "dltb", "change-year")
-    change_year[changed] = rng.integers(2021, 2025, int(changed.sum()), dtype=np.int16)
-    out = np.where(changed & (change_year <= year), lc2024, lc2020).astype(np.uint8)
+    change_year = rng.integers(2021, 2025, int(np.count_nonzero(changed)), dtype=np.int16)  # of the changed
+    by_then = changed.copy()
+    by_then[changed] = change_year <= year
+    out = np.where(by_then, lc2024, lc2020).astype(np.uint8)
     if year >= 2020:
         return out
     back = component_rng(seed, "dltb", "before-2020")
-    pairs = lc2020[changed].astype(np.int64) * 256 + lc2024[changed]
+    pairs = lc2020[changed].astype(np.int32) * 256 + lc2024[changed]
     values, counts = np.unique(pairs, return_counts=True)
     stable = ~changed & (lc2020 != NODATA)
     for pair, count in zip(values.tolist(), counts.tolist(), strict=True):
@@ -154,40 +157,72 @@ class _Blocks:
         self.block = max(1, round(BLOCK_M / grid.res))
         self.side_m = self.block * grid.res
         self.shape = (-(-grid.height // self.block), -(-grid.width // self.block))
-        rows = np.arange(grid.height, dtype=np.int64)[:, None] // self.block
-        cols = np.arange(grid.width, dtype=np.int64)[None, :] // self.block
-        # One id per (district, block); 0 for pixels outside every district.
         self.cells = self.shape[0] * self.shape[1]
-        self.key = np.where(
-            district > 0, district.astype(np.int64) * self.cells + rows * self.shape[1] + cols, 0
-        )
         self.size = (len(DISTRICT_ORDER) + 1) * self.cells
+        if arrays.lc2020 is None:
+            raise ValueError("the land survey needs the 2020 classes (GridArrays.lc2020)")
         # Water type per water label: streams are rivers, unnamed ponds are ponds.
         self.water_kinds = ["", *_WATER_TYPES]
-        label_kind = np.zeros(max(int(water.max()) + 1, POND_LABEL + 1), np.int64)
-        flats = np.zeros(label_kind.size, bool)
+        label_kind = np.zeros(max(int(water.max()) + 1, POND_LABEL + 1), np.uint8)
+        flats = np.zeros(label_kind.size, np.uint8)
         label_kind[STREAM_LABEL] = self.water_kinds.index("river")
         label_kind[POND_LABEL] = self.water_kinds.index("pond")
         for feature in world.water_features:
             if feature.wetland_type in _WATER_TYPES:
                 label_kind[feature.label] = self.water_kinds.index(feature.wetland_type)
             flats[feature.label] = feature.wetland_type == "tidal_flat"
-        self.water = self._tally(label_kind[water], len(self.water_kinds))
-        self.flat = self._tally(flats[water].astype(np.int64), 2)[..., 1]
-        self.bua = self._tally(arrays.bua.astype(np.int64), 2)[..., 1]
-        self.road = self._tally(arrays.road.astype(np.int64), 2)[..., 1]
+        # Only the pixels inside a district are tallied (about half the grid), in row-major order: one id
+        # per (district, block) for each, and their 2020 and 2024 classes, kept for the vintages; the
+        # static tallies are made a band of rows at a time (no grid-sized temporaries).
+        keys, before, after = [], [], []
+        counts = {"water": len(self.water_kinds), "flat": 2, "bua": 2, "road": 2}
+        tallies = {name: np.zeros(self.size * n, np.int64) for name, n in counts.items()}
+        for row0 in range(0, grid.height, 128):
+            band = slice(row0, row0 + 128)
+            inside = np.flatnonzero(district[band])
+            rows, cols = np.divmod(inside, grid.width)
+            key = (
+                district[band].ravel()[inside].astype(np.int64) * self.cells
+                + ((rows + row0) // self.block) * self.shape[1]
+                + cols // self.block
+            )
+            labels = water[band].ravel()[inside]
+            for name, values in (
+                ("water", label_kind[labels]),
+                ("flat", flats[labels]),
+                ("bua", arrays.bua[band].ravel()[inside].view(np.uint8)),
+                ("road", arrays.road[band].ravel()[inside].view(np.uint8)),
+            ):
+                tallies[name] += np.bincount(key * counts[name] + values, minlength=self.size * counts[name])
+            keys.append(key.astype(np.int32))  # < size, about 10^5
+            before.append(arrays.lc2020[band].ravel()[inside])
+            after.append(arrays.lc2024[band].ravel()[inside])
+        self.key = np.concatenate(keys)
+        self.lc2020, self.lc2024 = np.concatenate(before), np.concatenate(after)
+        shaped = {name: self._shaped(t, counts[name]) for name, t in tallies.items()}
+        self.water = shaped["water"]
+        self.flat, self.bua, self.road = (shaped[name][..., 1] for name in ("flat", "bua", "road"))
 
-    def _tally(self, values: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.float64]:
-        """Pixels of each value (0 … count-1) per district and block: ``[district, row, col, value]``."""
-        flat = np.bincount((self.key * count + values).ravel(), minlength=self.size * count)
+    def _shaped(self, flat: npt.NDArray[np.int64], count: int) -> npt.NDArray[np.float64]:
         return flat.reshape(len(DISTRICT_ORDER) + 1, *self.shape, count).astype(np.float64)
 
+    def _chunks(self) -> list[slice]:
+        return [slice(start, start + _CHUNK) for start in range(0, self.key.size, _CHUNK)]
+
+    def _tally(self, values: npt.NDArray[np.uint8], count: int) -> npt.NDArray[np.float64]:
+        """Pixels of each value (0 … count-1) per district and block: ``[district, row, col, value]``, from
+        the values of the pixels inside a district (in row-major order); district 0 counts nothing."""
+        flat = np.zeros(self.size * count, np.int64)
+        for chunk in self._chunks():
+            flat += np.bincount(
+                self.key[chunk].astype(np.int64) * count + values[chunk], minlength=self.size * count
+            )
+        return self._shaped(flat, count)
+
     def classes(self, classes: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
-        """Pixels of each demo class per district and block: ``[district, row, col, class index]``;
-        nodata counts as no class."""
-        index = _CLASS_INDEX[classes]
-        tallied = self._tally(np.where(index >= 0, index + 1, 0), len(_CLASSES) + 1)
-        return tallied[..., 1:]
+        """Pixels of each demo class per district and block: ``[district, row, col, class index]``, from
+        the classes of the pixels inside a district (in row-major order)."""
+        return self._tally(_CLASS_SLOT[classes], len(_CLASSES) + 1)[..., 1:]
 
 
 def _diffuse(counts: npt.NDArray[np.float64], total: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
@@ -283,14 +318,14 @@ def survey_layers(
 ) -> dict[int, gpd.GeoDataFrame]:
     """The DLTB parcels of each of ``years`` (EPSG:4549, fields :data:`SURVEY_FIELDS`), from the 2020 and
     2024 classes and the landscape's districts, water labels, 建成区 and roads (``arrays``, on one grid)."""
-    if arrays.lc2020 is None:
-        raise ValueError("the land survey needs the 2020 classes (GridArrays.lc2020)")
-    lc2020, lc2024 = arrays.lc2020, arrays.lc2024
     blocks = _Blocks(world, arrays)
+    release_freed_memory()
     # One draw per block for every vintage: a block's sub-class (orchard, tea, bamboo …) does not flicker.
     draws = component_rng(seed, "dltb", "sub-class").random(blocks.shape)
+    # The classes of the pixels inside a district only, in row-major order: the rest is nodata, which
+    # survey_classes leaves alone and draws nothing for, so its draws and choices are the grid's.
     return {
-        year: _parcels(world, blocks, survey_classes(lc2020, lc2024, year, seed), draws, year)
+        year: _parcels(world, blocks, survey_classes(blocks.lc2020, blocks.lc2024, year, seed), draws, year)
         for year in years
     }
 

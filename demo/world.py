@@ -8,8 +8,10 @@ depends on the output resolution; :mod:`demo.classify` turns the world into land
 from __future__ import annotations
 
 import math
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -133,6 +135,9 @@ class World:
         )
         self.bounds = tuple(float(v) for v in self.city.bounds)
 
+        # The lattices' fields live in files here until close() (Lattice: bounded memory).
+        self._fields_dir = tempfile.TemporaryDirectory(prefix="geoplan-demo-fields-")
+
         def step(label: str) -> None:
             if progress is not None:
                 progress(label, 0, 1)
@@ -143,6 +148,16 @@ class World:
         self._build_lattices(calib_res)
         step("built-up area")
         self._build_builtup()
+
+    def close(self) -> None:
+        """Remove the lattices' field files; sampling the fields is not possible afterwards."""
+        self._fields_dir.cleanup()
+
+    def __enter__(self) -> World:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- geography ---------------------------------------------------------------------------------
 
@@ -216,11 +231,12 @@ class World:
         y0 = math.ceil((maxy + _PAD_M) / spacing) * spacing
         cols = math.ceil((maxx + _PAD_M - x0) / spacing) + 1
         rows = math.ceil((y0 - miny + _PAD_M) / spacing) + 1
-        return Lattice(x0, y0, spacing, (rows, cols))
+        return Lattice(x0, y0, spacing, (rows, cols), Path(self._fields_dir.name))
 
     def _noise(self, lattice: Lattice, name: str, sigma_m: float) -> None:
-        lattice.fields[name] = smooth_noise(
-            component_rng(self.seed, "noise", name), lattice.shape, sigma_m / lattice.spacing
+        lattice.put(
+            name,
+            smooth_noise(component_rng(self.seed, "noise", name), lattice.shape, sigma_m / lattice.spacing),
         )
 
     def _build_lattices(self, calib_res: float) -> None:
@@ -313,16 +329,17 @@ class World:
             self._splat(urban, x, y, sigma, amplitude)
             self._splat(halo, x, y, sigma * 2.3, 0.95)
         self.villages = tuple(villages)
-        lattice.fields["urban"] = urban
-        lattice.fields["bua"] = bua
-        lattice.fields["halo"] = halo
+        lattice.put("urban", urban)
+        lattice.put("bua", bua)
+        lattice.put("halo", halo)
+        del urban, bua, halo
         hill = self._rasterize_on(lattice, [(geom, 1.0) for _, geom in self.hill_polygons])
         hill = np.clip(gaussian_filter(hill, 900.0 / lattice.spacing) * 1.15, 0.0, 1.0)
         for (x, y), radius, strength in self.hill_points.values():
             bump = np.zeros(lattice.shape, np.float32)
             self._splat(bump, x, y, radius / 1.4, strength)
             hill = np.maximum(hill, bump)
-        lattice.fields["hill"] = hill.astype(np.float32)
+        lattice.put("hill", hill)
 
     def hill_strength(
         self, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]
@@ -348,9 +365,13 @@ class World:
             gaussian_filter((index == i + 1).astype(np.float32), _DISTRICT_BLEND_M / lattice.spacing)
             for i in range(len(self.district_geoms))
         ]
-        total = np.maximum(np.sum(blurred, axis=0), 1e-6)
-        for i, weights in enumerate(blurred):
-            lattice.fields[f"district_{i}"] = np.clip(weights / total, 0.0, 1.0).astype(np.float32)
+        # Summed one plane after another, as np.sum over the stacked planes does, without the stack.
+        total = blurred[0].copy()
+        for weights in blurred[1:]:
+            total += weights
+        np.maximum(total, 1e-6, out=total)
+        for i in reversed(range(len(blurred))):  # each plane freed once stored
+            lattice.put(f"district_{i}", np.clip(blurred.pop() / total, 0.0, 1.0))
 
     def district_weights(self, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]) -> FloatArray:
         """The smooth district weights at pixel centres, shape (districts, rows, cols)."""
@@ -363,7 +384,7 @@ class World:
         field_ = smooth_noise(component_rng(self.seed, "streams"), lattice.shape, 420.0 / lattice.spacing)
         gy, gx = np.gradient(field_, lattice.spacing)
         slope = np.maximum(np.hypot(gx, gy), 1e-9)
-        lattice.fields["stream_d"] = (field_ / slope).astype(np.float32)
+        lattice.put("stream_d", field_ / slope)
 
     # -- 建成区 --------------------------------------------------------------------------------------
 
@@ -374,7 +395,7 @@ class World:
 
         lattice = self.kernel
         xs, ys = lattice.node_x(), lattice.node_y()
-        kernel = lattice.fields["bua"]
+        kernel = lattice.get("bua")
         # The edge is ragged only near the cores, so no stray patches appear far from any centre.
         noise = self.medium.sample(["m_urban"], xs, ys)["m_urban"] * np.clip(kernel / 0.6, 0.0, 1.0)
         score = kernel + 0.28 * noise
