@@ -11,7 +11,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from wuxi_atlas.layers.provenance import lower_keys, manifest_beside, truthy
+from wuxi_atlas.layers.provenance import (
+    json_declarations,
+    lower_keys,
+    manifest_beside,
+    marks_synthetic,
+    truthy,
+)
 
 __all__ = ["LazyMapping", "declares_synthetic"]
 
@@ -55,19 +61,26 @@ class LazyMapping(Mapping[K, V]):
 
 
 def declares_synthetic(path: str | Path, layer: str | None = None) -> bool:
-    """Whether :func:`layers.read.read_vector` would mark the layer synthetic, without reading a feature:
-    a true ``synthetic`` in the file's or the layer's metadata, or in a ``MANIFEST.json`` next to it."""
+    """Whether :func:`layers.read.read_vector` would mark the layer synthetic, without reading its
+    geometry: a true ``synthetic`` in the file's or the layer's metadata, in a ``MANIFEST.json`` next to
+    it, at the top of a GeoJSON export, or in a ``synthetic`` field of a feature (only that field read)."""
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
     local = Path(path)
-    metadata: dict[str, object] = {}
+    if json_declarations(local).get("synthetic"):
+        return True
+    if truthy(manifest_beside(local, []).get("synthetic", False)):
+        return True
     try:
         info = pyogrio.read_info(local, layer=layer)
-    except (DataSourceError, DataLayerError, OSError):
-        pass  # reading the layer itself will say what is wrong
-    else:
         metadata = {**lower_keys(info.get("dataset_metadata")), **lower_keys(info.get("layer_metadata"))}
-    return truthy(metadata.get("synthetic", False)) or truthy(
-        manifest_beside(local, []).get("synthetic", False)
-    )
+        if truthy(metadata.get("synthetic", False)):
+            return True
+        marked = [str(f) for f in info.get("fields", ()) if str(f).strip().lower() == "synthetic"]
+        if not marked:
+            return False
+        column = pyogrio.read_dataframe(local, layer=layer, columns=marked, read_geometry=False)
+        return marks_synthetic(column)
+    except (DataSourceError, DataLayerError, OSError):
+        return False  # reading the layer itself will say what is wrong

@@ -40,7 +40,7 @@ from wuxi_atlas.layers.geometry import (
 )
 from wuxi_atlas.layers.messages import reader_boundary
 from wuxi_atlas.layers.paths import check_container, local_file, reject_virtual
-from wuxi_atlas.layers.provenance import manifest_beside, vector_source
+from wuxi_atlas.layers.provenance import manifest_beside, shown_name, vector_source
 from wuxi_atlas.layers.spec import get_spec
 
 __all__ = ["read_vector"]
@@ -109,22 +109,23 @@ def read_vector(
     datum = cast("LonLatCRS | None", lonlat_crs)
     local = local_file(path, VECTOR_SUFFIXES, f"a {spec.kind} layer")
     check_container(local)
+    name = shown_name(local.name)  # in notes and messages: a name not in UTF-8, escaped
     notes: list[str] = []
     manifest = manifest_beside(local, notes)
     raw = vector_format(local).read(local, spec, layer, encoding, notes)
     if raw.has_geometry:
-        placed = to_display_crs(cast(gpd.GeoDataFrame, raw.frame), local.name, datum, notes)
-        frame = resolve_columns(placed, spec, column_map, {}, local.name, notes)
+        placed = to_display_crs(cast(gpd.GeoDataFrame, raw.frame), name, datum, notes)
+        frame = resolve_columns(placed, spec, column_map, {}, name, notes)
     else:
-        table, datum = as_amap_export(raw.frame, spec, column_map, datum, local.name, notes)
-        table = resolve_columns(table, spec, column_map, COORDINATE_COLUMNS, local.name, notes)
-        frame = points_from_table(table, spec, raw.rows, local.name, datum, notes)
+        table, datum = as_amap_export(raw.frame, spec, column_map, datum, name, notes)
+        table = resolve_columns(table, spec, column_map, COORDINATE_COLUMNS, name, notes)
+        frame = points_from_table(table, spec, raw.rows, name, datum, notes)
     rows, chosen, metadata = raw.rows, raw.layer, raw.metadata
     missing = [f for f in spec.required_fields if f.name not in frame]
     if missing:
         columns = [column for column in frame.columns if column != frame.geometry.name]
-        raise LayerError(missing_fields_message(local.name, spec, missing, columns))
-    frame = coerce_fields(frame, spec, rows, local.name, notes)
-    frame = clean_geometry(frame, spec, rows, local.name, notes)
+        raise LayerError(missing_fields_message(name, spec, missing, columns))
+    frame = coerce_fields(frame, spec, rows, name, notes)
+    frame = clean_geometry(frame, spec, rows, name, notes)
     frame = frame.reset_index(drop=True)
     return vector_source(spec.kind, frame, local, chosen, metadata, manifest, notes)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,6 @@ from click.testing import CliRunner
 
 from wuxi_atlas.analysis.paths import shipped_data_dir
 from wuxi_atlas.cli import geoplan
-from wuxi_atlas.cli import indicators as indicators_command
 from wuxi_atlas.layers.defaults import default_landcover_series, default_sources
 
 STATIONS_HEADER = "名称,类型,桩数,开放类型,经度,纬度\n"
@@ -37,20 +35,6 @@ def small_raster(tmp_path_factory) -> Path:
 @pytest.fixture
 def cache_dir(tmp_path) -> Path:
     return tmp_path / "cache"
-
-
-@pytest.fixture
-def full_runs(monkeypatch) -> Iterator[list[int]]:
-    """How many runs fell back to the full run (one entry per run that did)."""
-    calls: list[int] = []
-    computed = indicators_command._computed
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return computed(*args, **kwargs)
-
-    monkeypatch.setattr(indicators_command, "_computed", counted)
-    yield calls
 
 
 def _geoplan(args: list[str], cache: Path | str, **env: str) -> tuple[str, str]:
