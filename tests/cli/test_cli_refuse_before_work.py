@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from wuxi_atlas.analysis import cached_run as analysis_cached_run
 from wuxi_atlas.analysis import change as analysis_change
 from wuxi_atlas.analysis import indicators as analysis_indicators
 from wuxi_atlas.cli import change as cli_change
@@ -27,8 +28,10 @@ def _boom(*_args, **_kwargs):
 
 @pytest.fixture
 def no_work(monkeypatch):
-    """Replace the loading and computing functions, where they are defined and where the CLI holds them."""
+    """Replace the loading and computing functions, where they are defined and where the CLI holds them.
+    The run from the result cache is work too: an earlier test may have filled the cache."""
     for module, name in (
+        (analysis_cached_run, "cached_indicator_run"),
         (layers_inputs, "load_indicator_inputs"),
         (analysis_indicators, "compute_indicators"),
         (analysis_change, "landcover_change"),
