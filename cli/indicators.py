@@ -191,6 +191,11 @@ def indicators(
 
     Runs on the shipped demo data unless layers are given. Results are judged against the plan's
     targets (data/targets.toml); rates are in %, capacities in MW, counts as counts.
+
+    The results of the indicators that read no raster are kept in the result cache
+    ($GEOPLAN_CACHE_DIR, else ~/.cache/geoplan), keyed on the input files, options and code: a later
+    run on the same vector files computes only the raster indicators. GEOPLAN_CACHE_DIR=off turns the
+    cache off.
     """
     # Imported here: a run served from the result cache imports neither geopandas nor pandas.
     from wuxi_atlas.analysis.indicators import IndicatorOptions
