@@ -9,7 +9,9 @@ of that JSON, written to a temporary file and renamed, so a reader never sees ha
 damaged on disk is a miss, not a wrong number.
 
 The folder is ``$GEOPLAN_CACHE_DIR``, else ``$XDG_CACHE_HOME/geoplan``, else ``~/.cache/geoplan``;
-``GEOPLAN_CACHE_DIR=off`` disables the cache.
+``GEOPLAN_CACHE_DIR=off`` disables the cache. Its entries are bounded (``$GEOPLAN_CACHE_MAX_MB``, default
+:data:`DEFAULT_MAX_MB`): each store that takes them past the bound removes the least recently used
+entries (a read marks an entry used), since every upgrade or changed file leaves old keys behind.
 
 Example
 -------
@@ -20,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -36,11 +39,13 @@ from wuxi_atlas.analysis.results import IndicatorResult
 
 __all__ = [
     "CACHE_VERSION",
+    "DEFAULT_MAX_MB",
     "cache_dir",
     "entry_key",
     "file_identity",
     "load_entry",
     "load_results",
+    "prune",
     "results_key",
     "store_entry",
     "store_results",
@@ -48,6 +53,11 @@ __all__ = [
 
 #: Bump when any indicator's computation or IndicatorResult's fields change.
 CACHE_VERSION = "indicators-3"
+#: The entries' size bound in MB when ``GEOPLAN_CACHE_MAX_MB`` is not set.
+DEFAULT_MAX_MB = 1024
+#: An entry's file name: the key (a SHA-256 in hex), ``.json``. Nothing else in the folder is pruned
+#: (the PostGIS catalog's local copies live there too, under their own rules).
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.json")
 #: A file up to this size is identified by a hash of all of it (about 20 ms for the 12 MB demo
 #: GeoPackage, once per process); a larger one by its first and last 64 KiB, its inode and its change
 #: time, which every write updates on POSIX and no user can set back (unlike the mtime).
@@ -181,9 +191,12 @@ def load_entry(namespace: str, key: str) -> Any | None:
         checksum, _, text = entry.read_text(encoding="utf-8").partition("\n")
         if checksum != _checksum(text):
             return None
-        return json.loads(text)
+        value = json.loads(text)
     except (OSError, ValueError):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(entry)  # used now: the last to go when the cache is pruned
+    return value
 
 
 def _checksum(text: str) -> str:
@@ -217,7 +230,52 @@ def _write_atomically(entry: Path, text: str) -> bool:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
         return False
+    prune(entry.parent.parent, keep=entry)
     return True
+
+
+def _max_bytes() -> int:
+    """``GEOPLAN_CACHE_MAX_MB`` in bytes; :data:`DEFAULT_MAX_MB` when unset or not a number."""
+    try:
+        megabytes = float(os.environ.get("GEOPLAN_CACHE_MAX_MB") or DEFAULT_MAX_MB)
+    except ValueError:
+        megabytes = DEFAULT_MAX_MB
+    return int(max(megabytes, 0.0) * 1024 * 1024)
+
+
+def prune(folder: Path | None = None, max_bytes: int | None = None, keep: Path | None = None) -> int:
+    """Remove the least recently used entries of the cache in ``folder`` (default :func:`cache_dir`)
+    until they take at most ``max_bytes`` (default ``GEOPLAN_CACHE_MAX_MB``); ``keep`` (the entry just
+    written) stays. Returns how many went. Another process may be reading an entry that goes: its read
+    fails, which is a miss, so it computes again."""
+    folder = cache_dir() if folder is None else folder
+    if folder is None:
+        return 0
+    limit = _max_bytes() if max_bytes is None else max_bytes
+    entries: list[tuple[int, int, Path]] = []
+    try:
+        for namespace in folder.iterdir():
+            if namespace.is_dir():
+                for entry in namespace.iterdir():
+                    if _ENTRY_NAME.fullmatch(entry.name):
+                        stat = entry.stat()
+                        entries.append((stat.st_mtime_ns, stat.st_size, entry))
+    except OSError:
+        return 0
+    total = sum(size for _, size, _ in entries)
+    removed = 0
+    for _, size, entry in sorted(entries, key=lambda e: e[0]):
+        if total <= limit:
+            break
+        if entry == keep:
+            continue
+        try:
+            entry.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
 
 
 def load_results(key: str) -> list[IndicatorResult] | None:
