@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -44,6 +45,7 @@ from wuxi_atlas.maps.providers import (
 
 if TYPE_CHECKING:
     from wuxi_atlas.analysis.change import LandCoverChange
+    from wuxi_atlas.analysis.indicator_cache import LayerOrigin
     from wuxi_atlas.analysis.indicators import IndicatorInputs, IndicatorOptions
     from wuxi_atlas.app.context import Method
 
@@ -72,13 +74,13 @@ FileId = tuple[str, int, int]
 LayerKey = tuple[str, str, FileId, str]
 Signature = tuple[LayerKey, ...]
 
-#: Indicators computed together, and the layers each group reads (its cache key).
+#: Indicators computed together, and the layers each group reads (its cache key). 林木覆盖率 and
+#: 建成区绿化覆盖率 share one pass over the raster; the other groups are the vector families of
+#: :data:`analysis.indicator_cache.VECTOR_FAMILIES` (湿地保护率 reads the raster only where no wetland
+#: polygons are given), kept in the result cache under the keys a ``geoplan indicators`` run gives them.
 _GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("forest_coverage",), ("districts", "landcover")),
-    (
-        ("wetland_protection_rate", "builtup_green_coverage"),
-        ("districts", "landcover", "wetlands", "protected", "builtup"),
-    ),
+    (("forest_coverage", "builtup_green_coverage"), ("districts", "landcover", "builtup")),
+    (("wetland_protection_rate",), ("districts", "landcover", "wetlands", "protected")),
     (("pv_installed_capacity", "pv_rooftop_potential"), ("districts", "pv_sites", "buildings")),
     (
         ("charging_piles", "battery_swap_stations", "hydrogen_stations", "charging_service_coverage"),
@@ -236,10 +238,12 @@ def _indicator_group(
     _targets: tuple[Target, ...],
     _options: IndicatorOptions,
 ) -> list[IndicatorResult]:
-    """One family of indicators (zonal statistics on the rasters are the slow part), keyed on the files
-    it reads and the method choices it uses; also kept on disk (:mod:`analysis.result_cache`), so a new
-    server process reuses it, except for a session's staged files, which stay in memory only. ``_inputs``
-    reads the layers: called only when the results are in neither cache."""
+    """One group of indicators (:data:`_GROUPS`), keyed on the files it reads and the method choices it
+    uses; also kept on disk (:mod:`analysis.result_cache`), so a new server process reuses it, except for
+    a session's staged files, which stay in memory only. ``_inputs`` gives the layers, each read when an
+    indicator first reads it: its vector families are served from the result cache where the shipped
+    layers' results are kept (:mod:`analysis.indicator_cache`, shared with ``geoplan indicators``), and
+    then those layers are never read."""
     disk_key = None
     if all(layer is None or layer[1] != "staged" for layer in layers):
         present = [layer for layer in layers if layer is not None]
@@ -251,27 +255,49 @@ def _indicator_group(
             return cached
     from wuxi_atlas.analysis.indicators import compute_indicators  # the engine: background work only
 
-    results = compute_indicators(_inputs(), _targets, _options, only=indicators)
+    results = compute_indicators(_inputs(), _targets, _options, only=indicators, cache=True)
     if disk_key is not None:
         store_results(disk_key, results)
     return results
 
 
+def _shipped_origins(signature: Signature) -> dict[str, LayerOrigin | None]:
+    """The origins (:func:`layers.origins.layer_origins`) of the layers of ``signature`` that are the
+    shipped files, as a ``geoplan indicators`` run on the shipped data keys them, so the app and the CLI
+    share the vector families' results, and a cold server takes them from what is kept for the shipped
+    data. A staged or catalog layer has none: the families reading it are not kept by that key (a
+    catalog's results are, under the app's own key, a staged file's stay in memory)."""
+    from wuxi_atlas.layers.origins import layer_origins
+
+    origins = origins_of(signature)
+    return {kind: origin for kind, origin in layer_origins().items() if origins[kind][1] == "demo"}
+
+
 def indicator_results(
     signature: Signature, data: AtlasData, year: int | None, method: Method
 ) -> list[IndicatorResult]:
-    """Every indicator for the city and the districts, with the land cover of ``year``."""
+    """Every indicator for the city and the districts, with the land cover of ``year``, in the order
+    :func:`analysis.indicators.compute_indicators` gives them."""
     origins = origins_of(signature)
 
-    from wuxi_atlas.analysis.indicators import IndicatorInputs
+    from wuxi_atlas.analysis.indicators import INDICATOR_IDS, IndicatorInputs
+
+    shipped: dict[str, LayerOrigin | None] | None = None
 
     def inputs(kinds: tuple[str, ...]) -> Callable[[], IndicatorInputs]:
-        """The layers one family reads (``kinds``), read when it is computed; the others are left out."""
-        return lambda: IndicatorInputs(
-            boundaries=data.boundaries,
-            landcover=data.landcover.get(year) if year is not None and "landcover" in kinds else None,
-            **{kind: data.vectors.get(kind) if kind in kinds else None for kind in VECTOR_KINDS},
-        )
+        """The layers one group reads (``kinds``), each read when first read; the others left out."""
+
+        def deferred() -> IndicatorInputs:
+            nonlocal shipped
+            shipped = _shipped_origins(signature) if shipped is None else shipped
+            loaders: dict[str, Callable[[], Any]] = {
+                kind: functools.partial(data.vectors.get, kind) for kind in VECTOR_KINDS if kind in kinds
+            }
+            if year is not None and "landcover" in kinds:
+                loaders["landcover"] = functools.partial(data.landcover.get, year)
+            return IndicatorInputs.deferred(data.boundaries, loaders, shipped)
+
+        return deferred
 
     targets = cached_targets(origins["targets"][2])
     options = method.options()
@@ -282,7 +308,8 @@ def indicator_results(
         )
         keys = (origins["targets"], *layers)
         results += _indicator_group(indicators, keys, method.key(indicators), inputs(kinds), targets, options)
-    return results
+    # Grouped by indicator (stable: the city first within each), as the CLI and the exports give them.
+    return sorted(results, key=lambda result: INDICATOR_IDS.index(result.indicator))
 
 
 def synthetic_in_use(
