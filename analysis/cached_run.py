@@ -5,7 +5,8 @@ Once the results of the indicators that read no raster are in the result cache
 land-cover raster. Its zones are the districts and the built-up area cut by district, in EPSG:4549,
 which depend only on the boundaries and built-up files: :func:`store_zones` keeps them beside the
 results (as WKB, which is exact), with the units and what the built-up layer's provenance says, when a
-full run (:func:`analysis.indicators.compute_indicators` with ``cache``) has made them.
+full run (:func:`analysis.indicators.compute_indicators` with ``cache``) has made them; for the shipped
+layers they were made when the layers were written (:mod:`analysis.shipped_results`).
 
 :func:`cached_indicator_run` then gives the run's results with no vector layer read and neither
 geopandas nor pandas imported: the zones go to the engine as a :class:`~analysis.zonal.ZoneSet`
@@ -29,7 +30,8 @@ from wuxi_atlas.analysis.forest import forest_coverage
 from wuxi_atlas.analysis.green import builtup_green_coverage
 from wuxi_atlas.analysis.indicator_cache import VECTOR_FAMILIES, LayerOrigin, VectorResultCache
 from wuxi_atlas.analysis.landcover_pass import LandCoverTables, landcover_pass_of_zones
-from wuxi_atlas.analysis.result_cache import entry_key, load_entry, store_entry
+from wuxi_atlas.analysis.result_cache import EntryKeys, entry_keys, store_entry
+from wuxi_atlas.analysis.shipped_results import load_keyed
 from wuxi_atlas.analysis.sources import LandSurveySource, LayerNote, RasterSource, VectorSource
 from wuxi_atlas.analysis.study_area import AdminUnit, StudyArea, Units
 from wuxi_atlas.analysis.zonal import ZoneSet
@@ -41,15 +43,24 @@ if TYPE_CHECKING:
     from wuxi_atlas.analysis.results import IndicatorResult
     from wuxi_atlas.analysis.targets import Target
 
-__all__ = ["RASTER_INDICATORS", "cached_indicator_run", "forest_of_pass", "green_of_pass", "store_zones"]
+__all__ = [
+    "RASTER_INDICATORS",
+    "ZONES",
+    "cached_indicator_run",
+    "forest_of_pass",
+    "green_of_pass",
+    "store_zones",
+    "zone_keys",
+]
 
 #: The indicators a run computes from the raster whatever the cache holds, in the order of the results.
 RASTER_INDICATORS = ("forest_coverage", "builtup_green_coverage")
-_NAMESPACE = "zones"
+#: The result cache's namespace of the zones.
+ZONES = "zones"
 _WETLAND = "wetland_protection_rate"
 
 
-def _key(origins: Mapping[str, LayerOrigin | None], kinds: tuple[str, ...]) -> str | None:
+def _key(origins: Mapping[str, LayerOrigin | None], kinds: tuple[str, ...]) -> EntryKeys | None:
     """The entry of the zones made from the layers ``kinds``, or None when one has no known file."""
     files: list[str] = []
     readings: list[str] = []
@@ -59,7 +70,16 @@ def _key(origins: Mapping[str, LayerOrigin | None], kinds: tuple[str, ...]) -> s
             return None
         files += origin.files
         readings.append(origin.reading)
-    return entry_key(files, (_NAMESPACE, kinds, tuple(readings), METRIC_CRS))
+    return entry_keys(files, (ZONES, kinds, tuple(readings), METRIC_CRS))
+
+
+def zone_keys(origins: Mapping[str, LayerOrigin | None]) -> list[EntryKeys]:
+    """The keys of the zones a run with ``origins`` stores: the districts', and with a built-up layer the
+    built-up zones' (for the results written with the shipped data, :mod:`analysis.shipped_results`)."""
+    keys = [_key(origins, ("districts",))]
+    if origins.get("builtup") is not None:
+        keys.append(_key(origins, ("districts", "builtup")))
+    return [key for key in keys if key is not None]
 
 
 def _wkb(geoms: Any) -> list[str]:
@@ -88,8 +108,8 @@ def store_zones(
         return
     districts = study_area.districts
     store_entry(
-        _NAMESPACE,
-        key,
+        ZONES,
+        key.local,
         {
             "units": [asdict(unit) for unit in study_area.units],
             "ids": [str(adcode) for adcode in districts["adcode"]],
@@ -102,12 +122,12 @@ def store_zones(
     zones: dict[str, Any] = {"ids": [], "wkb": []}
     if builtup_zones is not None:
         zones = {"ids": [str(a) for a in builtup_zones["adcode"]], "wkb": _wkb(builtup_zones.geometry)}
-    store_entry(_NAMESPACE, builtup_key, {"note": asdict(LayerNote.of(builtup)), **zones})
+    store_entry(ZONES, builtup_key.local, {"note": asdict(LayerNote.of(builtup)), **zones})
 
 
-def _load_districts(key: str | None) -> tuple[Units, ZoneSet] | None:
+def _load_districts(key: EntryKeys | None) -> tuple[Units, ZoneSet] | None:
     """The units and district zones stored under ``key``; None when absent or not readable as such."""
-    record = None if key is None else load_entry(_NAMESPACE, key)
+    record = None if key is None else load_keyed(ZONES, key)
     if not isinstance(record, dict):
         return None
     try:
@@ -116,9 +136,9 @@ def _load_districts(key: str | None) -> tuple[Units, ZoneSet] | None:
         return None  # no entry, or one this version cannot read: the full run makes it again
 
 
-def _load_builtup(key: str | None) -> tuple[LayerNote, ZoneSet] | None:
+def _load_builtup(key: EntryKeys | None) -> tuple[LayerNote, ZoneSet] | None:
     """The built-up layer's note and zones stored under ``key``; None when absent or not readable."""
-    record = None if key is None else load_entry(_NAMESPACE, key)
+    record = None if key is None else load_keyed(ZONES, key)
     if not isinstance(record, dict):
         return None
     try:

@@ -6,7 +6,8 @@ districts, service areas with the built-up area) is most of the time of a ``geop
 once the raster is read. Their results depend only on the files the layers are read from, the
 boundaries, the targets and the method choices, so :class:`VectorResultCache` keeps them in
 :mod:`analysis.result_cache` under exactly those, one entry per family of indicators that is computed
-together.
+together. For the shipped layers they were computed when the layers were written
+(:mod:`analysis.shipped_results`), which a run with an empty cache reads.
 
 What reads the land-cover raster is never served from here: 林木覆盖率 and 建成区绿化覆盖率 are always
 computed, and 湿地保护率 is stored only when it came from wetland polygons (not from the raster's classes
@@ -22,7 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from wuxi_atlas.analysis.result_cache import load_results, results_key, store_results
+from wuxi_atlas.analysis.result_cache import EntryKeys, results_keys, results_of, store_results
+from wuxi_atlas.analysis.shipped_results import load_keyed
 
 if TYPE_CHECKING:
     from wuxi_atlas.analysis.results import IndicatorResult
@@ -69,7 +71,7 @@ class VectorResultCache:
         self._targets = repr(tuple(targets))
         self._options = options
 
-    def key(self, family: tuple[str, ...], *, landcover_kind: str = "") -> str | None:
+    def key(self, family: tuple[str, ...], *, landcover_kind: str = "") -> EntryKeys | None:
         """The entry of ``family`` (a key of :data:`VECTOR_FAMILIES`), or None when one of its layers has
         no known files. ``landcover_kind`` names the kind of land cover for the wetland family, whose
         source changes with it (a land survey's parcels take precedence over the wetland polygons)."""
@@ -87,13 +89,14 @@ class VectorResultCache:
             files += origin.files
         choices = tuple((name, repr(getattr(self._options, name))) for name in option_names)
         parts = ("vector-family", tuple(layers), choices, self._targets, landcover_kind)
-        return results_key(family, files, parts)
+        return results_keys(family, files, parts)
 
-    def load(self, key: str | None) -> list[IndicatorResult] | None:
-        """The results stored under ``key`` (None: not stored, or no key)."""
-        return None if key is None else load_results(key)
+    def load(self, key: EntryKeys | None) -> list[IndicatorResult] | None:
+        """The results stored under ``key`` in the result cache, else among the results written with the
+        shipped data (:mod:`analysis.shipped_results`); None: in neither, or no key."""
+        return None if key is None else results_of(load_keyed("indicators", key))
 
-    def store(self, key: str | None, results: Sequence[IndicatorResult]) -> None:
-        """Store ``results`` under ``key`` (nothing without a key)."""
+    def store(self, key: EntryKeys | None, results: Sequence[IndicatorResult]) -> None:
+        """Store ``results`` under ``key`` in the result cache (nothing without a key)."""
         if key is not None:
-            store_results(key, results)
+            store_results(key.local, results)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from wuxi_atlas.analysis.land_survey import MethodChoice
+    from wuxi_atlas.analysis.result_cache import EntryKeys
     from wuxi_atlas.analysis.targets import Target
 
 __all__ = [
@@ -299,7 +300,7 @@ class _VectorFamilies:
     ) -> None:
         self.inputs = inputs
         self.cache = VectorResultCache(inputs.origins, targets, options) if cache else None
-        self._wetland_key: str | None = None
+        self._wetland_key: EntryKeys | None = None
         self._wetland: list[IndicatorResult] | None = None
         if self.cache is not None and "wetland_protection_rate" in wanted:
             # A land survey's parcels replace the wetland polygons: the land cover's kind is in the key.

@@ -33,20 +33,25 @@ import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from wuxi_atlas.analysis.results import IndicatorResult
 
 __all__ = [
     "CACHE_VERSION",
     "DEFAULT_MAX_MB",
+    "EntryKeys",
     "cache_dir",
+    "content_key",
     "entry_key",
+    "entry_keys",
     "file_identity",
     "load_entry",
     "load_results",
     "prune",
     "results_key",
+    "results_keys",
+    "results_of",
     "store_entry",
     "store_results",
 ]
@@ -176,6 +181,40 @@ def results_key(indicators: Sequence[str], files: Iterable[str | os.PathLike[str
     return entry_key(files, ("indicators", tuple(indicators), options))
 
 
+def content_key(files: Iterable[str | os.PathLike[str]], parts: Any) -> str:
+    """The key of a value computed from ``files`` and ``parts`` that holds wherever files of the same names
+    and contents are: neither their folders, their times nor the code are in it (unlike
+    :func:`entry_key`). The key of the results written with the shipped data
+    (:mod:`analysis.shipped_results`), whose test recomputes them, as the code is not in the key."""
+    identities = []
+    for path in files:
+        _, size, _, digest = file_identity(path)
+        identities.append((Path(path).name, size, digest))
+    record = {"version": CACHE_VERSION, "files": identities, "parts": repr(parts)}
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+class EntryKeys(NamedTuple):
+    """A value's two keys: ``local``, its entry in this machine's cache (:func:`entry_key`), and
+    ``content``, its entry among the results written with the shipped data (:func:`content_key`)."""
+
+    local: str
+    content: str
+
+
+def entry_keys(files: Iterable[str | os.PathLike[str]], parts: Any) -> EntryKeys:
+    """Both keys of a value computed from ``files`` and ``parts``."""
+    files = list(files)
+    return EntryKeys(entry_key(files, parts), content_key(files, parts))
+
+
+def results_keys(
+    indicators: Sequence[str], files: Iterable[str | os.PathLike[str]], options: Any
+) -> EntryKeys:
+    """Both keys of the results of ``indicators`` computed from ``files`` with ``options``."""
+    return entry_keys(files, ("indicators", tuple(indicators), options))
+
+
 def _entry(namespace: str, key: str) -> Path | None:
     folder = cache_dir()
     return None if folder is None else folder / namespace / f"{key}.json"
@@ -280,7 +319,11 @@ def prune(folder: Path | None = None, max_bytes: int | None = None, keep: Path |
 
 def load_results(key: str) -> list[IndicatorResult] | None:
     """The results stored under ``key``, or None (no entry, or one that cannot be read)."""
-    records = load_entry("indicators", key)
+    return results_of(load_entry("indicators", key))
+
+
+def results_of(records: Any) -> list[IndicatorResult] | None:
+    """The results a stored JSON value holds, or None when it does not hold results."""
     if not isinstance(records, list):
         return None
     try:

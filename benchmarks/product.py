@@ -6,8 +6,12 @@ Methods of the ``city`` case (each a fresh process, ``wall`` from start to exit,
 
 ``geoplan-cli-all``
     ``geoplan indicators --landcover R.tif --scheme worldcover``: every indicator, the shipped vector
-    layers, JSON to a file, **cold**: with an empty result cache (``GEOPLAN_CACHE_DIR`` a new folder), so
-    every indicator is computed;
+    layers, JSON to a file, **cold**: with an empty result cache (``GEOPLAN_CACHE_DIR`` a new folder). The
+    vector indicators of the shipped layers were computed when the layers were written
+    (``analysis.shipped_results``), so a fresh install computes the raster indicators only;
+``geoplan-cli-all-own-data``
+    the same command, cold, on a copy of the data directory without those results
+    (``GEOPLAN_DATA_DIR``): a dataset of one's own, its first run, every indicator computed;
 ``geoplan-cli-all-cached``
     the same command with the results of the indicators that read no raster in the result cache (one
     untimed run fills a new cache folder first; ``analysis.indicator_cache``). The raster indicators are
@@ -42,9 +46,11 @@ from typing import Any
 __all__ = [
     "CLI_METHODS",
     "COMMANDS",
+    "OWN_DATA_METHODS",
     "WARM_CACHE_METHODS",
     "cli_command",
     "cli_shares",
+    "data_without_shipped_results",
     "product_goals",
     "run_commands",
 ]
@@ -52,11 +58,14 @@ __all__ = [
 #: The CLI methods of the city case: the ``indicators`` arguments after the raster.
 CLI_METHODS: dict[str, tuple[str, ...]] = {
     "geoplan-cli-all": (),
+    "geoplan-cli-all-own-data": (),
     "geoplan-cli-all-cached": (),
     "geoplan-cli": ("--indicator", "forest_coverage"),
 }
 #: The CLI methods timed with the vector results already in the cache (after one untimed run).
 WARM_CACHE_METHODS = frozenset({"geoplan-cli-all-cached"})
+#: The CLI methods run on a copy of the data directory without the results written with it.
+OWN_DATA_METHODS = frozenset({"geoplan-cli-all-own-data"})
 CITY_ADCODE = "320200"
 
 
@@ -82,6 +91,17 @@ def cli_command(method: str, raster: Path, out: Path) -> list[str]:
         "-o",
         str(out),
     ]
+
+
+def data_without_shipped_results(folder: Path) -> Path:
+    """A copy of the shipped data directory in ``folder``, without the results written with it
+    (``demo/vector_results.json``): what a dataset of one's own is to the atlas."""
+    from wuxi_atlas.analysis.paths import shipped_data_dir
+    from wuxi_atlas.analysis.shipped_results import FILE_NAME
+
+    copy = folder / "data"
+    shutil.copytree(shipped_data_dir(), copy, ignore=shutil.ignore_patterns(FILE_NAME))
+    return copy
 
 
 def cli_shares(out: Path) -> dict[str, float | None]:
@@ -152,6 +172,7 @@ def product_goals(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     for method, state in (
         ("geoplan-cli-all", "cold cache"),
         ("geoplan-cli-all-cached", "vector results cached"),
+        ("geoplan-cli-all-own-data", "a dataset's own vector layers, first run: for reference"),
     ):
         every = wall(method)
         for peer, target in (("exactextract", 4.0), ("rasterstats", 2.5)):

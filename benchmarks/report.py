@@ -26,6 +26,9 @@ METHOD_LABELS = {
     "geoplan-cli": "`geoplan indicators --indicator forest_coverage`",
     "geoplan-cli-all": "`geoplan indicators` (every indicator, shipped vector layers), cold cache",
     "geoplan-cli-all-cached": "`geoplan indicators` (the same), vector results cached",
+    "geoplan-cli-all-own-data": (
+        "`geoplan indicators` (the same), cold, on a dataset without results written with it"
+    ),
     "dask": "geoplan on Dask (2 local workers)",
     "exactextract": "exactextract `unique`+`frac`",
     "rasterstats": "rasterstats `categorical=True`",

@@ -22,8 +22,10 @@ peak RSS is the child's ``ru_maxrss`` from ``wait4``): ``floor`` (read and decod
 statistics), ``geoplan`` (``analysis.zonal.zonal_class_areas``, as ``analysis.forest`` calls it),
 ``geoplan-cli`` (``geoplan indicators --indicator forest_coverage``, city only), ``geoplan-cli-all``
 (``geoplan indicators``: every indicator, with the shipped vector layers; city only; an empty result
-cache), ``geoplan-cli-all-cached`` (the same with the vector indicators' results in the cache; the
-raster ones are computed), ``exactextract``
+cache; the shipped layers' vector results were written with them), ``geoplan-cli-all-cached`` (the
+same with the vector indicators' results in the cache; the raster ones are computed),
+``geoplan-cli-all-own-data`` (the same, cold, on a copy of the data without the results written with
+it: every indicator computed), ``exactextract``
 (``unique`` + ``frac``), ``rasterstats`` (``categorical=True``) and ``dask``
 (``analysis.zonal.distributed`` on a local cluster of 2 single-threaded worker processes). Runs are
 interleaved so that a change in the machine's load hits every method alike.
@@ -54,7 +56,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from product import CLI_METHODS, WARM_CACHE_METHODS, cli_command, cli_shares, run_commands
+from product import (
+    CLI_METHODS,
+    OWN_DATA_METHODS,
+    WARM_CACHE_METHODS,
+    cli_command,
+    cli_shares,
+    data_without_shipped_results,
+    run_commands,
+)
 from report import render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -312,6 +322,8 @@ def run_method(method: str, raster: Path, zones: Path, options: dict[str, Any]) 
         if method in CLI_METHODS:
             # A new, empty result cache per run: cold, or warmed by one untimed run of the same command.
             env = {"GEOPLAN_CACHE_DIR": str(Path(tmp) / "cache")}
+            if method in OWN_DATA_METHODS:
+                env["GEOPLAN_DATA_DIR"] = str(data_without_shipped_results(Path(tmp)))
             if method in WARM_CACHE_METHODS:
                 _run_child_cpu(cli_command(method, raster, Path(tmp) / "warm.json"), env)
             wall, rss, cpu = _run_child_cpu(cli_command(method, raster, out), env)
@@ -383,6 +395,7 @@ def _ratios(rows: dict[str, Any]) -> dict[str, float]:
         "geoplan-cli",
         "geoplan-cli-all",
         "geoplan-cli-all-cached",
+        "geoplan-cli-all-own-data",
         "dask",
     ):
         if peer in rows and ours.get("wall_s"):
@@ -456,7 +469,14 @@ def main() -> None:
     }
     peers = ["floor", "geoplan", "exactextract", "rasterstats", "dask"]
     methods = {
-        "city": [*peers[:2], "geoplan-cli", "geoplan-cli-all", "geoplan-cli-all-cached", *peers[2:]],
+        "city": [
+            *peers[:2],
+            "geoplan-cli",
+            "geoplan-cli-all",
+            "geoplan-cli-all-cached",
+            "geoplan-cli-all-own-data",
+            *peers[2:],
+        ],
         "small": ["geoplan", "exactextract", "rasterstats"],
         "province": peers,
     }

@@ -194,8 +194,9 @@ def indicators(
 
     The results of the indicators that read no raster are kept in the result cache
     ($GEOPLAN_CACHE_DIR, else ~/.cache/geoplan), keyed on the input files, options and code: a later
-    run on the same vector files computes only the raster indicators. GEOPLAN_CACHE_DIR=off turns the
-    cache off.
+    run on the same vector files computes only the raster indicators. For the shipped demo layers they
+    were computed when the layers were written (data/demo/vector_results.json), so even a first run
+    computes only the raster indicators. GEOPLAN_CACHE_DIR=off turns both off: everything computed.
     """
     # Imported here: a run served from the result cache imports neither geopandas nor pandas.
     from wuxi_atlas.analysis.indicators import IndicatorOptions

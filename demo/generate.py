@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from wuxi_atlas.analysis.errors import DataFileError
+from wuxi_atlas.analysis.shipped_results import FILE_NAME as SHIPPED_RESULTS_FILE
 from wuxi_atlas.demo.building_layers import buildings_layer
 from wuxi_atlas.demo.calibrate import calibrate
 from wuxi_atlas.demo.codes import YEARS
@@ -70,10 +71,14 @@ from wuxi_atlas.demo.targets import (
     WETLAND_PROTECTION_TARGET,
     WOODY_TARGETS,
 )
+from wuxi_atlas.demo.vector_results import write_shipped_results
 from wuxi_atlas.demo.world import ProgressCallback, World
 from wuxi_atlas.layers.defaults import DEMO_HISTORY_GPKG
 
 __all__ = ["demo_output_paths", "generate_demo_data"]
+
+#: The resolution of the shipped rasters (``landcover_2024_30m.tif``), the ones runs read by default.
+SHIPPED_RESOLUTION = 30
 
 
 def demo_output_paths(out_dir: Path, resolution: int = 30, *, vectors: bool | None = None) -> list[Path]:
@@ -87,6 +92,8 @@ def demo_output_paths(out_dir: Path, resolution: int = 30, *, vectors: bool | No
             out_dir / "demo" / "MANIFEST.json",
             out_dir / "demo" / "README.md",
         ]
+    if write_vectors and resolution == SHIPPED_RESOLUTION:
+        paths.append(out_dir / "demo" / SHIPPED_RESULTS_FILE)
     return paths
 
 
@@ -143,7 +150,17 @@ def generate_demo_data(
         )
     calib_res = max(resolution, 30)
     with World(load_boundaries(), seed, calib_res, progress) as world:
-        return _generate(world, out_dir, resolution, seed, progress, write_vectors)
+        manifest = _generate(world, out_dir, resolution, seed, progress, write_vectors)
+    if write_vectors and resolution == SHIPPED_RESOLUTION:
+        # The vector indicators of these layers, computed now, so that no run on them computes them
+        # again (analysis.shipped_results). Not in the manifest: they are derived from what it lists.
+        if progress is not None:
+            progress("vector indicator results", 0, 1)
+        release_freed_memory()
+        write_shipped_results(out_dir)
+        if progress is not None:
+            progress("vector indicator results", 1, 1)
+    return manifest
 
 
 def _generate(

@@ -23,7 +23,16 @@ import numpy as np
 from wuxi_atlas.analysis.crs import DISPLAY_CRS, crs_label
 from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
 
-__all__ = ["check_crs_on_earth", "check_overlaps_wuxi", "scan_codes", "uses_mask", "wuxi_outline"]
+__all__ = [
+    "OUTLINE",
+    "check_crs_on_earth",
+    "check_overlaps_wuxi",
+    "outline_keys",
+    "outline_wkb",
+    "scan_codes",
+    "uses_mask",
+    "wuxi_outline",
+]
 
 # Whole blocks are read together up to about this many pixels: per-read overhead stays small.
 _WINDOW_PIXELS = 1 << 20
@@ -46,26 +55,47 @@ def check_crs_on_earth(name: str, crs: Any) -> None:
         )
 
 
+#: The result cache's namespace of the city outline.
+OUTLINE = "outline"
+
+
 @functools.lru_cache(maxsize=4)
 def _wuxi(path: str, mtime_ns: int) -> Any:
     """The union of the boundaries in ``path``; also kept in the on-disk result cache (as WKB, exact),
-    under the file's identity, so a run that checks a raster need not load the boundaries (geopandas)."""
+    under the file's identity, so a run that checks a raster need not load the boundaries (geopandas);
+    the shipped boundaries' outline was kept when the shipped data was written
+    (:mod:`analysis.shipped_results`)."""
     import shapely
 
-    from wuxi_atlas.analysis.result_cache import entry_key, load_entry, store_entry
+    from wuxi_atlas.analysis.result_cache import store_entry
+    from wuxi_atlas.analysis.shipped_results import load_keyed
 
-    key = entry_key([path], ("wuxi-outline",))
-    stored = load_entry("outline", key)
+    keys = outline_keys(path)
+    stored = load_keyed(OUTLINE, keys)
     if isinstance(stored, str):
         try:
             return shapely.from_wkb(bytes.fromhex(stored))
         except (ValueError, shapely.errors.GEOSException):
             pass  # a damaged entry: computed again below
+    outline = outline_wkb(path)
+    store_entry(OUTLINE, keys.local, outline)
+    return shapely.from_wkb(bytes.fromhex(outline))
+
+
+def outline_keys(path: str) -> Any:
+    """The keys (:class:`analysis.result_cache.EntryKeys`) of the outline of the boundaries in ``path``."""
+    from wuxi_atlas.analysis.result_cache import entry_keys
+
+    return entry_keys([path], ("wuxi-outline",))
+
+
+def outline_wkb(path: str) -> str:
+    """The union of the boundaries in ``path``, as hex WKB (exact)."""
+    import shapely
+
     from wuxi_atlas.analysis.boundaries import load_boundaries
 
-    outline = load_boundaries(path).union_all()
-    store_entry("outline", key, shapely.to_wkb(outline, hex=True))
-    return outline
+    return str(shapely.to_wkb(load_boundaries(path).union_all(), hex=True))
 
 
 #: Datums PROJ knows no transformation to WGS 84 from (they agree with it to centimetres): their

@@ -5,9 +5,11 @@ run."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
@@ -19,6 +21,9 @@ from rasterio.transform import from_origin
 from wuxi_atlas.analysis.cached_run import cached_indicator_run
 from wuxi_atlas.analysis.indicators import IndicatorOptions, compute_indicators
 from wuxi_atlas.analysis.names import INDICATOR_IDS
+from wuxi_atlas.analysis.paths import shipped_data_dir
+from wuxi_atlas.analysis.shipped_results import FILE_NAME as SHIPPED_RESULTS
+from wuxi_atlas.analysis.shipped_results import computed_afresh
 from wuxi_atlas.analysis.targets import load_targets
 from wuxi_atlas.analysis.zonal import ZoneSet, zonal_class_areas
 from wuxi_atlas.layers.defaults import default_sources
@@ -30,10 +35,13 @@ WORLDCOVER = np.array([10, 20, 30, 40, 50, 60, 80, 90], dtype="uint8")
 
 
 @pytest.fixture
-def cache_dir(tmp_path, monkeypatch) -> Path:
+def cache_dir(tmp_path, monkeypatch) -> Iterator[Path]:
+    """An empty result cache, and none of the results shipped with the data (tests of their own in
+    tests/analysis/test_shipped_results.py): what the local cache holds is what these tests control."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("GEOPLAN_CACHE_DIR", str(folder))
-    return folder
+    with computed_afresh():
+        yield folder
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +141,12 @@ print(json.dumps({"code": result.exit_code, "output": result.output[-2000:], "he
 
 
 def test_geoplan_indicators_from_the_cache_imports_no_geopandas(tmp_path):
+    """On a dataset without results written with it, the first run reads the vector layers and the
+    second is served from the result cache (for the shipped data: tests/analysis/test_shipped_results.py)."""
     raster = default_sources()["landcover"]
-    env = {**__import__("os").environ, "GEOPLAN_CACHE_DIR": str(tmp_path / "cache")}
+    data = tmp_path / "data"
+    shutil.copytree(shipped_data_dir(), data, ignore=shutil.ignore_patterns(SHIPPED_RESULTS))
+    env = {**os.environ, "GEOPLAN_CACHE_DIR": str(tmp_path / "cache"), "GEOPLAN_DATA_DIR": str(data)}
     runs = []
     for k in range(2):
         out = tmp_path / f"run{k}.json"

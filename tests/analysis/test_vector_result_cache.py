@@ -5,12 +5,14 @@ changed file is a new key, and what reads the raster is never served from the ca
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from wuxi_atlas.analysis.indicators import compute_indicators
+from wuxi_atlas.analysis.shipped_results import computed_afresh
 from wuxi_atlas.analysis.targets import load_targets
 from wuxi_atlas.layers.defaults import default_landcover_series
 from wuxi_atlas.layers.inputs import load_indicator_inputs
@@ -19,10 +21,13 @@ STATIONS_HEADER = "名称,类型,桩数,开放类型,经度,纬度\n"
 
 
 @pytest.fixture
-def cache_dir(tmp_path, monkeypatch) -> Path:
+def cache_dir(tmp_path, monkeypatch) -> Iterator[Path]:
+    """An empty result cache, and none of the results shipped with the data (their own tests are in
+    tests/analysis/test_shipped_results.py)."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("GEOPLAN_CACHE_DIR", str(folder))
-    return folder
+    with computed_afresh():
+        yield folder
 
 
 def _records(results) -> str:

@@ -1,0 +1,116 @@
+"""The results of the vector indicators on the shipped layers, written with the shipped data.
+
+A run on the shipped demo layers spends most of its time, once the raster is read, on the indicators
+that read only vector layers (:mod:`analysis.indicator_cache`) and on the zones of the raster pass
+(:mod:`analysis.cached_run`). Both depend only on the layer files, the targets and the method choices,
+so ``geoplan demo-data`` computes them when it writes the layers, with the default choices, and keeps
+them in ``demo/vector_results.json`` of the data directory (:func:`shipped_results_path`). A run whose
+layers are those files then computes only the raster indicators, even with an empty result cache (a
+fresh install, a cold server).
+
+The entries are keyed by :func:`analysis.result_cache.content_key`: the files' names, sizes and
+SHA-256, the parts of the entry and :data:`~analysis.result_cache.CACHE_VERSION`, not where the files
+lie (a wheel installs them anywhere) nor the code. So nothing in the key notices a change of method:
+``tests/analysis/test_shipped_results.py`` recomputes every entry from the shipped layers and fails
+when one differs (then run ``geoplan demo-data --overwrite``). Only the data directory's own file is
+read (the shipped one, or ``$GEOPLAN_DATA_DIR``'s), never one beside a user's file, which could say
+anything; a user's own layers are computed and kept in the local result cache as before.
+``GEOPLAN_CACHE_DIR=off`` turns these results off too: every indicator is then computed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from wuxi_atlas.analysis.paths import data_dir
+from wuxi_atlas.analysis.result_cache import EntryKeys, cache_dir, load_entry
+
+__all__ = [
+    "FILE_NAME",
+    "computed_afresh",
+    "format_shipped_results",
+    "load_keyed",
+    "shipped_entry",
+    "shipped_results_path",
+]
+
+FILE_NAME = "vector_results.json"
+_FORMAT = "wuxi-atlas shipped results 1"
+#: Set while the shipped results are being computed, so that none of the old ones is read back.
+_AFRESH: contextvars.ContextVar[bool] = contextvars.ContextVar("shipped_results_afresh", default=False)
+
+
+def shipped_results_path() -> Path:
+    """Where the data directory keeps the results computed with its layers."""
+    return data_dir() / "demo" / FILE_NAME
+
+
+@contextlib.contextmanager
+def computed_afresh() -> Iterator[None]:
+    """Within: no shipped result is read (while ``geoplan demo-data`` computes new ones)."""
+    token = _AFRESH.set(True)
+    try:
+        yield
+    finally:
+        _AFRESH.reset(token)
+
+
+def format_shipped_results(entries: Mapping[str, Mapping[str, Any]]) -> str:
+    """The file's text for ``entries`` (namespace -> content key -> JSON value): a line with the SHA-256
+    of the JSON that follows, as in the result cache, so a damaged file is ignored, not believed. The
+    same entries give the same bytes: the entries in the order of their keys, each value's members in
+    their own order (a result's ``extra`` is printed in it)."""
+    ordered = {namespace: dict(sorted(entries[namespace].items())) for namespace in sorted(entries)}
+    text = json.dumps({"format": _FORMAT, "entries": ordered}, ensure_ascii=False)
+    return f"{_checksum(text)}\n{text}\n"
+
+
+def shipped_entry(namespace: str, key: str) -> Any | None:
+    """The value under ``namespace``/``key`` (a content key) in the data directory's results, or None."""
+    if _AFRESH.get() or cache_dir() is None:
+        return None
+    path = shipped_results_path()
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    entries = _read(str(path), stat.st_size, stat.st_mtime_ns)
+    value = entries.get(namespace, {}).get(key)
+    return None if value is None else json.loads(value)  # a fresh copy: callers may change it
+
+
+def load_keyed(namespace: str, keys: EntryKeys) -> Any | None:
+    """The value under ``keys``: this machine's cache entry, else the data directory's shipped result."""
+    value = load_entry(namespace, keys.local)
+    return value if value is not None else shipped_entry(namespace, keys.content)
+
+
+@functools.lru_cache(maxsize=4)
+def _read(path: str, _size: int, _mtime_ns: int) -> dict[str, dict[str, str]]:
+    """The entries of the file at ``path`` (as it is at that size and mtime), each value kept as JSON
+    text; empty when the file is damaged or not this format."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            checksum, _, text = handle.read().partition("\n")
+        if checksum != _checksum(text.rstrip("\n")):
+            return {}
+        record = json.loads(text)
+        if record.get("format") != _FORMAT:
+            return {}
+        return {
+            str(namespace): {str(key): json.dumps(value, ensure_ascii=False) for key, value in values.items()}
+            for namespace, values in record["entries"].items()
+        }
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return {}
+
+
+def _checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
