@@ -231,7 +231,7 @@ def load_entry(namespace: str, key: str) -> Any | None:
         if checksum != _checksum(text):
             return None
         value = json.loads(text)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested deeper than json parses
         return None
     with contextlib.suppress(OSError):
         os.utime(entry)  # used now: the last to go when the cache is pruned

@@ -34,6 +34,7 @@ from wuxi_atlas.analysis.result_cache import EntryKeys, cache_dir, load_entry
 
 __all__ = [
     "FILE_NAME",
+    "MAX_BYTES",
     "computed_afresh",
     "format_shipped_results",
     "load_keyed",
@@ -43,6 +44,8 @@ __all__ = [
 
 FILE_NAME = "vector_results.json"
 _FORMAT = "wuxi-atlas shipped results 1"
+#: A larger file is not read: every process would read and parse all of it (the shipped one is under 1 MB).
+MAX_BYTES = 64 * 1024 * 1024
 #: Set while the shipped results are being computed, so that none of the old ones is read back.
 _AFRESH: contextvars.ContextVar[bool] = contextvars.ContextVar("shipped_results_afresh", default=False)
 
@@ -81,6 +84,8 @@ def shipped_entry(namespace: str, key: str) -> Any | None:
         stat = path.stat()
     except OSError:
         return None
+    if stat.st_size > MAX_BYTES:
+        return None
     entries = _read(str(path), stat.st_size, stat.st_mtime_ns)
     value = entries.get(namespace, {}).get(key)
     return None if value is None else json.loads(value)  # a fresh copy: callers may change it
@@ -108,8 +113,8 @@ def _read(path: str, _size: int, _mtime_ns: int) -> dict[str, dict[str, str]]:
             str(namespace): {str(key): json.dumps(value, ensure_ascii=False) for key, value in values.items()}
             for namespace, values in record["entries"].items()
         }
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        return {}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError, RecursionError):
+        return {}  # RecursionError: JSON nested deeper than json parses
 
 
 def _checksum(text: str) -> str:

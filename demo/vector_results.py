@@ -52,6 +52,9 @@ def shipped_results_text(data_dir: Path) -> str:
             GEOPLAN_DATA_DIR=str(_data_view(data_dir, Path(scratch) / "data")),
             GEOPLAN_CACHE_DIR=str(Path(scratch) / "cache"),
             GEOPLAN_CACHE_MAX_MB=None,
+            # The results of a run with the default reading, whatever the shell that runs demo-data sets:
+            # a value alias file or a size limit would be in every key, and no default run served them.
+            **dict.fromkeys(_reading_variables(), None),
         ),
         computed_afresh(),
     ):
@@ -70,6 +73,14 @@ def shipped_results_text(data_dir: Path) -> str:
         boundaries = str(boundaries_path())
         _file(entries[OUTLINE], outline_keys(boundaries), outline_wkb(boundaries), OUTLINE)
     return format_shipped_results(entries)
+
+
+def _reading_variables() -> list[str]:
+    """The environment variables set now that change how a layer is read (its key's reading and files,
+    :func:`layers.origins.layer_origins`): the value alias file and the size limits."""
+    from wuxi_atlas.layers.shipped import ALIASES_ENV
+
+    return [name for name in os.environ if name == ALIASES_ENV or name.startswith("GEOPLAN_MAX_")]
 
 
 def write_shipped_results(data_dir: Path) -> Path:

@@ -107,7 +107,7 @@ def test_the_cache_off_turns_the_shipped_results_off_too(monkeypatch):
     assert _served() is None
 
 
-@pytest.mark.parametrize("damage", ["digit", "truncated", "not-json", "other-format"])
+@pytest.mark.parametrize("damage", ["digit", "truncated", "not-json", "other-format", "too-deep"])
 def test_a_damaged_file_is_never_believed(empty_cache, data_copy, damage):
     path = data_copy / "demo" / FILE_NAME
     text = path.read_text(encoding="utf-8")
@@ -118,6 +118,9 @@ def test_a_damaged_file_is_never_believed(empty_cache, data_copy, damage):
         text = text[: len(text) // 2]
     elif damage == "not-json":
         text = "x\n{"
+    elif damage == "too-deep":  # the checksum right, the JSON nested deeper than the parser recurses
+        body = text.partition("\n")[2].rstrip("\n")[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+        text = f"{hashlib.sha256(body.encode()).hexdigest()}\n{body}\n"
     else:
         body = json.dumps({"format": "something else", "entries": {}})
         text = f"{hashlib.sha256(body.encode()).hexdigest()}\n{body}\n"
@@ -159,3 +162,27 @@ def test_a_file_beside_a_users_layer_is_never_read(empty_cache, tmp_path):
     out, _ = _indicators(empty_cache, *args)
     assert out == _indicators("off", *args)[0]
     assert not any(row["value"] == 999 for row in json.loads(out))
+
+
+def test_a_file_too_large_to_be_shipped_results_is_not_read(empty_cache, data_copy, monkeypatch):
+    """A results file past the bound (the data directory's, so anything may be there: a huge file would
+    be read and parsed whole by every process) is ignored: everything computed, as with the cache off."""
+    from wuxi_atlas.analysis import shipped_results
+
+    size = (data_copy / "demo" / FILE_NAME).stat().st_size
+    monkeypatch.setattr(shipped_results, "MAX_BYTES", size - 1)
+    assert _served() is None
+    monkeypatch.setattr(shipped_results, "MAX_BYTES", size)
+    assert _served() is not None
+
+
+def test_demo_data_writes_the_results_of_a_default_run_whatever_its_environment(tmp_path, monkeypatch):
+    """The results are for runs with the default reading: a value alias file or a size limit in the
+    environment of ``geoplan demo-data`` (a developer's shell) must neither key them to that file, so
+    that no default run is served them, nor refuse the shipped layers."""
+    aliases = tmp_path / "aliases.toml"
+    aliases.write_text('[stations.type]\ncharging = ["快充站"]\n', encoding="utf-8")
+    monkeypatch.setenv("GEOPLAN_ALIASES", str(aliases))
+    monkeypatch.setenv("GEOPLAN_MAX_UPLOAD_MB", "1")
+    shipped = shipped_results_path().read_text(encoding="utf-8")
+    assert shipped_results_text(shipped_data_dir()) == shipped

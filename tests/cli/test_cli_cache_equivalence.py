@@ -6,6 +6,7 @@ a GeoPackage holds in its ``-wal``, the value alias file, a damaged entry."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -207,6 +208,18 @@ def test_a_damaged_entry_that_is_still_json_is_a_miss(small_raster, cache_dir, f
         digits = [k for k, c in enumerate(text) if c.isdigit() and k > text.index("\n")]
         k = digits[len(digits) // 2]
         entry.write_text(text[:k] + str((int(text[k]) + 1) % 10) + text[k + 1 :], encoding="utf-8")
+    assert _geoplan(args, cache_dir)[0] == fresh
+
+
+def test_an_entry_nested_too_deep_to_read_is_a_miss(small_raster, cache_dir, full_runs):
+    """An entry of JSON nested deeper than the parser recurses, with its checksum right (the cache folder
+    is anyone's with the user's rights): a miss, the numbers computed, no RecursionError."""
+    args = ["--landcover", str(small_raster), "-f", "json"]
+    fresh = _assert_served_as_fresh(args, cache_dir, full_runs)
+    deep = "[" * 100_000 + "]" * 100_000
+    checksum = hashlib.sha256(deep.encode()).hexdigest()
+    for entry in sorted((cache_dir / "indicators").glob("*.json")):
+        entry.write_text(f"{checksum}\n{deep}", encoding="utf-8")
     assert _geoplan(args, cache_dir)[0] == fresh
 
 
