@@ -27,6 +27,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from wuxi_atlas.analysis.paths import data_dir
@@ -84,8 +85,8 @@ def shipped_entry(namespace: str, key: str) -> Any | None:
         stat = path.stat()
     except OSError:
         return None
-    if stat.st_size > MAX_BYTES:
-        return None
+    if not S_ISREG(stat.st_mode) or stat.st_size > MAX_BYTES:
+        return None  # a pipe or a device (/dev/zero) would block or never end when read
     entries = _read(str(path), stat.st_size, stat.st_mtime_ns)
     value = entries.get(namespace, {}).get(key)
     return None if value is None else json.loads(value)  # a fresh copy: callers may change it
@@ -103,7 +104,7 @@ def _read(path: str, _size: int, _mtime_ns: int) -> dict[str, dict[str, str]]:
     text; empty when the file is damaged or not this format."""
     try:
         with open(path, encoding="utf-8") as handle:
-            checksum, _, text = handle.read().partition("\n")
+            checksum, _, text = handle.read(MAX_BYTES + 1).partition("\n")  # it may have grown
         if checksum != _checksum(text.rstrip("\n")):
             return {}
         record = json.loads(text)

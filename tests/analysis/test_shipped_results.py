@@ -186,3 +186,25 @@ def test_demo_data_writes_the_results_of_a_default_run_whatever_its_environment(
     monkeypatch.setenv("GEOPLAN_MAX_UPLOAD_MB", "1")
     shipped = shipped_results_path().read_text(encoding="utf-8")
     assert shipped_results_text(shipped_data_dir()) == shipped
+
+
+def test_a_results_file_that_is_not_a_regular_file_is_not_opened(tmp_path, data_copy):
+    """A data directory copied from elsewhere may hold anything under the name, such as a named pipe
+    (or a link to one, or to /dev/zero), which blocks, or never ends, when read: it is not opened, and the
+    run computes everything, as with the cache off (in a process with a time limit: a read would hang)."""
+    path = data_copy / "demo" / FILE_NAME
+    path.unlink()
+    os.mkfifo(path)
+    env = {**os.environ, "GEOPLAN_DATA_DIR": str(data_copy)}
+    runs = []
+    for cache in (str(tmp_path / "cache"), "off"):
+        done = subprocess.run(
+            [sys.executable, "-m", "wuxi_atlas.cli", "indicators", "-q", "-f", "json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**env, "GEOPLAN_CACHE_DIR": cache},
+        )
+        assert done.returncode == 0, done.stderr
+        runs.append(done.stdout)
+    assert runs[0] == runs[1]
