@@ -23,7 +23,12 @@ Server time (Streamlit's ``AppTest``, no browser; one new process per run):
   district boundaries in them.
 
 In a real browser (headless Chromium at ``/usr/bin/chromium`` driven by Playwright, every non-local
-request blocked, a new ``streamlit run geo_app.py`` with an empty result cache per run):
+request blocked, a new ``streamlit run geo_server.py`` with an empty result cache per run: the server an
+install runs, which imports what the first page needs before it answers, :mod:`app.warmup`;
+``--script geo_app.py`` measures the bare script instead):
+
+* ``browser_server_start_s``: from starting the server until it answers its health check (not part of
+  the figures below, which start at navigation);
 
 * ``browser_map_s`` and ``browser_board_s``: from navigation until the map shows the district boundaries
   and until the board shows;
@@ -222,8 +227,9 @@ def _wait_in_map(page: Any, condition: str, arg: Any) -> None:
     )
 
 
-def browser_probe() -> dict[str, Any]:
-    """The browser figures: a new server with an empty result cache, headless Chromium, no network."""
+def browser_probe(script: str = "geo_server.py") -> dict[str, Any]:
+    """The browser figures: a new server of ``script`` with an empty result cache, headless Chromium, no
+    network."""
     sys.path.insert(0, str(ROOT / "tests" / "app"))
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -233,7 +239,9 @@ def browser_probe() -> dict[str, Any]:
 
     env = {**os.environ, "GEOPLAN_CACHE_DIR": tempfile.mkdtemp(prefix="geoplan-probe-cache-")}
     result: dict[str, Any] = {}
-    with running_streamlit("geo_app.py", env=env) as url, sync_playwright() as playwright:
+    started = time.perf_counter()
+    with running_streamlit(script, env=env) as url, sync_playwright() as playwright:
+        result["browser_server_start_s"] = time.perf_counter() - started
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -334,6 +342,7 @@ GOALS: tuple[tuple[str, str, float], ...] = (
     ("switch_s", "district switch on the map page (server)", 0.3),
     ("layer_toggle_s", "layer toggle (server; the new overlay follows)", float("nan")),
     ("opacity_s", "opacity change (server)", float("nan")),
+    ("browser_server_start_s", "browser: server start until it answers (before navigation)", float("nan")),
     ("browser_map_s", "browser: map visible after navigation (cold server)", 5.0),
     ("browser_board_s", "browser: board visible after navigation (cold server)", 5.0),
     ("browser_overlays_s", "browser: default overlays all shown (cold server)", float("nan")),
@@ -354,7 +363,12 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"App speed of {report.get('commit', 'unknown')} measured {report['date']} on {report['machine']} "
         f"(load average {report['load_before']} "
         f"before, {report['load_after']} after); median of {report['runs']} run(s), each in new processes "
-        "with an empty result cache; demo data.",
+        "with an empty result cache; demo data"
+        + (
+            f"; browser figures on `streamlit run {report['browser_script']}`."
+            if report.get("browser_script")
+            else "."
+        ),
         "",
         "| measure | measured | goal |",
         "|---|---:|---|",
@@ -396,12 +410,18 @@ def main() -> None:
     if len(sys.argv) == 2 and not sys.argv[1].startswith("-"):
         Path(sys.argv[1]).write_text(json.dumps(server_probe()), encoding="utf-8")
         return
-    if len(sys.argv) == 3 and sys.argv[1] == "--browser-child":
-        Path(sys.argv[2]).write_text(json.dumps(browser_probe()), encoding="utf-8")
+    if len(sys.argv) == 4 and sys.argv[1] == "--browser-child":
+        Path(sys.argv[3]).write_text(json.dumps(browser_probe(sys.argv[2])), encoding="utf-8")
         return
     parser = argparse.ArgumentParser(description="The app's speed (see the module docstring).")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-browser", action="store_true", help="server time only")
+    parser.add_argument(
+        "--script",
+        default="geo_server.py",
+        choices=("geo_server.py", "geo_app.py"),
+        help="the server the browser figures are measured on (default: the one with the startup imports)",
+    )
     args = parser.parse_args()
     # The atlas's modules as bytecode, as installing the wheel leaves them: under PYTHONDONTWRITEBYTECODE
     # an editable install compiles every module the first render imports from source (~0.15 s of it).
@@ -414,7 +434,7 @@ def main() -> None:
         print(f"[app_probe] run {run + 1}/{args.runs}", file=sys.stderr)
         sample = _child([])
         if not args.no_browser:
-            sample.update(_child(["--browser-child"]))
+            sample.update(_child(["--browser-child", args.script]))
         samples.append(sample)
     keys = dict.fromkeys(k for sample in samples for k in sample)
     report = {
@@ -424,6 +444,7 @@ def main() -> None:
         "load_before": load_before,
         "load_after": round(os.getloadavg()[0], 2),
         "runs": args.runs,
+        "browser_script": None if args.no_browser else args.script,
         "results": {key: _median(samples, key) for key in keys},
         "samples": samples,
     }
