@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_MAX_MB",
     "EntryKeys",
     "cache_dir",
+    "code_identity",
     "content_key",
     "entry_key",
     "entry_keys",
@@ -148,6 +149,12 @@ def _code_identity() -> str:
         digest.update(module.read_bytes())
     digest.update(repr(_library_versions()).encode())
     return digest.hexdigest()
+
+
+def code_identity() -> str:
+    """The identity of this code and its libraries (as in every :func:`entry_key`): what results written
+    outside this machine's cache (:mod:`analysis.shipped_results`) are stamped with."""
+    return _code_identity()
 
 
 def _library_versions() -> list[str]:

@@ -14,7 +14,11 @@ lie (a wheel installs them anywhere) nor the code. So nothing in the key notices
 ``tests/analysis/test_shipped_results.py`` recomputes every entry from the shipped layers and fails
 when one differs (then run ``geoplan demo-data --overwrite``). Only the data directory's own file is
 read (the shipped one, or ``$GEOPLAN_DATA_DIR``'s), never one beside a user's file, which could say
-anything; a user's own layers are computed and kept in the local result cache as before.
+anything; a user's own layers are computed and kept in the local result cache as before. No test
+recomputes the file of another data directory (``demo-data --out DIR``, a copy of the shipped data),
+which an upgrade leaves as its day's code wrote it: that one is written with the code's identity
+(:func:`analysis.result_cache.code_identity`, as in the local cache's keys) and believed only by the
+same code.
 ``GEOPLAN_CACHE_DIR=off`` turns these results off too: every indicator is then computed.
 """
 
@@ -30,14 +34,15 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-from wuxi_atlas.analysis.paths import data_dir
-from wuxi_atlas.analysis.result_cache import EntryKeys, cache_dir, load_entry
+from wuxi_atlas.analysis.paths import data_dir, shipped_data_dir
+from wuxi_atlas.analysis.result_cache import EntryKeys, cache_dir, code_identity, load_entry
 
 __all__ = [
     "FILE_NAME",
     "MAX_BYTES",
     "computed_afresh",
     "format_shipped_results",
+    "is_shipped_data_dir",
     "load_keyed",
     "shipped_entry",
     "shipped_results_path",
@@ -66,14 +71,26 @@ def computed_afresh() -> Iterator[None]:
         _AFRESH.reset(token)
 
 
-def format_shipped_results(entries: Mapping[str, Mapping[str, Any]]) -> str:
+def format_shipped_results(entries: Mapping[str, Mapping[str, Any]], code: str | None = None) -> str:
     """The file's text for ``entries`` (namespace -> content key -> JSON value): a line with the SHA-256
     of the JSON that follows, as in the result cache, so a damaged file is ignored, not believed. The
     same entries give the same bytes: the entries in the order of their keys, each value's members in
-    their own order (a result's ``extra`` is printed in it)."""
+    their own order (a result's ``extra`` is printed in it). ``code``: the identity of the code that
+    computed them, for any data directory but the shipped one (see the module's docstring)."""
     ordered = {namespace: dict(sorted(entries[namespace].items())) for namespace in sorted(entries)}
-    text = json.dumps({"format": _FORMAT, "entries": ordered}, ensure_ascii=False)
+    record: dict[str, Any] = {"format": _FORMAT}
+    if code is not None:
+        record["code"] = code
+    text = json.dumps({**record, "entries": ordered}, ensure_ascii=False)
     return f"{_checksum(text)}\n{text}\n"
+
+
+def is_shipped_data_dir(folder: Path) -> bool:
+    """Whether ``folder`` is the shipped data directory, whose results the tests recompute."""
+    try:
+        return folder.resolve() == shipped_data_dir().resolve()
+    except OSError:
+        return False
 
 
 def shipped_entry(namespace: str, key: str) -> Any | None:
@@ -87,7 +104,9 @@ def shipped_entry(namespace: str, key: str) -> Any | None:
         return None
     if not S_ISREG(stat.st_mode) or stat.st_size > MAX_BYTES:
         return None  # a pipe or a device (/dev/zero) would block or never end when read
-    entries = _read(str(path), stat.st_size, stat.st_mtime_ns)
+    code, entries = _read(str(path), stat.st_size, stat.st_mtime_ns)
+    if not is_shipped_data_dir(path.parent.parent) and code != code_identity():
+        return None  # computed by other code, as far as anyone knows: an upgrade may have changed it
     value = entries.get(namespace, {}).get(key)
     return None if value is None else json.loads(value)  # a fresh copy: callers may change it
 
@@ -99,23 +118,24 @@ def load_keyed(namespace: str, keys: EntryKeys) -> Any | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _read(path: str, _size: int, _mtime_ns: int) -> dict[str, dict[str, str]]:
-    """The entries of the file at ``path`` (as it is at that size and mtime), each value kept as JSON
-    text; empty when the file is damaged or not this format."""
+def _read(path: str, _size: int, _mtime_ns: int) -> tuple[str | None, dict[str, dict[str, str]]]:
+    """The code stamp and the entries of the file at ``path`` (as it is at that size and mtime), each
+    value kept as JSON text; no entries when the file is damaged or not this format."""
     try:
         with open(path, encoding="utf-8") as handle:
             checksum, _, text = handle.read(MAX_BYTES + 1).partition("\n")  # it may have grown
         if checksum != _checksum(text.rstrip("\n")):
-            return {}
+            return None, {}
         record = json.loads(text)
         if record.get("format") != _FORMAT:
-            return {}
-        return {
+            return None, {}
+        code = record.get("code")
+        return code if isinstance(code, str) else None, {
             str(namespace): {str(key): json.dumps(value, ensure_ascii=False) for key, value in values.items()}
             for namespace, values in record["entries"].items()
         }
     except (OSError, ValueError, AttributeError, KeyError, TypeError, RecursionError):
-        return {}  # RecursionError: JSON nested deeper than json parses
+        return None, {}  # RecursionError: JSON nested deeper than json parses
 
 
 def _checksum(text: str) -> str:

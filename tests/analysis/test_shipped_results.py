@@ -24,7 +24,7 @@ from wuxi_atlas.analysis.paths import shipped_data_dir
 from wuxi_atlas.analysis.shipped_results import FILE_NAME, shipped_results_path
 from wuxi_atlas.analysis.targets import load_targets
 from wuxi_atlas.cli import geoplan
-from wuxi_atlas.demo.vector_results import shipped_results_text
+from wuxi_atlas.demo.vector_results import shipped_results_text, write_shipped_results
 from wuxi_atlas.layers.origins import layer_origins
 from wuxi_atlas.layers.shipped import load_default_landcover
 
@@ -36,11 +36,22 @@ def empty_cache(tmp_path, monkeypatch) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def copy_results(tmp_path_factory) -> str:
+    """The results ``geoplan demo-data`` writes into a copy of the shipped data directory (stamped with
+    the code: a copy is not what the staleness test recomputes)."""
+    copy = tmp_path_factory.mktemp("written") / "data"
+    shutil.copytree(shipped_data_dir(), copy)
+    return write_shipped_results(copy).read_text(encoding="utf-8")
+
+
 @pytest.fixture
-def data_copy(tmp_path, monkeypatch) -> Path:
-    """A copy of the shipped data directory, the atlas's data directory for the test."""
+def data_copy(tmp_path, monkeypatch, copy_results) -> Path:
+    """A copy of the shipped data directory with the results demo-data writes there, the atlas's data
+    directory for the test."""
     copy = tmp_path / "data"
     shutil.copytree(shipped_data_dir(), copy)
+    (copy / "demo" / FILE_NAME).write_text(copy_results, encoding="utf-8")
     monkeypatch.setenv("GEOPLAN_DATA_DIR", str(copy))
     return copy
 
@@ -208,3 +219,26 @@ def test_a_results_file_that_is_not_a_regular_file_is_not_opened(tmp_path, data_
         assert done.returncode == 0, done.stderr
         runs.append(done.stdout)
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("writer", ["unstamped", "other-code"])
+def test_a_data_directorys_results_from_other_code_are_not_believed(empty_cache, data_copy, writer):
+    """``geoplan demo-data --out DIR`` writes results with the code of its day, and a copy of the shipped
+    data keeps the shipped ones; the content keys hold no code, and no test recomputes either. After an
+    upgrade that changes a method, a run with ``GEOPLAN_DATA_DIR=DIR`` was served the old numbers (here
+    one more charging pile than the code counts): only results stamped with this code are believed
+    outside the shipped data directory, whose file the staleness test above recomputes."""
+    assert _served() is not None  # what demo-data wrote there, with this code: served
+    path = data_copy / "demo" / FILE_NAME
+    record = json.loads(path.read_text(encoding="utf-8").partition("\n")[2])
+    assert record.pop("code") is not None
+    if writer == "other-code":
+        record["code"] = "0" * 32
+    for records in record["entries"]["indicators"].values():
+        for row in records:
+            if row["indicator"] == "charging_piles" and row["value"] is not None:
+                row["value"] += 1
+    body = json.dumps(record, ensure_ascii=False)
+    path.write_text(f"{hashlib.sha256(body.encode()).hexdigest()}\n{body}\n", encoding="utf-8")
+    assert _served() is None
+    assert _indicators(empty_cache, "-f", "json") == _indicators("off", "-f", "json")
