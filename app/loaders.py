@@ -243,7 +243,8 @@ def _indicator_group(
     a session's staged files, which stay in memory only. ``_inputs`` gives the layers, each read when an
     indicator first reads it: its vector families are served from the result cache where the shipped
     layers' results are kept (:mod:`analysis.indicator_cache`, shared with ``geoplan indicators``), and
-    then those layers are never read."""
+    the raster indicators from one pass over the zones kept there (:mod:`analysis.cached_run`); then no
+    vector layer is read."""
     disk_key = None
     if all(layer is None or layer[1] != "staged" for layer in layers):
         present = [layer for layer in layers if layer is not None]
@@ -253,9 +254,17 @@ def _indicator_group(
         cached = load_results(disk_key)
         if cached is not None:
             return cached
-    from wuxi_atlas.analysis.indicators import compute_indicators  # the engine: background work only
+    # The engine: background work only.
+    from wuxi_atlas.analysis.cached_run import cached_indicator_run
+    from wuxi_atlas.analysis.indicators import compute_indicators
 
-    results = compute_indicators(_inputs(), _targets, _options, only=indicators, cache=True)
+    inputs = _inputs()
+    results = None
+    if "forest_coverage" in indicators and isinstance(raster := inputs.landcover, RasterSource):
+        # The raster pass alone, over the zones kept with the vector results (no vector layer read).
+        results = cached_indicator_run(inputs.origins, lambda: raster, _targets, _options, indicators)
+    if results is None:
+        results = compute_indicators(inputs, _targets, _options, only=indicators, cache=True)
     if disk_key is not None:
         store_results(disk_key, results)
     return results

@@ -29,7 +29,7 @@ from wuxi_atlas.layers.names import VECTOR_KINDS
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::PendingDeprecationWarning")
 
 #: The layers only the vector families read: never read when their results are in the cache.
-VECTOR_ONLY = ("wetlands", "protected", "buildings", "pv_sites", "stations")
+VECTOR_ONLY = ("wetlands", "protected", "buildings", "pv_sites", "stations", "builtup")
 
 
 @pytest.fixture
@@ -48,9 +48,15 @@ def _rows(results: list[Any]) -> list[dict[str, Any]]:
     return [asdict(result) for result in results]
 
 
-def test_the_board_takes_the_vector_families_a_cli_run_stored(fresh_caches: Path) -> None:
-    result = CliRunner().invoke(geoplan, ["indicators", "-q"], env={"GEOPLAN_CACHE_DIR": str(fresh_caches)})
-    assert result.exit_code == 0, result.output
+@pytest.mark.parametrize("cli_first", [True, False], ids=["after a cli run", "empty cache"])
+def test_the_board_reads_no_vector_layer_of_the_shipped_data(fresh_caches: Path, cli_first: bool) -> None:
+    """After ``geoplan indicators`` (its entries), and on a cold server with an empty result cache (the
+    results kept with the shipped data), the same results as computing them all."""
+    if cli_first:
+        result = CliRunner().invoke(
+            geoplan, ["indicators", "-q"], env={"GEOPLAN_CACHE_DIR": str(fresh_caches)}
+        )
+        assert result.exit_code == 0, result.output
     signature = layer_plan({})
     data = atlas_data(signature, {})
     read: list[str] = []
@@ -66,8 +72,10 @@ def test_the_board_takes_the_vector_families_a_cli_run_stored(fresh_caches: Path
     )
     year = max(data.landcover)
     results = indicator_results(signature, served, year, Method())
-    assert read == ["builtup"]  # the raster pass's built-up zones, nothing else
-    computed = compute_indicators(load_indicator_inputs(), load_targets())
+    assert read == []  # the raster pass over the zones kept with the vector results
+    with pytest.MonkeyPatch.context() as off:
+        off.setenv("GEOPLAN_CACHE_DIR", "off")  # every indicator computed
+        computed = compute_indicators(load_indicator_inputs(), load_targets())
     assert _rows(results) == _rows(computed)
 
 
