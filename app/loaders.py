@@ -325,9 +325,11 @@ def synthetic_in_use(
     signature: Signature, data: AtlasData, year: int | None, *, every_year: bool = False
 ) -> bool:
     """Whether a layer behind the page is synthetic: any vector (the board reads them all) and the land
-    cover of ``year`` (of every year where the land-cover change is shown). A user's file is not. A
-    shipped vector is judged by its metadata, so the banner reads no features; the shipped vectors are
-    asked first, because that is all a first paint on the demo data then reads."""
+    cover of ``year`` (of every year where the land-cover change is shown). A user's file is synthetic
+    when it says so (:mod:`layers.provenance`): an export of synthetic data read back, whose features
+    carry ``synthetic: true``, still is; nothing a file says makes synthetic data real. A shipped vector
+    is judged by its metadata, so the banner reads no features; the shipped vectors are asked first,
+    because that is all a first paint on the demo data then reads."""
     origins = origins_of(signature)
     shipped = [origins[kind] for kind in VECTOR_KINDS if origins[kind][1] == "demo"]
     if any(key[2][2] > 0 and _declares_synthetic(key) for key in shipped):
