@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from wuxi_atlas.analysis.cached_run import ZONES, zone_keys
-from wuxi_atlas.analysis.errors import DataFileError
+from wuxi_atlas.analysis.errors import AtlasError, DataFileError
 from wuxi_atlas.analysis.indicator_cache import VECTOR_FAMILIES, VectorResultCache
 from wuxi_atlas.analysis.result_cache import code_identity, load_entry
 from wuxi_atlas.analysis.shipped_results import (
@@ -39,6 +39,28 @@ def shipped_results_text(data_dir: Path) -> str:
     """The text of ``data_dir/demo/vector_results.json`` for the layers now in ``data_dir`` (what it
     lacks of a data directory, such as the boundaries in a ``demo-data --out`` folder, is the shipped
     one's)."""
+    with tempfile.TemporaryDirectory(prefix="geoplan-shipped-") as scratch:
+        view = _data_view(data_dir, Path(scratch) / "data")
+        environment = _environment(
+            GEOPLAN_DATA_DIR=str(view),
+            GEOPLAN_CACHE_DIR=str(Path(scratch) / "cache"),
+            GEOPLAN_CACHE_MAX_MB=None,
+            # The results of a run with the default reading, whatever the shell that runs demo-data sets:
+            # a value alias file or a size limit would be in every key, and no default run served them.
+            **dict.fromkeys(_reading_variables(), None),
+        )
+        try:
+            with environment, computed_afresh():
+                entries = _entries()
+        except AtlasError as exc:  # named with the folder's files, not the view's links to them
+            raise DataFileError(_as_given(str(exc), view)) from exc
+    # Stamped with the code, but in the shipped data directory, whose file the tests recompute (its
+    # stamp would change with every module and library, and hold in no other installation).
+    return format_shipped_results(entries, None if is_shipped_data_dir(data_dir) else code_identity())
+
+
+def _entries() -> dict[str, dict[str, Any]]:
+    """The entries of the data directory ``$GEOPLAN_DATA_DIR``, from a full run into an empty cache."""
     from wuxi_atlas.analysis.indicators import IndicatorOptions, compute_indicators
     from wuxi_atlas.analysis.paths import boundaries_path
     from wuxi_atlas.analysis.targets import load_targets
@@ -47,35 +69,21 @@ def shipped_results_text(data_dir: Path) -> str:
     from wuxi_atlas.layers.raster_checks import OUTLINE, outline_keys, outline_wkb
 
     entries: dict[str, dict[str, Any]] = {"indicators": {}, ZONES: {}, OUTLINE: {}}
-    with (
-        tempfile.TemporaryDirectory(prefix="geoplan-shipped-") as scratch,
-        _environment(
-            GEOPLAN_DATA_DIR=str(_data_view(data_dir, Path(scratch) / "data")),
-            GEOPLAN_CACHE_DIR=str(Path(scratch) / "cache"),
-            GEOPLAN_CACHE_MAX_MB=None,
-            # The results of a run with the default reading, whatever the shell that runs demo-data sets:
-            # a value alias file or a size limit would be in every key, and no default run served them.
-            **dict.fromkeys(_reading_variables(), None),
-        ),
-        computed_afresh(),
-    ):
-        targets, options = load_targets(), IndicatorOptions()
-        inputs = load_indicator_inputs()
-        compute_indicators(inputs, targets, options, cache=True)
-        origins = layer_origins()
-        vector = VectorResultCache(origins, targets, options)
-        for family in VECTOR_FAMILIES:
-            kind = RasterSource.__name__ if family == _WETLAND else ""
-            keys = vector.key(family, landcover_kind=kind)
-            _file(entries["indicators"], keys, load_entry("indicators", keys.local) if keys else None, family)
-        for keys in zone_keys(origins):
-            _file(entries[ZONES], keys, load_entry(ZONES, keys.local), ZONES)
-        # The outline every raster's check reads (layers.raster_checks).
-        boundaries = str(boundaries_path())
-        _file(entries[OUTLINE], outline_keys(boundaries), outline_wkb(boundaries), OUTLINE)
-    # Stamped with the code, but in the shipped data directory, whose file the tests recompute (its
-    # stamp would change with every module and library, and hold in no other installation).
-    return format_shipped_results(entries, None if is_shipped_data_dir(data_dir) else code_identity())
+    targets, options = load_targets(), IndicatorOptions()
+    inputs = load_indicator_inputs()
+    compute_indicators(inputs, targets, options, cache=True)
+    origins = layer_origins()
+    vector = VectorResultCache(origins, targets, options)
+    for family in VECTOR_FAMILIES:
+        kind = RasterSource.__name__ if family == _WETLAND else ""
+        keys = vector.key(family, landcover_kind=kind)
+        _file(entries["indicators"], keys, load_entry("indicators", keys.local) if keys else None, family)
+    for keys in zone_keys(origins):
+        _file(entries[ZONES], keys, load_entry(ZONES, keys.local), ZONES)
+    # The outline every raster's check reads (layers.raster_checks).
+    boundaries = str(boundaries_path())
+    _file(entries[OUTLINE], outline_keys(boundaries), outline_wkb(boundaries), OUTLINE)
+    return entries
 
 
 def _reading_variables() -> list[str]:
@@ -128,6 +136,13 @@ def _data_view(data_dir: Path, view: Path) -> Path:
     return view
 
 
+def _as_given(message: str, view: Path) -> str:
+    """``message`` with the parts of the data directory ``view`` named as the files they link to."""
+    for part in view.iterdir():
+        message = message.replace(str(part), os.readlink(part))
+    return message
+
+
 def _file(entries: dict[str, Any], keys: Any, value: Any, what: object) -> None:
     if keys is None or value is None:
         # Every shipped layer is one file the cache can name: a miss here is a bug, not a choice.
@@ -155,4 +170,7 @@ def _environment(**values: str | None) -> Iterator[None]:
 
 
 if __name__ == "__main__":
-    _write(Path(sys.argv[1]))
+    try:
+        _write(Path(sys.argv[1]))
+    except AtlasError as exc:  # the folder's data (its targets.toml, say): the message, not a traceback
+        sys.exit(str(exc))

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from wuxi_atlas.analysis.cached_run import cached_indicator_run
+from wuxi_atlas.analysis.errors import DataFileError
 from wuxi_atlas.analysis.indicators import IndicatorOptions
 from wuxi_atlas.analysis.names import INDICATOR_IDS
 from wuxi_atlas.analysis.paths import shipped_data_dir
@@ -242,3 +243,19 @@ def test_a_data_directorys_results_from_other_code_are_not_believed(empty_cache,
     path.write_text(f"{hashlib.sha256(body.encode()).hexdigest()}\n{body}\n", encoding="utf-8")
     assert _served() is None
     assert _indicators(empty_cache, "-f", "json") == _indicators("off", "-f", "json")
+
+
+def test_demo_data_into_a_folder_with_a_broken_targets_file_says_so_without_a_traceback(tmp_path):
+    """``geoplan demo-data --out DIR`` computes the results with DIR's targets.toml (in a new process):
+    a malformed one is the user's to fix, told as any data file error is, not as the child's traceback."""
+    out = tmp_path / "data"
+    (out / "demo").mkdir(parents=True)
+    for name in ("wuxi_demo.gpkg", "MANIFEST.json"):
+        shutil.copy(shipped_data_dir() / "demo" / name, out / "demo" / name)
+    (out / "targets.toml").write_text("this is = = not toml\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as raised:
+        write_shipped_results(out)
+    message = str(raised.value)
+    assert str((out / "targets.toml").resolve()) in message  # the folder's file, not a temporary link
+    assert "Traceback" not in message
+    assert not (out / "demo" / FILE_NAME).exists()
