@@ -114,7 +114,7 @@ def scores(world: World, grid: Grid, row0: int, row1: int) -> Strip:
         + 2.0 * np.clip(hill - 0.25, 0.0, None)
     )
     weights = np.zeros((len(DISTRICT_ORDER), *shape), np.float32)
-    weights[:, :, columns] = world.district_weights(xs, ys)
+    world.district_weights(xs, ys, out=weights[:, :, columns])
     out["district_weights"] = weights[:, :, columns]
     # The old city (梁溪) and the industrial new district (新吴) are the densest fabric: less green,
     # and more of it lawn and squares. Blended by the district weights, so no seam at their edges.

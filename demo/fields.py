@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from wuxi_atlas.demo.parallel import WORKERS, run_each
+
 __all__ = [
     "FloatArray",
     "Grid",
@@ -133,10 +135,18 @@ class Lattice:
         return np.asarray(self.y0 - np.arange(self.shape[0]) * self.spacing, dtype=np.float64)
 
     def sample(
-        self, names: Sequence[str], xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]
+        self,
+        names: Sequence[str],
+        xs: npt.NDArray[np.float64],
+        ys: npt.NDArray[np.float64],
+        out: Sequence[FloatArray] | None = None,
     ) -> dict[str, FloatArray]:
         # Separable: interpolate along x on the few lattice rows the window needs, then along y.
-        """The named fields at the pixel centres ``xs`` × ``ys`` (a window of rows × columns)."""
+        """The named fields at the pixel centres ``xs`` × ``ys`` (a window of rows × columns).
+
+        With ``out`` (one float32 array of that shape per name, views allowed), each field is written
+        there instead of into a new array: the same values, without a copy to move them.
+        """
         fx = (xs - self.x0) / self.spacing
         fy = (self.y0 - ys) / self.spacing
         j0 = np.clip(np.floor(fx).astype(np.int64), 0, self.shape[1] - 2)
@@ -146,16 +156,17 @@ class Lattice:
         first = int(i0.min())
         last = int(i0.max()) + 2
         top, bottom = i0 - first, i0 - first + 1
-        out = {}
+        sampled = {}
         right = j0 + 1
-        for name in names:  # np.take: the same gathers as fancy indexing, several times faster
+        for index, name in enumerate(names):  # np.take: the same gathers as fancy indexing, much faster
             band = self.rows(name, first, last)
             along_x = np.take(band, j0, axis=1)
             along_x += (np.take(band, right, axis=1) - along_x) * wx
-            upper = np.take(along_x, top, axis=0)
+            # mode="clip" (the rows are in range anyway): with "raise", numpy gathers into a buffer first.
+            upper = np.take(along_x, top, axis=0, out=None if out is None else out[index], mode="clip")
             upper += (np.take(along_x, bottom, axis=0) - upper) * wy
-            out[name] = upper
-        return out
+            sampled[name] = upper
+        return sampled
 
 
 def component_rng(seed: int, *keys: int | str) -> np.random.Generator:
@@ -176,20 +187,28 @@ def gaussian_filter(values: npt.NDArray[Any], sigma_cells: float) -> FloatArray:
 
 
 # The 2-D transforms are np.fft.rfft2 and irfft2 taken apart: the same 1-D transforms in the same
-# order, so the same values, but a band of lines at a time into one array. Whole, numpy's single-precision
-# transforms hold about five times their output in temporaries (~260 MB on the 30 m lattice).
+# order, so the same values, but a band of lines at a time into one array, two bands at once
+# (demo.parallel). Whole, numpy's single-precision transforms hold about five times their output in
+# temporaries (~260 MB on the 30 m lattice). A band of columns is a strided copy as long as the lattice
+# is high: the bands of columns are narrower the more run at once, so their temporaries stay those of one.
 _BAND = 256
+_COLUMN_BAND = _BAND // WORKERS
 
 
 def _spectrum(values: FloatArray) -> npt.NDArray[np.complex64]:
     """``np.fft.rfft2(values)``: along x, then along y."""
     rows, cols = values.shape
     spectrum = np.empty((rows, cols // 2 + 1), np.complex64)
-    for row0 in range(0, rows, _BAND):
+
+    def along_x(row0: int) -> None:
         spectrum[row0 : row0 + _BAND] = np.fft.rfft(values[row0 : row0 + _BAND], cols, axis=1)
-    for col0 in range(0, spectrum.shape[1], _BAND):
-        band = slice(col0, col0 + _BAND)
+
+    def along_y(col0: int) -> None:
+        band = slice(col0, col0 + _COLUMN_BAND)
         spectrum[:, band] = np.fft.fft(spectrum[:, band], rows, axis=0)
+
+    run_each(along_x, range(0, rows, _BAND))
+    run_each(along_y, range(0, spectrum.shape[1], _COLUMN_BAND))
     return spectrum
 
 
@@ -199,20 +218,28 @@ def _filter(spectrum: npt.NDArray[np.complex64], rows: int, cols: int, sigma_cel
     ky = np.fft.fftfreq(rows)[:, None]
     kx = np.fft.rfftfreq(cols)[None, :]
     scale = -2.0 * (math.pi * sigma_cells) ** 2
-    for row0 in range(0, rows, _BAND):
+
+    def multiply(row0: int) -> None:
         band = slice(row0, row0 + _BAND)
         spectrum[band] *= np.exp(scale * (kx**2 + ky[band] ** 2)).astype(np.float32)
+
+    run_each(multiply, range(0, rows, _BAND))
 
 
 def _inverse(spectrum: npt.NDArray[np.complex64], cols: int) -> FloatArray:
     """``np.fft.irfft2(spectrum, s=(rows, cols))``: along y (in place), then along x."""
     rows = spectrum.shape[0]
-    for col0 in range(0, spectrum.shape[1], _BAND):
-        band = slice(col0, col0 + _BAND)
-        spectrum[:, band] = np.fft.ifft(spectrum[:, band], rows, axis=0)
     out = np.empty((rows, cols), np.float32)
-    for row0 in range(0, rows, _BAND):
+
+    def along_y(col0: int) -> None:
+        band = slice(col0, col0 + _COLUMN_BAND)
+        spectrum[:, band] = np.fft.ifft(spectrum[:, band], rows, axis=0)
+
+    def along_x(row0: int) -> None:
         out[row0 : row0 + _BAND] = np.fft.irfft(spectrum[row0 : row0 + _BAND], cols, axis=1)
+
+    run_each(along_y, range(0, spectrum.shape[1], _COLUMN_BAND))
+    run_each(along_x, range(0, rows, _BAND))
     return out
 
 

@@ -161,8 +161,11 @@ def write_rasters(
                 paths[year],
                 driver="COG",
                 COMPRESS="DEFLATE",
-                PREDICTOR="YES",
-                LEVEL="9" if resolution >= 30 else "6",  # level 9 costs ~15 s per 100 Mpx for ~15% less
+                # Class codes are not a gradient: the horizontal predictor only hid the runs from DEFLATE.
+                # Without it level 6 writes the files level 9 with it wrote, in size, at a fifth of the
+                # CPU (30 m: 0.35 s a raster instead of 1.7 s).
+                PREDICTOR="NO",
+                LEVEL="6",
                 BLOCKSIZE="512",
                 OVERVIEW_RESAMPLING="MODE",
                 OVERVIEWS="AUTO",

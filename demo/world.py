@@ -373,11 +373,16 @@ class World:
         for i in reversed(range(len(blurred))):  # each plane freed once stored
             lattice.put(f"district_{i}", np.clip(blurred.pop() / total, 0.0, 1.0))
 
-    def district_weights(self, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]) -> FloatArray:
-        """The smooth district weights at pixel centres, shape (districts, rows, cols)."""
+    def district_weights(
+        self, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64], out: FloatArray | None = None
+    ) -> FloatArray:
+        """The smooth district weights at pixel centres, shape (districts, rows, cols), written into
+        ``out`` if given (a float32 array or view of that shape)."""
         names = [f"district_{i}" for i in range(len(self.district_geoms))]
-        sampled = self.kernel.sample(names, xs, ys)
-        return np.stack([sampled[name] for name in names])
+        if out is None:
+            out = np.empty((len(names), ys.size, xs.size), np.float32)
+        self.kernel.sample(names, xs, ys, out=list(out))
+        return out
 
     def _build_streams(self) -> None:
         lattice = self.kernel

@@ -39,6 +39,12 @@ def test_fields_on_disk_sample_as_in_memory(tmp_path):
     xs = 1000.0 + rng.uniform(0, 69 * 60.0, 40)
     ys = 9000.0 - np.sort(rng.uniform(0, 89 * 60.0, 25))[::-1]
     assert np.array_equal(on_disk.sample(["f"], xs, ys)["f"], in_memory.sample(["f"], xs, ys)["f"])
+    # Sampled into a view of a wider array (as the district weights are): the same values, in place.
+    wider = np.full((25, 50), np.nan, np.float32)
+    written = on_disk.sample(["f"], xs, ys, out=[wider[:, 5:45]])["f"]
+    assert np.shares_memory(written, wider)
+    assert np.array_equal(wider[:, 5:45], in_memory.sample(["f"], xs, ys)["f"])
+    assert np.isnan(wider[:, :5]).all() and np.isnan(wider[:, 45:]).all()
 
 
 def test_pixel_axes_are_the_pixel_centres():
