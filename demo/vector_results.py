@@ -119,7 +119,8 @@ def write_shipped_results(data_dir: Path) -> Path:
 
 def _write(data_dir: Path) -> None:
     text = shipped_results_text(data_dir)
-    temporary = data_dir / "demo" / f".{FILE_NAME}.tmp"
+    # This process's own temporary name: two demo-data runs into one folder must not share one.
+    temporary = data_dir / "demo" / f".{FILE_NAME}.{os.getpid()}.tmp"
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(data_dir / "demo" / FILE_NAME)  # never half a file, which no run would read
 
