@@ -8,6 +8,7 @@ way, for the calibration figures in the manifest.
 from __future__ import annotations
 
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from wuxi_atlas.demo.codes import (
 )
 from wuxi_atlas.demo.fields import Grid, compute_rows
 from wuxi_atlas.demo.manifest import GENERATOR
+from wuxi_atlas.demo.parallel import pipelined
 from wuxi_atlas.demo.placement import GridArrays
 from wuxi_atlas.demo.world import DISTRICT_ORDER, ProgressCallback, World
 
@@ -110,6 +112,7 @@ def write_rasters(
     """Classify ``grid`` strip by strip into temporary GeoTIFFs, then copy them to COGs."""
     import rasterio
     import rasterio.shutil
+    from rasterio.errors import NotGeoreferencedWarning
 
     tally = ClassTally.empty()
     kept = _kept_arrays(world, grid) if keep_arrays else {}
@@ -132,15 +135,21 @@ def write_rasters(
     with (
         tempfile.TemporaryDirectory(prefix="geoplan-demo-") as workdir,
         rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB),
+        # rasterio silences this warning of its in-memory datasets (rasterize) with catch_warnings, which
+        # two threads can undo for each other: silenced here for the whole pass, so it stays silenced.
+        warnings.catch_warnings(),
     ):
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
         temps = {year: Path(workdir) / f"lc{year}.tif" for year in YEARS}
         with (
             rasterio.open(temps[2020], "w", **profile) as dst20,
             rasterio.open(temps[2024], "w", **profile) as dst24,
         ):
             strips = list(grid.strips(compute_rows(grid)))
-            for done, (row0, row1) in enumerate(strips, start=1):
-                strip = scores(world, grid, row0, row1)
+            # The next strip is scored on another core while this one is classified, written and tallied.
+            done = 0
+            for (row0, row1), strip in pipelined(lambda rows: (rows, scores(world, grid, *rows)), strips):
+                done += 1  # noqa: SIM113 (enumerate would hold the last strip until the next one is there)
                 by_year = classes(strip, thresholds)
                 window = rasterio.windows.Window(0, row0, grid.width, row1 - row0)
                 for index, (year, dst) in enumerate(((2020, dst20), (2024, dst24))):

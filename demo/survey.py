@@ -22,6 +22,7 @@ is in EPSG:4549, as bureaus hold it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -282,15 +283,23 @@ def _codes(
 
 def _ellipsoidal_areas(geometries: Sequence[BaseGeometry]) -> npt.NDArray[np.float64]:
     """Area (m²) of each EPSG:4549 polygon on the CGCS2000 ellipsoid."""
-    from pyproj import Geod, Transformer
+    from pyproj import Geod
 
-    to_lonlat = Transformer.from_crs(METRIC_CRS, "EPSG:4490", always_xy=True)
+    to_lonlat = _to_cgcs2000_lonlat()
     geod = Geod(a=_CGCS2000[0], rf=_CGCS2000[1])
     lonlat = shapely.transform(
         np.asarray(geometries, dtype=object),
         lambda xy: np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1])),
     )
     return np.array([abs(geod.geometry_area_perimeter(g)[0]) for g in lonlat])
+
+
+@functools.cache
+def _to_cgcs2000_lonlat() -> Any:
+    """EPSG:4549 → CGCS2000 lon/lat, made once: building it took as long as a district's areas."""
+    from pyproj import Transformer
+
+    return Transformer.from_crs(METRIC_CRS, "EPSG:4490", always_xy=True)
 
 
 def _unit_code(adcode: str, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64]) -> list[str]:
