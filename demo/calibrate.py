@@ -21,7 +21,6 @@ from wuxi_atlas.demo.classify import BUILT_THRESHOLDS, Thresholds, scores
 from wuxi_atlas.demo.codes import YEARS
 from wuxi_atlas.demo.fields import Grid, compute_rows
 from wuxi_atlas.demo.memory import release_freed_memory
-from wuxi_atlas.demo.parallel import pipelined
 from wuxi_atlas.demo.targets import (
     BALANCING_DISTRICT,
     BUILTUP_GREEN_TARGET,
@@ -61,10 +60,10 @@ def _calibrate(world: World, grid: Grid, progress: ProgressCallback | None, work
     strips = list(grid.strips(compute_rows(grid)))
     with contextlib.ExitStack() as files:
         handles = [files.enter_context(path.open("wb")) for path in planes]
-        # The next strip is scored on another core while this one's pixels are picked and stored.
-        done = 0
-        for sc in pipelined(lambda rows: scores(world, grid, *rows).window, strips):
-            done += 1  # noqa: SIM113 (enumerate would hold the last strip until the next one is there)
+        # One strip at a time: picking and storing a strip's pixels is too little work to hide the scoring
+        # of the next one behind, and the held strip would raise the footprint.
+        for done, (row0, row1) in enumerate(strips, start=1):
+            sc = scores(world, grid, row0, row1).window
             valid = sc["district"] > 0
             n_bua_all += int(np.count_nonzero(sc["bua"] & valid))
             islands = sc["islands"] & valid
