@@ -24,7 +24,7 @@ from wuxi_atlas.demo.geography import (
     YANGTZE_NAME,
 )
 from wuxi_atlas.demo.placement import GridArrays, metric_frame, nearest_place, short_name
-from wuxi_atlas.demo.shapes import TO_LONLAT, wobbly_ellipse
+from wuxi_atlas.demo.shapes import TO_LONLAT, polygon_from_shape, wobbly_ellipse
 from wuxi_atlas.demo.targets import WETLAND_PROTECTION_TARGET
 from wuxi_atlas.demo.world import POND_LABEL, STREAM_LABEL, World
 
@@ -53,7 +53,7 @@ def wetlands_layer(world: World, arrays: GridArrays) -> gpd.GeoDataFrame:
         if not mask.any():
             continue
         parts = [
-            shapely.geometry.shape(g)
+            polygon_from_shape(g)
             for g, _ in features.shapes(
                 mask.astype(np.uint8),
                 mask=mask,
@@ -75,7 +75,7 @@ def wetlands_layer(world: World, arrays: GridArrays) -> gpd.GeoDataFrame:
         if not mask.any():
             continue
         shapes = [
-            shapely.geometry.shape(g)
+            polygon_from_shape(g)
             for g, _ in features.shapes(
                 mask.astype(np.uint8),
                 mask=mask,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from pyproj import Transformer
@@ -23,6 +24,7 @@ __all__ = [
     "metric_coords",
     "metric_line",
     "metric_polygon",
+    "polygon_from_shape",
     "polygons_of",
     "to_metric_xy",
     "wobbly_ellipse",
@@ -31,6 +33,14 @@ __all__ = [
 
 TO_METRIC = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
 TO_LONLAT = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
+
+
+def polygon_from_shape(shape: Mapping[str, Any]) -> BaseGeometry:
+    """The polygon of a GeoJSON-like shape from ``rasterio.features.shapes``: ``shapely.geometry.shape``
+    with each ring handed over as one array, not a Python call per vertex (the same coordinates, so the
+    same polygon; ~15,000 of them per run)."""
+    shell, *holes = shape["coordinates"]
+    return Polygon(np.asarray(shell, dtype=np.float64), [np.asarray(h, dtype=np.float64) for h in holes])
 
 
 def to_metric_xy(lon: float, lat: float) -> tuple[float, float]:

@@ -38,6 +38,7 @@ from wuxi_atlas.demo.codes import BARE, BUILT, CROP, GRASS, NODATA, SHRUB, TREE,
 from wuxi_atlas.demo.fields import component_rng
 from wuxi_atlas.demo.memory import release_freed_memory
 from wuxi_atlas.demo.placement import GridArrays
+from wuxi_atlas.demo.shapes import polygon_from_shape
 from wuxi_atlas.demo.world import DISTRICT_ORDER, POND_LABEL, STREAM_LABEL, World
 
 __all__ = ["BLOCK_M", "SURVEY_FIELDS", "SURVEY_YEARS", "TILE_BLOCKS", "survey_classes", "survey_layers"]
@@ -372,7 +373,7 @@ def _parcels(
         for geometry, key in features.shapes(
             value.astype(np.int32), mask=value > 0, transform=transform, connectivity=4
         ):
-            polygon = shapely.geometry.shape(geometry)
+            polygon = polygon_from_shape(geometry)
             if not shapely.contains(outline, polygon):
                 polygon = polygon.intersection(outline)
             for part in getattr(polygon, "geoms", [polygon]):

@@ -46,6 +46,7 @@ from wuxi_atlas.demo.geography import (
 from wuxi_atlas.demo.shapes import (
     metric_line,
     metric_polygon,
+    polygon_from_shape,
     polygons_of,
     to_metric_xy,
     wobbly_ellipse,
@@ -423,7 +424,7 @@ class World:
                 high = mid
         mask = in_city & (score >= high)
         polygons = [
-            shapely.geometry.shape(g)
+            polygon_from_shape(g)
             for g, _ in features.shapes(mask.astype(np.uint8), mask=mask, transform=transform)
         ]
         centres = {name: self.place(place) for name, place in BUILTUP_CENTRES}
