@@ -5,7 +5,8 @@ On a new server with an empty result cache, reading the layers, computing the in
 overlays take several seconds (issue #12), and the map page used to show nothing until all of it was done.
 Now the page is drawn at once (the basemap and the district boundaries), the slow work runs in one
 background thread per server process, and the page reruns itself when a piece it waits for is ready
-(:func:`rerun_when_ready`, :func:`watch`). A job is keyed by what it computes, so sessions starting
+(:func:`rerun_when_ready`, :func:`watch`), or first redraws only the spot that waited for it, the map
+page's board (:func:`show_when_ready`). A job is keyed by what it computes, so sessions starting
 together on a cold server share one computation instead of each doing it.
 
 One worker: the work is mostly Python holding the GIL, so parallel jobs would only slow the first piece
@@ -17,6 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -26,11 +28,15 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-__all__ = ["end_run", "job", "ready", "rerun_when_ready", "settle", "wait", "watch"]
+__all__ = ["end_run", "job", "ready", "rerun_when_ready", "settle", "show_when_ready", "wait", "watch"]
 
 T = TypeVar("T")
 
 _WORKER_NAME = "atlas-background"
+# The server's event loop shares the GIL with the worker. At Python's default switch interval (5 ms) each
+# time the loop takes the GIL back it can wait that long, and sending the browser a message or a file while
+# the worker drew an overlay took ~0.4 s in a traced cold start; at 1 ms, ~0.04 s.
+sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_WORKER_NAME)
 _JOBS: OrderedDict[Hashable, Future[Any]] = OrderedDict()
 #: Jobs asked for during a script run, started when it ends (:func:`start`): the first paint keeps the
@@ -132,13 +138,19 @@ def watch() -> None:
     """Once the page is drawn: rerun it as soon as a job it waits for (:func:`rerun_when_ready`) is done.
     One fragment for the whole page, run again every :data:`POLL_S` seconds (it draws nothing). One, not
     one per piece: a session runs its fragments one after another, so a fragment waiting for an overlay
-    held back the one whose board was ready."""
+    held back the one whose board was ready. A page with a :func:`show_when_ready` spot has its fragment
+    already: that one watches the jobs too."""
     waiting = list(dict.fromkeys(_awaited()))
     _awaited().clear()
+    slot: list[Future[Any]] | None = getattr(_RUN, "slot", None)  # the fragment of show_when_ready
+    _RUN.slot = None
     if not waiting:
         return
     if any(future.done() for future in waiting):
         st.rerun(scope="app")  # it finished while the page was being drawn
+    if slot is not None:
+        slot.extend(waiting)  # watched by that fragment, with its own job
+        return
 
     @st.fragment(run_every=POLL_S)
     def _watch() -> None:
@@ -153,10 +165,46 @@ def watch() -> None:
     _watch()
 
 
+def show_when_ready(future: Future[T], draw: Callable[[T], None], waiting: Callable[[], None]) -> None:
+    """Here on the page: ``draw(result)`` of ``future``, and until it is done, ``waiting()``. Not done yet:
+    a fragment that redraws only this spot when it is, so the page above it (the map) is not sent to the
+    browser again first; the page reruns as a whole at the fragment's next run (for what else shows the
+    result, the indicator map, and the overlays done by then), the browser having shown the spot in
+    between. The fragment is the page's one watch (:func:`watch` hands it the other jobs the page waits
+    for): no second fragment to take turns with. A failed job reruns the page, which reports its error."""
+    if future.done():
+        draw(wait(future))
+        return
+    others: list[Future[Any]] = []  # filled by watch() at the end of this run
+    drawn: list[bool] = []  # whether a fragment run has drawn the result (kept from one run to the next)
+    _RUN.slot = others
+
+    @st.fragment(run_every=POLL_S)
+    def _slot() -> None:
+        rerun = _in_fragment_rerun()
+        if rerun and not future.done():  # waiting, the GIL released, as in watch()
+            concurrent.futures.wait([future, *others], timeout=0.9 * POLL_S, return_when=FIRST_COMPLETED)
+        if not future.done():
+            waiting()
+            return
+        if future.exception() is not None:
+            st.rerun(scope="app")  # the page's run reports it (an AtlasError as a message)
+        draw(wait(future))
+        if not rerun:
+            return
+        if not drawn:
+            drawn.append(True)
+        elif not others or any(f.done() for f in others):
+            st.rerun(scope="app")
+
+    _slot()
+
+
 def end_run() -> None:
     """The end of a script run, however it ended: start the work it asked for (:func:`start`) and forget
     what it waited for (a run cut short never reached :func:`watch`)."""
     _awaited().clear()
+    _RUN.slot = None
     start()
 
 

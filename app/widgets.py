@@ -3,8 +3,11 @@ the indicator board (one row per indicator and unit, with status, target, progre
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -19,6 +22,7 @@ from wuxi_atlas.maps.text import format_gap, format_target, format_value, indica
 __all__ = [
     "option_hints",
     "plain",
+    "preload_table_code",
     "progress_bar",
     "progress_text",
     "show_board",
@@ -123,3 +127,25 @@ def show_board(ctx: Context, rows: Sequence[BoardRow], *, with_district: bool, k
             t("col_gap", ctx.lang): st.column_config.TextColumn(t("col_gap", ctx.lang), width="medium"),
         },
     )
+
+
+@functools.cache
+def _table_module() -> str | None:
+    """The file name of the browser's code for ``st.dataframe`` in this Streamlit's build
+    (``DataFrame.<hash>.js``), None if the build has no such file."""
+    found = sorted((Path(st.__file__).parent / "static" / "static" / "js").glob("DataFrame.*.js"))
+    return found[0].name if len(found) == 1 else None
+
+
+def preload_table_code() -> None:
+    """Have the browser load the code that draws a table (``st.dataframe``) now, while the page waits for
+    the data of one: loaded only when the first table arrives, it took the browser about a second on a
+    busy server (half a megabyte of JavaScript and two dozen files, served by the process computing the
+    page). Nothing is drawn; without the file (another Streamlit build), nothing happens."""
+    name = _table_module()
+    if name is None:
+        return
+    base = "/" + st.get_option("server.baseUrlPath").strip("/")
+    url = json.dumps(f"{base.rstrip('/')}/static/js/{name}")
+    # The same URL as Streamlit's own import of it, so the browser's module map serves that import.
+    st.html(f"<script>import(new URL({url}, location.origin).href)</script>", unsafe_allow_javascript=True)

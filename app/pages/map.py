@@ -4,6 +4,7 @@ the page shows before the indicators are computed, and the board follows (:mod:`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import geopandas as gpd
@@ -11,11 +12,12 @@ import streamlit as st
 
 from wuxi_atlas.analysis.board import board_rows
 from wuxi_atlas.analysis.coords import gcj02_to_wgs84
+from wuxi_atlas.analysis.results import IndicatorResult
 from wuxi_atlas.app import progressive
 from wuxi_atlas.app.context import Context
 from wuxi_atlas.app.loaders import cached_display_boundaries, origins_of
 from wuxi_atlas.app.map_component import MAP_KEY, show_map
-from wuxi_atlas.app.widgets import plain, show_board, synthetic_banner
+from wuxi_atlas.app.widgets import plain, preload_table_code, show_board, synthetic_banner
 from wuxi_atlas.maps.atlas import district_at, selection_layer
 from wuxi_atlas.maps.basemap import DEFAULT_BASEMAP, get_basemap
 from wuxi_atlas.maps.text import t
@@ -57,9 +59,18 @@ def render(ctx: Context) -> None:
     )
     st.caption(t("click_hint", ctx.lang))
     st.subheader(plain(ctx.name()))
-    if ctx.results_job is not None:
-        # A cold server: the board follows when the background job has computed it (the page reruns).
-        st.info(t("board_computing", ctx.lang))
-        progressive.rerun_when_ready([ctx.results_job])
+    if ctx.results_job is None:
+        show_board(ctx, board_rows(ctx.results, adcode=ctx.adcode), with_district=False, key="map_board")
         return
-    show_board(ctx, board_rows(ctx.results, adcode=ctx.adcode), with_district=False, key="map_board")
+
+    # A cold server: the board follows as soon as the background job has computed it, drawn on its own
+    # (a fragment), not with the whole page again.
+    def draw(results: list[IndicatorResult]) -> None:
+        done = dataclasses.replace(ctx, results=results, results_job=None)
+        show_board(done, board_rows(results, adcode=ctx.adcode), with_district=False, key="map_board")
+
+    def waiting() -> None:
+        st.info(t("board_computing", ctx.lang))
+        preload_table_code()
+
+    progressive.show_when_ready(ctx.results_job, draw, waiting)
