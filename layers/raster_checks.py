@@ -16,12 +16,15 @@ refuses what the indicators would later fail on:
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from wuxi_atlas.analysis.crs import DISPLAY_CRS, crs_label
 from wuxi_atlas.analysis.errors import CRSError, LayerError, LayerReadError
+
+if TYPE_CHECKING:
+    from wuxi_atlas.analysis.result_cache import EntryKeys
 
 __all__ = [
     "OUTLINE",
@@ -82,8 +85,8 @@ def _wuxi(path: str, mtime_ns: int) -> Any:
     return shapely.from_wkb(bytes.fromhex(outline))
 
 
-def outline_keys(path: str) -> Any:
-    """The keys (:class:`analysis.result_cache.EntryKeys`) of the outline of the boundaries in ``path``."""
+def outline_keys(path: str) -> EntryKeys:
+    """The keys of the outline of the boundaries in ``path``."""
     from wuxi_atlas.analysis.result_cache import entry_keys
 
     return entry_keys([path], ("wuxi-outline",))
